@@ -1,0 +1,21 @@
+import type { AdapterRegistry } from '../../adapters/index.js';
+import type { GitEngine } from '../../git-engine/index.js';
+import type { TokenStore } from '../auth/token-store.js';
+import type { Config } from '../config/config.js';
+import type { EventLog } from '../log/event-log.js';
+import type { SessionDefaults, SessionRegistry } from '../sessions/session-registry.js';
+import type { Metrics } from '../telemetry/metrics.js';
+
+/** What the route handlers may use; composed once in `server.ts`. */
+export interface AppContext {
+  config: Config;
+  sessions: SessionRegistry;
+  log: EventLog;
+  tokens: TokenStore;
+  engine: GitEngine;
+  adapters: AdapterRegistry;
+  metrics: Metrics;
+  defaults: SessionDefaults;
+  version: string;
+  startedAt: Date;
+}

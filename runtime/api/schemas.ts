@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { RoleSchema } from '../auth/roles.js';
+
+/** Every request body is a strict object: unknown fields are refused, not ignored. */
+export const CreateSessionBody = z.strictObject({
+  repoPath: z.string().min(1).max(4096),
+  title: z.string().trim().min(1).max(200),
+});
+
+export const AddTaskBody = z.strictObject({
+  prompt: z.string().min(1).max(100_000),
+  agent: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'agent ids are lower-case words').optional(),
+});
+
+export const EmptyBody = z.strictObject({});
+
+export const SaveBody = z.strictObject({});
+
+export const RollbackBody = z.strictObject({
+  checkpoint: z.string().regex(/^checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}$/, 'expected checkpoint/YYYY-MM-DD-N'),
+  mode: z.enum(['restore_commit', 'branch']).default('restore_commit'),
+});
+
+export const CreateTokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: RoleSchema,
+});
+
+const seq = z.coerce.number().int().min(0);
+
+export const EventsQuery = z.strictObject({
+  after: seq.default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  taskId: z.string().max(64).optional(),
+});
+
+export const IdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);

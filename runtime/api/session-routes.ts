@@ -1,0 +1,225 @@
+import type { SessionEvent } from '../../actors/index.js';
+import { ApiError } from '../errors.js';
+import { defineRoute, json, type Route } from '../http/route.js';
+import { resolveAllowedRepo } from '../sessions/repo-policy.js';
+import { newId } from '../sessions/session-registry.js';
+import type { AppContext } from './app-context.js';
+import { parseQuery } from './parse-query.js';
+import { actorOf } from './principal-actor.js';
+import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RollbackBody, SaveBody } from './schemas.js';
+
+/** Adapters that take a shell command line rather than a natural-language goal never fall back. */
+const NON_FALLBACK_AGENTS = new Set(['command']);
+
+export function sessionRoutes(app: AppContext): Route[] {
+  const summary = (id: string) => {
+    const view = app.sessions.get(id).view();
+    const counts: Record<string, number> = {};
+    for (const task of view.tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
+    return { id: view.id, title: view.title, repoPath: view.repoPath, status: view.status, createdAt: view.createdAt, taskCounts: counts };
+  };
+  const taskOf = (sessionId: string, taskId: string) => {
+    const task = app.sessions.get(sessionId).view().tasks.find((candidate) => candidate.id === taskId);
+    if (!task) throw new ApiError('TASK_NOT_FOUND', `no task ${taskId} in session ${sessionId}`);
+    return task;
+  };
+  const routingOrder = (requested: string | undefined): string[] => {
+    const known = app.adapters.order();
+    if (requested !== undefined && !known.includes(requested)) {
+      throw new ApiError('UNKNOWN_AGENT', `no agent adapter named ${requested}`, { known });
+    }
+    if (requested && NON_FALLBACK_AGENTS.has(requested)) return [requested];
+    const fallbacks = app.defaults.agentOrder.filter((id) => id !== requested && !NON_FALLBACK_AGENTS.has(id));
+    if (requested) return [requested, ...fallbacks];
+    // No agent asked for: the router puts available adapters first, in the session's order.
+    const available = fallbacks.filter((id) => app.adapters.isAvailable(id));
+    return [...available, ...fallbacks.filter((id) => !available.includes(id))];
+  };
+
+  return [
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions',
+      access: 'operator',
+      body: CreateSessionBody,
+      async handle(ctx) {
+        const repoPath = await resolveAllowedRepo(ctx.body.repoPath, app.config.repoRoots);
+        try {
+          await app.engine.inspectRepository(repoPath);
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code === 'NO_MAIN_BRANCH') throw new ApiError('NO_MAIN_BRANCH', `${repoPath} has no main branch`);
+          throw new ApiError('NOT_A_REPOSITORY', `${repoPath} is not a git repository`, { cause: (error as Error).message });
+        }
+        const host = await app.sessions.create({ title: ctx.body.title, repoPath, defaults: app.defaults, by: actorOf(ctx.principal) });
+        return json(201, host.view());
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/sessions',
+      access: 'viewer',
+      handle: () => json(200, { sessions: app.sessions.all().map((host) => summary(host.id)) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/sessions/:id',
+      access: 'viewer',
+      handle: (ctx) => json(200, app.sessions.get(ctx.params.id ?? '').view()),
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/tasks',
+      access: 'operator',
+      body: AddTaskBody,
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const taskId = newId('t');
+        const agentOrder = routingOrder(ctx.body.agent);
+        const event = {
+          type: 'TASK.ADD', taskId, prompt: ctx.body.prompt, agent: ctx.body.agent ?? null, agentOrder,
+          at: new Date().toISOString(), by: ctx.principal?.name ?? 'unknown',
+        } as SessionEvent;
+        await submitCommand(host, event, ctx.principal, 'SESSION_BUSY');
+        return json(202, taskOf(host.id, taskId));
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/sessions/:id/tasks/:taskId',
+      access: 'viewer',
+      handle: (ctx) => json(200, taskOf(ctx.params.id ?? '', ctx.params.taskId ?? '')),
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/tasks/:taskId/cancel',
+      access: 'operator',
+      body: EmptyBody,
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const taskId = ctx.params.taskId ?? '';
+        taskOf(host.id, taskId);
+        await submitCommand(host, { type: 'TASK.CANCEL', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'INVALID_STATE');
+        return json(202, taskOf(host.id, taskId));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/tasks/:taskId/reject',
+      access: 'reviewer',
+      body: EmptyBody,
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const taskId = ctx.params.taskId ?? '';
+        taskOf(host.id, taskId);
+        await submitCommand(host, { type: 'TASK.REJECT', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'INVALID_STATE');
+        return json(202, taskOf(host.id, taskId));
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/sessions/:id/tasks/:taskId/diff',
+      access: 'viewer',
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const taskId = ctx.params.taskId ?? '';
+        taskOf(host.id, taskId);
+        return json(200, await app.engine.taskDiff({ repoPath: host.meta.repoPath, sessionId: host.id, taskId }));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/save',
+      access: 'operator',
+      body: SaveBody,
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const saveId = newId('save');
+        await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'SAVE_IN_PROGRESS');
+        return json(202, { saveId, session: host.view() });
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/resume',
+      access: 'reviewer',
+      body: EmptyBody,
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        await submitCommand(host, { type: 'REVIEW.RESUME', at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'INVALID_STATE');
+        return json(202, host.view());
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/rollback',
+      access: 'operator',
+      body: RollbackBody,
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const checkpoints = await app.engine.listCheckpoints(host.meta.repoPath);
+        if (!checkpoints.some((checkpoint) => checkpoint.tag === ctx.body.checkpoint)) {
+          throw new ApiError('CHECKPOINT_NOT_FOUND', `no checkpoint ${ctx.body.checkpoint} in ${host.meta.repoPath}`);
+        }
+        const rollbackId = newId('rb');
+        await submitCommand(
+          host,
+          { type: 'ROLLBACK.REQUEST', rollbackId, checkpoint: ctx.body.checkpoint, mode: ctx.body.mode, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent,
+          ctx.principal,
+          'ROLLBACK_IN_PROGRESS',
+        );
+        return json(202, { rollbackId, session: host.view() });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/sessions/:id/events',
+      access: 'viewer',
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const query = parseQuery(EventsQuery, ctx.query);
+        let events = await app.log.read({ sessionId: host.id, after: query.after, limit: query.taskId ? undefined : query.limit });
+        if (query.taskId) events = events.filter((entry) => entry.taskId === query.taskId).slice(0, query.limit);
+        return json(200, { sessionId: host.id, events, head: host.lastAppliedSeq });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/sessions/:id/branches',
+      access: 'viewer',
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        return json(200, { branches: await app.engine.listSessionBranches(host.meta.repoPath, host.id) });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/sessions/:id/checkpoints',
+      access: 'viewer',
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        return json(200, { checkpoints: await app.engine.listCheckpoints(host.meta.repoPath) });
+      },
+    }),
+  ];
+}
+
+/**
+ * A command is refused (with `refusedAs`, and without touching the log) when the session's
+ * machine would not accept it in its current state.
+ */
+async function submitCommand(
+  host: ReturnType<AppContext['sessions']['get']>,
+  event: SessionEvent,
+  principal: Parameters<typeof actorOf>[0],
+  refusedAs: 'SESSION_BUSY' | 'SAVE_IN_PROGRESS' | 'ROLLBACK_IN_PROGRESS' | 'INVALID_STATE',
+): Promise<void> {
+  try {
+    await host.submit(event, { actor: actorOf(principal), command: true });
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'INVALID_STATE' && refusedAs !== 'INVALID_STATE') {
+      throw new ApiError(refusedAs, error.message, error.data);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,85 @@
+import { ApiError } from '../errors.js';
+import { defineRoute, json, type Route } from '../http/route.js';
+import type { AppContext } from './app-context.js';
+import { actorOf } from './principal-actor.js';
+import { CreateTokenBody, EmptyBody } from './schemas.js';
+
+export function systemRoutes(app: AppContext): Route[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      pattern: '/healthz',
+      access: 'public',
+      // Deliberately tells nothing about sessions: it answers without a token.
+      handle: () => json(200, { status: 'ok', version: app.version, uptimeSeconds: Math.round((Date.now() - app.startedAt.getTime()) / 1000) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/metrics',
+      access: 'viewer',
+      async handle() {
+        return { status: 200, body: await app.metrics.registry.metrics(), contentType: app.metrics.registry.contentType };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/me',
+      access: 'viewer',
+      handle: (ctx) => json(200, ctx.principal),
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/agents',
+      access: 'viewer',
+      handle: () => json(200, { order: app.adapters.order(), agents: app.adapters.statuses() }),
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/agents/refresh',
+      access: 'operator',
+      body: EmptyBody,
+      async handle() {
+        return json(200, { order: app.adapters.order(), agents: await app.adapters.handshakeAll() });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/tokens',
+      access: 'admin',
+      handle: () => json(200, { tokens: app.tokens.list() }),
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/tokens',
+      access: 'admin',
+      body: CreateTokenBody,
+      async handle(ctx) {
+        const by = actorOf(ctx.principal);
+        const { token, record } = await app.tokens.create({ name: ctx.body.name, role: ctx.body.role, createdBy: by.id });
+        // The audit log records who minted which token for whom, never the secret.
+        await app.log.appendOne({ actor: by, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role } });
+        return json(201, { token, ...record });
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/tokens/:tokenId/revoke',
+      access: 'admin',
+      body: EmptyBody,
+      async handle(ctx) {
+        const tokenId = ctx.params.tokenId ?? '';
+        if (ctx.principal?.tokenId === tokenId) throw new ApiError('INVALID_STATE', 'a token cannot revoke itself');
+        const record = await app.tokens.revoke(tokenId);
+        if (!record) throw new ApiError('TOKEN_NOT_FOUND', `no token ${tokenId}`);
+        await app.log.appendOne({ actor: actorOf(ctx.principal), sessionId: null, type: 'TOKEN.REVOKED', data: { id: record.id } });
+        return json(200, record);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      pattern: '/api/audit/verify',
+      access: 'admin',
+      handle: async () => json(200, await app.log.verify()),
+    }),
+  ];
+}

@@ -1,0 +1,100 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Level } from 'level';
+import type { Role } from './roles.js';
+
+type Db = Level<string, unknown>;
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+/** The caller an authenticated request acts as. */
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+const TOKEN_PREFIX = 'thg_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function generateToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/**
+ * Bearer tokens, stored only as SHA-256 hashes (the secret is shown once, at creation).
+ * Lookups go through an in-memory map so a request costs one hash and no I/O.
+ */
+export class TokenStore {
+  private readonly byHash = new Map<string, TokenRecord>();
+  private readonly records: ReturnType<Db['sublevel']>;
+
+  private constructor(db: Db, private readonly now: () => Date) {
+    this.records = db.sublevel('tokens', { valueEncoding: 'json' });
+  }
+
+  static async open(db: Db, now: () => Date = () => new Date()): Promise<TokenStore> {
+    const store = new TokenStore(db, now);
+    for await (const [hash, record] of store.records.iterator()) store.byHash.set(hash, record as TokenRecord);
+    return store;
+  }
+
+  isEmpty(): boolean {
+    return this.byHash.size === 0;
+  }
+
+  /** Creates a token; when `secret` is given (THALOGOS_ADMIN_TOKEN) it becomes the token. */
+  async create(input: { name: string; role: Role; createdBy: string; secret?: string }): Promise<{ token: string; record: TokenRecord }> {
+    const token = input.secret ?? generateToken();
+    const hash = hashToken(token);
+    const existing = this.byHash.get(hash);
+    if (existing) return { token, record: existing };
+    const record: TokenRecord = {
+      id: randomUUID(),
+      name: input.name,
+      role: input.role,
+      createdAt: this.now().toISOString(),
+      createdBy: input.createdBy,
+      revokedAt: null,
+    };
+    await this.records.put(hash, record, { sync: true });
+    this.byHash.set(hash, record);
+    return { token, record };
+  }
+
+  has(secret: string): boolean {
+    return this.byHash.has(hashToken(secret));
+  }
+
+  authenticate(secret: string): Principal | null {
+    const hash = hashToken(secret);
+    const record = this.byHash.get(hash);
+    // Looking up by the SHA-256 of the secret leaks nothing useful through timing.
+    if (!record || record.revokedAt) return null;
+    return { tokenId: record.id, name: record.name, role: record.role };
+  }
+
+  list(): TokenRecord[] {
+    return [...this.byHash.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async revoke(id: string): Promise<TokenRecord | null> {
+    for (const [hash, record] of this.byHash) {
+      if (record.id !== id) continue;
+      const revoked = { ...record, revokedAt: record.revokedAt ?? this.now().toISOString() };
+      await this.records.put(hash, revoked, { sync: true });
+      this.byHash.set(hash, revoked);
+      return revoked;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { AdaptersConfigSchema } from '../../adapters/index.js';
+import { ConfigError } from './config.js';
+
+/**
+ * The runtime's config file (THALOGOS_CONFIG, default <data dir>/config.json). Optional: a missing
+ * file means defaults; an invalid one stops the server with every problem listed.
+ */
+export const ConfigFileSchema = z.strictObject({
+  adapters: AdaptersConfigSchema.default(AdaptersConfigSchema.parse({})),
+  sessions: z
+    .strictObject({
+      maxParallel: z.number().int().min(1).max(64).default(4),
+      taskTimeoutMs: z.number().int().min(1000).max(24 * 3600 * 1000).default(30 * 60 * 1000),
+      maxRetries: z.number().int().min(0).max(10).default(2),
+    })
+    .default({ maxParallel: 4, taskTimeoutMs: 30 * 60 * 1000, maxRetries: 2 }),
+  git: z
+    .strictObject({
+      committer: z.strictObject({ name: z.string().min(1), email: z.string().min(3) }).optional(),
+      /** An armored OpenPGP private key file; commits and checkpoint tags are signed with it. */
+      signingKeyFile: z.string().min(1).optional(),
+      /** Name of the environment variable holding the key's passphrase (never the passphrase itself). */
+      signingKeyPassphraseEnv: z.string().min(1).optional(),
+    })
+    .default({}),
+});
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+export async function loadConfigFile(file: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ConfigFileSchema.parse({});
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`, [file]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`, [file]);
+  }
+  const parsed = ConfigFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`config file ${file} is invalid: ${issues.join('; ')}`, issues);
+  }
+  return parsed.data;
+}
+
+export async function loadSigningKey(config: ConfigFile, env: NodeJS.ProcessEnv, baseDir: string) {
+  if (!config.git.signingKeyFile) return undefined;
+  const keyPath = path.resolve(baseDir, config.git.signingKeyFile);
+  const armoredPrivateKey = await readFile(keyPath, 'utf8').catch((error: Error) => {
+    throw new ConfigError(`cannot read git.signingKeyFile ${keyPath}: ${error.message}`, ['git.signingKeyFile']);
+  });
+  const passphraseEnv = config.git.signingKeyPassphraseEnv;
+  const passphrase = passphraseEnv ? env[passphraseEnv] : undefined;
+  return passphrase ? { armoredPrivateKey, passphrase } : { armoredPrivateKey };
+}

@@ -1,0 +1,194 @@
+import type { Level } from 'level';
+import { GENESIS_HASH, hashEntry } from './hash-chain.js';
+import type { LogEntry, NewLogEntry } from './log-entry.js';
+
+type Db = Level<string, unknown>;
+type JsonSublevel = ReturnType<Db['sublevel']>;
+
+/** Extra writes that must land atomically with a group of entries (e.g. the session index row). */
+export interface SideWrite {
+  sublevel: JsonSublevel;
+  key: string;
+  value: unknown;
+}
+
+interface PendingAppend {
+  entries: NewLogEntry[];
+  sideWrites: SideWrite[];
+  resolve: (entries: LogEntry[]) => void;
+  reject: (error: unknown) => void;
+}
+
+const SEQ_WIDTH = 16;
+export const seqKey = (seq: number): string => seq.toString().padStart(SEQ_WIDTH, '0');
+
+/**
+ * The append-only, hash-chained event log in LevelDB.
+ *
+ * Appends are group-committed: everything queued while one batch is being written goes into the
+ * next batch, written with `sync: true`, so an acknowledged append survives kill -9 and power loss
+ * without paying one fsync per entry. Each entry carries the hash of its predecessor.
+ */
+export class EventLog {
+  private readonly entries: JsonSublevel;
+  private readonly bySession: JsonSublevel;
+  private readonly meta: JsonSublevel;
+  private headSeq = 0;
+  private headHash = GENESIS_HASH;
+  private queue: PendingAppend[] = [];
+  private writing = false;
+  private readonly listeners = new Set<(entries: LogEntry[]) => void>();
+
+  private constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {
+    this.entries = db.sublevel('log', { valueEncoding: 'json' });
+    this.bySession = db.sublevel('log-by-session', { valueEncoding: 'json' });
+    this.meta = db.sublevel('log-meta', { valueEncoding: 'json' });
+  }
+
+  static async open(db: Db, now: () => Date = () => new Date()): Promise<EventLog> {
+    const log = new EventLog(db, now);
+    await log.loadHead();
+    return log;
+  }
+
+  get head(): { seq: number; hash: string } {
+    return { seq: this.headSeq, hash: this.headHash };
+  }
+
+  /** Called after entries are durable, in order; used for metrics and live projections. */
+  onAppend(listener: (entries: LogEntry[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  append(entries: NewLogEntry[], sideWrites: SideWrite[] = []): Promise<LogEntry[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entries, sideWrites, resolve, reject });
+      void this.flush();
+    });
+  }
+
+  async appendOne(entry: NewLogEntry, sideWrites: SideWrite[] = []): Promise<LogEntry> {
+    const [written] = await this.append([entry], sideWrites);
+    if (!written) throw new Error('append returned no entry');
+    return written;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue;
+        this.queue = [];
+        await this.writeGroup(group);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async writeGroup(group: PendingAppend[]): Promise<void> {
+    let seq = this.headSeq;
+    let prevHash = this.headHash;
+    const at = this.now().toISOString();
+    const written: LogEntry[][] = [];
+    const ops: Parameters<Db['batch']>[0] = [];
+    for (const pending of group) {
+      const out: LogEntry[] = [];
+      for (const entry of pending.entries) {
+        seq += 1;
+        const body = {
+          seq,
+          at,
+          actor: entry.actor,
+          sessionId: entry.sessionId,
+          taskId: entry.taskId ?? null,
+          type: entry.type,
+          data: entry.data === undefined ? null : entry.data,
+          prevHash,
+        };
+        const hash = hashEntry(body);
+        const full: LogEntry = { ...body, hash };
+        prevHash = hash;
+        out.push(full);
+        ops.push({ type: 'put', sublevel: this.entries, key: seqKey(seq), value: full });
+        if (full.sessionId) {
+          ops.push({ type: 'put', sublevel: this.bySession, key: `${full.sessionId}!${seqKey(seq)}`, value: seq });
+        }
+      }
+      for (const side of pending.sideWrites) ops.push({ type: 'put', sublevel: side.sublevel, key: side.key, value: side.value });
+      written.push(out);
+    }
+    ops.push({ type: 'put', sublevel: this.meta, key: 'head', value: { seq, hash: prevHash } });
+    try {
+      await this.db.batch(ops, { sync: true });
+    } catch (error) {
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    this.headSeq = seq;
+    this.headHash = prevHash;
+    const all = written.flat();
+    for (const listener of this.listeners) listener(all);
+    group.forEach((pending, index) => pending.resolve(written[index] ?? []));
+  }
+
+  /** Entries in sequence order, optionally of one session and after a sequence number. */
+  async read(options: { sessionId?: string; after?: number; until?: number; limit?: number } = {}): Promise<LogEntry[]> {
+    const after = options.after ?? 0;
+    const until = options.until ?? Number.MAX_SAFE_INTEGER;
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    const out: LogEntry[] = [];
+    if (options.sessionId) {
+      const prefix = `${options.sessionId}!`;
+      for await (const [, seq] of this.bySession.iterator({ gt: prefix + seqKey(after), lt: `${prefix}~` })) {
+        if ((seq as number) > until || out.length >= limit) break;
+        const entry = (await this.entries.get(seqKey(seq as number))) as LogEntry | undefined;
+        if (entry) out.push(entry);
+      }
+      return out;
+    }
+    for await (const [, entry] of this.entries.iterator({ gt: seqKey(after) })) {
+      const typed = entry as LogEntry;
+      if (typed.seq > until || out.length >= limit) break;
+      out.push(typed);
+    }
+    return out;
+  }
+
+  /** Recomputes the whole chain; reports the first entry whose hash or link does not hold. */
+  async verify(): Promise<{ ok: boolean; count: number; headHash: string; brokenAt: number | null; reason: string | null }> {
+    let prevHash = GENESIS_HASH;
+    let expectedSeq = 1;
+    let count = 0;
+    for await (const [key, value] of this.entries.iterator()) {
+      const entry = value as LogEntry;
+      const { hash, ...body } = entry;
+      if (entry.seq !== expectedSeq || key !== seqKey(entry.seq)) {
+        return { ok: false, count, headHash: prevHash, brokenAt: entry.seq, reason: 'sequence gap or key mismatch' };
+      }
+      if (entry.prevHash !== prevHash) {
+        return { ok: false, count, headHash: prevHash, brokenAt: entry.seq, reason: 'previous-hash link broken' };
+      }
+      if (hashEntry(body) !== hash) {
+        return { ok: false, count, headHash: prevHash, brokenAt: entry.seq, reason: 'entry content does not match its hash' };
+      }
+      prevHash = hash;
+      expectedSeq += 1;
+      count += 1;
+    }
+    return { ok: true, count, headHash: prevHash, brokenAt: null, reason: null };
+  }
+
+  private async loadHead(): Promise<void> {
+    const head = (await this.meta.get('head')) as { seq: number; hash: string } | undefined;
+    if (head) {
+      this.headSeq = head.seq;
+      this.headHash = head.hash;
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Level } from 'level';
+import uWS from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import { createAdapterRegistry } from '../adapters/index.js';
+import { createGitEngine } from '../git-engine/index.js';
+import type { AppContext } from './api/app-context.js';
+import { sessionRoutes } from './api/session-routes.js';
+import { systemRoutes } from './api/system-routes.js';
+import { TokenStore } from './auth/token-store.js';
+import type { Config } from './config/config.js';
+import { loadConfigFile, loadSigningKey } from './config/config-file.js';
+import { mountHttp } from './http/http-handler.js';
+import { Router } from './http/router.js';
+import { EventLog } from './log/event-log.js';
+import { createSessionEffects, RunTable } from './sessions/session-effects.js';
+import { SessionRegistry } from './sessions/session-registry.js';
+import { SnapshotStore } from './sessions/snapshot-store.js';
+import { Metrics } from './telemetry/metrics.js';
+import { createLogger } from './telemetry/logger.js';
+import { PROJECT_ROOT, VERSION } from './version.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  context: AppContext;
+  /** Set only when this start created the first admin token (so it can be printed once). */
+  createdAdminToken: string | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+/** Composes the whole runtime: storage, auth, engine, adapters, sessions, HTTP on one uWS app. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const fileConfig = await loadConfigFile(config.configFile);
+  const signingKey = await loadSigningKey(fileConfig, env, path.dirname(config.configFile));
+  await mkdir(config.dataDir, { recursive: true });
+
+  const db = new Level<string, unknown>(path.join(config.dataDir, 'db'), { valueEncoding: 'json' });
+  await db.open();
+  const log = await EventLog.open(db);
+  const tokens = await TokenStore.open(db);
+  const snapshots = new SnapshotStore(db);
+  const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
+
+  const engine = createGitEngine({
+    orchestratorVersion: VERSION,
+    ...(fileConfig.git.committer ? { committer: fileConfig.git.committer } : {}),
+    ...(signingKey ? { signingKey } : {}),
+  });
+  const adapters = createAdapterRegistry({ config: fileConfig.adapters, env, projectRoot: PROJECT_ROOT, logger });
+  await adapters.handshakeAll();
+
+  const runs = new RunTable();
+  const timers = new Set<NodeJS.Timeout>();
+  let metrics: Metrics | null = null;
+  const sessions: SessionRegistry = new SessionRegistry({
+    db,
+    log,
+    snapshots,
+    logger,
+    effects: (host) =>
+      createSessionEffects(host, {
+        engine,
+        adapters,
+        dataDir: config.dataDir,
+        logger,
+        onAgentOutcome: (agent, outcome, usage) => {
+          metrics?.agentRuns.inc({ agent, outcome });
+          metrics?.agentTokens.inc({ agent, kind: 'input' }, usage.inputTokens);
+          metrics?.agentTokens.inc({ agent, kind: 'output' }, usage.outputTokens);
+          if (usage.costUsd !== null) metrics?.agentCostUsd.inc({ agent }, usage.costUsd);
+        },
+        onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
+      }, runs, timers),
+    recoverSave: async (host) => {
+      const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+      return recovered.state === 'completed' && recovered.result ? (recovered.result as unknown as Record<string, unknown>) : null;
+    },
+  });
+  metrics = new Metrics({
+    sessionsByState: () => countBy(sessions.all().map((host) => host.status())),
+    tasksByState: () => countBy(sessions.all().flatMap((host) => host.view().tasks.map((task) => task.status))),
+  });
+  const liveMetrics = metrics;
+  log.onAppend((entries) => {
+    for (const entry of entries) liveMetrics.eventLogAppends.inc({ type: entry.type });
+  });
+
+  await sessions.restoreAll();
+  await sessions.recoverInterrupted();
+
+  const context: AppContext = {
+    config,
+    sessions,
+    log,
+    tokens,
+    engine,
+    adapters,
+    metrics,
+    defaults: {
+      agentOrder: fileConfig.adapters.order,
+      maxParallel: fileConfig.sessions.maxParallel,
+      taskTimeoutMs: fileConfig.sessions.taskTimeoutMs,
+      maxRetries: fileConfig.sessions.maxRetries,
+    },
+    version: VERSION,
+    startedAt: new Date(),
+  };
+
+  const router = new Router();
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context)]) router.add(route);
+  const app = uWS.App();
+  mountHttp(app, {
+    router,
+    tokens,
+    logger,
+    onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
+  });
+
+  const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.port, (socket) => (socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.host}:${config.port}`))));
+  });
+  const port = uWS.us_socket_local_port(listenSocket);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, dataDir: config.dataDir, sessions: sessions.all().length }, 'thalogos runtime listening');
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      uWS.us_listen_socket_close(listenSocket);
+      for (const timer of timers) clearTimeout(timer);
+      runs.cancelAll('runtime shutting down');
+      await sessions.closeAll();
+      await engine.close();
+      await db.close();
+      logger.info('thalogos runtime stopped');
+    })();
+    return closing;
+  };
+
+  return { url, port, context, createdAdminToken, close };
+}
+
+/**
+ * First start: create the admin token (THALOGOS_ADMIN_TOKEN when set, for automation). A token
+ * given by the environment on a later start is added too, so automation keeps working.
+ */
+async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: EventLog, logger: Logger): Promise<string | null> {
+  if (config.adminToken && !tokens.has(config.adminToken)) {
+    const { record } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap', secret: config.adminToken });
+    await log.appendOne({ actor: { kind: 'system', id: 'bootstrap' }, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role, source: 'THALOGOS_ADMIN_TOKEN' } });
+    return tokens.list().length === 1 ? config.adminToken : null;
+  }
+  if (!tokens.isEmpty()) return null;
+  const { token, record } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap' });
+  await log.appendOne({ actor: { kind: 'system', id: 'bootstrap' }, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role, source: 'generated' } });
+  logger.debug('created the first admin token');
+  return token;
+}
+
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}

@@ -1,0 +1,190 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { SessionEffects, SessionEvent } from '../../actors/index.js';
+import type { AdapterRegistry, AgentRun } from '../../adapters/index.js';
+import { buildPrompt } from '../../adapters/index.js';
+import type { GitEngine, SaveResult } from '../../git-engine/index.js';
+import type { ActorRef } from '../log/log-entry.js';
+import { SYSTEM_ACTOR } from '../log/log-entry.js';
+import type { SessionHost } from './session-host.js';
+
+export interface EffectDeps {
+  engine: GitEngine;
+  adapters: AdapterRegistry;
+  dataDir: string;
+  logger: Logger;
+  /** The session's shared memory (from the shared Yjs document) handed to every agent run. */
+  sharedMemory?: (sessionId: string) => Promise<string>;
+  onAgentOutcome?: (agent: string, outcome: string, usage: { inputTokens: number; outputTokens: number; costUsd: number | null }) => void;
+  onSaveFinished?: (outcome: string, seconds: number) => void;
+}
+
+/** Live runs by run id, so a cancel or timeout can reach the child process. */
+export class RunTable {
+  private readonly runs = new Map<string, AgentRun>();
+  set(runId: string, run: AgentRun): void {
+    this.runs.set(runId, run);
+  }
+  get(runId: string): AgentRun | undefined {
+    return this.runs.get(runId);
+  }
+  delete(runId: string): void {
+    this.runs.delete(runId);
+  }
+  cancelAll(reason: string): void {
+    for (const run of this.runs.values()) run.cancel(reason);
+  }
+  get size(): number {
+    return this.runs.size;
+  }
+}
+
+export function worktreePathFor(dataDir: string, sessionId: string, taskId: string): string {
+  return path.join(dataDir, 'worktrees', sessionId, taskId);
+}
+
+export function integrationWorktreePathFor(dataDir: string, sessionId: string): string {
+  return path.join(dataDir, 'worktrees', sessionId, '_integration');
+}
+
+/**
+ * The real side effects behind the machines' actions. Each one starts work and returns at once
+ * (actions run inside a transition); its result comes back as a new event through `host.submit`,
+ * which logs it before the actor sees it.
+ */
+export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: RunTable, timers: Set<NodeJS.Timeout>): SessionEffects {
+  const log = deps.logger.child({ sessionId: host.id });
+  const repoPath = host.meta.repoPath;
+  const record = (event: SessionEvent, actor: ActorRef = SYSTEM_ACTOR): void => {
+    void host.submit(event, { actor, command: false }).catch((error: unknown) => {
+      log.error({ err: error, event: event.type }, 'could not record an effect result');
+    });
+  };
+  const errorOf = (error: unknown): { code: string; message: string } => ({
+    code: typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'INTERNAL',
+    message: error instanceof Error ? error.message : String(error),
+  });
+  const later = (ms: number, fire: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fire();
+    }, ms);
+    timers.add(timer);
+  };
+
+  return {
+    prepareWorktree: ({ sessionId, taskId }) => {
+      const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
+      deps.engine
+        .createWorktree({ repoPath, sessionId, taskId, worktreePath })
+        .then((ready) => record({ type: 'TASK.WORKTREE_READY', taskId, ...ready } as SessionEvent))
+        .catch((error: unknown) => record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) } as SessionEvent));
+    },
+
+    startRun: ({ sessionId, taskId, runId, agent, prompt, handoff, resume }) => {
+      const agentActor: ActorRef = { kind: 'agent', id: runId, name: agent };
+      void (async () => {
+        if (!deps.adapters.isAvailable(agent)) {
+          const reason = deps.adapters.unavailableReason(agent) ?? 'not available';
+          record({
+            type: 'AGENT.EXITED', taskId, runId, outcome: 'failed', exitCode: null, finalMessage: null,
+            error: { code: 'ADAPTER_UNAVAILABLE', message: `${agent} is ${reason}`, transient: false },
+          } as SessionEvent, agentActor);
+          return;
+        }
+        const view = host.view().tasks.find((task) => task.id === taskId);
+        const cwd = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
+        const sharedMemory = deps.sharedMemory ? await deps.sharedMemory(sessionId).catch(() => '') : '';
+        const handoffDiff = handoff ? await deps.engine.taskDiff({ repoPath, sessionId, taskId }).then((d) => d.unified).catch(() => null) : null;
+        const fullPrompt = buildPrompt({
+          task: prompt,
+          sharedMemory,
+          handoff: handoff ? { fromAgent: handoff.fromAgent, finalMessage: handoff.finalMessage, diff: handoffDiff, reason: handoff.reason } : null,
+        });
+        let run: AgentRun;
+        try {
+          run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null });
+        } catch (error) {
+          record({
+            type: 'AGENT.EXITED', taskId, runId, outcome: 'failed', exitCode: null, finalMessage: null,
+            error: { ...errorOf(error), transient: false },
+          } as SessionEvent, agentActor);
+          return;
+        }
+        runs.set(runId, run);
+        const started = await run.started.catch(() => ({ cliVersion: null, pid: null }));
+        record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, resumeToken: null } as SessionEvent, agentActor);
+        for await (const event of run.events) record({ type: 'AGENT.EVENT', taskId, runId, event } as SessionEvent, agentActor);
+        const outcome = await run.done;
+        runs.delete(runId);
+        deps.onAgentOutcome?.(agent, outcome.status, outcome.usage);
+        record({
+          type: 'AGENT.EXITED', taskId, runId, outcome: outcome.status, exitCode: outcome.exitCode,
+          finalMessage: outcome.finalMessage, error: outcome.error, resumeToken: outcome.resumeToken, cliVersion: outcome.cliVersion,
+        } as SessionEvent, agentActor);
+      })().catch((error: unknown) => log.error({ err: error, taskId, runId }, 'agent run wiring failed'));
+    },
+
+    cancelRun: ({ runId, reason }) => {
+      runs.get(runId)?.cancel(reason);
+    },
+
+    armTimeout: ({ taskId, runId, timeoutMs }) => {
+      later(timeoutMs, () => {
+        if (runs.get(runId)) record({ type: 'AGENT.TIMEOUT', taskId, runId } as SessionEvent);
+      });
+    },
+
+    commitWork: ({ sessionId, taskId, agent }) => {
+      const view = host.view().tasks.find((task) => task.id === taskId);
+      const worktreePath = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
+      deps.engine
+        .commitWorktree({ repoPath, sessionId, taskId, worktreePath, agent, message: commitMessage(view?.prompt ?? taskId) })
+        .then((result) => record({ type: 'TASK.COMMITTED', taskId, commit: result.commit, changes: result.changes } as SessionEvent))
+        .catch((error: unknown) => record({ type: 'TASK.COMMIT_FAILED', taskId, error: errorOf(error) } as SessionEvent));
+    },
+
+    scheduleRetry: ({ taskId, delayMs }) => {
+      later(delayMs, () => record({ type: 'TASK.RETRY_DUE', taskId } as SessionEvent));
+    },
+
+    releaseTask: ({ sessionId, taskId, outcome }) => {
+      // Keep the branch (it is history); drop the checkout once nobody will work in it again.
+      const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
+      deps.engine
+        .removeWorktree({ repoPath, sessionId, taskId, worktreePath })
+        .catch((error: unknown) => log.warn({ err: error, taskId, outcome }, 'could not remove a task worktree'));
+    },
+
+    startSave: ({ sessionId, saveId, taskIds }) => {
+      const startedAt = process.hrtime.bigint();
+      deps.engine
+        .save({
+          repoPath, sessionId, saveId, taskIds,
+          integrationWorktreePath: integrationWorktreePathFor(deps.dataDir, sessionId),
+          onProgress: (phase) => record({ type: 'SAVE.PROGRESS', saveId, phase } as SessionEvent),
+        })
+        .then((result: SaveResult) => result as unknown as Record<string, unknown>)
+        .catch((error: unknown) => ({ status: 'error', error: errorOf(error) }))
+        .then((result) => {
+          deps.onSaveFinished?.(String(result.status), Number(process.hrtime.bigint() - startedAt) / 1e9);
+          record({ type: 'SAVE.COMPLETED', saveId, result } as SessionEvent);
+        });
+    },
+
+    startRollback: ({ sessionId, rollbackId, checkpoint, mode }) => {
+      const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, `_rollback-${rollbackId}`);
+      deps.engine
+        .rollback({ repoPath, sessionId, checkpoint, mode, worktreePath })
+        .then((result) => ({ status: 'completed', ...result }))
+        .catch((error: unknown) => ({ status: 'error', error: errorOf(error) }))
+        .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result } as SessionEvent));
+    },
+  };
+}
+
+function commitMessage(prompt: string): string {
+  const firstLine = prompt.split('\n')[0]?.trim() ?? '';
+  const subject = firstLine.length > 72 ? `${firstLine.slice(0, 69)}...` : firstLine;
+  return subject.length > 0 ? subject : 'Agent changes';
+}

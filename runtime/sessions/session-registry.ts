@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import type { Level } from 'level';
+import type { Logger } from 'pino';
+import type { SessionEffects, SessionEvent, SessionInput } from '../../actors/index.js';
+import { ApiError } from '../errors.js';
+import type { EventLog } from '../log/event-log.js';
+import type { ActorRef, LogEntry } from '../log/log-entry.js';
+import { SYSTEM_ACTOR } from '../log/log-entry.js';
+import { SessionHost } from './session-host.js';
+import type { SessionMeta } from './session-meta.js';
+import type { SnapshotStore } from './snapshot-store.js';
+
+type Db = Level<string, unknown>;
+
+/** States in which a task had side effects under way that a crash cut short. */
+const IN_FLIGHT_TASK_STATES = new Set(['preparing', 'running', 'committing', 'retry_wait']);
+
+export interface SessionDefaults {
+  agentOrder: string[];
+  maxParallel: number;
+  taskTimeoutMs: number;
+  maxRetries: number;
+}
+
+export interface RegistryDeps {
+  db: Db;
+  log: EventLog;
+  snapshots: SnapshotStore;
+  logger: Logger;
+  effects: (host: SessionHost) => SessionEffects;
+  onApplied?: (host: SessionHost, entry: LogEntry) => void;
+  /** Finishes or undoes a Save that a crash interrupted; returns the SAVE.COMPLETED result or null to run it again. */
+  recoverSave?: (host: SessionHost, saveId: string) => Promise<Record<string, unknown> | null>;
+  now?: () => Date;
+}
+
+export function newId(prefix: string): string {
+  // Short, URL- and ref-safe, sortable enough for humans; collisions are checked by the caller.
+  return `${prefix}${randomBytes(6).toString('hex')}`;
+}
+
+/** All sessions of this node: creation, lookup, restore after a restart and crash recovery. */
+export class SessionRegistry {
+  private readonly hosts = new Map<string, SessionHost>();
+  private readonly metaRows: ReturnType<Db['sublevel']>;
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.metaRows = deps.db.sublevel('sessions', { valueEncoding: 'json' });
+  }
+
+  private hostDeps() {
+    return { log: this.deps.log, snapshots: this.deps.snapshots, logger: this.deps.logger, onApplied: this.deps.onApplied };
+  }
+
+  async restoreAll(): Promise<void> {
+    for await (const [, value] of this.metaRows.iterator()) {
+      const meta = value as SessionMeta;
+      const host = await SessionHost.restore(meta, this.hostDeps(), this.deps.effects);
+      this.hosts.set(meta.id, host);
+    }
+  }
+
+  /**
+   * After a crash: tasks whose work was cut short are marked interrupted and re-queued (a resume
+   * token travels with them), and an interrupted Save is finished or reported as interrupted.
+   */
+  async recoverInterrupted(): Promise<void> {
+    for (const host of this.hosts.values()) {
+      const view = host.view();
+      for (const task of view.tasks) {
+        if (!IN_FLIGHT_TASK_STATES.has(task.status)) continue;
+        await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
+        await host.submit({ type: 'TASK.REQUEUE', taskId: task.id } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
+      }
+      const pending = view.pendingSave as { saveId?: string } | null;
+      if (view.status === 'saving' && pending?.saveId) {
+        // The engine's journal tells whether the refs were published before the crash; if not,
+        // the repository is as it was and people decide whether to Save again.
+        const recovered = this.deps.recoverSave ? await this.deps.recoverSave(host, pending.saveId) : null;
+        const result = recovered ?? {
+          status: 'error',
+          error: { code: 'INTERRUPTED', message: 'the runtime restarted during Save; main was not changed. Save again.' },
+        };
+        await host.submit({ type: 'SAVE.COMPLETED', saveId: pending.saveId, result } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
+      }
+      const rollback = view.pendingRollback as { rollbackId?: string } | null;
+      if (rollback?.rollbackId) {
+        await host.submit(
+          { type: 'ROLLBACK.COMPLETED', rollbackId: rollback.rollbackId, result: { status: 'error', error: { code: 'INTERRUPTED', message: 'the runtime restarted during the rollback; check the checkpoint timeline and retry' } } } as SessionEvent,
+          { actor: SYSTEM_ACTOR, command: false },
+        );
+      }
+    }
+  }
+
+  async create(input: { title: string; repoPath: string; defaults: SessionDefaults; by: ActorRef }): Promise<SessionHost> {
+    let id = newId('s');
+    while (this.hosts.has(id)) id = newId('s');
+    const createdAt = (this.deps.now ?? (() => new Date()))().toISOString();
+    const meta: SessionMeta = { id, title: input.title, repoPath: input.repoPath, createdAt, createdBy: input.by.id };
+    const machineInput: SessionInput = {
+      sessionId: id,
+      title: input.title,
+      repoPath: input.repoPath,
+      createdAt,
+      createdBy: input.by.name ?? input.by.id,
+      ...input.defaults,
+    };
+    const host = await SessionHost.create(meta, machineInput, input.by, this.hostDeps(), this.deps.effects, [
+      { sublevel: this.metaRows, key: id, value: meta },
+    ]);
+    this.hosts.set(id, host);
+    return host;
+  }
+
+  get(id: string): SessionHost {
+    const host = this.hosts.get(id);
+    if (!host) throw new ApiError('SESSION_NOT_FOUND', `no session ${id}`);
+    return host;
+  }
+
+  has(id: string): boolean {
+    return this.hosts.has(id);
+  }
+
+  all(): SessionHost[] {
+    return [...this.hosts.values()].sort((a, b) => a.meta.createdAt.localeCompare(b.meta.createdAt));
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((host) => host.close()));
+  }
+}
