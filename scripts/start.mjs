@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `npm start`: install what is missing, build what is stale, then run the console on the embedded
+// store with a demo repository and session on first start. Extra arguments go to `thalogos serve`.
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const run = (cmd, args) => {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+};
+
+const installedLock = path.join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(installedLock) || statSync(installedLock).mtimeMs < statSync(path.join(root, 'package-lock.json')).mtimeMs) {
+  console.log('thalogos: installing dependencies (npm ci)...');
+  run(npm, ['ci', '--no-audit', '--no-fund']);
+}
+
+const stamp = path.join(root, 'dist', '.build-stamp');
+const sourceDirs = ['runtime', 'actors', 'sync', 'adapters', 'git-engine'];
+const newestSource = Math.max(...sourceDirs.map((dir) => newestMtime(path.join(root, dir))), statSync(path.join(root, 'package-lock.json')).mtimeMs);
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource) {
+  console.log('thalogos: building...');
+  run(npm, ['run', 'build']);
+  writeFileSync(stamp, new Date().toISOString());
+}
+
+const child = spawn(process.execPath, [path.join(root, 'bin', 'thalogos.mjs'), 'serve', '--demo', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'fixtures') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
