@@ -1,0 +1,417 @@
+// The root actor of a session. The runtime sends every event here; task-directed events are
+// forwarded to `task:<taskId>`, and tasks report status changes back with TASK.STATUS, so the
+// dispatch decision below is a function of this context alone.
+import { assign, enqueueActions, sendTo, setup, spawnChild } from 'xstate';
+import type { StartRollbackParams, StartSaveParams } from './effect-params.js';
+import { taskActorId } from './events.js';
+import type {
+  RollbackMode,
+  RollbackResult,
+  SaveResult,
+  SessionEvent,
+  TaskAddEvent,
+  TaskStatus,
+  TaskStatusEvent,
+} from './events.js';
+import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
+
+export interface SessionInput {
+  sessionId: string;
+  title: string;
+  repoPath: string;
+  createdAt: string;
+  createdBy: string;
+  /** Default agent order for tasks that bring none. */
+  agentOrder: string[];
+  /** How many tasks may be preparing, running or committing at once. */
+  maxParallel: number;
+  taskTimeoutMs: number;
+  maxRetries: number;
+}
+
+export interface Checkpoint {
+  tag: string;
+  commit: string;
+  at: string;
+  saveId: string;
+  mergedTaskIds: string[];
+}
+
+export interface PendingSave {
+  saveId: string;
+  requestedAt: string;
+  requestedBy: string;
+  /** 'draining' until startSave runs, then 'started', then whatever SAVE.PROGRESS reports. */
+  phase: string;
+  taskIds: string[];
+}
+
+export interface SaveRecord {
+  saveId: string;
+  requestedAt: string;
+  requestedBy: string;
+  completedAt: string;
+  taskIds: string[];
+  result: SaveResult;
+}
+
+export interface PendingRollback {
+  rollbackId: string;
+  checkpoint: string;
+  mode: RollbackMode;
+  requestedAt: string;
+  requestedBy: string;
+}
+
+export interface RollbackRecord extends PendingRollback {
+  completedAt: string;
+  result: RollbackResult;
+}
+
+export type TimelineEntry =
+  | ({ kind: 'save' } & SaveRecord)
+  | ({ kind: 'rollback' } & RollbackRecord)
+  | { kind: 'review_resumed'; at: string; by: string };
+
+export interface SessionContext extends SessionInput {
+  /** Task ids in creation order; dispatch and Save follow this order. */
+  taskOrder: string[];
+  taskStatus: Record<string, TaskStatus>;
+  /** Last commit each task reported (null before its commit, or when nothing changed). */
+  taskCommits: Record<string, string | null>;
+  checkpoints: Checkpoint[];
+  timeline: TimelineEntry[];
+  lastSave: SaveRecord | null;
+  pendingSave: PendingSave | null;
+  pendingRollback: PendingRollback | null;
+}
+
+/** Statuses that hold a slot (count against maxParallel). */
+const SLOT_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['preparing', 'running', 'committing']);
+/** Statuses a Save must wait for: work that may still change a task branch. */
+const BUSY_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
+  'preparing',
+  'running',
+  'committing',
+  'retry_wait',
+]);
+
+type SessionMachineEvent = SessionEvent | TaskStatusEvent;
+
+/** The task's agent order: the requested agent first, then the task's (or session's) order. */
+export function resolveAgentOrder(event: TaskAddEvent, sessionOrder: string[]): string[] {
+  const base = event.agentOrder.length > 0 ? event.agentOrder : sessionOrder;
+  const ordered = event.agent ? [event.agent, ...base] : [...base];
+  return ordered.filter((agent, index) => ordered.indexOf(agent) === index);
+}
+
+/** Tasks a Save would merge: ready for review with a commit, in creation order. */
+export function saveCandidates(context: SessionContext): string[] {
+  return context.taskOrder.filter(
+    (id) => context.taskStatus[id] === 'ready_for_review' && (context.taskCommits[id] ?? null) !== null,
+  );
+}
+
+function hasBusyTasks(context: SessionContext): boolean {
+  return context.taskOrder.some((id) => {
+    const status = context.taskStatus[id];
+    return status !== undefined && BUSY_STATUSES.has(status);
+  });
+}
+
+function eventTaskId(event: SessionMachineEvent): string | null {
+  return 'taskId' in event ? event.taskId : null;
+}
+
+const forward = { guard: 'isLiveTask', actions: 'forwardToTask' } as const;
+
+export const sessionMachine = setup({
+  types: {} as {
+    context: SessionContext;
+    input: SessionInput;
+    events: SessionMachineEvent;
+  },
+  actors: {
+    task: taskMachine,
+  },
+  actions: {
+    // Effects: no-ops here (replay mode); the runtime provides the real ones.
+    startSave: (_: unknown, _params: StartSaveParams) => {},
+    startRollback: (_: unknown, _params: StartRollbackParams) => {},
+
+    addTask: assign(({ context, event }) => {
+      if (event.type !== 'TASK.ADD') return {};
+      return {
+        taskOrder: [...context.taskOrder, event.taskId],
+        taskStatus: { ...context.taskStatus, [event.taskId]: 'queued' as const },
+        taskCommits: { ...context.taskCommits, [event.taskId]: null },
+      };
+    }),
+    spawnTask: spawnChild('task', {
+      id: ({ event }) => taskActorId(eventTaskId(event) ?? ''),
+      input: ({ context, event }) => {
+        const add = event as TaskAddEvent;
+        return {
+          sessionId: context.sessionId,
+          taskId: add.taskId,
+          prompt: add.prompt,
+          agentOrder: resolveAgentOrder(add, context.agentOrder),
+          createdAt: add.at,
+          createdBy: add.by,
+          timeoutMs: context.taskTimeoutMs,
+          maxRetries: context.maxRetries,
+        };
+      },
+    }),
+    recordStatus: assign(({ context, event }) => {
+      if (event.type !== 'TASK.STATUS') return {};
+      return {
+        taskStatus: { ...context.taskStatus, [event.taskId]: event.status },
+        taskCommits: { ...context.taskCommits, [event.taskId]: event.commit },
+      };
+    }),
+    /**
+     * Starts the oldest queued tasks while slots are free. The status is set to preparing here,
+     * not when the task's TASK.STATUS arrives, so the same task is never dispatched twice.
+     */
+    dispatch: enqueueActions(({ context, enqueue }) => {
+      let used = context.taskOrder.filter((id) => {
+        const status = context.taskStatus[id];
+        return status !== undefined && SLOT_STATUSES.has(status);
+      }).length;
+      const started: string[] = [];
+      for (const id of context.taskOrder) {
+        if (used >= context.maxParallel) break;
+        if (context.taskStatus[id] !== 'queued') continue;
+        started.push(id);
+        used += 1;
+      }
+      if (started.length === 0) return;
+      const taskStatus = { ...context.taskStatus };
+      for (const id of started) taskStatus[id] = 'preparing';
+      enqueue.assign({ taskStatus });
+      for (const id of started) enqueue.sendTo(taskActorId(id), { type: 'TASK.DISPATCH', taskId: id });
+    }),
+    forwardToTask: sendTo(
+      ({ event }) => taskActorId(eventTaskId(event) ?? ''),
+      ({ event }) => event,
+    ),
+
+    requestSave: assign(({ event }) => {
+      if (event.type !== 'SAVE.REQUEST') return {};
+      return {
+        pendingSave: { saveId: event.saveId, requestedAt: event.at, requestedBy: event.by, phase: 'draining', taskIds: [] },
+      };
+    }),
+    selectSaveTasks: assign(({ context }) => {
+      if (!context.pendingSave) return {};
+      return { pendingSave: { ...context.pendingSave, phase: 'started', taskIds: saveCandidates(context) } };
+    }),
+    recordSaveProgress: assign(({ context, event }) => {
+      if (event.type !== 'SAVE.PROGRESS' || !context.pendingSave) return {};
+      return { pendingSave: { ...context.pendingSave, phase: event.phase } };
+    }),
+    completeSave: assign(({ context, event }) => {
+      if (event.type !== 'SAVE.COMPLETED' || !context.pendingSave) return {};
+      const pending = context.pendingSave;
+      const record: SaveRecord = {
+        saveId: pending.saveId,
+        requestedAt: pending.requestedAt,
+        requestedBy: pending.requestedBy,
+        completedAt: event.at,
+        taskIds: pending.taskIds,
+        result: event.result,
+      };
+      const checkpoints =
+        event.result.status === 'published'
+          ? [
+              ...context.checkpoints,
+              {
+                tag: event.result.tag,
+                commit: event.result.commit,
+                at: event.at,
+                saveId: pending.saveId,
+                mergedTaskIds: event.result.mergedTaskIds,
+              },
+            ]
+          : context.checkpoints;
+      return {
+        checkpoints,
+        timeline: [...context.timeline, { kind: 'save' as const, ...record }],
+        lastSave: record,
+        pendingSave: null,
+      };
+    }),
+    /** Only tasks still ready for review are marked merged; anything else was not in the Save. */
+    markMerged: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SAVE.COMPLETED' || event.result.status !== 'published') return;
+      for (const id of event.result.mergedTaskIds) {
+        if (context.taskStatus[id] !== 'ready_for_review') continue;
+        enqueue.sendTo(taskActorId(id), {
+          type: 'TASK.MERGED',
+          taskId: id,
+          saveId: event.saveId,
+          tag: event.result.tag,
+          at: event.at,
+        });
+      }
+    }),
+
+    requestRollback: assign(({ event }) => {
+      if (event.type !== 'ROLLBACK.REQUEST') return {};
+      return {
+        pendingRollback: {
+          rollbackId: event.rollbackId,
+          checkpoint: event.checkpoint,
+          mode: event.mode,
+          requestedAt: event.at,
+          requestedBy: event.by,
+        },
+      };
+    }),
+    completeRollback: assign(({ context, event }) => {
+      if (event.type !== 'ROLLBACK.COMPLETED' || !context.pendingRollback) return {};
+      const record: RollbackRecord = { ...context.pendingRollback, completedAt: event.at, result: event.result };
+      return { timeline: [...context.timeline, { kind: 'rollback' as const, ...record }], pendingRollback: null };
+    }),
+    recordReviewResume: assign(({ context, event }) => {
+      if (event.type !== 'REVIEW.RESUME') return {};
+      return { timeline: [...context.timeline, { kind: 'review_resumed' as const, at: event.at, by: event.by }] };
+    }),
+  },
+  guards: {
+    isLiveTask: ({ context, event }) => {
+      const id = eventTaskId(event);
+      if (id === null) return false;
+      const status = context.taskStatus[id];
+      // Final tasks are stopped actors: events for them are refused rather than sent into the void.
+      return status !== undefined && !FINAL_TASK_STATUSES.has(status);
+    },
+    canAddTask: ({ context, event }) =>
+      event.type === 'TASK.ADD' &&
+      !(event.taskId in context.taskStatus) &&
+      resolveAgentOrder(event, context.agentOrder).length > 0,
+    canSaveNow: ({ context }) => context.pendingRollback === null && !hasBusyTasks(context),
+    canSaveAfterDrain: ({ context }) => context.pendingRollback === null && hasBusyTasks(context),
+    drained: ({ context }) => !hasBusyTasks(context),
+    isPendingSave: ({ context, event }) => 'saveId' in event && event.saveId === context.pendingSave?.saveId,
+    savePublished: ({ context, event }) =>
+      event.type === 'SAVE.COMPLETED' &&
+      event.saveId === context.pendingSave?.saveId &&
+      (event.result.status === 'published' || event.result.status === 'nothing_to_save'),
+    noRollbackPending: ({ context }) => context.pendingRollback === null,
+    isPendingRollback: ({ context, event }) =>
+      event.type === 'ROLLBACK.COMPLETED' && event.rollbackId === context.pendingRollback?.rollbackId,
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    ...input,
+    taskOrder: [],
+    taskStatus: {},
+    taskCommits: {},
+    checkpoints: [],
+    timeline: [],
+    lastSave: null,
+    pendingSave: null,
+    pendingRollback: null,
+  }),
+  initial: 'idle',
+  on: {
+    // Task-directed events go to their task; unknown or finished tasks leave them unhandled.
+    'TASK.WORKTREE_READY': forward,
+    'TASK.WORKTREE_FAILED': forward,
+    'TASK.COMMITTED': forward,
+    'TASK.COMMIT_FAILED': forward,
+    'TASK.RETRY_DUE': forward,
+    'TASK.CANCEL': forward,
+    'TASK.REJECT': forward,
+    'TASK.INTERRUPT': forward,
+    'TASK.REQUEUE': forward,
+    'AGENT.STARTED': forward,
+    'AGENT.EVENT': forward,
+    'AGENT.EXITED': forward,
+    'AGENT.TIMEOUT': forward,
+    'AGENT.CANCEL': forward,
+    'TASK.STATUS': { actions: 'recordStatus' },
+    'ROLLBACK.COMPLETED': { guard: 'isPendingRollback', actions: 'completeRollback' },
+  },
+  states: {
+    idle: {
+      on: {
+        'TASK.ADD': { guard: 'canAddTask', target: 'active', actions: ['addTask', 'spawnTask'] },
+        'ROLLBACK.REQUEST': {
+          guard: 'noRollbackPending',
+          actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
+        },
+      },
+    },
+    active: {
+      entry: 'dispatch',
+      on: {
+        'TASK.ADD': { guard: 'canAddTask', actions: ['addTask', 'spawnTask', 'dispatch'] },
+        'TASK.STATUS': { actions: ['recordStatus', 'dispatch'] },
+        'SAVE.REQUEST': [
+          { guard: 'canSaveNow', target: 'saving', actions: 'requestSave' },
+          { guard: 'canSaveAfterDrain', target: 'frozen', actions: 'requestSave' },
+        ],
+        'ROLLBACK.REQUEST': {
+          guard: 'noRollbackPending',
+          actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
+        },
+      },
+    },
+    // Dispatch stops; the Save starts once nothing can change a task branch any more.
+    frozen: {
+      always: { guard: 'drained', target: 'saving' },
+    },
+    saving: {
+      entry: [
+        'selectSaveTasks',
+        {
+          type: 'startSave',
+          params: ({ context }) => ({
+            sessionId: context.sessionId,
+            saveId: context.pendingSave?.saveId ?? '',
+            taskIds: context.pendingSave?.taskIds ?? [],
+          }),
+        },
+      ],
+      on: {
+        'SAVE.PROGRESS': { guard: 'isPendingSave', actions: 'recordSaveProgress' },
+        'SAVE.COMPLETED': [
+          { guard: 'savePublished', target: 'active', actions: ['markMerged', 'completeSave'] },
+          { guard: 'isPendingSave', target: 'awaiting_review', actions: 'completeSave' },
+        ],
+        // A task being merged cannot be rejected under the Save's feet.
+        'TASK.REJECT': {},
+      },
+    },
+    awaiting_review: {
+      entry: 'dispatch',
+      on: {
+        'TASK.ADD': { guard: 'canAddTask', actions: ['addTask', 'spawnTask', 'dispatch'] },
+        'TASK.STATUS': { actions: ['recordStatus', 'dispatch'] },
+        'REVIEW.RESUME': { target: 'active', actions: 'recordReviewResume' },
+        'SAVE.REQUEST': [
+          { guard: 'canSaveNow', target: 'saving', actions: 'requestSave' },
+          { guard: 'canSaveAfterDrain', target: 'frozen', actions: 'requestSave' },
+        ],
+        'ROLLBACK.REQUEST': {
+          guard: 'noRollbackPending',
+          actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
+        },
+      },
+    },
+  },
+});
+
+function rollbackParams({ context }: { context: SessionContext }): StartRollbackParams {
+  const pending = context.pendingRollback;
+  return {
+    sessionId: context.sessionId,
+    rollbackId: pending?.rollbackId ?? '',
+    checkpoint: pending?.checkpoint ?? '',
+    mode: pending?.mode ?? 'restore',
+  };
+}

@@ -1,0 +1,575 @@
+// One task: a worktree, a sequence of agent runs (retries on the same agent, then fallbacks to
+// the next agent in its order), a commit, and a review outcome.
+import { assign, sendParent, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import type { AnyActorRef } from 'xstate';
+import { agentMachine } from './agent.machine.js';
+import type { AgentContext, AgentRunOutput } from './agent.machine.js';
+import { ZERO_USAGE } from './agent.machine.js';
+import { retryDelayMs } from './backoff.js';
+import type {
+  CommitWorkParams,
+  PrepareWorktreeParams,
+  ReleaseTaskParams,
+  ScheduleRetryParams,
+} from './effect-params.js';
+import { agentActorId, runIdFor } from './events.js';
+import type {
+  AgentError,
+  AgentOutcome,
+  AgentUsage,
+  Handoff,
+  ResumeFrom,
+  TaskChanges,
+  TaskEvent,
+  TaskStatus,
+} from './events.js';
+
+export interface TaskInput {
+  sessionId: string;
+  taskId: string;
+  prompt: string;
+  /** First entry is the requested agent; the rest are fallbacks, in order. Never empty. */
+  agentOrder: string[];
+  createdAt: string;
+  createdBy: string | null;
+  timeoutMs: number;
+  /** Retries per agent after a transient failure (attempts per agent = 1 + maxRetries). */
+  maxRetries: number;
+}
+
+export interface TaskRun {
+  runId: string;
+  agent: string;
+  attempt: number;
+  /** null while the run is in flight. */
+  outcome: AgentOutcome | 'interrupted' | null;
+  finalMessage: string | null;
+  lastMessage: string | null;
+  error: AgentError | null;
+  usage: AgentUsage;
+  resumeToken: string | null;
+  cliVersion: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  handoff: Handoff | null;
+  resume: ResumeFrom | null;
+}
+
+export type TaskErrorCode = 'AGENTS_EXHAUSTED' | 'WORKTREE_FAILED' | 'COMMIT_FAILED';
+
+export interface TaskError {
+  code: TaskErrorCode;
+  message: string;
+  /** The agent that failed last, or null when no agent was involved. */
+  agent: string | null;
+  /** Run ids of every run of the task, in order. */
+  runs: string[];
+  cause: { code: string; message: string } | null;
+}
+
+export interface TaskClosure {
+  by: string;
+  at: string;
+  reason: string | null;
+}
+
+export interface TaskMerge {
+  saveId: string;
+  tag: string;
+  at: string;
+}
+
+export interface TaskContext extends TaskInput {
+  worktreePath: string | null;
+  branch: string | null;
+  baseCommit: string | null;
+  runs: TaskRun[];
+  currentRunId: string | null;
+  commit: string | null;
+  changes: TaskChanges | null;
+  error: TaskError | null;
+  agentIndex: number;
+  /** Runs started for the current agent, interrupted ones excepted. */
+  attemptsForAgent: number;
+  /** Set when a fallback is decided; consumed by the next run. */
+  pendingHandoff: Handoff | null;
+  /** Set when an interrupted run left a resume token; consumed by the next run. */
+  resume: ResumeFrom | null;
+  /** After a requeue: the agent had already succeeded, so only the commit is left to do. */
+  resumeAtCommit: boolean;
+  /** After an interrupted run: the next run continues the same attempt instead of using a retry. */
+  continueAttempt: boolean;
+  cancelRequested: TaskClosure | null;
+  closed: TaskClosure | null;
+  merged: TaskMerge | null;
+}
+
+/** A finished agent child, as XState delivers it. */
+export interface AgentDoneEvent {
+  type: `xstate.done.actor.${string}`;
+  output: AgentRunOutput;
+}
+
+type TaskMachineEvent = TaskEvent | AgentDoneEvent;
+
+export function currentRun(context: TaskContext): TaskRun | undefined {
+  return context.runs.find((run) => run.runId === context.currentRunId);
+}
+
+function replaceRun(runs: TaskRun[], runId: string | null, patch: Partial<TaskRun>): TaskRun[] {
+  return runs.map((run) => (run.runId === runId ? { ...run, ...patch } : run));
+}
+
+function currentAgent(context: TaskContext): string {
+  // agentOrder is never empty (the session refuses such tasks), and agentIndex never runs past it.
+  return context.agentOrder[context.agentIndex] ?? context.agentOrder[context.agentOrder.length - 1] ?? 'unknown';
+}
+
+/** Why the next agent is taking over, in words the next agent's prompt can carry. */
+export function fallbackReason(output: AgentRunOutput, timeoutMs: number): string {
+  if (output.outcome === 'timed_out') return `timed out after ${timeoutMs} ms`;
+  if (output.outcome === 'cancelled') return 'cancelled';
+  const error = output.error;
+  if (!error) return 'failed without an error report';
+  return `${error.code}: ${error.message}${error.transient ? ' (retries exhausted)' : ''}`;
+}
+
+function doneOutput(event: TaskMachineEvent): AgentRunOutput | null {
+  return event.type.startsWith('xstate.done.actor.') && 'output' in event ? event.output : null;
+}
+
+/** The live agent child's context, read so a cancelled or interrupted run keeps its usage. */
+function liveAgentContext(self: AnyActorRef, runId: string | null): AgentContext | null {
+  if (runId === null) return null;
+  const snapshot = self.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> };
+  const child = snapshot.children?.[agentActorId(runId)];
+  const childSnapshot = child?.getSnapshot() as { context?: AgentContext } | undefined;
+  return childSnapshot?.context ?? null;
+}
+
+export const taskMachine = setup({
+  types: {} as {
+    context: TaskContext;
+    input: TaskInput;
+    events: TaskMachineEvent;
+  },
+  actors: {
+    agent: agentMachine,
+  },
+  actions: {
+    // Effects: no-ops here (replay mode); the runtime provides the real ones.
+    prepareWorktree: (_: unknown, _params: PrepareWorktreeParams) => {},
+    commitWork: (_: unknown, _params: CommitWorkParams) => {},
+    scheduleRetry: (_: unknown, _params: ScheduleRetryParams) => {},
+    releaseTask: (_: unknown, _params: ReleaseTaskParams) => {},
+
+    notifyStatus: sendParent(({ context }, params: { status: TaskStatus }) => ({
+      type: 'TASK.STATUS' as const,
+      taskId: context.taskId,
+      status: params.status,
+      commit: context.commit,
+    })),
+
+    recordWorktree: assign(({ event }) => {
+      if (event.type !== 'TASK.WORKTREE_READY') return {};
+      return { worktreePath: event.worktreePath, branch: event.branch, baseCommit: event.baseCommit };
+    }),
+
+    /** Opens the next run record; `spawnAgent` (always right after) starts its actor. */
+    beginRun: assign(({ context }) => {
+      const runId = runIdFor(context.taskId, context.runs.length + 1);
+      const attemptsForAgent = context.continueAttempt
+        ? Math.max(context.attemptsForAgent, 1)
+        : context.attemptsForAgent + 1;
+      const run: TaskRun = {
+        runId,
+        agent: currentAgent(context),
+        attempt: attemptsForAgent,
+        outcome: null,
+        finalMessage: null,
+        lastMessage: null,
+        error: null,
+        usage: ZERO_USAGE,
+        resumeToken: null,
+        cliVersion: null,
+        startedAt: null,
+        endedAt: null,
+        handoff: context.pendingHandoff,
+        resume: context.resume,
+      };
+      return {
+        runs: [...context.runs, run],
+        currentRunId: runId,
+        attemptsForAgent,
+        pendingHandoff: null,
+        resume: null,
+        continueAttempt: false,
+      };
+    }),
+    spawnAgent: spawnChild('agent', {
+      id: ({ context }) => agentActorId(context.currentRunId ?? ''),
+      input: ({ context }) => {
+        const run = currentRun(context);
+        return {
+          sessionId: context.sessionId,
+          taskId: context.taskId,
+          runId: run?.runId ?? '',
+          agent: run?.agent ?? currentAgent(context),
+          attempt: run?.attempt ?? 1,
+          prompt: context.prompt,
+          handoff: run?.handoff ?? null,
+          resume: run?.resume ?? null,
+          timeoutMs: context.timeoutMs,
+        };
+      },
+    }),
+    forwardToAgent: sendTo(
+      ({ context }) => agentActorId(context.currentRunId ?? ''),
+      ({ event }) => event,
+    ),
+    cancelAgent: sendTo(
+      ({ context }) => agentActorId(context.currentRunId ?? ''),
+      ({ context }) => ({
+        type: 'AGENT.CANCEL' as const,
+        taskId: context.taskId,
+        runId: context.currentRunId ?? '',
+        reason: 'task_cancelled',
+      }),
+    ),
+    stopAgent: stopChild(({ context }) => agentActorId(context.currentRunId ?? '')),
+
+    recordRunStarted: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.STARTED') return {};
+      return {
+        runs: replaceRun(context.runs, context.currentRunId, {
+          cliVersion: event.cliVersion,
+          resumeToken: event.resumeToken ?? null,
+          startedAt: event.at ?? null,
+        }),
+      };
+    }),
+    recordRunEnd: assign(({ context, event }) => {
+      const output = doneOutput(event);
+      if (!output) return {};
+      return {
+        runs: replaceRun(context.runs, output.runId, {
+          outcome: output.outcome,
+          finalMessage: output.finalMessage,
+          lastMessage: output.lastMessage,
+          error: output.error,
+          usage: output.usage,
+          resumeToken: output.resumeToken,
+          cliVersion: output.cliVersion,
+          startedAt: output.startedAt,
+          endedAt: output.endedAt,
+        }),
+      };
+    }),
+    /** Closes the in-flight run record from the live agent before the agent is stopped. */
+    captureRun: assign(({ context, self }, params: { outcome: 'cancelled' | 'interrupted' }) => {
+      const live = liveAgentContext(self, context.currentRunId);
+      return {
+        runs: replaceRun(context.runs, context.currentRunId, {
+          outcome: params.outcome,
+          lastMessage: live?.lastMessage ?? null,
+          usage: live?.usage ?? ZERO_USAGE,
+          resumeToken: live?.resumeToken ?? currentRun(context)?.resumeToken ?? null,
+          cliVersion: live?.cliVersion ?? currentRun(context)?.cliVersion ?? null,
+        }),
+      };
+    }),
+    fallBack: assign(({ context, event }) => {
+      const output = doneOutput(event);
+      if (!output) return {};
+      return {
+        agentIndex: context.agentIndex + 1,
+        attemptsForAgent: 0,
+        continueAttempt: false,
+        pendingHandoff: {
+          fromRunId: output.runId,
+          fromAgent: output.agent,
+          finalMessage: output.finalMessage ?? output.lastMessage,
+          reason: fallbackReason(output, context.timeoutMs),
+        },
+      };
+    }),
+    failExhausted: assign(({ context, event }) => {
+      const output = doneOutput(event);
+      const reason = output ? fallbackReason(output, context.timeoutMs) : 'unknown';
+      return {
+        error: {
+          code: 'AGENTS_EXHAUSTED' as const,
+          message: `every agent in [${context.agentOrder.join(', ')}] failed; last: ${reason}`,
+          agent: output?.agent ?? currentAgent(context),
+          runs: context.runs.map((run) => run.runId),
+          cause: output?.error ? { code: output.error.code, message: output.error.message } : null,
+        },
+      };
+    }),
+    failWorktree: assign(({ context, event }) => {
+      if (event.type !== 'TASK.WORKTREE_FAILED') return {};
+      return {
+        error: {
+          code: 'WORKTREE_FAILED' as const,
+          message: event.error.message,
+          agent: null,
+          runs: context.runs.map((run) => run.runId),
+          cause: { code: event.error.code, message: event.error.message },
+        },
+      };
+    }),
+    failCommit: assign(({ context, event }) => {
+      if (event.type !== 'TASK.COMMIT_FAILED') return {};
+      return {
+        error: {
+          code: 'COMMIT_FAILED' as const,
+          message: event.error.message,
+          agent: currentRun(context)?.agent ?? null,
+          runs: context.runs.map((run) => run.runId),
+          cause: { code: event.error.code, message: event.error.message },
+        },
+      };
+    }),
+    recordCommit: assign(({ event }) => {
+      if (event.type !== 'TASK.COMMITTED') return {};
+      return { commit: event.commit, changes: event.changes };
+    }),
+    recordCancelRequest: assign(({ event }) => {
+      if (event.type !== 'TASK.CANCEL') return {};
+      return { cancelRequested: { by: event.by, at: event.at, reason: null } };
+    }),
+    closeByCancel: assign(({ context, event }) => {
+      if (event.type === 'TASK.CANCEL') return { closed: { by: event.by, at: event.at, reason: null } };
+      return { closed: context.cancelRequested };
+    }),
+    closeByReject: assign(({ event }) => {
+      if (event.type !== 'TASK.REJECT') return {};
+      return { closed: { by: event.by, at: event.at, reason: event.reason ?? null } };
+    }),
+    recordMerge: assign(({ event }) => {
+      if (event.type !== 'TASK.MERGED') return {};
+      return { merged: { saveId: event.saveId, tag: event.tag, at: event.at } };
+    }),
+    rememberInterruptedRun: assign(({ context }) => {
+      const run = currentRun(context);
+      return {
+        continueAttempt: true,
+        resume: run?.resumeToken ? { runId: run.runId, resumeToken: run.resumeToken } : null,
+      };
+    }),
+    rememberInterruptedCommit: assign({ resumeAtCommit: true }),
+    clearResumeAtCommit: assign({ resumeAtCommit: false }),
+  },
+  guards: {
+    isCurrentRun: ({ context, event }) => 'runId' in event && event.runId === context.currentRunId,
+    runSucceeded: ({ context, event }) => {
+      const output = doneOutput(event);
+      return output !== null && output.runId === context.currentRunId && output.outcome === 'succeeded';
+    },
+    canRetry: ({ context, event }) => {
+      const output = doneOutput(event);
+      return (
+        output !== null &&
+        output.runId === context.currentRunId &&
+        output.outcome === 'failed' &&
+        output.error?.transient === true &&
+        context.attemptsForAgent <= context.maxRetries
+      );
+    },
+    canFallBack: ({ context, event }) => {
+      const output = doneOutput(event);
+      return output !== null && output.runId === context.currentRunId && context.agentIndex + 1 < context.agentOrder.length;
+    },
+    isCurrentRunDone: ({ context, event }) => doneOutput(event)?.runId === context.currentRunId,
+    resumeAtCommit: ({ context }) => context.resumeAtCommit,
+    cancelRequested: ({ context }) => context.cancelRequested !== null,
+    noCancelRequested: ({ context }) => context.cancelRequested === null,
+  },
+}).createMachine({
+  id: 'task',
+  context: ({ input }) => ({
+    ...input,
+    worktreePath: null,
+    branch: null,
+    baseCommit: null,
+    runs: [],
+    currentRunId: null,
+    commit: null,
+    changes: null,
+    error: null,
+    agentIndex: 0,
+    attemptsForAgent: 0,
+    pendingHandoff: null,
+    resume: null,
+    resumeAtCommit: false,
+    continueAttempt: false,
+    cancelRequested: null,
+    closed: null,
+    merged: null,
+  }),
+  // The session records a new task as queued itself; the first TASK.STATUS comes with the first change.
+  initial: 'queued',
+  states: {
+    queued: {
+      on: {
+        'TASK.DISPATCH': { target: 'preparing' },
+        'TASK.CANCEL': { target: 'cancelled', actions: 'closeByCancel' },
+      },
+    },
+    preparing: {
+      entry: [
+        { type: 'notifyStatus', params: { status: 'preparing' } },
+        {
+          type: 'prepareWorktree',
+          params: ({ context }) => ({ sessionId: context.sessionId, taskId: context.taskId }),
+        },
+      ],
+      on: {
+        'TASK.WORKTREE_READY': [
+          { guard: 'resumeAtCommit', target: 'committing', actions: ['recordWorktree', 'clearResumeAtCommit'] },
+          { target: 'running', actions: ['recordWorktree', 'beginRun', 'spawnAgent'] },
+        ],
+        'TASK.WORKTREE_FAILED': { target: 'failed', actions: 'failWorktree' },
+        'TASK.CANCEL': { target: 'cancelled', actions: 'closeByCancel' },
+        'TASK.INTERRUPT': { target: 'interrupted' },
+      },
+    },
+    running: {
+      entry: { type: 'notifyStatus', params: { status: 'running' } },
+      on: {
+        'AGENT.STARTED': { guard: 'isCurrentRun', actions: ['recordRunStarted', 'forwardToAgent'] },
+        'AGENT.EVENT': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
+        'AGENT.EXITED': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
+        'AGENT.TIMEOUT': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
+        'AGENT.CANCEL': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
+        'xstate.done.actor.*': [
+          { guard: 'runSucceeded', target: 'committing', actions: ['recordRunEnd', 'stopAgent'] },
+          { guard: 'canRetry', target: 'retry_wait', actions: ['recordRunEnd', 'stopAgent'] },
+          // Fallback stays in `running`: same status, a new run with the next agent.
+          {
+            guard: 'canFallBack',
+            actions: ['recordRunEnd', 'stopAgent', 'fallBack', 'beginRun', 'spawnAgent'],
+          },
+          { guard: 'isCurrentRunDone', target: 'failed', actions: ['recordRunEnd', 'stopAgent', 'failExhausted'] },
+        ],
+        'TASK.CANCEL': {
+          target: 'cancelled',
+          actions: [
+            { type: 'captureRun', params: { outcome: 'cancelled' } },
+            'cancelAgent',
+            'stopAgent',
+            'closeByCancel',
+          ],
+        },
+        // The process died with the runtime: nothing to cancel, only to remember.
+        'TASK.INTERRUPT': {
+          target: 'interrupted',
+          actions: [{ type: 'captureRun', params: { outcome: 'interrupted' } }, 'stopAgent', 'rememberInterruptedRun'],
+        },
+      },
+    },
+    retry_wait: {
+      entry: [
+        { type: 'notifyStatus', params: { status: 'retry_wait' } },
+        {
+          type: 'scheduleRetry',
+          params: ({ context }) => ({
+            sessionId: context.sessionId,
+            taskId: context.taskId,
+            delayMs: retryDelayMs(context.attemptsForAgent),
+            attempt: context.attemptsForAgent + 1,
+          }),
+        },
+      ],
+      on: {
+        'TASK.RETRY_DUE': { target: 'running', actions: ['beginRun', 'spawnAgent'] },
+        'TASK.CANCEL': { target: 'cancelled', actions: 'closeByCancel' },
+        'TASK.INTERRUPT': { target: 'interrupted' },
+      },
+    },
+    // A cancel during the commit waits for it: a git write cut off halfway could leave a lock or a
+    // half-moved ref behind. The task then ends cancelled, whatever the commit's result.
+    committing: {
+      entry: [
+        { type: 'notifyStatus', params: { status: 'committing' } },
+        {
+          type: 'commitWork',
+          params: ({ context }) => {
+            const run = currentRun(context);
+            return {
+              sessionId: context.sessionId,
+              taskId: context.taskId,
+              runId: run?.runId ?? '',
+              agent: run?.agent ?? currentAgent(context),
+            };
+          },
+        },
+      ],
+      on: {
+        'TASK.COMMITTED': [
+          { guard: 'cancelRequested', target: 'cancelled', actions: ['recordCommit', 'closeByCancel'] },
+          { target: 'ready_for_review', actions: 'recordCommit' },
+        ],
+        'TASK.COMMIT_FAILED': [
+          { guard: 'cancelRequested', target: 'cancelled', actions: ['failCommit', 'closeByCancel'] },
+          { target: 'failed', actions: 'failCommit' },
+        ],
+        'TASK.CANCEL': { guard: 'noCancelRequested', actions: 'recordCancelRequest' },
+        'TASK.INTERRUPT': { target: 'interrupted', actions: 'rememberInterruptedCommit' },
+      },
+    },
+    ready_for_review: {
+      entry: { type: 'notifyStatus', params: { status: 'ready_for_review' } },
+      on: {
+        'TASK.MERGED': { target: 'merged', actions: 'recordMerge' },
+        'TASK.REJECT': { target: 'rejected', actions: 'closeByReject' },
+      },
+    },
+    interrupted: {
+      entry: { type: 'notifyStatus', params: { status: 'interrupted' } },
+      on: {
+        'TASK.REQUEUE': { target: 'queued', actions: { type: 'notifyStatus', params: { status: 'queued' } } },
+        'TASK.CANCEL': { target: 'cancelled', actions: 'closeByCancel' },
+      },
+    },
+    merged: {
+      type: 'final',
+      entry: [
+        { type: 'notifyStatus', params: { status: 'merged' } },
+        { type: 'releaseTask', params: ({ context }) => release(context, 'merged') },
+      ],
+    },
+    rejected: {
+      type: 'final',
+      entry: [
+        { type: 'notifyStatus', params: { status: 'rejected' } },
+        { type: 'releaseTask', params: ({ context }) => release(context, 'rejected') },
+      ],
+    },
+    failed: {
+      type: 'final',
+      entry: [
+        { type: 'notifyStatus', params: { status: 'failed' } },
+        { type: 'releaseTask', params: ({ context }) => release(context, 'failed') },
+      ],
+    },
+    cancelled: {
+      type: 'final',
+      entry: [
+        { type: 'notifyStatus', params: { status: 'cancelled' } },
+        { type: 'releaseTask', params: ({ context }) => release(context, 'cancelled') },
+      ],
+    },
+  },
+});
+
+function release(context: TaskContext, outcome: ReleaseTaskParams['outcome']): ReleaseTaskParams {
+  return { sessionId: context.sessionId, taskId: context.taskId, outcome };
+}
+
+export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
+  'merged',
+  'rejected',
+  'failed',
+  'cancelled',
+]);
