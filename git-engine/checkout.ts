@@ -1,0 +1,90 @@
+// Bringing a worktree (files + index) from its current state to a target tree, and detecting local
+// changes that such an update would overwrite (the `git merge --ff-only` safety rule).
+import path from 'node:path';
+import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writeIndex, type IndexEntry } from './index-file.js';
+import type { Repo } from './repo.js';
+import { readBlob, type FlatEntry, type FlatTree } from './tree-util.js';
+import { lstatOrNull, removeWorkFile, workEntry, writeWorkFile } from './workdir-files.js';
+
+export interface WorkdirTarget { workdir: string; indexFile: string }
+
+const same = (a: FlatEntry | null | undefined, b: FlatEntry | null | undefined): boolean =>
+  (!a && !b) || (!!a && !!b && a.mode === b.mode && a.oid === b.oid);
+
+async function indexMap(file: string): Promise<Map<string, IndexEntry>> {
+  const idx = await readIndex(file);
+  const m = new Map<string, IndexEntry>();
+  for (const e of idx?.entries ?? []) {
+    // An unmerged path (stage > 0) never equals a tree entry: it counts as a local change.
+    if (e.stage === 0 && !m.has(e.path)) m.set(e.path, e);
+    else m.set(e.path, { ...e, oid: '', stage: e.stage });
+  }
+  return m;
+}
+
+const indexAsFlat = (e: IndexEntry | undefined): FlatEntry | null => (e && e.stage === 0 ? { mode: modeToString(e.mode), oid: e.oid } : null);
+
+async function workdirMatches(abs: string, want: FlatEntry | null, idx: IndexEntry | undefined): Promise<boolean> {
+  if (!want) return (await lstatOrNull(abs)) === null;
+  const st = await lstatOrNull(abs);
+  if (!st) return false;
+  if (idx && same(indexAsFlat(idx), want) && statMatches(idx, st)) return true;
+  const w = await workEntry(abs);
+  return same(w?.entry, want);
+}
+
+/**
+ * Paths where moving the worktree from `oldTree` to `newTree` would overwrite something local:
+ * a staged or unstaged change, or an untracked file in the way. With `acceptNew`, a path that
+ * already holds the new content is fine (recovery after an interrupted update).
+ */
+export async function localChangesInTheWay(target: WorkdirTarget, oldTree: FlatTree, newTree: FlatTree, acceptNew = false): Promise<string[]> {
+  const index = await indexMap(target.indexFile);
+  const changed = new Set<string>();
+  for (const [p, e] of newTree) if (!same(oldTree.get(p), e)) changed.add(p);
+  for (const p of oldTree.keys()) if (!newTree.has(p)) changed.add(p);
+  const dirty: string[] = [];
+  for (const p of changed) {
+    const oldE = oldTree.get(p) ?? null;
+    const newE = newTree.get(p) ?? null;
+    const idx = index.get(p);
+    const idxFlat = indexAsFlat(idx);
+    const indexOk = (idx === undefined ? !oldE : same(idxFlat, oldE)) || (acceptNew && (idx === undefined ? !newE : same(idxFlat, newE)));
+    const abs = path.join(target.workdir, p);
+    const workOk = indexOk && ((await workdirMatches(abs, oldE, idx)) || (acceptNew || !oldE ? await workdirMatches(abs, newE, undefined) : false));
+    if (!indexOk || !workOk) dirty.push(p);
+  }
+  return dirty.sort();
+}
+
+/**
+ * Writes `to` into the worktree and rewrites its index. Paths the index already records with the
+ * target content are left alone unless `force` (then any file that differs is rewritten), so local
+ * edits on paths the update does not touch survive, as with git. `from` is the tree the worktree
+ * was on (for a non-forced update).
+ */
+export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTree, force: boolean, from?: FlatTree): Promise<void> {
+  const current = await indexMap(target.indexFile);
+  const next: IndexEntry[] = [];
+  for (const [p, e] of to) {
+    const cur = current.get(p);
+    const abs = path.join(target.workdir, p);
+    let keep = !!cur && same(indexAsFlat(cur), e);
+    if (keep && force && cur) {
+      const st = await lstatOrNull(abs);
+      keep = !!st && (statMatches(cur, st) || same((await workEntry(abs))?.entry, e));
+      if (keep && st && !statMatches(cur, st)) { next.push(entryFromStat(p, e.oid, modeToNumber(e.mode), st)); continue; }
+    }
+    if (keep && cur) { next.push(cur); continue; }
+    const content = e.mode === '160000' ? null : await readBlob(repo, e.oid);
+    const st = await writeWorkFile(target.workdir, p, e, content);
+    next.push(entryFromStat(p, e.oid, modeToNumber(e.mode), st));
+  }
+  for (const [p, cur] of current) {
+    if (to.has(p)) continue;
+    // Without force only paths the update itself deletes go; a file the user staged stays staged.
+    if (force || !from || from.has(p)) await removeWorkFile(target.workdir, p);
+    else next.push(cur);
+  }
+  await writeIndex(target.indexFile, next);
+}

@@ -1,0 +1,64 @@
+// Checkpoint tags `checkpoint/{YYYY-MM-DD}-{seq}`: naming the next one and listing the timeline.
+import git from 'isomorphic-git';
+import { GitEngineError } from './errors.js';
+import { listRefsUnder, readRef } from './refs.js';
+import type { Repo } from './repo.js';
+
+export interface Checkpoint { tag: string; commit: string; date: string; message: string }
+
+const NAME_RE = /^checkpoint\/(\d{4}-\d{2}-\d{2})-(\d+)$/;
+
+export function utcDate(nowMs: number): string {
+  return new Date(nowMs).toISOString().slice(0, 10);
+}
+
+export async function nextCheckpointName(repo: Repo, nowMs: number): Promise<string> {
+  const date = utcDate(nowMs);
+  let max = 0;
+  for (const ref of await listRefsUnder(repo, 'refs/tags/checkpoint')) {
+    const m = NAME_RE.exec(ref.slice('refs/tags/'.length));
+    if (m && m[1] === date) max = Math.max(max, Number(m[2]));
+  }
+  return `checkpoint/${date}-${max + 1}`;
+}
+
+/** The commit a checkpoint tag points to (peeling the annotated tag). */
+export async function checkpointCommit(repo: Repo, tag: string): Promise<string> {
+  const oid = await readRef(repo, `refs/tags/${tag}`);
+  if (!oid) throw new GitEngineError('CHECKPOINT_NOT_FOUND', `no tag ${tag}`, { tag });
+  const { type } = await git.readObject({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  if (type === 'commit') return oid;
+  if (type !== 'tag') throw new GitEngineError('CHECKPOINT_NOT_FOUND', `${tag} does not point to a commit`, { tag });
+  const { tag: t } = await git.readTag({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  if (t.type !== 'commit') throw new GitEngineError('CHECKPOINT_NOT_FOUND', `${tag} does not point to a commit`, { tag });
+  return t.object;
+}
+
+export async function listCheckpoints(repo: Repo): Promise<Checkpoint[]> {
+  const out: Array<Checkpoint & { seq: number; day: string }> = [];
+  for (const ref of await listRefsUnder(repo, 'refs/tags/checkpoint')) {
+    const name = ref.slice('refs/tags/'.length);
+    const m = NAME_RE.exec(name);
+    if (!m) continue;
+    const oid = await readRef(repo, ref);
+    if (!oid) continue;
+    const obj = await git.readObject({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    let commit = oid;
+    let date = '';
+    let message = '';
+    if (obj.type === 'tag') {
+      const { tag } = await git.readTag({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+      commit = tag.object;
+      date = new Date(tag.tagger.timestamp * 1000).toISOString();
+      message = tag.message.split('\n-----BEGIN PGP SIGNATURE-----')[0]?.trim() ?? '';
+    } else {
+      const { commit: c } = await git.readCommit({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+      date = new Date(c.committer.timestamp * 1000).toISOString();
+      message = c.message.trim();
+    }
+    out.push({ tag: name, commit, date, message, day: m[1] as string, seq: Number(m[2]) });
+  }
+  // Newest last: by the date in the name, then the sequence number.
+  out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.seq - b.seq));
+  return out.map(({ tag, commit, date, message }) => ({ tag, commit, date, message }));
+}

@@ -1,0 +1,131 @@
+// createGitEngine: the public object the runtime calls. It validates every external name on the
+// main thread, then hands the work to the worker pool; Save is sequenced here (see save.ts).
+import path from 'node:path';
+import { GitEngineError } from './errors.js';
+import type { Checkpoint } from './checkpoints.js';
+import type { TaskDiff } from './inspect.js';
+import { GitWorkerPool } from './pool.js';
+import type { RollbackResult } from './rollback.js';
+import { assertNotClosed, RepoMutex, runSave, type SaveParams } from './save.js';
+import type { EngineContext } from './save-ops.js';
+import type { SaveResult } from './save-types.js';
+import type { Change } from './snapshot-commit.js';
+import type { SigningKey } from './signing.js';
+import { validateCheckpointName, validateId } from './validate-names.js';
+import type { WorkerOp } from './worker.js';
+
+export interface GitEngineOptions {
+  orchestratorVersion: string;
+  minThreads?: number;
+  maxThreads?: number;
+  committer?: { name: string; email: string };
+  signingKey?: SigningKey;
+  now?: () => Date;
+}
+
+export interface GitEngine {
+  inspectRepository(repoPath: string): Promise<{ repoPath: string; gitdir: string; mainBranch: string; head: string }>;
+  createWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; base?: string }): Promise<{ worktreePath: string; branch: string; baseCommit: string }>;
+  commitWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; agent: string; message: string; extraTrailers?: Record<string, string> }):
+    Promise<{ commit: string | null; head: string; changes: Change[] }>;
+  removeWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; deleteBranch?: boolean }): Promise<void>;
+  save(p: SaveParams): Promise<SaveResult>;
+  recoverSave(p: { repoPath: string; sessionId: string }): Promise<{ state: 'none' | 'completed' | 'rolled_back'; result?: SaveResult }>;
+  rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string }): Promise<RollbackResult>;
+  listCheckpoints(repoPath: string): Promise<Checkpoint[]>;
+  listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
+  taskDiff(p: { repoPath: string; sessionId: string; taskId: string }): Promise<TaskDiff>;
+  close(): Promise<void>;
+}
+
+const IDENTITY_RE = /^[^<>\n\r\0]{1,200}$/;
+
+function validateRepoPathArg(repoPath: unknown): string {
+  if (typeof repoPath !== 'string' || !path.isAbsolute(repoPath) || repoPath.split(/[\\/]/).includes('..')) {
+    throw new GitEngineError('INVALID_NAME', 'repoPath must be an absolute path without ..', { value: String(repoPath).slice(0, 200) });
+  }
+  return repoPath;
+}
+
+function validateOptions(o: GitEngineOptions): void {
+  if (typeof o.orchestratorVersion !== 'string' || !/^[^\r\n\0]{1,100}$/.test(o.orchestratorVersion)) {
+    throw new GitEngineError('INVALID_NAME', 'orchestratorVersion must be a single short line');
+  }
+  if (o.committer && (!IDENTITY_RE.test(o.committer.name) || !IDENTITY_RE.test(o.committer.email))) {
+    throw new GitEngineError('INVALID_NAME', 'committer name/email must not contain <, > or newlines');
+  }
+}
+
+export function createGitEngine(options: GitEngineOptions): GitEngine {
+  validateOptions(options);
+  const pool = new GitWorkerPool({ ...(options.minThreads !== undefined ? { minThreads: options.minThreads } : {}), ...(options.maxThreads !== undefined ? { maxThreads: options.maxThreads } : {}) });
+  const mutex = new RepoMutex();
+  let closed = false;
+  const ctx = (): EngineContext => ({
+    committer: options.committer ?? { name: 'Thalogos', email: 'thalogos@localhost' },
+    nowMs: (options.now ?? (() => new Date()))().getTime(),
+    signingKey: options.signingKey,
+    orchestratorVersion: options.orchestratorVersion,
+    agent: 'thalogos',
+  });
+  const call = <T>(op: WorkerOp, repoPath: string, args: unknown): Promise<T> => {
+    assertNotClosed(closed);
+    return pool.run<T>({ op, repoPath: validateRepoPathArg(repoPath), ctx: ctx(), args });
+  };
+  const ids = (p: { sessionId: unknown; taskId?: unknown }) => {
+    validateId('sessionId', p.sessionId);
+    if ('taskId' in p) validateId('taskId', p.taskId);
+  };
+
+  return {
+    inspectRepository: (repoPath) => call('inspectRepository', repoPath, {}),
+    async createWorktree(p) {
+      ids(p);
+      return call('createWorktree', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, worktreePath: p.worktreePath, base: p.base });
+    },
+    async commitWorktree(p) {
+      ids(p);
+      if (typeof p.agent !== 'string' || !/^[^\r\n\0]{1,200}$/.test(p.agent)) throw new GitEngineError('INVALID_NAME', 'agent must be a single line');
+      return call('commitWorktree', p.repoPath, { ...p });
+    },
+    async removeWorktree(p) {
+      ids(p);
+      return call('removeWorktree', p.repoPath, { ...p });
+    },
+    async save(p) {
+      ids(p);
+      validateId('saveId', p.saveId);
+      if (!Array.isArray(p.taskIds) || p.taskIds.length === 0) throw new GitEngineError('INVALID_NAME', 'taskIds must be a non-empty array');
+      for (const t of p.taskIds) validateId('taskId', t);
+      if (new Set(p.taskIds).size !== p.taskIds.length) throw new GitEngineError('INVALID_NAME', 'taskIds must be unique');
+      if (p.gateTimeoutMs !== undefined && !(Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs > 0)) throw new GitEngineError('INVALID_NAME', 'gateTimeoutMs must be positive');
+      const repoPath = validateRepoPathArg(p.repoPath);
+      assertNotClosed(closed);
+      return mutex.run(repoPath, () => runSave(pool, ctx, p));
+    },
+    async recoverSave(p) {
+      ids(p);
+      return mutex.run(validateRepoPathArg(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId }));
+    },
+    async rollback(p) {
+      ids(p);
+      validateCheckpointName(p.checkpoint);
+      if (p.mode !== 'restore_commit' && p.mode !== 'branch') throw new GitEngineError('INVALID_NAME', "mode must be 'restore_commit' or 'branch'");
+      return mutex.run(validateRepoPathArg(p.repoPath), () => call('rollback', p.repoPath, { ...p }));
+    },
+    listCheckpoints: (repoPath) => call('listCheckpoints', repoPath, {}),
+    async listSessionBranches(repoPath, sessionId) {
+      validateId('sessionId', sessionId);
+      return call('listSessionBranches', repoPath, { sessionId });
+    },
+    async taskDiff(p) {
+      ids(p);
+      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.close();
+    },
+  };
+}

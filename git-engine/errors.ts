@@ -1,0 +1,79 @@
+// Typed errors of the git engine. They cross the Piscina worker boundary as plain data
+// (Piscina strips name/code/data from thrown errors), so every error serialises to
+// `SerializedGitEngineError` and is rebuilt on the main thread with the same code.
+
+export const GIT_ENGINE_ERROR_CODES = [
+  'NOT_A_REPOSITORY',
+  'NO_MAIN_BRANCH',
+  'INVALID_NAME',
+  'PATH_OUTSIDE_REPOSITORY',
+  'SYMLINK_ESCAPE',
+  'WORKTREE_EXISTS',
+  'WORKTREE_NOT_FOUND',
+  'BRANCH_NOT_FOUND',
+  'CHECKPOINT_NOT_FOUND',
+  'MAIN_MOVED',
+  'MAIN_WORKTREE_DIRTY',
+  'SAVE_IN_PROGRESS',
+  'GATE_CONFIG_INVALID',
+  'SIGNING_FAILED',
+  'WORKER_FAILED',
+  // A ref named in a save journal holds a value that is neither the recorded old nor new one:
+  // someone else moved it while the save was interrupted; recovery refuses to guess.
+  'JOURNAL_CONFLICT',
+  // A task branch moved while the engine was committing to it (compare-and-swap failed).
+  'BRANCH_MOVED',
+  // A branch the engine was asked to create exists already at another commit.
+  'BRANCH_EXISTS',
+  // The engine was closed; no more operations are accepted.
+  'ENGINE_CLOSED',
+] as const;
+
+export type GitEngineErrorCode = (typeof GIT_ENGINE_ERROR_CODES)[number];
+
+export interface SerializedGitEngineError {
+  name: 'GitEngineError';
+  code: GitEngineErrorCode;
+  message: string;
+  data?: unknown;
+}
+
+export class GitEngineError extends Error {
+  override readonly name = 'GitEngineError';
+  readonly code: GitEngineErrorCode;
+  readonly data?: unknown;
+
+  constructor(code: GitEngineErrorCode, message: string, data?: unknown) {
+    super(message);
+    this.code = code;
+    if (data !== undefined) this.data = data;
+  }
+
+  toJSON(): SerializedGitEngineError {
+    const out: SerializedGitEngineError = { name: 'GitEngineError', code: this.code, message: this.message };
+    if (this.data !== undefined) out.data = this.data;
+    return out;
+  }
+}
+
+export function isGitEngineErrorCode(value: unknown): value is GitEngineErrorCode {
+  return typeof value === 'string' && (GIT_ENGINE_ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Turns anything thrown inside the worker into data that survives structured cloning. */
+export function serializeError(err: unknown): SerializedGitEngineError {
+  if (err instanceof GitEngineError) return err.toJSON();
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const data: Record<string, unknown> = {};
+  if (err && typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') data.cause = code;
+    if (err instanceof Error && err.stack) data.stack = err.stack.split('\n').slice(0, 8).join('\n');
+  }
+  return { name: 'GitEngineError', code: 'WORKER_FAILED', message, data };
+}
+
+export function deserializeError(s: SerializedGitEngineError): GitEngineError {
+  const code = isGitEngineErrorCode(s.code) ? s.code : 'WORKER_FAILED';
+  return new GitEngineError(code, s.message, s.data);
+}

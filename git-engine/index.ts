@@ -1,0 +1,11 @@
+// Public surface of git-engine (see README.md).
+export { createGitEngine } from './engine.js';
+export { GitEngineError, GIT_ENGINE_ERROR_CODES } from './errors.js';
+export type { GitEngine, GitEngineOptions } from './engine.js';
+export type { GitEngineErrorCode, SerializedGitEngineError } from './errors.js';
+export type { SaveResult, GateResult } from './save-types.js';
+export type { TaskDiff, TaskDiffFile } from './inspect.js';
+export type { Checkpoint } from './checkpoints.js';
+export type { RollbackResult } from './rollback.js';
+export type { Change, ChangeKind } from './snapshot-commit.js';
+export type { AutoResolution, ConflictFile, ConflictReport } from './merge/index.js';

@@ -1,0 +1,63 @@
+// The Save journal: `<gitdir>/thalogos/save-<sessionId>.json`, replaced atomically (write + fsync +
+// rename). It records the intended ref updates before any is written, so after a kill -9
+// recoverSave() can tell "nothing published" from "publish half done" and finish the latter.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { GitEngineError } from './errors.js';
+
+const oid = z.string().regex(/^[0-9a-f]{40}$/);
+
+const RefUpdateSchema = z.object({ ref: z.string().startsWith('refs/'), old: oid.nullable(), new: oid });
+export type RefUpdate = z.infer<typeof RefUpdateSchema>;
+
+export const JournalSchema = z.object({
+  version: z.literal(1),
+  sessionId: z.string(),
+  saveId: z.string(),
+  /** 'gating': merges written as objects only, no ref moved. 'publishing': refs being moved in order. */
+  phase: z.enum(['gating', 'publishing']),
+  mainBranch: z.string(),
+  mainBefore: oid,
+  candidate: oid,
+  tag: z.string(),
+  updates: z.array(RefUpdateSchema),
+  /** The published result, returned again by recoverSave once the remaining refs are written. */
+  result: z.unknown().optional(),
+});
+export type SaveJournal = z.infer<typeof JournalSchema>;
+
+export function journalPath(gitdir: string, sessionId: string): string {
+  return path.join(gitdir, 'thalogos', `save-${sessionId}.json`);
+}
+
+export async function readJournal(gitdir: string, sessionId: string): Promise<SaveJournal | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(journalPath(gitdir, sessionId), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const parsed = JournalSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new GitEngineError('JOURNAL_CONFLICT', 'save journal is unreadable', { sessionId, issues: parsed.error.issues.slice(0, 5) });
+  return parsed.data;
+}
+
+export async function writeJournal(gitdir: string, journal: SaveJournal): Promise<void> {
+  const file = journalPath(gitdir, journal.sessionId);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  const h = await fs.open(tmp, 'w');
+  try {
+    await h.writeFile(JSON.stringify(journal, null, 2));
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+export async function deleteJournal(gitdir: string, sessionId: string): Promise<void> {
+  await fs.rm(journalPath(gitdir, sessionId), { force: true });
+}

@@ -1,0 +1,156 @@
+// The worker half of Save: merge task branches into a candidate (objects only), prepare the
+// integration worktree, publish (journal first, then refs in order: integration, tag, main), record
+// a gate failure, and recover an interrupted publish. The main thread (save.ts) sequences them and
+// runs the gates in between.
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import { GitEngineError } from './errors.js';
+import { faultPoint } from './fault-injection.js';
+import { readGateConfig } from './gate-config.js';
+import { mergeCommits, type AutoResolution } from './merge/index.js';
+import { assertCanMoveBranch, moveBranch } from './branch-move.js';
+import { nextCheckpointName } from './checkpoints.js';
+import { mustReadBranch, readRef, writeRefAtomic } from './refs.js';
+import type { Repo } from './repo.js';
+import { deleteJournal, readJournal, writeJournal, type SaveJournal } from './save-journal.js';
+import type { GateResult, MergePhaseResult, SaveResult } from './save-types.js';
+import { withTrailers } from './trailers.js';
+import { integrationBranch, taskBranch } from './validate-names.js';
+import { ensureLinkedWorktree, resetDetachedWorktree } from './worktree.js';
+import { writeAnnotatedTag, writeCommit, type ObjectContext } from './write-objects.js';
+
+export interface EngineContext extends ObjectContext { orchestratorVersion: string; agent: string }
+
+async function isAncestor(repo: Repo, ancestor: string, of: string): Promise<boolean> {
+  if (ancestor === of) return true;
+  return git.isDescendent({ fs: repo.fs, gitdir: repo.gitdir, oid: of, ancestor, depth: -1, cache: repo.cache });
+}
+
+export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: string; saveId: string; taskIds: string[] }): Promise<MergePhaseResult> {
+  if (await readJournal(repo.gitdir, p.sessionId)) {
+    throw new GitEngineError('SAVE_IN_PROGRESS', 'an earlier Save of this session did not finish; call recoverSave first', { sessionId: p.sessionId });
+  }
+  const integration = integrationBranch(p.sessionId);
+  const mainBefore = await mustReadBranch(repo, repo.mainBranch);
+  // The candidate is rebuilt from main at every Save (see README: a failed candidate never leaks
+  // into the next Save; branches already contained in main are skipped).
+  let candidate = mainBefore;
+  const mergedTaskIds: string[] = [];
+  const autoResolved: AutoResolution[] = [];
+  for (const taskId of p.taskIds) {
+    const branch = taskBranch(p.sessionId, taskId);
+    const theirs = await mustReadBranch(repo, branch);
+    if (await isAncestor(repo, theirs, candidate)) continue;
+    const outcome = await mergeCommits({
+      fs, gitdir: repo.gitdir, cache: repo.cache, ours: candidate, theirs,
+      labels: { ours: integration, theirs: branch },
+    });
+    if (!outcome.clean) {
+      const hunks = outcome.conflicts.reduce((n, f) => n + f.hunks.length, 0);
+      return {
+        status: 'conflict',
+        report: { sessionId: p.sessionId, taskId, branch, ours: candidate, theirs, files: outcome.conflicts, autoResolved: outcome.autoResolved, summary: { files: outcome.conflicts.length, hunks } },
+      };
+    }
+    const extra: Array<[string, string]> = [['Save', p.saveId]];
+    for (const a of outcome.autoResolved) extra.push(['Auto-Resolved', `${a.path} (${a.rule})`.replace(/[\r\n]/g, ' ')]);
+    const message = withTrailers(`Merge ${branch} into ${integration}`, { agent: ctx.agent, sessionId: p.sessionId, taskId, orchestratorVersion: ctx.orchestratorVersion }, extra);
+    candidate = await writeCommit(repo, ctx, { tree: outcome.tree, parents: [candidate, theirs], message });
+    mergedTaskIds.push(taskId);
+    autoResolved.push(...outcome.autoResolved);
+  }
+  if (mergedTaskIds.length === 0) return { status: 'nothing_to_save' };
+  const config = await readGateConfig(repo, candidate);
+  await writeJournal(repo.gitdir, {
+    version: 1, sessionId: p.sessionId, saveId: p.saveId, phase: 'gating', mainBranch: repo.mainBranch,
+    mainBefore, candidate, tag: '', updates: [],
+  });
+  return { status: 'merged', mainBefore, candidate, mergedTaskIds, autoResolved, gates: config.gates };
+}
+
+export async function prepareIntegrationWorktree(repo: Repo, p: { sessionId: string; worktreePath: string; commit: string }): Promise<void> {
+  const wt = await ensureLinkedWorktree(repo, { name: `${p.sessionId}.integration`, worktreePath: p.worktreePath, branch: null, commit: p.commit });
+  await resetDetachedWorktree(repo, wt, p.commit);
+}
+
+async function phaseJournal(repo: Repo, sessionId: string, phase: SaveJournal['phase']): Promise<SaveJournal> {
+  const j = await readJournal(repo.gitdir, sessionId);
+  if (!j || j.phase !== phase) throw new GitEngineError('JOURNAL_CONFLICT', `no save journal in phase ${phase}`, { sessionId });
+  return j;
+}
+
+/** Writes the journaled ref updates in order; values already at `new` are skipped (idempotent). */
+async function applyUpdates(repo: Repo, j: SaveJournal, recovering: boolean): Promise<void> {
+  let i = 0;
+  for (const u of j.updates) {
+    i += 1;
+    const cur = await readRef(repo, u.ref);
+    if (cur === u.new) continue;
+    if (cur !== u.old) throw new GitEngineError('JOURNAL_CONFLICT', `${u.ref} is at ${cur}, expected ${u.old} or ${u.new}`, { ref: u.ref, actual: cur });
+    if (u.ref === `refs/heads/${j.mainBranch}` && u.old) await moveBranch(repo, j.mainBranch, u.old, u.new, recovering);
+    else await writeRefAtomic(repo, u.ref, u.new);
+    faultPoint(`publish-after-ref-${i}`);
+  }
+}
+
+export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[] }): Promise<SaveResult> {
+  const j = await phaseJournal(repo, p.sessionId, 'gating');
+  try {
+    const mainNow = await mustReadBranch(repo, j.mainBranch);
+    if (mainNow !== j.mainBefore) throw new GitEngineError('MAIN_MOVED', `${j.mainBranch} moved during the Save`, { expected: j.mainBefore, actual: mainNow });
+    await assertCanMoveBranch(repo, j.mainBranch, j.mainBefore, j.candidate);
+  } catch (err) {
+    await deleteJournal(repo.gitdir, p.sessionId);
+    throw err;
+  }
+  const tag = await nextCheckpointName(repo, ctx.nowMs);
+  const tagMessage = withTrailers(
+    `Checkpoint ${tag}\n\nSession ${p.sessionId}, save ${j.saveId}: merged ${p.mergedTaskIds.join(', ')}`,
+    { agent: ctx.agent, sessionId: p.sessionId, taskId: p.mergedTaskIds.join(','), orchestratorVersion: ctx.orchestratorVersion },
+    [['Save', j.saveId]],
+  );
+  const tagOid = await writeAnnotatedTag(repo, ctx, { name: tag, target: j.candidate, message: tagMessage });
+  const integrationRef = `refs/heads/${integrationBranch(p.sessionId)}`;
+  const result: SaveResult = {
+    status: 'published', commit: j.candidate, tag, integrationCommit: j.candidate,
+    mergedTaskIds: p.mergedTaskIds, autoResolved: p.autoResolved, gates: p.gates,
+  };
+  const publishing: SaveJournal = {
+    ...j, phase: 'publishing', tag, result,
+    updates: [
+      { ref: integrationRef, old: await readRef(repo, integrationRef), new: j.candidate },
+      { ref: `refs/tags/${tag}`, old: null, new: tagOid },
+      { ref: `refs/heads/${j.mainBranch}`, old: j.mainBefore, new: j.candidate },
+    ],
+  };
+  await writeJournal(repo.gitdir, publishing);
+  faultPoint('publish-after-journal');
+  await applyUpdates(repo, publishing, false);
+  await deleteJournal(repo.gitdir, p.sessionId);
+  return result;
+}
+
+/** Gates failed: main stays; the integration branch is moved to the candidate for review. */
+export async function recordGateFailure(repo: Repo, p: { sessionId: string }): Promise<void> {
+  const j = await phaseJournal(repo, p.sessionId, 'gating');
+  await writeRefAtomic(repo, `refs/heads/${integrationBranch(p.sessionId)}`, j.candidate);
+  await deleteJournal(repo.gitdir, p.sessionId);
+}
+
+/** Drops a journal that never reached publishing (no ref was moved, nothing to undo). */
+export async function abortSave(repo: Repo, p: { sessionId: string }): Promise<void> {
+  const j = await readJournal(repo.gitdir, p.sessionId);
+  if (j && j.phase === 'gating') await deleteJournal(repo.gitdir, p.sessionId);
+}
+
+export async function recoverSave(repo: Repo, p: { sessionId: string }): Promise<{ state: 'none' | 'completed' | 'rolled_back'; result?: SaveResult }> {
+  const j = await readJournal(repo.gitdir, p.sessionId);
+  if (!j) return { state: 'none' };
+  if (j.phase === 'gating') {
+    await deleteJournal(repo.gitdir, p.sessionId);
+    return { state: 'rolled_back' };
+  }
+  await applyUpdates(repo, j, true);
+  await deleteJournal(repo.gitdir, p.sessionId);
+  return { state: 'completed', result: j.result as SaveResult };
+}

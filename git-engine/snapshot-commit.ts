@@ -1,0 +1,125 @@
+// commitWorktree: snapshot a linked worktree (new, modified, deleted, exec-bit and symlink changes,
+// .gitignore respected) into a commit on its task branch on top of the worktree's current HEAD,
+// then rewrite the worktree's index so native `git status` is clean.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import type { BigIntStats } from 'node:fs';
+import { GitEngineError } from './errors.js';
+import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writeIndex, type IndexEntry } from './index-file.js';
+import { IgnoreStack } from './ignore-rules.js';
+import { hashBlob } from './object-hash.js';
+import { mustReadBranch, writeRefAtomic } from './refs.js';
+import type { Repo } from './repo.js';
+import { flattenCommit, writeFlatTree, type FlatTree } from './tree-util.js';
+import { isInside } from './validate-names.js';
+import { fileMode, readWorkContent } from './workdir-files.js';
+import { worktreeHead, type LinkedWorktree } from './worktree.js';
+import { writeCommit, type ObjectContext } from './write-objects.js';
+
+export type ChangeKind = 'added' | 'modified' | 'deleted' | 'mode' | 'symlink';
+export interface Change { path: string; kind: ChangeKind }
+
+interface Scanned { flat: FlatTree; stats: Map<string, BigIntStats> }
+
+function trackedDirs(head: FlatTree): Set<string> {
+  const dirs = new Set<string>();
+  for (const p of head.keys()) {
+    let d = path.posix.dirname(p);
+    while (d !== '.') { dirs.add(d); d = path.posix.dirname(d); }
+  }
+  return dirs;
+}
+
+/** Walks the worktree without following symlinks; hashes only files whose stat data changed. */
+async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, index: { entries: IndexEntry[]; mtimeNs: bigint } | null): Promise<Scanned> {
+  const root = wt.worktreePath;
+  const byPath = new Map(index?.entries.filter((e) => e.stage === 0).map((e) => [e.path, e]) ?? []);
+  const dirsWithTracked = trackedDirs(head);
+  const flat: FlatTree = new Map();
+  const stats = new Map<string, BigIntStats>();
+  const walk = async (dir: string, rules: IgnoreStack): Promise<void> => {
+    const names = (await fs.readdir(path.join(root, dir))).sort();
+    for (const name of names) {
+      const rel = dir ? `${dir}/${name}` : name;
+      if (name === '.git') continue;
+      const abs = path.join(root, rel);
+      const st = await fs.lstat(abs, { bigint: true });
+      if (st.isDirectory()) {
+        const headEntry = head.get(rel);
+        if (headEntry?.mode === '160000') { flat.set(rel, headEntry); continue; } // submodule: keep as recorded
+        const nestedRepo = await fs.lstat(path.join(abs, '.git')).then(() => true, () => false);
+        if (nestedRepo) continue; // an embedded repository is not snapshotted
+        if (rules.isIgnored(rel, true) && !dirsWithTracked.has(rel)) continue;
+        await walk(rel, await rules.enter(root, rel));
+        continue;
+      }
+      const mode = fileMode(st);
+      if (!mode) continue; // sockets, fifos, devices
+      if (!head.has(rel) && rules.isIgnored(rel, false)) continue;
+      if (mode === '120000') {
+        const target = await fs.readlink(abs);
+        const resolved = path.resolve(path.dirname(abs), target);
+        if (resolved !== root && !isInside(resolved, root)) {
+          throw new GitEngineError('SYMLINK_ESCAPE', `${rel} points outside the worktree`, { path: rel, target });
+        }
+      }
+      const idx = byPath.get(rel);
+      let oid: string;
+      // Trust the index's stat cache only for entries older than the index file itself (racy git).
+      const idxMtimeNs = idx ? BigInt(idx.mtimeSec) * 1_000_000_000n + BigInt(idx.mtimeNsec) : 0n;
+      if (idx && index && modeToString(idx.mode) === mode && statMatches(idx, st) && idxMtimeNs < index.mtimeNs) {
+        oid = idx.oid;
+      } else {
+        const content = await readWorkContent(abs, st);
+        oid = hashBlob(content);
+        if (head.get(rel)?.oid !== oid) {
+          await git.writeBlob({ fs: repo.fs, gitdir: repo.gitdir, blob: content });
+        }
+      }
+      flat.set(rel, { mode, oid });
+      stats.set(rel, st);
+    }
+  };
+  await walk('', await IgnoreStack.forRoot(repo.gitdir, root));
+  return { flat, stats };
+}
+
+export function diffFlat(before: FlatTree, after: FlatTree): Change[] {
+  const changes: Change[] = [];
+  for (const [p, e] of after) {
+    const b = before.get(p);
+    if (!b) changes.push({ path: p, kind: 'added' });
+    else if (b.mode !== e.mode && (b.mode === '120000' || e.mode === '120000')) changes.push({ path: p, kind: 'symlink' });
+    else if (b.oid !== e.oid) changes.push({ path: p, kind: e.mode === '120000' ? 'symlink' : 'modified' });
+    else if (b.mode !== e.mode) changes.push({ path: p, kind: 'mode' });
+  }
+  for (const p of before.keys()) if (!after.has(p)) changes.push({ path: p, kind: 'deleted' });
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export async function snapshotCommit(repo: Repo, wt: LinkedWorktree, branch: string, ctx: ObjectContext, message: string):
+  Promise<{ commit: string | null; head: string; changes: Change[] }> {
+  const wtHead = await worktreeHead(wt.adminDir);
+  if (wtHead.branch !== branch) {
+    throw new GitEngineError('WORKTREE_NOT_FOUND', `worktree HEAD is not on ${branch}`, { expected: branch, actual: wtHead.branch ?? wtHead.oid });
+  }
+  const head = await mustReadBranch(repo, branch);
+  const headTree = await flattenCommit(repo, head);
+  const indexFile = path.join(wt.adminDir, 'index');
+  const scanned = await scanWorktree(repo, wt, headTree, await readIndex(indexFile));
+  const changes = diffFlat(headTree, scanned.flat);
+  let commit: string | null = null;
+  if (changes.length > 0) {
+    const tree = await writeFlatTree(repo, scanned.flat);
+    commit = await writeCommit(repo, ctx, { tree, parents: [head], message });
+    // Compare-and-swap: the agent may not move the branch between our read and our write.
+    if ((await mustReadBranch(repo, branch)) !== head) {
+      throw new GitEngineError('BRANCH_MOVED', `${branch} moved during the commit`, { branch });
+    }
+    await writeRefAtomic(repo, `refs/heads/${branch}`, commit);
+  }
+  const entries = [...scanned.flat].map(([p, e]) => entryFromStat(p, e.oid, modeToNumber(e.mode), e.mode === '160000' ? null : scanned.stats.get(p) ?? null));
+  await writeIndex(indexFile, entries);
+  return { commit, head: commit ?? head, changes };
+}

@@ -1,0 +1,45 @@
+// Piscina worker entry: every repository operation (tree walks, hashing, diffs, merges, checkouts)
+// runs here, off the runtime's event loop. Results and errors cross the boundary as plain data:
+// Piscina strips name/code/data from thrown errors, so nothing is thrown out of this function.
+import { serializeError, type SerializedGitEngineError } from './errors.js';
+import { listCheckpoints } from './checkpoints.js';
+import { listSessionBranches, taskDiff } from './inspect.js';
+import { mustReadBranch } from './refs.js';
+import { openRepo } from './repo.js';
+import { rollback } from './rollback.js';
+import { abortSave, prepareIntegrationWorktree, publishSave, recordGateFailure, recoverSave, saveMerge, type EngineContext } from './save-ops.js';
+import { commitTaskWorktree, createTaskWorktree, removeTaskWorktree } from './worktree-ops.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- arguments were validated on the main thread */
+const OPS = {
+  inspectRepository: async (repo) => ({ repoPath: repo.repoPath, gitdir: repo.gitdir, mainBranch: repo.mainBranch, head: await mustReadBranch(repo, repo.mainBranch) }),
+  createWorktree: (repo, _ctx, a) => createTaskWorktree(repo, a),
+  commitWorktree: (repo, ctx, a) => commitTaskWorktree(repo, ctx, a),
+  removeWorktree: (repo, _ctx, a) => removeTaskWorktree(repo, a),
+  saveMerge: (repo, ctx, a) => saveMerge(repo, ctx, a),
+  prepareIntegration: (repo, _ctx, a) => prepareIntegrationWorktree(repo, a),
+  publishSave: (repo, ctx, a) => publishSave(repo, ctx, a),
+  recordGateFailure: (repo, _ctx, a) => recordGateFailure(repo, a),
+  abortSave: (repo, _ctx, a) => abortSave(repo, a),
+  recoverSave: (repo, _ctx, a) => recoverSave(repo, a),
+  rollback: (repo, ctx, a) => rollback(repo, ctx, a),
+  listCheckpoints: (repo) => listCheckpoints(repo),
+  listSessionBranches: (repo, _ctx, a) => listSessionBranches(repo, a.sessionId),
+  taskDiff: (repo, _ctx, a) => taskDiff(repo, a),
+} satisfies Record<string, (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: any) => Promise<unknown>>;
+
+export type WorkerOp = keyof typeof OPS;
+export interface WorkerTask { op: WorkerOp; repoPath: string; ctx: EngineContext; args: unknown }
+export type WorkerReply = { ok: true; value: unknown } | { ok: false; error: SerializedGitEngineError };
+
+export default async function run(task: WorkerTask): Promise<WorkerReply> {
+  try {
+    const fn = OPS[task.op] as (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: unknown) => Promise<unknown>;
+    if (!fn) throw new Error(`unknown operation ${String(task.op)}`);
+    const repo = await openRepo(task.repoPath);
+    return { ok: true, value: await fn(repo, task.ctx, task.args) };
+  } catch (err) {
+    return { ok: false, error: serializeError(err) };
+  }
+}
+
