@@ -113,7 +113,8 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
         }
         runs.set(runId, run);
         const started = await run.started.catch(() => ({ cliVersion: null, pid: null }));
-        record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, resumeToken: null } as SessionEvent, agentActor);
+        // The pid is logged so that a restart after a crash can stop an orphaned agent process group.
+        record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null } as SessionEvent, agentActor);
         for await (const event of run.events) record({ type: 'AGENT.EVENT', taskId, runId, event } as SessionEvent, agentActor);
         const outcome = await run.done;
         runs.delete(runId);

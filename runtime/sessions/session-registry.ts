@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { ActorRef, LogEntry } from '../log/log-entry.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
+import { killOrphanGroup, unfinishedRunPids } from './orphan-runs.js';
 import { SessionHost } from './session-host.js';
 import type { SessionMeta } from './session-meta.js';
 import type { SnapshotStore } from './snapshot-store.js';
@@ -67,8 +68,13 @@ export class SessionRegistry {
   async recoverInterrupted(): Promise<void> {
     for (const host of this.hosts.values()) {
       const view = host.view();
-      for (const task of view.tasks) {
-        if (!IN_FLIGHT_TASK_STATES.has(task.status)) continue;
+      const inFlight = view.tasks.filter((task) => IN_FLIGHT_TASK_STATES.has(task.status));
+      // Reading the session's log is only worth it when a run may have been cut short.
+      const orphans = inFlight.length > 0 ? unfinishedRunPids(await this.deps.log.read({ sessionId: host.id })) : [];
+      for (const pid of orphans) {
+        if (killOrphanGroup(pid)) this.deps.logger.warn({ sessionId: host.id, pid }, 'killed an agent process left over from before the restart');
+      }
+      for (const task of inFlight) {
         await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
         await host.submit({ type: 'TASK.REQUEUE', taskId: task.id } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
       }

@@ -1,0 +1,35 @@
+import { asArray, asRecord, json, sse, type FakeReply } from './reply.js';
+import { pickTurn, shellWrite, type ResolvedFakeModelOptions } from './script.js';
+
+/**
+ * Gemini API `models/<model>:streamGenerateContent?alt=sse` (and the non-streaming
+ * `:generateContent` the CLI uses for side questions), as Gemini CLI speaks it.
+ */
+export function geminiGenerate(body: unknown, opts: ResolvedFakeModelOptions, stream: boolean): FakeReply {
+  const req = asRecord(body);
+  const decls = asArray(req['tools']).flatMap((t) => asArray(asRecord(t)['functionDeclarations'])).map(asRecord);
+  const toolResults = asArray(req['contents']).flatMap((c) => asArray(asRecord(c)['parts']))
+    .filter((p) => asRecord(p)['functionResponse'] !== undefined).length;
+  const turn = decls.length === 0 ? { kind: 'text' as const, text: 'ok' } : pickTurn(opts.turns, toolResults);
+  if (turn.kind === 'hang') return { kind: 'hang' };
+  if (turn.kind === 'status') {
+    const status = turn.status === 401 ? 'UNAUTHENTICATED' : turn.status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL';
+    return json(turn.status, { error: { code: turn.status, message: turn.message ?? `fake status ${turn.status}`, status } });
+  }
+  let part: Record<string, unknown>;
+  if (turn.kind === 'text') {
+    part = { text: turn.text };
+  } else {
+    const names = new Set(decls.map((d) => String(d['name'] ?? '')));
+    part = names.has('write_file')
+      ? { functionCall: { name: 'write_file', args: { file_path: turn.path, content: turn.content } } }
+      : { functionCall: { name: 'run_shell_command', args: { command: shellWrite(turn.path, turn.content) } } };
+  }
+  const chunk = {
+    candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: opts.usage.input, candidatesTokenCount: opts.usage.output,
+      totalTokenCount: opts.usage.input + opts.usage.output },
+    modelVersion: 'gemini-fake',
+  };
+  return stream ? sse([{ data: chunk }]) : json(200, chunk);
+}

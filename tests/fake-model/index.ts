@@ -1,0 +1,4 @@
+export { startFakeModel } from './server.js';
+export type { FakeModelServer, RecordedRequest } from './server.js';
+export { FakeTurnSchema, FakeModelOptionsSchema, shellQuote, shellWrite } from './script.js';
+export type { FakeTurn, FakeModelOptions } from './script.js';
