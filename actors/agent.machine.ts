@@ -134,7 +134,7 @@ export const agentMachine = setup({
       cancelReason: event.type === 'AGENT.CANCEL' ? event.reason : 'timeout',
     })),
     /** `outcome` overrides what the process reported: a cancel or timeout we asked for wins the race. */
-    recordExit: assign(({ event }, params: { outcome: AgentOutcome }) => {
+    recordExit: assign(({ context, event }, params: { outcome: AgentOutcome }) => {
       if (event.type !== 'AGENT.EXITED') return {};
       return {
         outcome: params.outcome,
@@ -142,6 +142,8 @@ export const agentMachine = setup({
         finalMessage: event.finalMessage,
         error: event.error ?? null,
         endedAt: event.at ?? null,
+        resumeToken: event.resumeToken ?? context.resumeToken,
+        cliVersion: event.cliVersion ?? context.cliVersion,
       };
     }),
   },

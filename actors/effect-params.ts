@@ -1,6 +1,6 @@
 // Parameters of every side effect the machines request. Plain JSON, so the runtime can log them,
 // hand them to a worker, or compare them in tests.
-import type { Handoff, ResumeFrom, TaskStatus } from './events.js';
+import type { Handoff, ResumeFrom, RollbackMode, TaskStatus } from './events.js';
 
 // session effects
 export interface StartSaveParams {
@@ -13,7 +13,7 @@ export interface StartRollbackParams {
   sessionId: string;
   rollbackId: string;
   checkpoint: string;
-  mode: 'restore' | 'branch';
+  mode: RollbackMode;
 }
 
 // task effects

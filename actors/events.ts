@@ -54,16 +54,23 @@ export interface TaskChanges {
   files: string[];
 }
 
+/**
+ * What the Save pipeline reports. Only `status`, and for `published` the tag, commit and merged
+ * task ids, are read here; any other field (gate results, a conflict report) is kept as-is for the
+ * timeline and the API.
+ */
 export type SaveResult =
-  | { status: 'published'; tag: string; commit: string; mergedTaskIds: string[] }
-  | { status: 'nothing_to_save' }
-  | { status: 'gates_failed' | 'conflict' | 'error'; message: string; details?: unknown };
+  | { status: 'published'; tag: string; commit: string; mergedTaskIds: string[]; [detail: string]: unknown }
+  | { status: 'nothing_to_save'; [detail: string]: unknown }
+  | { status: 'gates_failed' | 'conflict' | 'error'; [detail: string]: unknown };
 
-export type RollbackMode = 'restore' | 'branch';
+export type SaveFailureStatus = 'gates_failed' | 'conflict' | 'error';
+
+export type RollbackMode = 'restore_commit' | 'branch';
 
 export type RollbackResult =
-  | { status: 'completed'; commit: string | null; branch: string | null }
-  | { status: 'failed'; message: string };
+  | { status: 'completed'; commit: string | null; branch: string | null; [detail: string]: unknown }
+  | { status: 'error'; error: { code: string; message: string }; [detail: string]: unknown };
 
 // ---------------------------------------------------------------------------------------------
 // Agent-directed events (runtime -> session -> task -> agent). `runId` selects the run; events
@@ -73,9 +80,9 @@ export type RollbackResult =
 export interface AgentStreamEvent {
   type: string;
   text?: string;
-  inputTokens?: number;
-  outputTokens?: number;
-  costUsd?: number;
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  costUsd?: number | null;
   [key: string]: unknown;
 }
 
@@ -83,7 +90,7 @@ export interface AgentStartedEvent {
   type: 'AGENT.STARTED';
   taskId: string;
   runId: string;
-  cliVersion: string;
+  cliVersion: string | null;
   resumeToken?: string | null;
   at?: string;
 }
@@ -101,6 +108,9 @@ export interface AgentExitedEvent {
   exitCode: number | null;
   finalMessage: string | null;
   error?: AgentError | null;
+  /** Some CLIs only reveal their session (resume) token at exit. */
+  resumeToken?: string | null;
+  cliVersion?: string | null;
   at?: string;
 }
 export interface AgentTimeoutEvent {
@@ -169,6 +179,7 @@ export interface TaskRejectEvent {
 export interface TaskInterruptEvent {
   type: 'TASK.INTERRUPT';
   taskId: string;
+  reason?: string;
   at?: string;
 }
 export interface TaskRequeueEvent {

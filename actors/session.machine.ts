@@ -412,6 +412,6 @@ function rollbackParams({ context }: { context: SessionContext }): StartRollback
     sessionId: context.sessionId,
     rollbackId: pending?.rollbackId ?? '',
     checkpoint: pending?.checkpoint ?? '',
-    mode: pending?.mode ?? 'restore',
+    mode: pending?.mode ?? 'restore_commit',
   };
 }

@@ -1,0 +1,184 @@
+// A plain-JSON view of a session and its tasks, read from a live snapshot (`actor.getSnapshot()`)
+// or a persisted one (`actor.getPersistedSnapshot()`, possibly after a JSON round trip). The API
+// and `thalogos replay` both use it, so it reads nothing but the snapshot.
+import type { AgentContext } from './agent.machine.js';
+import { ZERO_USAGE } from './agent.machine.js';
+import { ActorsError } from './actors-error.js';
+import { agentActorId, taskActorId } from './events.js';
+import type { AgentUsage, Handoff, ResumeFrom, SessionStatus, TaskChanges, TaskStatus } from './events.js';
+import type { Checkpoint, PendingRollback, PendingSave, SaveRecord, SessionContext, TimelineEntry } from './session.machine.js';
+import type { TaskClosure, TaskContext, TaskError, TaskMerge, TaskRun } from './task.machine.js';
+
+export interface RunView {
+  runId: string;
+  agent: string;
+  attempt: number;
+  /** null while the run is in flight. */
+  outcome: TaskRun['outcome'];
+  /** The agent actor's state while in flight (starting, running, cancelling, timing_out), else null. */
+  state: string | null;
+  finalMessage: string | null;
+  lastMessage: string | null;
+  error: TaskRun['error'];
+  usage: AgentUsage;
+  eventCounts: Record<string, number>;
+  cliVersion: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  handoff: Handoff | null;
+  resume: ResumeFrom | null;
+}
+
+export interface TaskView {
+  id: string;
+  status: TaskStatus;
+  prompt: string;
+  /** The current agent, or the last one that ran. */
+  agent: string;
+  agentOrder: string[];
+  /** Attempt number of the current (or last) run on its agent; 0 before the first run. */
+  attempt: number;
+  runs: RunView[];
+  worktreePath: string | null;
+  branch: string | null;
+  baseCommit: string | null;
+  commit: string | null;
+  changes: TaskChanges | null;
+  error: TaskError | null;
+  createdAt: string;
+  createdBy: string | null;
+  /** The newest agent message of the newest run that has one. */
+  lastMessage: string | null;
+  /** Sum over all runs. */
+  usage: AgentUsage;
+  closed: TaskClosure | null;
+  merged: TaskMerge | null;
+}
+
+export interface SessionView {
+  id: string;
+  title: string;
+  repoPath: string;
+  status: SessionStatus;
+  createdAt: string;
+  createdBy: string;
+  agentOrder: string[];
+  maxParallel: number;
+  tasks: TaskView[];
+  checkpoints: Checkpoint[];
+  timeline: TimelineEntry[];
+  lastSave: SaveRecord | null;
+  pendingSave: PendingSave | null;
+  pendingRollback: PendingRollback | null;
+}
+
+/** The part of a machine snapshot the view reads; live and persisted snapshots both have it. */
+interface SnapshotLike<TContext> {
+  value: unknown;
+  context: TContext;
+  children?: Record<string, unknown>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function asSnapshot<TContext>(value: unknown): SnapshotLike<TContext> | null {
+  if (!isObject(value) || !('value' in value) || !isObject(value.context)) return null;
+  return value as unknown as SnapshotLike<TContext>;
+}
+
+/** A child is a live actor ref (getSnapshot) or a persisted entry ({ snapshot, src }). */
+function childSnapshot<TContext>(parent: SnapshotLike<unknown>, id: string): SnapshotLike<TContext> | null {
+  const child = parent.children?.[id];
+  if (!isObject(child)) return null;
+  if (typeof child.getSnapshot === 'function') return asSnapshot<TContext>((child.getSnapshot as () => unknown)());
+  return asSnapshot<TContext>(child.snapshot);
+}
+
+function addUsage(a: AgentUsage, b: AgentUsage): AgentUsage {
+  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, costUsd: a.costUsd + b.costUsd };
+}
+
+function describeRun(task: SnapshotLike<TaskContext>, run: TaskRun): RunView {
+  const live = run.outcome === null ? childSnapshot<AgentContext>(task, agentActorId(run.runId)) : null;
+  const agent = live?.context ?? null;
+  return {
+    runId: run.runId,
+    agent: run.agent,
+    attempt: run.attempt,
+    outcome: run.outcome,
+    state: live && typeof live.value === 'string' ? live.value : null,
+    finalMessage: run.finalMessage,
+    lastMessage: agent ? agent.lastMessage : run.lastMessage,
+    error: run.error,
+    usage: agent ? agent.usage : run.usage,
+    eventCounts: agent ? agent.eventCounts : {},
+    cliVersion: agent ? agent.cliVersion : run.cliVersion,
+    startedAt: agent ? agent.startedAt : run.startedAt,
+    endedAt: run.endedAt,
+    handoff: run.handoff,
+    resume: run.resume,
+  };
+}
+
+function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskView {
+  const task = childSnapshot<TaskContext>(session, taskActorId(id));
+  if (!task) {
+    throw new ActorsError('INVALID_SNAPSHOT', `the session snapshot has no actor for task ${id}`, { taskId: id });
+  }
+  const c = task.context;
+  const runs = c.runs.map((run) => describeRun(task, run));
+  const last = runs[runs.length - 1];
+  const lastWithMessage = [...runs].reverse().find((run) => run.lastMessage !== null);
+  return {
+    id,
+    status: task.value as TaskStatus,
+    prompt: c.prompt,
+    agent: c.agentOrder[c.agentIndex] ?? last?.agent ?? '',
+    agentOrder: c.agentOrder,
+    attempt: last?.attempt ?? 0,
+    runs,
+    worktreePath: c.worktreePath,
+    branch: c.branch,
+    baseCommit: c.baseCommit,
+    commit: c.commit,
+    changes: c.changes,
+    error: c.error,
+    createdAt: c.createdAt,
+    createdBy: c.createdBy,
+    lastMessage: lastWithMessage?.lastMessage ?? null,
+    usage: runs.reduce((total, run) => addUsage(total, run.usage), ZERO_USAGE),
+    closed: c.closed,
+    merged: c.merged,
+  };
+}
+
+/**
+ * The session as the API shows it. Accepts `actor.getSnapshot()` or `actor.getPersistedSnapshot()`
+ * (also after JSON round trip); the two give deep-equal views for the same events.
+ */
+export function describeSession(snapshot: unknown): SessionView {
+  const session = asSnapshot<SessionContext>(snapshot);
+  if (!session || typeof session.value !== 'string' || !Array.isArray(session.context.taskOrder)) {
+    throw new ActorsError('INVALID_SNAPSHOT', 'not a session snapshot', {});
+  }
+  const c = session.context;
+  // Copies, so a caller mutating the view cannot reach into the actor's context.
+  return structuredClone({
+    id: c.sessionId,
+    title: c.title,
+    repoPath: c.repoPath,
+    status: session.value as SessionStatus,
+    createdAt: c.createdAt,
+    createdBy: c.createdBy,
+    agentOrder: c.agentOrder,
+    maxParallel: c.maxParallel,
+    tasks: c.taskOrder.map((id) => describeTask(session, id)),
+    checkpoints: c.checkpoints,
+    timeline: c.timeline,
+    lastSave: c.lastSave,
+    pendingSave: c.pendingSave,
+    pendingRollback: c.pendingRollback,
+  });
+}
