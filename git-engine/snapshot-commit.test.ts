@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as openpgp from 'openpgp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGitEngine, type GitEngine } from './index.js';
+import { fsckProblems, git, gitStatus, makeRepo, removeDir, tempDir, write } from './test-support.js';
+
+let engine: GitEngine;
+const roots: string[] = [];
+beforeAll(() => { engine = createGitEngine({ orchestratorVersion: '0.1.0-test', now: () => new Date('2026-03-04T05:06:07Z') }); });
+afterAll(async () => { await engine.close(); });
+afterEach(() => { for (const r of roots.splice(0)) removeDir(r); });
+
+async function setup(files?: Record<string, string>) {
+  const r = makeRepo(files);
+  roots.push(r.root);
+  const wt = path.join(r.root, 'wt');
+  await engine.createWorktree({ repoPath: r.repo, sessionId: 's1', taskId: 't1', worktreePath: wt });
+  return { ...r, wt };
+}
+
+const commitArgs = (repo: string, wt: string) => ({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt, agent: 'codex', message: 'Implement the thing' });
+
+describe('commitWorktree', () => {
+  it('snapshots new, modified, deleted, exec-bit and symlink changes; git status is clean afterwards', async () => {
+    const { repo, wt } = await setup({ 'README.md': 'hello\n', 'src/a.txt': 'a\n', 'gone.txt': 'bye\n', 'tool.sh': 'echo\n', 'l': 'x' });
+    write(wt, 'src/a.txt', 'a2\n');
+    write(wt, 'src/deep/new.txt', 'new\n');
+    fs.rmSync(path.join(wt, 'gone.txt'));
+    fs.chmodSync(path.join(wt, 'tool.sh'), 0o755);
+    fs.rmSync(path.join(wt, 'l'));
+    fs.symlinkSync('README.md', path.join(wt, 'l'));
+    fs.symlinkSync('src/a.txt', path.join(wt, 'newlink'));
+    const res = await engine.commitWorktree(commitArgs(repo, wt));
+    expect(res.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(res.changes).toEqual([
+      { path: 'gone.txt', kind: 'deleted' },
+      { path: 'l', kind: 'symlink' },
+      { path: 'newlink', kind: 'added' },
+      { path: 'src/a.txt', kind: 'modified' },
+      { path: 'src/deep/new.txt', kind: 'added' },
+      { path: 'tool.sh', kind: 'mode' },
+    ]);
+    expect(git(repo, ['rev-parse', 'session/s1/task/t1'])).toBe(res.commit);
+    expect(git(repo, ['rev-parse', `${res.commit}^`])).toBe(git(repo, ['rev-parse', 'main']));
+    expect(git(wt, ['status', '--porcelain'])).toBe('');
+    expect(git(repo, ['ls-tree', '-r', res.commit as string])).toMatch(/100755 blob \w+\ttool\.sh/);
+    expect(git(repo, ['ls-tree', '-r', res.commit as string])).toMatch(/120000 blob \w+\tnewlink/);
+    expect(git(repo, ['log', '-1', '--format=%(trailers)', res.commit as string])).toBe(
+      'Agent: codex\nSession: s1\nTask: t1\nOrchestrator-Version: 0.1.0-test',
+    );
+    expect(git(repo, ['log', '-1', '--format=%ct %cn <%ce>', res.commit as string])).toBe(`${Date.parse('2026-03-04T05:06:07Z') / 1000} Thalogos <thalogos@localhost>`);
+    expect(fsckProblems(repo)).toEqual([]);
+    // Nothing changed now: no commit.
+    const again = await engine.commitWorktree(commitArgs(repo, wt));
+    expect(again).toEqual({ commit: null, head: res.commit, changes: [] });
+  });
+
+  it('respects root and nested .gitignore (with negation) and keeps tracked ignored files', async () => {
+    const { root, repo } = makeRepo({ 'README.md': 'x\n', '.gitignore': '*.log\nbuild/\n', 'pkg/.gitignore': 'tmp/\n!keep.log\n' });
+    roots.push(root);
+    write(repo, 'tracked.log', 'tracked\n');
+    git(repo, ['add', '-f', 'tracked.log']);
+    git(repo, ['commit', '-q', '-m', 'force-track an ignored file']);
+    const wt = path.join(root, 'wt');
+    await engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt });
+    write(wt, 'a.log', 'ignored\n');
+    write(wt, 'build/out.js', 'ignored\n');
+    write(wt, 'pkg/tmp/x', 'ignored\n');
+    write(wt, 'pkg/keep.log', 'kept\n');
+    write(wt, 'pkg/other.log', 'ignored\n');
+    write(wt, 'tracked.log', 'tracked and changed\n');
+    const res = await engine.commitWorktree(commitArgs(repo, wt));
+    expect(res.changes).toEqual([{ path: 'pkg/keep.log', kind: 'added' }, { path: 'tracked.log', kind: 'modified' }]);
+    expect(git(wt, ['status', '--porcelain'])).toBe('');
+    expect(git(wt, ['status', '--porcelain', '--ignored'])).toContain('!! a.log');
+  });
+
+  it('keeps commits the agent made with native git as parents', async () => {
+    const { repo, wt } = await setup();
+    write(wt, 'by-agent.txt', 'native\n');
+    git(wt, ['add', 'by-agent.txt']);
+    git(wt, ['commit', '-q', '-m', 'agent commit']);
+    const agentCommit = git(wt, ['rev-parse', 'HEAD']);
+    write(wt, 'after.txt', 'after\n');
+    const res = await engine.commitWorktree(commitArgs(repo, wt));
+    expect(git(repo, ['rev-parse', `${res.commit}^`])).toBe(agentCommit);
+    expect(res.changes).toEqual([{ path: 'after.txt', kind: 'added' }]);
+    expect(git(wt, ['status', '--porcelain'])).toBe('');
+    expect(fsckProblems(repo)).toEqual([]);
+  });
+
+  it('refuses files that escape the worktree through symlinks with SYMLINK_ESCAPE', async () => {
+    const { root, repo, wt } = await setup();
+    write(root, 'secret.txt', 'secret\n');
+    fs.symlinkSync('../secret.txt', path.join(wt, 'escape'));
+    const before = git(repo, ['rev-parse', 'session/s1/task/t1']);
+    await expect(engine.commitWorktree(commitArgs(repo, wt))).rejects.toMatchObject({ code: 'SYMLINK_ESCAPE' });
+    fs.rmSync(path.join(wt, 'escape'));
+    fs.symlinkSync('/etc', path.join(wt, 'abs'));
+    await expect(engine.commitWorktree(commitArgs(repo, wt))).rejects.toMatchObject({ code: 'SYMLINK_ESCAPE' });
+    expect(git(repo, ['rev-parse', 'session/s1/task/t1'])).toBe(before);
+  });
+
+  it('rejects bad trailers and unknown worktrees', async () => {
+    const { repo, wt } = await setup();
+    await expect(engine.commitWorktree({ ...commitArgs(repo, wt), extraTrailers: { Task: 'x' } })).rejects.toMatchObject({ code: 'INVALID_NAME' });
+    await expect(engine.commitWorktree({ ...commitArgs(repo, wt), extraTrailers: { 'Co-Author': 'a\nInjected: yes' } })).rejects.toMatchObject({ code: 'INVALID_NAME' });
+    await expect(engine.commitWorktree({ ...commitArgs(repo, wt), taskId: 'other' })).rejects.toMatchObject({ code: 'WORKTREE_NOT_FOUND' });
+  });
+});
+
+describe('signed commits', () => {
+  it('are accepted by native git verify-commit', async () => {
+    const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', userIDs: [{ name: 'Thalogos Test', email: 'thalogos@localhost' }], format: 'armored' });
+    const signing = createGitEngine({ orchestratorVersion: '0.1.0-test', signingKey: { armoredPrivateKey: privateKey } });
+    try {
+      const { root, repo, wt } = await setup();
+      const gnupg = tempDir('thalogos-gpg-');
+      roots.push(gnupg);
+      fs.chmodSync(gnupg, 0o700);
+      fs.writeFileSync(path.join(root, 'pub.asc'), publicKey);
+      const env = { GNUPGHOME: gnupg };
+      expect(gitStatus(root, ['-c', 'gpg.program=gpg', 'version'], env).code).toBe(0);
+      const imp = (await import('node:child_process')).spawnSync('gpg', ['--batch', '--import', path.join(root, 'pub.asc')], { env: { ...process.env, ...env } });
+      expect(imp.status).toBe(0);
+      write(wt, 'signed.txt', 'signed\n');
+      const res = await signing.commitWorktree(commitArgs(repo, wt));
+      const v = gitStatus(repo, ['verify-commit', '-v', res.commit as string], env);
+      expect(v.out).toContain('Good signature');
+      expect(v.code).toBe(0);
+      expect(fsckProblems(repo)).toEqual([]);
+      // A tampered copy of the commit does not verify.
+      const raw = git(repo, ['cat-file', 'commit', res.commit as string]).replace('Implement the thing', 'Implement another thing');
+      const forged = (await import('node:child_process')).execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo, input: `${raw}\n`, encoding: 'utf8' }).trim();
+      expect(gitStatus(repo, ['verify-commit', forged], env).code).not.toBe(0);
+    } finally {
+      await signing.close();
+    }
+  });
+});
