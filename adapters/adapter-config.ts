@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Per-adapter settings from the runtime's config file (`adapters.adapters.<id>`). */
+export const AdapterConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Absolute path or command name; when absent: node_modules/.bin, then PATH. */
+  bin: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  /** Appended before the prompt, e.g. codex `-c model_provider=...`. */
+  args: z.array(z.string()).default([]),
+  /** Added to the child's environment (and redacted from every sink). */
+  env: z.record(z.string(), z.string()).default({}),
+  timeoutMs: z.number().int().positive().default(1_800_000),
+});
+export type AdapterConfig = z.output<typeof AdapterConfigSchema>;
+
+export const AdaptersConfigSchema = z.object({
+  order: z.array(z.string().min(1)).default(['codex', 'claude', 'gemini', 'command']),
+  adapters: z.record(z.string(), AdapterConfigSchema).default({}),
+});
+export type AdaptersConfig = z.output<typeof AdaptersConfigSchema>;

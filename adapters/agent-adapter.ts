@@ -1,0 +1,81 @@
+import type { AdapterConfig } from './adapter-config.js';
+import type { AgentEventDraft } from './agent-event.js';
+import type { CapabilityDescriptor } from './capability.js';
+import type { RunFailure } from './failure-classifier.js';
+
+export interface RunOptions {
+  runId: string;
+  /** The task worktree: the child's working directory. */
+  cwd: string;
+  prompt: string;
+  /** From a previous run's outcome; asks the CLI to continue that conversation. */
+  resumeToken?: string | null;
+  signal?: AbortSignal;
+}
+
+export interface BuiltCommand {
+  bin: string;
+  args: string[];
+  /** The complete environment for the child. */
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** What a parser learned from the stream besides the events themselves. */
+export interface ParsedOutcome {
+  finalMessage: string | null;
+  resumeToken: string | null;
+  /** What the CLI itself said about the run, when it said anything. */
+  reportedStatus: 'succeeded' | 'failed' | null;
+  /** The CLI's own error text, used to classify the failure. */
+  errorText: string | null;
+}
+
+/** Turns one CLI's stdout (line by line) into normalised events. One instance per run. */
+export interface StreamParser {
+  line(line: string): AgentEventDraft[];
+  /** Raw stderr bytes, for adapters whose stderr is part of the result (command). */
+  stderr?(chunk: string): void;
+  /** After the process exited and the streams drained: flush anything held back. */
+  finish(exit: { exitCode: number | null; signal: string | null }): AgentEventDraft[];
+  outcome(): ParsedOutcome;
+}
+
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+  parsed: ParsedOutcome;
+  stderrTail: string;
+}
+
+export interface HandshakeContext {
+  env: NodeJS.ProcessEnv;
+  config: AdapterConfig;
+}
+
+/**
+ * One coding-agent CLI. Adding an adapter = one file implementing this plus one line in
+ * `adapter-list.ts`; the shared machinery (lookup, handshake, spawn, redaction) does the rest.
+ */
+export interface AgentAdapter {
+  id: string;
+  displayName: string;
+  /** Command name looked up when the config names no `bin`. */
+  defaultBin: string;
+  /** Arguments that print the version (`--version`), and how to read it; null: no version probe. */
+  versionArgs: readonly string[] | null;
+  parseVersion(stdout: string): string | null;
+  /** Oldest version whose flags this adapter relies on; older ones are `incompatible`. */
+  minVersion: string | null;
+  descriptor(config: AdapterConfig, cliVersion: string | null): CapabilityDescriptor;
+  /**
+   * A reason when no credential source at all is visible (conservative: null when unsure, since
+   * the user's own setup may authenticate in ways we cannot see). 401s found at run time also
+   * mark the adapter unauthenticated.
+   */
+  detectUnauthenticated?(ctx: HandshakeContext): string | null;
+  buildCommand(opts: RunOptions, config: AdapterConfig, ctx: { bin: string; env: NodeJS.ProcessEnv }): BuiltCommand;
+  createParser(opts: RunOptions): StreamParser;
+  /** Decides success or the failure's class from the exit and what the stream said. */
+  classifyExit(exit: ExitInfo): { status: 'succeeded' | 'failed'; error: RunFailure | null };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** What an adapter can do, served by `GET /api/agents` and used by the router. */
+export const CapabilityDescriptorSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  cliVersion: z.string().nullable(),
+  defaultModel: z.string().nullable(),
+  streams: z.boolean(),
+  canResume: z.boolean(),
+  sandboxModes: z.array(z.string()),
+  structuredFinalOutput: z.boolean(),
+  costPerMTokens: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).nullable(),
+});
+export type CapabilityDescriptor = z.infer<typeof CapabilityDescriptorSchema>;
+
+export type HandshakeStatus = 'available' | 'missing' | 'unauthenticated' | 'incompatible' | 'disabled';
+
+export interface AdapterStatus {
+  id: string;
+  status: HandshakeStatus;
+  /** Why it is not available (null when it is). */
+  reason: string | null;
+  descriptor: CapabilityDescriptor;
+  binPath: string | null;
+  /** ISO time of the handshake. */
+  checkedAt: string;
+}

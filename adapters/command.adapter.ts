@@ -1,0 +1,55 @@
+import type { AgentAdapter, ParsedOutcome, StreamParser } from './agent-adapter.js';
+import { buildChildEnv } from './child-env.js';
+import { failure } from './failure-classifier.js';
+import { TailBuffer } from './line-splitter.js';
+
+/** Output kept for the command event: codemods can be chatty, the event log must stay small. */
+const MAX_OUTPUT = 256 * 1024;
+
+function createCommandParser(command: string): StreamParser {
+  // stdout and stderr interleaved in arrival order, as a terminal would show them.
+  const output = new TailBuffer(MAX_OUTPUT);
+  let outcome: ParsedOutcome = { finalMessage: null, resumeToken: null, reportedStatus: null, errorText: null };
+  return {
+    line(line) {
+      output.push(`${line}\n`);
+      return [];
+    },
+    stderr(chunk) {
+      output.push(chunk);
+    },
+    finish(exit) {
+      const text = output.value();
+      const last = text.trimEnd().split('\n').slice(-20).join('\n');
+      outcome = { ...outcome, finalMessage: last.length > 0 ? last : null,
+        reportedStatus: exit.exitCode === 0 ? 'succeeded' : 'failed', errorText: exit.exitCode === 0 ? null : last };
+      return [{ type: 'command', command, exitCode: exit.exitCode, output: text, status: exit.exitCode === 0 ? 'completed' : 'failed' }];
+    },
+    outcome: () => ({ ...outcome }),
+  };
+}
+
+/** Runs the task's prompt as a shell command line in the worktree (codemods, formatters, scripts). */
+export const commandAdapter: AgentAdapter = {
+  id: 'command',
+  displayName: 'Shell command',
+  defaultBin: 'sh',
+  versionArgs: null,
+  parseVersion: () => null,
+  minVersion: null,
+  descriptor: (config) => ({
+    id: 'command', displayName: 'Shell command', cliVersion: null, defaultModel: config.model ?? null, streams: false,
+    canResume: false, sandboxModes: [], structuredFinalOutput: false, costPerMTokens: null,
+  }),
+  buildCommand(opts, config, ctx) {
+    return { bin: ctx.bin, args: [...config.args, '-c', opts.prompt], env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd };
+  },
+  createParser: (opts) => createCommandParser(opts.prompt),
+  classifyExit(exit) {
+    if (exit.exitCode === 0) return { status: 'succeeded', error: null };
+    // A script's own failure: retrying the same command rarely changes anything.
+    const why = exit.signal ? `killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
+    const tail = exit.parsed.errorText ? `: ${exit.parsed.errorText.slice(-500)}` : '';
+    return { status: 'failed', error: failure('AGENT_FAILED', `command ${why}${tail}`) };
+  },
+};

@@ -1,0 +1,21 @@
+// Public surface of adapters/: the runtime imports from here only.
+export { AgentEventSchema } from './agent-event.js';
+export type { AgentEvent, AgentEventDraft } from './agent-event.js';
+export { AdapterConfigSchema, AdaptersConfigSchema } from './adapter-config.js';
+export type { AdapterConfig, AdaptersConfig } from './adapter-config.js';
+export { CapabilityDescriptorSchema } from './capability.js';
+export type { CapabilityDescriptor, HandshakeStatus, AdapterStatus } from './capability.js';
+export { createAdapterRegistry } from './registry.js';
+export type { AdapterRegistry, AdapterRegistryOptions } from './registry.js';
+export type { AgentAdapter, RunOptions, BuiltCommand, StreamParser, ParsedOutcome, ExitInfo } from './agent-adapter.js';
+export type { AgentRun, RunOutcome } from './spawn-run.js';
+export { buildPrompt } from './prompt.js';
+export type { PromptParts, Handoff } from './prompt.js';
+export { redactSecrets, createRedactor, secretsFromEnv, REDACTED } from './redact.js';
+export type { Redactor } from './redact.js';
+export { AdapterError } from './errors.js';
+export type { AdapterErrorCode } from './errors.js';
+export { classifyFailureText, isTransient } from './failure-classifier.js';
+export type { RunFailure, FailureCode } from './failure-classifier.js';
+export { ADAPTERS } from './adapter-list.js';
+export { NESTED_CLI_VARIABLES } from './child-env.js';

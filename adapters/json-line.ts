@@ -1,0 +1,39 @@
+import type { AgentEventDraft } from './agent-event.js';
+
+/** A line parsed as a JSON object, or the `raw` event it becomes when it is not one. */
+export function parseJsonObject(line: string): { ok: true; value: Record<string, unknown> } | { ok: false; raw: AgentEventDraft } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, raw: { type: 'raw', line, reason: 'not_json' } };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, raw: { type: 'raw', line, reason: 'invalid' } };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+export function rec(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+export function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+export function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function unknownType(line: string): AgentEventDraft {
+  return { type: 'raw', line, reason: 'unknown_type' };
+}
+
+export function invalid(line: string): AgentEventDraft {
+  return { type: 'raw', line, reason: 'invalid' };
+}

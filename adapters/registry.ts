@@ -1,0 +1,121 @@
+import { isAbsolute } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AdaptersConfigSchema, AdapterConfigSchema, type AdaptersConfig, type AdapterConfig } from './adapter-config.js';
+import type { AgentAdapter, RunOptions } from './agent-adapter.js';
+import { ADAPTERS } from './adapter-list.js';
+import type { AdapterStatus } from './capability.js';
+import { AdapterError } from './errors.js';
+import { handshake } from './handshake.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { spawnRun, type AgentRun } from './spawn-run.js';
+
+export interface AdapterRegistryOptions {
+  config: AdaptersConfig;
+  env: NodeJS.ProcessEnv;
+  /** For the `node_modules/.bin` lookup. */
+  projectRoot: string;
+  now?: () => Date;
+  logger?: Logger;
+  /** Defaults to the four built-in adapters. */
+  adapters?: readonly AgentAdapter[];
+  /** Between SIGTERM and SIGKILL on cancel and timeout (default 5 s). */
+  killGraceMs?: number;
+  versionTimeoutMs?: number;
+}
+
+export interface AdapterRegistry {
+  /** At start-up and on `POST /api/agents/refresh`. */
+  handshakeAll(): Promise<AdapterStatus[]>;
+  /** Last known statuses, in registration order. */
+  statuses(): AdapterStatus[];
+  /** The configured fallback order, restricted to known adapters. */
+  order(): string[];
+  isAvailable(id: string): boolean;
+  unavailableReason(id: string): string | null;
+  /** Throws AdapterError UNKNOWN_ADAPTER / ADAPTER_UNAVAILABLE / INVALID_RUN_OPTIONS. */
+  run(id: string, opts: RunOptions): AgentRun;
+  /** Redacts every secret the children may see; apply it before anything reaches a sink. */
+  redactor: Redactor;
+}
+
+const RunOptionsSchema = z.object({
+  runId: z.string().min(1).max(200),
+  cwd: z.string().refine(isAbsolute, 'cwd must be an absolute path'),
+  prompt: z.string().min(1),
+  resumeToken: z.string().min(1).max(500).nullish(),
+});
+
+export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegistry {
+  const parsed = AdaptersConfigSchema.safeParse(opts.config);
+  if (!parsed.success) throw new AdapterError('INVALID_ADAPTER_CONFIG', z.prettifyError(parsed.error));
+  const config = parsed.data;
+  const adapters = opts.adapters ?? ADAPTERS;
+  const byId = new Map(adapters.map((a) => [a.id, a]));
+  const now = opts.now ?? (() => new Date());
+  const configFor = (id: string): AdapterConfig => config.adapters[id] ?? AdapterConfigSchema.parse({});
+  const redactor = createRedactor({ env: opts.env, extra: Object.values(config.adapters).flatMap((c) => Object.values(c.env)) });
+
+  const current = new Map<string, AdapterStatus>();
+  for (const a of adapters) {
+    current.set(a.id, { id: a.id, status: 'missing', reason: 'not checked yet', descriptor: a.descriptor(configFor(a.id), null), binPath: null, checkedAt: now().toISOString() });
+  }
+
+  const get = (id: string): AdapterStatus | undefined => current.get(id);
+  const statuses = (): AdapterStatus[] => adapters.map((a) => current.get(a.id)).filter((s): s is AdapterStatus => s !== undefined);
+  const unavailableReason = (id: string): string | null => {
+    const s = get(id);
+    if (!s) return `unknown adapter ${id}`;
+    return s.status === 'available' ? null : `${id} is ${s.status}: ${s.reason ?? 'no reason given'}`;
+  };
+
+  return {
+    redactor,
+    async handshakeAll() {
+      const results = await Promise.all(adapters.map(async (adapter): Promise<AdapterStatus> => {
+        try {
+          return await handshake({ adapter, config: configFor(adapter.id), env: opts.env, projectRoot: opts.projectRoot, now,
+            ...(opts.versionTimeoutMs === undefined ? {} : { versionTimeoutMs: opts.versionTimeoutMs }) });
+        } catch (err) {
+          return { id: adapter.id, status: 'incompatible', reason: `handshake failed: ${String(err)}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString() };
+        }
+      }));
+      for (const s of results) {
+        const safe = redactor.value(s);
+        current.set(s.id, safe);
+        opts.logger?.info({ adapter: s.id, status: s.status, reason: safe.reason, version: s.descriptor.cliVersion }, 'adapter handshake');
+      }
+      return statuses();
+    },
+    statuses,
+    order: () => config.order.filter((id) => byId.has(id)),
+    isAvailable: (id) => get(id)?.status === 'available',
+    unavailableReason,
+    run(id, runOpts) {
+      const adapter = byId.get(id);
+      if (!adapter) throw new AdapterError('UNKNOWN_ADAPTER', `unknown adapter ${id}`, { id, known: [...byId.keys()] });
+      const status = get(id);
+      if (!status || status.status !== 'available' || status.binPath === null) {
+        throw new AdapterError('ADAPTER_UNAVAILABLE', unavailableReason(id) ?? `${id} is not available`, { id, status: status?.status ?? null, reason: status?.reason ?? null });
+      }
+      const valid = RunOptionsSchema.safeParse(runOpts);
+      if (!valid.success) throw new AdapterError('INVALID_RUN_OPTIONS', z.prettifyError(valid.error), { id });
+      const cfg = configFor(id);
+      const command = adapter.buildCommand(runOpts, cfg, { bin: status.binPath, env: opts.env });
+      opts.logger?.info({ adapter: id, runId: runOpts.runId, cwd: runOpts.cwd, resume: Boolean(runOpts.resumeToken) }, 'agent run starting');
+      const run = spawnRun({
+        runId: runOpts.runId, command, parser: adapter.createParser(runOpts), classifyExit: (e) => adapter.classifyExit(e),
+        timeoutMs: cfg.timeoutMs, killGraceMs: opts.killGraceMs ?? 5_000, cliVersion: status.descriptor.cliVersion,
+        redactor, now, signal: runOpts.signal, logger: opts.logger,
+      });
+      void run.done.then((o) => {
+        // A 401 at run time is the surest sign of a missing login: stop dispatching until refreshed.
+        if (o.error?.code === 'AGENT_AUTH') {
+          const prev = get(id);
+          if (prev) current.set(id, { ...prev, status: 'unauthenticated', reason: o.error.message.slice(0, 500), checkedAt: now().toISOString() });
+        }
+      });
+      return run;
+    },
+  };
+}

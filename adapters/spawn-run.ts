@@ -1,0 +1,214 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
+import type { BuiltCommand, ExitInfo, StreamParser } from './agent-adapter.js';
+import type { AgentEvent, AgentEventDraft } from './agent-event.js';
+import { EventStream } from './event-stream.js';
+import { failure, type RunFailure } from './failure-classifier.js';
+import { LineSplitter, TailBuffer } from './line-splitter.js';
+import type { Redactor } from './redact.js';
+
+export interface RunOutcome {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+  exitCode: number | null;
+  signal: string | null;
+  finalMessage: string | null;
+  error: RunFailure | null;
+  resumeToken: string | null;
+  cliVersion: string | null;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number | null };
+  /** Last few KB of stderr, redacted. */
+  stderrTail: string;
+}
+
+export interface AgentRun {
+  runId: string;
+  /** Every normalised event in order; ends once the process exited and its streams drained. */
+  events: AsyncIterable<AgentEvent>;
+  started: Promise<{ cliVersion: string | null; pid: number | null }>;
+  /** SIGTERM to the process group, then SIGKILL after the grace period. */
+  cancel(reason?: string): void;
+  /** Never rejects. */
+  done: Promise<RunOutcome>;
+}
+
+export interface SpawnRunOptions {
+  runId: string;
+  command: BuiltCommand;
+  parser: StreamParser;
+  classifyExit(exit: ExitInfo): { status: 'succeeded' | 'failed'; error: RunFailure | null };
+  timeoutMs: number;
+  killGraceMs: number;
+  cliVersion: string | null;
+  redactor: Redactor;
+  now: () => Date;
+  signal?: AbortSignal | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Longest raw line kept in an event: a runaway line must not flood the event log. */
+const MAX_RAW_LINE = 16_384;
+/** After the leader exits, how long grandchildren may keep the pipes open before they are killed. */
+const DRAIN_MS = 3_000;
+
+/** Runs one CLI process and turns its stdout into normalised events (see AgentRun). */
+export function spawnRun(opts: SpawnRunOptions): AgentRun {
+  const { runId, command, parser, redactor, now } = opts;
+  const stream = new EventStream<AgentEvent>();
+  const stderrTail = new TailBuffer();
+  const usage = { inputTokens: 0, outputTokens: 0, costUsd: null as number | null };
+  let seq = 0;
+  let cancelled: string | null = null;
+  let timedOut = false;
+  let spawnError: Error | null = null;
+  let exit: { exitCode: number | null; signal: string | null } | null = null;
+  let finished = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let drainTimer: NodeJS.Timeout | undefined;
+
+  const emit = (draft: AgentEventDraft): void => {
+    const event = { ...redactor.value(draft), at: now().toISOString(), seq: seq++ } as AgentEvent;
+    if (event.type === 'usage') {
+      usage.inputTokens += event.inputTokens;
+      usage.outputTokens += event.outputTokens;
+      if (event.costUsd !== null) usage.costUsd = (usage.costUsd ?? 0) + event.costUsd;
+    }
+    stream.push(event);
+  };
+  const safely = (f: () => AgentEventDraft[], line: string): void => {
+    let drafts: AgentEventDraft[];
+    try {
+      drafts = f();
+    } catch (err) {
+      // A parser bug on one line must cost that line only, never the run.
+      opts.logger?.warn({ runId, err: redactor.text(String(err)) }, 'adapter parser threw');
+      drafts = [{ type: 'raw', line: line.slice(0, MAX_RAW_LINE), reason: 'invalid' }];
+    }
+    for (const d of drafts) emit(d);
+  };
+
+  const stdoutLines = new LineSplitter((line, overlong) => {
+    if (overlong) emit({ type: 'raw', line: line.slice(0, MAX_RAW_LINE), reason: 'not_json' });
+    else safely(() => parser.line(line), line);
+  });
+
+  let resolveStarted!: (v: { cliVersion: string | null; pid: number | null }) => void;
+  const started = new Promise<{ cliVersion: string | null; pid: number | null }>((r) => { resolveStarted = r; });
+  let resolveDone!: (o: RunOutcome) => void;
+  const done = new Promise<RunOutcome>((r) => { resolveDone = r; });
+
+  let child: ChildProcess;
+  try {
+    child = spawn(command.bin, command.args, {
+      cwd: command.cwd,
+      env: command.env,
+      // stdin closed: Codex waits forever on an open pipe. Own process group: cancel reaches
+      // every grandchild (the native binary behind a node shim, the shells it starts).
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+  } catch (err) {
+    spawnError = err instanceof Error ? err : new Error(String(err));
+    child = null as unknown as ChildProcess;
+  }
+
+  const killGroup = (sig: NodeJS.Signals): void => {
+    const pid = child?.pid;
+    if (pid === undefined) return;
+    try { process.kill(-pid, sig); } catch { /* group already gone */ }
+  };
+
+  const terminate = (): void => {
+    if (finished || graceTimer !== undefined) return;
+    killGroup('SIGTERM');
+    graceTimer = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs);
+    graceTimer.unref();
+  };
+
+  const finalize = (): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timeoutTimer);
+    clearTimeout(graceTimer);
+    clearTimeout(drainTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    // No process of the run outlives it (daemonised helpers, a shell the agent left behind).
+    killGroup('SIGKILL');
+    stdoutLines.end();
+    const ex = exit ?? { exitCode: null, signal: null };
+    safely(() => parser.finish(ex), '');
+    const parsed = parser.outcome();
+    const tail = redactor.text(stderrTail.value());
+    let status: RunOutcome['status'];
+    let error: RunFailure | null;
+    if (cancelled !== null) {
+      status = 'cancelled';
+      error = failure('AGENT_CANCELLED', `cancelled: ${cancelled}`);
+    } else if (timedOut) {
+      status = 'timed_out';
+      error = failure('AGENT_TIMEOUT', `no result within ${opts.timeoutMs} ms`);
+    } else if (spawnError !== null) {
+      status = 'failed';
+      error = failure('AGENT_SPAWN_FAILED', `could not start ${command.bin}: ${spawnError.message}`);
+    } else {
+      const c = opts.classifyExit({ exitCode: ex.exitCode, signal: ex.signal, parsed, stderrTail: tail });
+      status = c.status;
+      error = c.error;
+    }
+    if (error !== null) emit({ type: 'error', message: error.message, code: error.code });
+    const finalMessage = parsed.finalMessage === null ? null : redactor.text(parsed.finalMessage);
+    emit({ type: 'done', finalMessage, status: status === 'succeeded' ? 'succeeded' : 'failed' });
+    stream.close();
+    const outcome: RunOutcome = redactor.value({
+      runId, status, exitCode: ex.exitCode, signal: ex.signal, finalMessage, error,
+      resumeToken: parsed.resumeToken, cliVersion: opts.cliVersion, usage: { ...usage }, stderrTail: tail,
+    });
+    opts.logger?.info({ runId, status, exitCode: ex.exitCode, code: error?.code ?? null }, 'agent run finished');
+    resolveStarted({ cliVersion: opts.cliVersion, pid: child?.pid ?? null });
+    resolveDone(outcome);
+  };
+
+  const timeoutTimer = setTimeout(() => { timedOut = true; terminate(); }, opts.timeoutMs);
+  timeoutTimer.unref();
+  const onAbort = (): void => cancel('aborted by signal');
+  const cancel = (reason = 'cancelled'): void => {
+    if (finished || cancelled !== null) return;
+    cancelled = reason;
+    terminate();
+  };
+
+  if (spawnError !== null || child === null) {
+    queueMicrotask(finalize);
+  } else {
+    child.on('spawn', () => resolveStarted({ cliVersion: opts.cliVersion, pid: child.pid ?? null }));
+    child.on('error', (err) => {
+      // Spawn failures (ENOENT, EACCES) come here and no process ever existed.
+      if (child.pid === undefined) { spawnError = err; finalize(); }
+    });
+    child.stdout?.on('data', (c: Buffer) => stdoutLines.push(c));
+    child.stderr?.on('data', (c: Buffer) => {
+      const text = c.toString('utf8');
+      stderrTail.push(text);
+      parser.stderr?.(text);
+    });
+    child.on('exit', (code, signal) => {
+      exit = { exitCode: code, signal };
+      // Grandchildren holding the pipes would keep `close` from ever firing.
+      drainTimer = setTimeout(() => {
+        killGroup('SIGKILL');
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finalize();
+      }, DRAIN_MS);
+      drainTimer.unref();
+    });
+    child.on('close', (code, signal) => {
+      exit ??= { exitCode: code, signal };
+      finalize();
+    });
+    if (opts.signal?.aborted) cancel('aborted by signal');
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  }
+
+  return { runId, events: stream, started, cancel, done };
+}
