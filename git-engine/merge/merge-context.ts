@@ -1,0 +1,37 @@
+/**
+ * State of one tree merge: where conflicts and resolutions are collected, and which rules apply.
+ * `depth` 0 is the real merge (policy on, conflicts reported); depth > 0 builds a virtual merge
+ * base for criss-cross histories like git's ort: git rules only, conflicts rendered in place.
+ */
+import type { Entry, ObjectStore } from './object-store.js';
+import type { AutoResolution, ConflictFile } from './merge-types.js';
+
+export interface Pending {
+  path: string;
+  base: Entry | undefined;
+  ours: Entry | undefined;
+  theirs: Entry | undefined;
+}
+
+export interface MergeContext {
+  store: ObjectStore;
+  depth: number;
+  labels: { ours: string; theirs: string };
+  conflicts: ConflictFile[];
+  autoResolved: AutoResolution[];
+  /** Deleted on one side, changed on the other: a conflict unless the deleting side renamed it. */
+  modifyDelete: Pending[];
+  /** Deleted on both sides: fine, unless a side renamed it (rename/delete, rename/rename). */
+  bothDeleted: Pending[];
+  /** Added on both sides with different content: merged after renames are known. */
+  addAdd: Pending[];
+}
+
+export function createContext(store: ObjectStore, depth: number, labels: { ours: string; theirs: string }): MergeContext {
+  return { store, depth, labels, conflicts: [], autoResolved: [], modifyDelete: [], bothDeleted: [], addAdd: [] };
+}
+
+export function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.oid === b.oid && a.mode === b.mode;
+}
