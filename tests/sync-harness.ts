@@ -31,7 +31,16 @@ export interface TestServer {
 }
 
 export async function startSyncServer(
-  options: { dir?: string; port?: number; sessions?: string[]; maxAgentLines?: number; presenceWindowMs?: number } = {},
+  options: {
+    dir?: string;
+    port?: number;
+    sessions?: string[];
+    maxAgentLines?: number;
+    presenceWindowMs?: number;
+    maxBackpressure?: number;
+    /** Extra routes on the same uWS app (the kill -9 child uses it). */
+    onApp?: (app: uWS.TemplatedApp) => void;
+  } = {},
 ): Promise<TestServer> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'thalogos-sync-')));
   const db = new Level<string, Uint8Array>(join(dir, 'db'), { valueEncoding: 'view' });
@@ -45,7 +54,9 @@ export async function startSyncServer(
     sessionExists: async (id) => sessions.has(id),
     ...(options.maxAgentLines === undefined ? {} : { maxAgentLines: options.maxAgentLines }),
     ...(options.presenceWindowMs === undefined ? {} : { presenceWindowMs: options.presenceWindowMs }),
+    ...(options.maxBackpressure === undefined ? {} : { maxBackpressure: options.maxBackpressure }),
   });
+  options.onApp?.(app);
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen('127.0.0.1', options.port ?? 0, (socket) => (socket ? resolve(socket) : reject(new Error('listen failed'))));
   });
