@@ -65,6 +65,7 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
     version: 1, sessionId: p.sessionId, saveId: p.saveId, phase: 'gating', mainBranch: repo.mainBranch,
     mainBefore, candidate, tag: '', updates: [],
   });
+  faultPoint('save-after-merge');
   return { status: 'merged', mainBefore, candidate, mergedTaskIds, autoResolved, gates: config.gates };
 }
 
