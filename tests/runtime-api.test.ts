@@ -21,7 +21,7 @@ describe('runtime API on a real uWS server, LevelDB and git repositories', () =>
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-api-'));
-    repo = makeRepo(path.join(tmp, 'repos', 'r1'), { '.thalogos.json': '{"gates":["test -f c.txt"]}\n' });
+    repo = makeRepo(path.join(tmp, 'repos', 'r1'), { '.thalogos.json': '{"gates":["sleep 2","test -f c.txt"]}\n' });
     await mkdir(path.join(tmp, 'outside'), { recursive: true });
     const config = loadConfig({
       env: { THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: path.join(tmp, 'repos'), THALOGOS_PORT: '0' },
@@ -124,9 +124,9 @@ describe('runtime API on a real uWS server, LevelDB and git repositories', () =>
       const body = (await api('GET', `/api/sessions/${sid}`)).body;
       return body.status === 'active' && body.checkpoints.length === 1 ? body : null;
     }, { what: 'a published checkpoint' });
-    // The second Save and the task could only be refused if the first Save was still running.
-    if (second.status !== 202) expect([second.status, second.body.error.code]).toEqual([409, 'SAVE_IN_PROGRESS']);
-    if (addWhileSaving.status !== 202) expect(addWhileSaving.body.error.code).toBe('SESSION_BUSY');
+    // The first gate sleeps 2 s, so both arrive while the first Save is still running.
+    expect([second.status, second.body.error?.code]).toEqual([409, 'SAVE_IN_PROGRESS']);
+    expect([addWhileSaving.status, addWhileSaving.body.error?.code]).toEqual([409, 'SESSION_BUSY']);
 
     const tag = view.checkpoints[0].tag as string;
     expect(tag).toMatch(/^checkpoint\/\d{4}-\d{2}-\d{2}-\d+$/);

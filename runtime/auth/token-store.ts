@@ -1,8 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Level } from 'level';
+import { durableBatch, jsonSublevel, type Db, type JsonSublevel } from '../storage/db.js';
 import type { Role } from './roles.js';
-
-type Db = Level<string, unknown>;
 
 export interface TokenRecord {
   id: string;
@@ -36,15 +34,15 @@ export function generateToken(): string {
  */
 export class TokenStore {
   private readonly byHash = new Map<string, TokenRecord>();
-  private readonly records: ReturnType<Db['sublevel']>;
+  private readonly records: JsonSublevel<TokenRecord>;
 
-  private constructor(db: Db, private readonly now: () => Date) {
-    this.records = db.sublevel('tokens', { valueEncoding: 'json' });
+  private constructor(private readonly db: Db, private readonly now: () => Date) {
+    this.records = jsonSublevel(db, 'tokens');
   }
 
   static async open(db: Db, now: () => Date = () => new Date()): Promise<TokenStore> {
     const store = new TokenStore(db, now);
-    for await (const [hash, record] of store.records.iterator()) store.byHash.set(hash, record as TokenRecord);
+    for await (const [hash, record] of store.records.iterator()) store.byHash.set(hash, record);
     return store;
   }
 
@@ -66,7 +64,7 @@ export class TokenStore {
       createdBy: input.createdBy,
       revokedAt: null,
     };
-    await this.records.put(hash, record, { sync: true });
+    await durableBatch(this.db, [{ sublevel: this.records, key: hash, value: record }]);
     this.byHash.set(hash, record);
     return { token, record };
   }
@@ -91,7 +89,7 @@ export class TokenStore {
     for (const [hash, record] of this.byHash) {
       if (record.id !== id) continue;
       const revoked = { ...record, revokedAt: record.revokedAt ?? this.now().toISOString() };
-      await this.records.put(hash, revoked, { sync: true });
+      await durableBatch(this.db, [{ sublevel: this.records, key: hash, value: revoked }]);
       this.byHash.set(hash, revoked);
       return revoked;
     }

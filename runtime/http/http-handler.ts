@@ -48,8 +48,9 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
       return;
     }
     const requestId = randomUUID();
-    const send = (reply: Reply, routeName: string): void => {
+    const send = (reply: Reply & { closeConnection?: boolean }, routeName: string): void => {
       if (aborted) return;
+      aborted = true; // a response has been written: uWS forbids touching `res` again
       res.cork(() => writeReply(res, reply, requestId));
       deps.onRequest?.(method, routeName, reply.status);
     };
@@ -96,12 +97,8 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
       } catch (error) {
         const apiError = toApiError(error);
         if (apiError.status >= 500) deps.logger.error({ err: error, requestId, method, url }, 'request failed');
-        send({ status: apiError.status, body: apiError.toJSON() }, routeName);
-        // An oversized body is still streaming in: close rather than read the rest.
-        if (apiError.code === 'PAYLOAD_TOO_LARGE' && !aborted) {
-          aborted = true;
-          res.close();
-        }
+        // An oversized body may still be streaming in: answer and close rather than read the rest.
+        send({ status: apiError.status, body: apiError.toJSON(), closeConnection: apiError.code === 'PAYLOAD_TOO_LARGE' }, routeName);
       }
     })();
   });
@@ -146,7 +143,7 @@ function toApiError(error: unknown): ApiError {
   return new ApiError('INTERNAL', 'internal error');
 }
 
-function writeReply(res: HttpResponse, reply: Reply, requestId: string): void {
+function writeReply(res: HttpResponse, reply: Reply & { closeConnection?: boolean }, requestId: string): void {
   const isJson = reply.contentType === undefined;
   const payload = isJson ? JSON.stringify(reply.body) : String(reply.body);
   res.writeStatus(statusLine(reply.status));
@@ -154,7 +151,7 @@ function writeReply(res: HttpResponse, reply: Reply, requestId: string): void {
   res.writeHeader('x-request-id', requestId);
   res.writeHeader('cache-control', 'no-store');
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
-  res.end(payload);
+  res.end(payload, reply.closeConnection ?? false);
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -5,6 +5,7 @@ import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventLog, seqKey } from './event-log.js';
 import { SYSTEM_ACTOR } from './log-entry.js';
+import { jsonSublevel } from '../storage/db.js';
 
 describe('EventLog', () => {
   let dir: string;
@@ -63,8 +64,8 @@ describe('EventLog', () => {
   it('detects an edited entry and names where the chain breaks', async () => {
     const log = await EventLog.open(db);
     await log.append([entry('s', 'a', { n: 1 }), entry('s', 'b', { n: 2 }), entry('s', 'c', { n: 3 })]);
-    const raw = db.sublevel('log', { valueEncoding: 'json' });
-    const second = (await raw.get(seqKey(2))) as Record<string, unknown>;
+    const raw = jsonSublevel<Record<string, unknown>>(db, 'log');
+    const second = await raw.get(seqKey(2));
     await raw.put(seqKey(2), { ...second, data: { n: 999 } });
     expect(await log.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: 'entry content does not match its hash' });
   });
@@ -72,13 +73,13 @@ describe('EventLog', () => {
   it('detects a deleted entry', async () => {
     const log = await EventLog.open(db);
     await log.append([entry('s', 'a'), entry('s', 'b'), entry('s', 'c')]);
-    await db.sublevel('log', { valueEncoding: 'json' }).del(seqKey(2));
+    await jsonSublevel(db, 'log').del(seqKey(2));
     expect(await log.verify()).toMatchObject({ ok: false, brokenAt: 3 });
   });
 
   it('writes side rows atomically with the entries', async () => {
     const log = await EventLog.open(db);
-    const rows = db.sublevel('rows', { valueEncoding: 'json' });
+    const rows = jsonSublevel<{ title: string }>(db, 'rows');
     await log.appendOne(entry('s', 'created'), [{ sublevel: rows, key: 's', value: { title: 't' } }]);
     expect(await rows.get('s')).toEqual({ title: 't' });
   });

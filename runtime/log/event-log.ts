@@ -1,16 +1,9 @@
-import type { Level } from 'level';
+import { durableBatch, jsonSublevel, type Db, type JsonSublevel, type PutOp } from '../storage/db.js';
 import { GENESIS_HASH, hashEntry } from './hash-chain.js';
 import type { LogEntry, NewLogEntry } from './log-entry.js';
 
-type Db = Level<string, unknown>;
-type JsonSublevel = ReturnType<Db['sublevel']>;
-
 /** Extra writes that must land atomically with a group of entries (e.g. the session index row). */
-export interface SideWrite {
-  sublevel: JsonSublevel;
-  key: string;
-  value: unknown;
-}
+export type SideWrite = PutOp;
 
 interface PendingAppend {
   entries: NewLogEntry[];
@@ -30,9 +23,9 @@ export const seqKey = (seq: number): string => seq.toString().padStart(SEQ_WIDTH
  * without paying one fsync per entry. Each entry carries the hash of its predecessor.
  */
 export class EventLog {
-  private readonly entries: JsonSublevel;
-  private readonly bySession: JsonSublevel;
-  private readonly meta: JsonSublevel;
+  private readonly entries: JsonSublevel<LogEntry>;
+  private readonly bySession: JsonSublevel<number>;
+  private readonly meta: JsonSublevel<{ seq: number; hash: string }>;
   private headSeq = 0;
   private headHash = GENESIS_HASH;
   private queue: PendingAppend[] = [];
@@ -43,9 +36,9 @@ export class EventLog {
     private readonly db: Db,
     private readonly now: () => Date,
   ) {
-    this.entries = db.sublevel('log', { valueEncoding: 'json' });
-    this.bySession = db.sublevel('log-by-session', { valueEncoding: 'json' });
-    this.meta = db.sublevel('log-meta', { valueEncoding: 'json' });
+    this.entries = jsonSublevel(db, 'log');
+    this.bySession = jsonSublevel(db, 'log-by-session');
+    this.meta = jsonSublevel(db, 'log-meta');
   }
 
   static async open(db: Db, now: () => Date = () => new Date()): Promise<EventLog> {
@@ -96,7 +89,7 @@ export class EventLog {
     let prevHash = this.headHash;
     const at = this.now().toISOString();
     const written: LogEntry[][] = [];
-    const ops: Parameters<Db['batch']>[0] = [];
+    const ops: PutOp[] = [];
     for (const pending of group) {
       const out: LogEntry[] = [];
       for (const entry of pending.entries) {
@@ -115,17 +108,17 @@ export class EventLog {
         const full: LogEntry = { ...body, hash };
         prevHash = hash;
         out.push(full);
-        ops.push({ type: 'put', sublevel: this.entries, key: seqKey(seq), value: full });
+        ops.push({ sublevel: this.entries, key: seqKey(seq), value: full });
         if (full.sessionId) {
-          ops.push({ type: 'put', sublevel: this.bySession, key: `${full.sessionId}!${seqKey(seq)}`, value: seq });
+          ops.push({ sublevel: this.bySession, key: `${full.sessionId}!${seqKey(seq)}`, value: seq });
         }
       }
-      for (const side of pending.sideWrites) ops.push({ type: 'put', sublevel: side.sublevel, key: side.key, value: side.value });
+      ops.push(...pending.sideWrites);
       written.push(out);
     }
-    ops.push({ type: 'put', sublevel: this.meta, key: 'head', value: { seq, hash: prevHash } });
+    ops.push({ sublevel: this.meta, key: 'head', value: { seq, hash: prevHash } });
     try {
-      await this.db.batch(ops, { sync: true });
+      await durableBatch(this.db, ops);
     } catch (error) {
       for (const pending of group) pending.reject(error);
       return;
@@ -146,16 +139,15 @@ export class EventLog {
     if (options.sessionId) {
       const prefix = `${options.sessionId}!`;
       for await (const [, seq] of this.bySession.iterator({ gt: prefix + seqKey(after), lt: `${prefix}~` })) {
-        if ((seq as number) > until || out.length >= limit) break;
-        const entry = (await this.entries.get(seqKey(seq as number))) as LogEntry | undefined;
+        if (seq > until || out.length >= limit) break;
+        const entry = await this.entries.get(seqKey(seq));
         if (entry) out.push(entry);
       }
       return out;
     }
     for await (const [, entry] of this.entries.iterator({ gt: seqKey(after) })) {
-      const typed = entry as LogEntry;
-      if (typed.seq > until || out.length >= limit) break;
-      out.push(typed);
+      if (entry.seq > until || out.length >= limit) break;
+      out.push(entry);
     }
     return out;
   }
@@ -165,8 +157,7 @@ export class EventLog {
     let prevHash = GENESIS_HASH;
     let expectedSeq = 1;
     let count = 0;
-    for await (const [key, value] of this.entries.iterator()) {
-      const entry = value as LogEntry;
+    for await (const [key, entry] of this.entries.iterator()) {
       const { hash, ...body } = entry;
       if (entry.seq !== expectedSeq || key !== seqKey(entry.seq)) {
         return { ok: false, count, headHash: prevHash, brokenAt: entry.seq, reason: 'sequence gap or key mismatch' };
@@ -185,7 +176,7 @@ export class EventLog {
   }
 
   private async loadHead(): Promise<void> {
-    const head = (await this.meta.get('head')) as { seq: number; hash: string } | undefined;
+    const head = await this.meta.get('head');
     if (head) {
       this.headSeq = head.seq;
       this.headHash = head.hash;

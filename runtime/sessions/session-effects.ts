@@ -141,7 +141,17 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
       const worktreePath = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
       deps.engine
         .commitWorktree({ repoPath, sessionId, taskId, worktreePath, agent, message: commitMessage(view?.prompt ?? taskId) })
-        .then((result) => record({ type: 'TASK.COMMITTED', taskId, commit: result.commit, changes: result.changes } as SessionEvent))
+        .then(async (result) => {
+          // Line counts for the board come from the branch's diff against main.
+          const diff = result.commit ? await deps.engine.taskDiff({ repoPath, sessionId, taskId }) : null;
+          const changes = {
+            filesChanged: diff?.stats.files ?? 0,
+            insertions: diff?.stats.additions ?? 0,
+            deletions: diff?.stats.deletions ?? 0,
+            files: diff?.files.map((file) => file.path) ?? [],
+          };
+          record({ type: 'TASK.COMMITTED', taskId, commit: result.commit, changes });
+        })
         .catch((error: unknown) => record({ type: 'TASK.COMMIT_FAILED', taskId, error: errorOf(error) } as SessionEvent));
     },
 

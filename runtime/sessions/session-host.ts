@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type Snapshot } from 'xstate';
 import type { Logger } from 'pino';
 import {
   describeSession,
@@ -76,7 +76,7 @@ export class SessionHost {
     const saved = await deps.snapshots.load(meta.id);
     const tail = await deps.log.read({ sessionId: meta.id, after: saved?.seq ?? 0 });
     const replayed = replayEntries(tail, saved ? { seq: saved.seq, snapshot: saved.snapshot } : null);
-    host.actor = createActor(provideEffects(effects(host)), { snapshot: replayed.persisted as never }).start();
+    host.actor = createActor(provideEffects(effects(host)), restoreOptions(replayed.persisted)).start();
     host.appliedSeq = replayed.seq;
     return host;
   }
@@ -154,6 +154,15 @@ export class SessionHost {
   }
 }
 
+/**
+ * Options that restore an actor from a persisted snapshot read back from storage. XState types the
+ * options by the machine's input, which a restore does not use; the snapshot's shape is the
+ * machine's own (written by `getPersistedSnapshot`), hence the cast at this one boundary.
+ */
+function restoreOptions(snapshot: unknown): { snapshot: Snapshot<unknown>; input: SessionInput } {
+  return { snapshot: snapshot as Snapshot<unknown>, input: undefined as unknown as SessionInput };
+}
+
 function taskIdOf(event: SessionEvent): string | null {
   const candidate = (event as { taskId?: unknown }).taskId;
   return typeof candidate === 'string' ? candidate : null;
@@ -167,9 +176,7 @@ export function replayEntries(
   entries: LogEntry[],
   from: { seq: number; snapshot: unknown } | null,
 ): { seq: number; persisted: unknown; view: SessionView } {
-  let actor: Actor<typeof sessionMachine> | null = from
-    ? createActor(sessionMachine, { snapshot: from.snapshot as never }).start()
-    : null;
+  let actor: Actor<typeof sessionMachine> | null = from ? createActor(sessionMachine, restoreOptions(from.snapshot)).start() : null;
   let seq = from?.seq ?? 0;
   for (const entry of entries) {
     if (entry.type === SESSION_CREATED) {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Level } from 'level';
 import type { Logger } from 'pino';
 import type { SessionEffects, SessionEvent, SessionInput } from '../../actors/index.js';
 import { ApiError } from '../errors.js';
@@ -10,8 +9,7 @@ import { killOrphanGroup, unfinishedRunPids } from './orphan-runs.js';
 import { SessionHost } from './session-host.js';
 import type { SessionMeta } from './session-meta.js';
 import type { SnapshotStore } from './snapshot-store.js';
-
-type Db = Level<string, unknown>;
+import { jsonSublevel, type Db, type JsonSublevel } from '../storage/db.js';
 
 /** States in which a task had side effects under way that a crash cut short. */
 const IN_FLIGHT_TASK_STATES = new Set(['preparing', 'running', 'committing', 'retry_wait']);
@@ -43,10 +41,10 @@ export function newId(prefix: string): string {
 /** All sessions of this node: creation, lookup, restore after a restart and crash recovery. */
 export class SessionRegistry {
   private readonly hosts = new Map<string, SessionHost>();
-  private readonly metaRows: ReturnType<Db['sublevel']>;
+  private readonly metaRows: JsonSublevel<SessionMeta>;
 
   constructor(private readonly deps: RegistryDeps) {
-    this.metaRows = deps.db.sublevel('sessions', { valueEncoding: 'json' });
+    this.metaRows = jsonSublevel(deps.db, 'sessions');
   }
 
   private hostDeps() {
@@ -54,8 +52,7 @@ export class SessionRegistry {
   }
 
   async restoreAll(): Promise<void> {
-    for await (const [, value] of this.metaRows.iterator()) {
-      const meta = value as SessionMeta;
+    for await (const [, meta] of this.metaRows.iterator()) {
       const host = await SessionHost.restore(meta, this.hostDeps(), this.deps.effects);
       this.hosts.set(meta.id, host);
     }

@@ -1,13 +1,17 @@
-import type { Level } from 'level';
+import { jsonSublevel, type Db, type JsonSublevel } from '../storage/db.js';
 
-type Db = Level<string, unknown>;
+interface SnapshotRow {
+  seq: number;
+  snapshot: unknown;
+  savedAt: string;
+}
 
 /** Latest persisted actor snapshot per session, with the log sequence it reflects. */
 export class SnapshotStore {
-  private readonly snapshots: ReturnType<Db['sublevel']>;
+  private readonly snapshots: JsonSublevel<SnapshotRow>;
 
   constructor(db: Db) {
-    this.snapshots = db.sublevel('snapshots', { valueEncoding: 'json' });
+    this.snapshots = jsonSublevel(db, 'snapshots');
   }
 
   async save(sessionId: string, seq: number, snapshot: unknown): Promise<void> {
@@ -15,7 +19,7 @@ export class SnapshotStore {
   }
 
   async load(sessionId: string): Promise<{ seq: number; snapshot: unknown } | null> {
-    const row = (await this.snapshots.get(sessionId)) as { seq: number; snapshot: unknown } | undefined;
-    return row ?? null;
+    const row = await this.snapshots.get(sessionId);
+    return row ? { seq: row.seq, snapshot: row.snapshot } : null;
   }
 }
