@@ -22,7 +22,7 @@ const TRANSIENT: ReadonlySet<FailureCode> = new Set(['AGENT_RATE_LIMITED', 'AGEN
 const RULES: ReadonlyArray<[FailureCode, RegExp]> = [
   ['AGENT_AUTH', /\b401\b|\b403\b|unauthori[sz]ed|authentication|invalid[ _-]?api[ _-]?key|invalid x-api-key|not logged in|please log ?in|\/login|credentials|permission_denied|api key not valid|forbidden/i],
   ['AGENT_RATE_LIMITED', /\b429\b|rate.?limit|too many requests|resource_exhausted|quota|overloaded/i],
-  ['AGENT_UPSTREAM', /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway timeout|server_error|api_error|upstream/i],
+  ['AGENT_UPSTREAM', /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway timeout|server_error|api_error|upstream|high demand|temporar(?:y|ily)|try again later|unavailable/i],
   ['AGENT_NETWORK', /econnrefused|econnreset|etimedout|enotfound|eai_again|socket hang up|fetch failed|network|connection (?:refused|reset|closed|error)|stream disconnected|timed? ?out/i],
   ['AGENT_USAGE', /unexpected argument|unknown option|unrecognized|usage:|invalid value|bad input|not a git repository|untrusted|invalid (?:model|request)|model .* not (?:found|supported)|\b400\b|\b404\b/i],
 ];

@@ -51,6 +51,17 @@ const MAX_RAW_LINE = 16_384;
 /** After the leader exits, how long grandchildren may keep the pipes open before they are killed. */
 const DRAIN_MS = 3_000;
 
+/** Resolves once no process of the group is left (killed processes linger until reaped). */
+async function groupGone(pid: number | undefined, maxMs = 3_000): Promise<void> {
+  if (pid === undefined) return;
+  const until = Date.now() + maxMs;
+  for (;;) {
+    try { process.kill(-pid, 0); } catch { return; }
+    if (Date.now() > until) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Runs one CLI process and turns its stdout into normalised events (see AgentRun). */
 export function spawnRun(opts: SpawnRunOptions): AgentRun {
   const { runId, command, parser, redactor, now } = opts;
@@ -134,6 +145,10 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     opts.signal?.removeEventListener('abort', onAbort);
     // No process of the run outlives it (daemonised helpers, a shell the agent left behind).
     killGroup('SIGKILL');
+    void groupGone(child?.pid).then(complete);
+  };
+
+  const complete = (): void => {
     stdoutLines.end();
     const ex = exit ?? { exitCode: null, signal: null };
     safely(() => parser.finish(ex), '');

@@ -25,7 +25,7 @@ export function openAiResponses(body: unknown, opts: ResolvedFakeModelOptions, n
     const cmd = shellWrite(turn.path, turn.content);
     const callId = `call_${n}`;
     if (names.has('apply_patch')) {
-      const lines = turn.content.split('\n').map((l) => `+${l}`).join('\n');
+      const lines = turn.content.replace(/\n$/, '').split('\n').map((l) => `+${l}`).join('\n');
       item = { type: 'custom_tool_call', id: `ctc_${n}`, call_id: callId, name: 'apply_patch', status: 'completed',
         input: `*** Begin Patch\n*** Add File: ${turn.path}\n${lines}\n*** End Patch\n` };
     } else if (names.has('exec_command')) {

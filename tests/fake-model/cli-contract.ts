@@ -1,0 +1,176 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADAPTERS, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type RunOutcome } from '../../adapters/index.js';
+import type { CliSetup } from './cli-setup.js';
+import { FAKE_KEYS, tempGitRepo } from './cli-setup.js';
+import type { FakeTurn } from './script.js';
+import { startFakeModel, type FakeModelServer } from './server.js';
+
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** A secret the user has in their environment: it must reach the child and no sink. */
+export const PLANTED_SECRET = 'planted-secret-value-7f3a9c21e5';
+
+export interface Scenario {
+  registry: AdapterRegistry;
+  server: FakeModelServer;
+  repo: string;
+  setup: CliSetup;
+  cleanup(): Promise<void>;
+}
+
+export async function scenario(
+  id: string,
+  makeSetup: (url: string) => Promise<CliSetup>,
+  turns: FakeTurn[] | ((repo: string) => FakeTurn[]),
+  overrides: { timeoutMs?: number } = {},
+): Promise<Scenario> {
+  // The repo comes first: a script that writes a file needs its absolute path.
+  const repo = await tempGitRepo();
+  const server = await startFakeModel({ turns: typeof turns === 'function' ? turns(repo.dir) : turns });
+  const setup = await makeSetup(server.url);
+  const adapter = ADAPTERS.find((a) => a.id === id);
+  if (!adapter) throw new Error(`no adapter ${id}`);
+  const registry = createAdapterRegistry({
+    config: { order: [id], adapters: { [id]: { enabled: true, ...setup.config, ...overrides } } },
+    // CLAUDECODE as if Thalogos itself ran inside Claude Code: the adapter must strip it.
+    env: { ...process.env, THALOGOS_PLANTED_TOKEN: PLANTED_SECRET, CLAUDECODE: '1' },
+    projectRoot: PROJECT_ROOT,
+    adapters: [adapter],
+    killGraceMs: 2_000,
+    versionTimeoutMs: 30_000,
+  });
+  return {
+    registry, server, repo: repo.dir, setup,
+    cleanup: async () => { await server.close(); await repo.cleanup(); await setup.cleanup(); },
+  };
+}
+
+export async function collect(run: { events: AsyncIterable<AgentEvent>; done: Promise<RunOutcome> }): Promise<{ events: AgentEvent[]; outcome: RunOutcome }> {
+  const events: AgentEvent[] = [];
+  for await (const e of run.events) events.push(e);
+  return { events, outcome: await run.done };
+}
+
+function isGone(pid: number): boolean {
+  try { process.kill(-pid, 0); return false; } catch { return true; }
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The contract every real CLI must meet against the fake model server: one describe block per
+ * CLI, same scenarios, so a new adapter is held to exactly the same standard.
+ */
+export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup: (url: string) => Promise<CliSetup>): void {
+  describe(`${id}: real CLI against the fake model server`, () => {
+    let s: Scenario | null = null;
+    afterEach(async () => { await s?.cleanup(); s = null; });
+
+    it('edits the worktree and yields message, tool activity, usage and done', async () => {
+      s = await scenario(id, makeSetup, (repo) => [
+        { kind: 'write_file', path: join(repo, 'hello.txt'), content: 'hello from the fake model\n' },
+        { kind: 'text', text: `All done. (echoing ${PLANTED_SECRET} and ${FAKE_KEYS[id]})` },
+      ]);
+      const { registry, server: srv, repo } = s;
+      const file = join(repo, 'hello.txt');
+      const [status] = await registry.handshakeAll();
+      expect(status?.status, status?.reason ?? '').toBe('available');
+      expect(status?.descriptor.cliVersion).toMatch(/^\d+\.\d+\.\d+/);
+
+      const run = registry.run(id, { runId: `${id}-happy`, cwd: repo, prompt: 'Create hello.txt saying hello.' });
+      const started = await run.started;
+      expect(started.pid).toBeGreaterThan(0);
+      const { events, outcome } = await collect(run);
+
+      expect(outcome.status, JSON.stringify({ outcome, events }, null, 1)).toBe('succeeded');
+      expect(readFileSync(file, 'utf8')).toBe('hello from the fake model\n');
+      const types = new Set(events.map((e) => e.type));
+      expect(types.has('message')).toBe(true);
+      expect(['command', 'file_change', 'tool_call'].some((t) => types.has(t as AgentEvent['type']))).toBe(true);
+      expect(types.has('usage')).toBe(true);
+      const last = events.at(-1);
+      expect(last?.type).toBe('done');
+      expect(last?.type === 'done' && last.status).toBe('succeeded');
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+      expect(outcome.usage.inputTokens).toBeGreaterThan(0);
+      expect(outcome.usage.outputTokens).toBeGreaterThan(0);
+      expect(outcome.resumeToken).toBeTruthy();
+      expect(outcome.cliVersion).toBe(status?.descriptor.cliVersion);
+      expect(outcome.finalMessage).toContain('All done.');
+
+      // The key reached the model server (so the child got it) but no sink.
+      const sawKey = srv.modelRequests().some((r) => JSON.stringify(r.headers).includes(FAKE_KEYS[id]));
+      expect(sawKey).toBe(true);
+      const sinks = JSON.stringify({ events, outcome });
+      expect(sinks).not.toContain(FAKE_KEYS[id]);
+      expect(sinks).not.toContain(PLANTED_SECRET);
+      expect(sinks).toContain('[REDACTED]');
+    });
+
+    it('401 from the model: failed with a non-transient auth error, adapter marked unauthenticated', async () => {
+      s = await scenario(id, makeSetup, [{ kind: 'status', status: 401, message: 'invalid x-api-key' }]);
+      await s.registry.handshakeAll();
+      const { events, outcome } = await collect(s.registry.run(id, { runId: `${id}-401`, cwd: s.repo, prompt: 'Say hi.' }));
+      expect(outcome.status, JSON.stringify(outcome)).toBe('failed');
+      expect(outcome.error?.code, JSON.stringify(outcome)).toBe('AGENT_AUTH');
+      expect(outcome.error?.transient).toBe(false);
+      expect(events.at(-1)?.type).toBe('done');
+      expect(JSON.stringify({ events, outcome })).not.toContain(FAKE_KEYS[id]);
+      expect(s.registry.isAvailable(id)).toBe(false);
+      expect(s.registry.statuses()[0]?.status).toBe('unauthenticated');
+      expect(() => s!.registry.run(id, { runId: 'x', cwd: s!.repo, prompt: 'again' })).toThrow(/unauthenticated/);
+    });
+
+    it('500 from the model: failed with a transient error', async () => {
+      s = await scenario(id, makeSetup, [{ kind: 'status', status: 500, message: 'upstream exploded' }]);
+      await s.registry.handshakeAll();
+      const { outcome } = await collect(s.registry.run(id, { runId: `${id}-500`, cwd: s.repo, prompt: 'Say hi.' }));
+      expect(outcome.status, JSON.stringify(outcome)).toBe('failed');
+      expect(outcome.error?.transient, JSON.stringify(outcome)).toBe(true);
+    });
+
+    it('a hanging model: the run times out and the process group is gone', async () => {
+      s = await scenario(id, makeSetup, [{ kind: 'hang' }], { timeoutMs: 8_000 });
+      await s.registry.handshakeAll();
+      const run = s.registry.run(id, { runId: `${id}-hang`, cwd: s.repo, prompt: 'Say hi.' });
+      const { pid } = await run.started;
+      const { outcome } = await collect(run);
+      expect(outcome.status).toBe('timed_out');
+      expect(outcome.error).toMatchObject({ code: 'AGENT_TIMEOUT', transient: true });
+      expect(s.server.requests.some((r) => r.reply === 'hang')).toBe(true);
+      expect(isGone(pid!)).toBe(true);
+    });
+
+    it('cancel mid-run kills the whole process group', async () => {
+      s = await scenario(id, makeSetup, [{ kind: 'hang' }]);
+      await s.registry.handshakeAll();
+      const run = s.registry.run(id, { runId: `${id}-cancel`, cwd: s.repo, prompt: 'Say hi.' });
+      const { pid } = await run.started;
+      const server = s.server;
+      await waitFor(() => server.requests.some((r) => r.reply === 'hang'), 45_000);
+      expect(isGone(pid!)).toBe(false);
+      run.cancel('user pressed stop');
+      const { events, outcome } = await collect(run);
+      expect(outcome.status).toBe('cancelled');
+      expect(outcome.error).toMatchObject({ code: 'AGENT_CANCELLED', transient: false });
+      expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed' });
+      expect(isGone(pid!)).toBe(true);
+    });
+  });
+}
+
+/** Fixtures are recorded per CLI version: a new version must come with its own recording. */
+export function fixtureFor(cli: string, version: string): string | null {
+  const path = join(PROJECT_ROOT, 'adapters', 'fixtures', `${cli}-${version}.jsonl`);
+  return existsSync(path) ? path : null;
+}
+
