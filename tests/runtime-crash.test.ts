@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +12,11 @@ import { freePort, startServerProcess, type ServerProcess } from './helpers/serv
 const ADMIN = 'crash-admin-token-0123456789abcdef';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function pidAlive(pid: number): boolean {
+/** Running means present and not a zombie (a killed orphan may wait for a reaper that never comes). */
+function pidRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -90,7 +92,8 @@ describe('crash and resume with a real server process and LevelDB', () => {
     expect(types).toContain('TASK.REQUEUE');
     expect(types.filter((type) => type === 'AGENT.STARTED')).toHaveLength(2);
     expect(view.tasks[0].commit).toMatch(/^[0-9a-f]{40}$/);
-    if (started.data.pid) expect(pidAlive(started.data.pid)).toBe(false);
+    expect(started.data.pid).toBeTypeOf('number');
+    expect(pidRunning(started.data.pid as number)).toBe(false);
   });
 
   it('thalogos replay rebuilds the live state from the log alone, also up to a sequence number', async () => {
