@@ -168,7 +168,8 @@ describe('agent machine', () => {
     actor.send({ type: 'AGENT.TIMEOUT', taskId: 't1', runId: 't1-r9' });
     expect(actor.getSnapshot().value).toBe('starting');
     actor.send(exited('succeeded'));
-    actor.send({ type: 'AGENT.TIMEOUT', taskId: 't1', runId: 't1-r1' });
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().can({ type: 'AGENT.TIMEOUT', taskId: 't1', runId: 't1-r1' })).toBe(false);
     expect(actor.getSnapshot().value).toBe('succeeded');
     expect(paramsOf(effects, 'cancelRun')).toEqual([]);
   });
