@@ -40,7 +40,38 @@ export function equalsJson(current: unknown, value: Json): boolean {
     }
     return true;
   }
+  if (typeof current === 'object' && current !== null) return jsonEqual(current as Json, value);
   return current === value;
+}
+
+/** Deep equality of plain JSON values (as stored inline in a Y.Array, e.g. agent lines). */
+export function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]!));
+  if (isJsonObject(a)) {
+    if (!isJsonObject(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => key in b && jsonEqual(a[key]!, b[key]!));
+  }
+  return false;
+}
+
+/**
+ * Like `syncArray` for arrays whose items are stored inline as plain JSON (one Yjs item per
+ * insert, not a Y.Map per element): keep the common prefix and suffix, replace the middle.
+ */
+export function syncPlainArray(array: Y.Array<unknown>, value: Json[]): void {
+  const current = array.toArray() as Json[];
+  let start = 0;
+  while (start < current.length && start < value.length && jsonEqual(current[start]!, value[start]!)) start++;
+  let endCurrent = current.length;
+  let endValue = value.length;
+  while (endCurrent > start && endValue > start && jsonEqual(current[endCurrent - 1]!, value[endValue - 1]!)) {
+    endCurrent--;
+    endValue--;
+  }
+  if (endCurrent > start) array.delete(start, endCurrent - start);
+  if (endValue > start) array.insert(start, value.slice(start, endValue));
 }
 
 /**

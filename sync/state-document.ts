@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { SyncError } from './errors.js';
-import { type Json, type JsonObject, isJsonObject, syncMap, toJson, toYjs } from './json-yjs.js';
+import { type Json, type JsonObject, isJsonObject, syncPlainArray, toJson } from './json-yjs.js';
 
 /**
  * Schema of `session/{id}/state`, the read-only projection of actor state (see README.md).
@@ -28,16 +28,22 @@ export const agentRefSchema = z.object({ taskId: id, runId: id });
 
 export type AgentEvent = z.infer<typeof agentEventSchema>;
 
+/**
+ * One agent run in the document. Counters are not separate fields: each line carries `_n`, its
+ * 1-based position in the run's whole stream, so total = last line's `_n`, dropped = total -
+ * lines.length, and the replay guard is the last line's `seq`. Why: a counter field rewritten on
+ * every event leaves a Yjs tombstone per event, and it interleaves clocks between consecutive
+ * lines, which stops Yjs from merging the tombstones of trimmed lines into one.
+ */
 export interface AgentRun {
   taskId: string;
   runId: string;
-  /** Highest event seq applied; lower or equal seqs are replays and are ignored. */
-  lastSeq: number;
-  /** Events accepted for this run since it started. */
-  total: number;
-  /** Events no longer in `lines` (total - lines.length). */
-  dropped: number;
   lines: JsonObject[];
+}
+
+export interface AgentLine extends JsonObject {
+  _n: number;
+  seq: number;
 }
 
 /** Validates an agent event from the runtime and bounds its size for the document. */
@@ -50,6 +56,7 @@ export function boundedEvent(event: unknown): JsonObject {
   }
   const json = toJson(parsed.data);
   if (!isJsonObject(json)) throw new SyncError('SYNC_BAD_AGENT_EVENT', 'agent event must be an object');
+  delete json['_n']; // reserved for the line number
   let truncated = false;
   for (const [key, value] of Object.entries(json)) {
     if (typeof value === 'string' && value.length > MAX_EVENT_STRING) {
@@ -70,34 +77,52 @@ export function parseAgentRef(taskId: unknown, runId: unknown): { taskId: string
   return parsed.data;
 }
 
-/** Live path: appends one (already bounded) event to its run in place. Returns false for a replay. */
-export function appendEvent(agents: Y.Map<unknown>, taskId: string, runId: string, event: JsonObject, maxLines: number): boolean {
-  let run = agents.get(runId);
-  if (!(run instanceof Y.Map)) {
-    run = new Y.Map<unknown>();
-    agents.set(runId, run);
-    const created = run as Y.Map<unknown>;
-    created.set('taskId', taskId);
-    created.set('runId', runId);
-    created.set('lastSeq', -1);
-    created.set('total', 0);
-    created.set('dropped', 0);
-    created.set('lines', new Y.Array<unknown>());
+/** Accepts events in order (skipping replays: seq not above the last one) and numbers them. */
+function accept(events: readonly JsonObject[], previous: { seq: number; n: number }): AgentLine[] {
+  const accepted: AgentLine[] = [];
+  let { seq, n } = previous;
+  for (const event of events) {
+    const eventSeq = event['seq'] as number;
+    if (eventSeq <= seq) continue;
+    seq = eventSeq;
+    n += 1;
+    accepted.push({ ...event, _n: n, seq: eventSeq });
   }
-  const map = run as Y.Map<unknown>;
-  const seq = event['seq'] as number;
-  if (seq <= (map.get('lastSeq') as number)) return false;
-  const lines = map.get('lines') as Y.Array<unknown>;
-  lines.push([toYjs(event)]);
-  if (lines.length > maxLines) lines.delete(0, lines.length - maxLines);
-  const total = (map.get('total') as number) + 1;
-  map.set('lastSeq', seq);
-  map.set('total', total);
-  map.set('dropped', total - lines.length);
-  return true;
+  return accepted;
 }
 
-/** Rebuild path: the same rules as `appendEvent`, on plain data. */
+function position(last: AgentLine | undefined): { seq: number; n: number } {
+  return last === undefined ? { seq: -1, n: 0 } : { seq: last.seq, n: last._n };
+}
+
+/** Live path: appends a batch of (already bounded) events to one run in place, one push. */
+export function appendEvents(
+  agents: Y.Map<unknown>,
+  taskId: string,
+  runId: string,
+  events: readonly JsonObject[],
+  maxLines: number,
+): number {
+  let run = agents.get(runId);
+  if (!(run instanceof Y.Map)) {
+    const created = new Y.Map<unknown>();
+    agents.set(runId, created);
+    created.set('taskId', taskId);
+    created.set('runId', runId);
+    created.set('lines', new Y.Array<unknown>());
+    run = created;
+  }
+  const lines = (run as Y.Map<unknown>).get('lines') as Y.Array<AgentLine>;
+  const accepted = accept(events, position(lines.length > 0 ? lines.get(lines.length - 1) : undefined));
+  if (accepted.length === 0) return 0;
+  // Only the newest maxLines of this batch can survive; do not insert what would be trimmed.
+  const kept = accepted.slice(-maxLines);
+  lines.push(kept);
+  if (lines.length > maxLines) lines.delete(0, lines.length - maxLines);
+  return accepted.length;
+}
+
+/** Rebuild path: the same rules as `appendEvents`, on plain data. */
 export function reduceRuns(
   events: Iterable<{ taskId: string; runId: string; event: unknown }>,
   maxLines: number,
@@ -108,16 +133,13 @@ export function reduceRuns(
     const event = boundedEvent(item.event);
     let run = runs.get(runId);
     if (run === undefined) {
-      run = { taskId, runId, lastSeq: -1, total: 0, dropped: 0, lines: [] };
+      run = { taskId, runId, lines: [] };
       runs.set(runId, run);
     }
-    const seq = event['seq'] as number;
-    if (seq <= run.lastSeq) continue;
-    run.lines.push(event);
-    if (run.lines.length > maxLines) run.lines.splice(0, run.lines.length - maxLines);
-    run.total++;
-    run.lastSeq = seq;
-    run.dropped = run.total - run.lines.length;
+    const lines = run.lines as AgentLine[];
+    const accepted = accept([event], position(lines[lines.length - 1]));
+    lines.push(...accepted);
+    if (lines.length > maxLines) lines.splice(0, lines.length - maxLines);
   }
   return runs;
 }
@@ -126,10 +148,18 @@ export function reduceRuns(
 export function syncRuns(agents: Y.Map<unknown>, runs: Map<string, AgentRun>): void {
   for (const runId of [...agents.keys()]) if (!runs.has(runId)) agents.delete(runId);
   for (const [runId, run] of runs) {
-    const json = run as unknown as JsonObject;
-    const existing = agents.get(runId);
-    if (existing instanceof Y.Map) syncMap(existing, json);
-    else agents.set(runId, toYjs(json));
+    let map = agents.get(runId);
+    if (!(map instanceof Y.Map) || !(map.get('lines') instanceof Y.Array)) {
+      map = new Y.Map<unknown>();
+      agents.set(runId, map);
+      (map as Y.Map<unknown>).set('lines', new Y.Array<unknown>());
+    }
+    const target = map as Y.Map<unknown>;
+    for (const key of [...target.keys()]) if (!['taskId', 'runId', 'lines'].includes(key)) target.delete(key);
+    if (target.get('taskId') !== run.taskId) target.set('taskId', run.taskId);
+    if (target.get('runId') !== run.runId) target.set('runId', run.runId);
+    // Lines live inline as plain JSON, exactly as appendEvents pushes them.
+    syncPlainArray(target.get('lines') as Y.Array<unknown>, run.lines);
   }
 }
 

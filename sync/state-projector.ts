@@ -2,7 +2,7 @@ import type { DirectConnection, Document, Hocuspocus } from '@hocuspocus/server'
 import {
   type AgentRun,
   STATE_SCHEMA_VERSION,
-  appendEvent,
+  appendEvents,
   stateRoots,
   syncRuns,
 } from './state-document.js';
@@ -55,7 +55,15 @@ export class StateProjector {
       const batch = this.pending.splice(0);
       doc.transact(() => {
         const { agents } = stateRoots(doc);
-        for (const item of batch) appendEvent(agents, item.taskId, item.runId, item.event, this.maxLines);
+        // One push per run per transaction: consecutive Yjs clocks, so trimmed lines merge into
+        // one tombstone instead of one per event.
+        const byRun = new Map<string, { taskId: string; events: JsonObject[] }>();
+        for (const item of batch) {
+          const run = byRun.get(item.runId) ?? { taskId: item.taskId, events: [] };
+          run.events.push(item.event);
+          byRun.set(item.runId, run);
+        }
+        for (const [runId, run] of byRun) appendEvents(agents, run.taskId, runId, run.events, this.maxLines);
       });
     }, false).catch(this.onError);
   }
