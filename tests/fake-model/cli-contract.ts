@@ -116,6 +116,21 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       expect(sinks).toContain('[REDACTED]');
     });
 
+    it('resumes the conversation from the resume token', async () => {
+      s = await scenario(id, makeSetup, [{ kind: 'text', text: 'First answer: ALPHA-7731.' }]);
+      await s.registry.handshakeAll();
+      const first = await collect(s.registry.run(id, { runId: `${id}-r1`, cwd: s.repo, prompt: 'Remember a code word.' }));
+      expect(first.outcome.status, JSON.stringify(first.outcome)).toBe('succeeded');
+      const token = first.outcome.resumeToken;
+      expect(token).toBeTruthy();
+      const before = s.server.modelRequests().length;
+      const second = await collect(s.registry.run(id, { runId: `${id}-r2`, cwd: s.repo, prompt: 'What was the code word?', resumeToken: token }));
+      expect(second.outcome.status, JSON.stringify(second.outcome)).toBe('succeeded');
+      // The resumed request carries the earlier turn: the CLI really continued that conversation.
+      const later = s.server.modelRequests().slice(before).map((r) => JSON.stringify(r.body));
+      expect(later.some((b) => b.includes('ALPHA-7731') && b.includes('What was the code word?'))).toBe(true);
+    });
+
     it('401 from the model: failed with a non-transient auth error, adapter marked unauthenticated', async () => {
       s = await scenario(id, makeSetup, [{ kind: 'status', status: 401, message: 'invalid x-api-key' }]);
       await s.registry.handshakeAll();

@@ -72,7 +72,11 @@ export async function claudeSetup(serverUrl: string, timeoutMs = 60_000): Promis
 export async function geminiSetup(serverUrl: string, timeoutMs = 60_000): Promise<CliSetup> {
   const home = await mkdtemp(join(tmpdir(), 'thalogos-gemini-home-'));
   await mkdir(join(home, '.gemini'), { recursive: true });
-  await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
+  await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({
+    security: { auth: { selectedType: 'gemini-api-key' } },
+    // One attempt: the CLI otherwise retries a 5xx up to 10 times with backoff (minutes).
+    general: { maxAttempts: 1 },
+  }));
   return {
     home,
     config: {
