@@ -18,7 +18,7 @@ export interface HttpHandlerDeps {
   logger: Logger;
   maxBodyBytes?: number;
   /** Requests no API route claims (the web console) go here; answers 404 when absent. */
-  fallback?: (ctx: FallbackRequest, res: HttpResponse) => void;
+  fallback?: (ctx: FallbackRequest, res: HttpResponse, isAborted: () => boolean) => void;
   onRequest?: (method: string, route: string, status: number) => void;
 }
 
@@ -44,7 +44,7 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
     });
     const match = deps.router.match(method, url);
     if (match.kind === 'not_found' && deps.fallback && !url.startsWith('/api/')) {
-      deps.fallback({ method, url, query, headers }, res);
+      deps.fallback({ method, url, query, headers }, res, () => aborted);
       return;
     }
     const requestId = randomUUID();
