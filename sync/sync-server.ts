@@ -161,6 +161,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       });
     },
 
+    async afterUnloadDocument(data) {
+      store.release(data.documentName);
+    },
+
     async beforeHandleMessage(data) {
       let type: number;
       try {
@@ -309,6 +313,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       const live = hocuspocus.documents.get(name);
       if (live !== undefined) return sharedRoots(live).memory.toString();
       const stored = await store.load(name);
+      if (!hocuspocus.documents.has(name)) store.release(name);
       return stored === null ? '' : sharedRoots(stored).memory.toString();
     },
 

@@ -65,13 +65,13 @@ class DocumentLog {
     readonly name: string,
     private readonly options: Required<Omit<UpdateStoreOptions, 'onCorruptRecord'>> &
       Pick<UpdateStoreOptions, 'onCorruptRecord'>,
-    private readonly onIdle: (log: DocumentLog) => void,
   ) {
     this.writeOptions = { sync: options.sync };
   }
 
-  get idle(): boolean {
-    return !this.running && this.ops.length === 0;
+  /** Operations queued behind the one running now (used by release()). */
+  get pendingAfterThis(): number {
+    return this.ops.length;
   }
 
   append(update: Uint8Array): Promise<void> {
@@ -159,7 +159,6 @@ class DocumentLog {
     } finally {
       this.running = false;
       if (this.ops.length > 0) this.kick();
-      else this.onIdle(this);
     }
   }
 
@@ -224,11 +223,7 @@ export class UpdateStore {
   private log(name: string): DocumentLog {
     let log = this.logs.get(name);
     if (log === undefined) {
-      log = new DocumentLog(this.db, name, this.options, (idle) => {
-        // Keep the map small: a log with nothing queued holds no state worth keeping
-        // (its next sequence number is re-read from LevelDB on next use).
-        if (this.logs.get(idle.name) === idle && idle.idle) this.logs.delete(idle.name);
-      });
+      log = new DocumentLog(this.db, name, this.options);
       this.logs.set(name, log);
     }
     return log;
@@ -251,12 +246,21 @@ export class UpdateStore {
     return this.log(name).exclusive(async () => undefined);
   }
 
+  /**
+   * Forgets a document's in-memory log (its next sequence number is re-read from LevelDB on next
+   * use). Called when Hocuspocus unloads the document; the log is kept while the document is
+   * loaded so that appends do not pay a LevelDB seek each.
+   */
+  release(name: string): void {
+    const log = this.logs.get(name);
+    if (log === undefined) return;
+    void log.exclusive(async () => {
+      if (this.logs.get(name) === log && log.pendingAfterThis === 0) this.logs.delete(name);
+    });
+  }
+
   /** Resolves when every queued operation of every document has finished. */
   async flush(): Promise<void> {
-    while (this.logs.size > 0) {
-      await Promise.all([...this.logs.values()].map((log) => log.exclusive(async () => undefined)));
-      // The idle callbacks have removed finished logs; loop in case new work arrived meanwhile.
-      if ([...this.logs.values()].every((log) => log.idle)) break;
-    }
+    await Promise.all([...this.logs.values()].map((log) => log.exclusive(async () => undefined)));
   }
 }
