@@ -8,19 +8,10 @@ import type {
   AgentOutcome,
   AgentStreamEvent,
   AgentUsage,
-  Handoff,
-  ResumeFrom,
 } from './events.js';
 
-export interface AgentInput {
-  sessionId: string;
-  taskId: string;
-  runId: string;
-  agent: string;
-  attempt: number;
-  prompt: string;
-  handoff: Handoff | null;
-  resume: ResumeFrom | null;
+/** What the run is started with (`startRun`'s params) plus its timeout. */
+export interface AgentInput extends StartRunParams {
   /** 0 or less: no timeout is armed. */
   timeoutMs: number;
 }
@@ -97,6 +88,39 @@ const exitedWith = (outcome: AgentOutcome) =>
     target: outcome,
     actions: { type: 'recordExit', params: { outcome } },
   }) as const;
+
+/** While the process may still run: stream events, exits, and requests to stop it. */
+const LIVE_RUN_HANDLERS = {
+  'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
+  // Exiting before AGENT.STARTED is a spawn failure; it ends the run like any other exit.
+  'AGENT.EXITED': [exitedWith('succeeded'), exitedWith('failed'), exitedWith('cancelled'), exitedWith('timed_out')],
+  'AGENT.CANCEL': { guard: 'isOwnRun', target: 'cancelling', actions: 'recordCancelReason' },
+  'AGENT.TIMEOUT': { guard: 'isOwnRun', target: 'timing_out', actions: 'recordCancelReason' },
+} as const;
+
+/**
+ * Cancel and timeout both wait for the process to exit, so a fallback agent never shares the
+ * worktree with a process that is still writing to it. The outcome asked for wins over the one
+ * the process reports.
+ */
+function stopping(outcome: 'cancelled' | 'timed_out') {
+  return {
+    entry: {
+      type: 'cancelRun',
+      params: ({ context }: { context: AgentContext }) => ({
+        sessionId: context.sessionId,
+        taskId: context.taskId,
+        runId: context.runId,
+        reason: outcome === 'timed_out' ? 'timeout' : (context.cancelReason ?? 'cancelled'),
+      }),
+    },
+    on: {
+      'AGENT.STARTED': { guard: 'isOwnRun', actions: 'recordStarted' },
+      'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
+      'AGENT.EXITED': { guard: 'isOwnRun', target: outcome, actions: { type: 'recordExit', params: { outcome } } },
+    },
+  } as const;
+}
 
 export const agentMachine = setup({
   types: {} as {
@@ -203,73 +227,16 @@ export const agentMachine = setup({
       ],
       on: {
         'AGENT.STARTED': { guard: 'isOwnRun', target: 'running', actions: 'recordStarted' },
-        'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
-        // Exiting before AGENT.STARTED is a spawn failure; it ends the run like any other exit.
-        'AGENT.EXITED': [
-          exitedWith('succeeded'),
-          exitedWith('failed'),
-          exitedWith('cancelled'),
-          exitedWith('timed_out'),
-        ],
-        'AGENT.CANCEL': { guard: 'isOwnRun', target: 'cancelling', actions: 'recordCancelReason' },
-        'AGENT.TIMEOUT': { guard: 'isOwnRun', target: 'timing_out', actions: 'recordCancelReason' },
+        ...LIVE_RUN_HANDLERS,
       },
     },
     running: {
-      on: {
-        'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
-        'AGENT.EXITED': [
-          exitedWith('succeeded'),
-          exitedWith('failed'),
-          exitedWith('cancelled'),
-          exitedWith('timed_out'),
-        ],
-        'AGENT.CANCEL': { guard: 'isOwnRun', target: 'cancelling', actions: 'recordCancelReason' },
-        'AGENT.TIMEOUT': { guard: 'isOwnRun', target: 'timing_out', actions: 'recordCancelReason' },
-      },
+      on: LIVE_RUN_HANDLERS,
     },
     // Cancel and timeout both wait for the process to exit, so a fallback agent never shares the
     // worktree with a process that is still writing to it.
-    cancelling: {
-      entry: {
-        type: 'cancelRun',
-        params: ({ context }) => ({
-          sessionId: context.sessionId,
-          taskId: context.taskId,
-          runId: context.runId,
-          reason: context.cancelReason ?? 'cancelled',
-        }),
-      },
-      on: {
-        'AGENT.STARTED': { guard: 'isOwnRun', actions: 'recordStarted' },
-        'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
-        'AGENT.EXITED': {
-          guard: 'isOwnRun',
-          target: 'cancelled',
-          actions: { type: 'recordExit', params: { outcome: 'cancelled' } },
-        },
-      },
-    },
-    timing_out: {
-      entry: {
-        type: 'cancelRun',
-        params: ({ context }) => ({
-          sessionId: context.sessionId,
-          taskId: context.taskId,
-          runId: context.runId,
-          reason: 'timeout',
-        }),
-      },
-      on: {
-        'AGENT.STARTED': { guard: 'isOwnRun', actions: 'recordStarted' },
-        'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
-        'AGENT.EXITED': {
-          guard: 'isOwnRun',
-          target: 'timed_out',
-          actions: { type: 'recordExit', params: { outcome: 'timed_out' } },
-        },
-      },
-    },
+    cancelling: stopping('cancelled'),
+    timing_out: stopping('timed_out'),
     succeeded: { type: 'final' },
     failed: { type: 'final' },
     cancelled: { type: 'final' },

@@ -125,6 +125,20 @@ function eventTaskId(event: SessionMachineEvent): string | null {
 
 const forward = { guard: 'isLiveTask', actions: 'forwardToTask' } as const;
 
+/** What active and awaiting_review share: people keep adding tasks, dispatch runs, Save may start. */
+const WORKING_HANDLERS = {
+  'TASK.ADD': { guard: 'canAddTask', actions: ['addTask', 'spawnTask', 'dispatch'] },
+  'TASK.STATUS': { actions: ['recordStatus', 'dispatch'] },
+  'SAVE.REQUEST': [
+    { guard: 'canSaveNow', target: '#session.saving', actions: 'requestSave' },
+    { guard: 'canSaveAfterDrain', target: '#session.frozen', actions: 'requestSave' },
+  ],
+  'ROLLBACK.REQUEST': {
+    guard: 'noRollbackPending',
+    actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
+  },
+} as const;
+
 export const sessionMachine = setup({
   types: {} as {
     context: SessionContext;
@@ -340,26 +354,12 @@ export const sessionMachine = setup({
     idle: {
       on: {
         'TASK.ADD': { guard: 'canAddTask', target: 'active', actions: ['addTask', 'spawnTask'] },
-        'ROLLBACK.REQUEST': {
-          guard: 'noRollbackPending',
-          actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
-        },
+        'ROLLBACK.REQUEST': WORKING_HANDLERS['ROLLBACK.REQUEST'],
       },
     },
     active: {
       entry: 'dispatch',
-      on: {
-        'TASK.ADD': { guard: 'canAddTask', actions: ['addTask', 'spawnTask', 'dispatch'] },
-        'TASK.STATUS': { actions: ['recordStatus', 'dispatch'] },
-        'SAVE.REQUEST': [
-          { guard: 'canSaveNow', target: 'saving', actions: 'requestSave' },
-          { guard: 'canSaveAfterDrain', target: 'frozen', actions: 'requestSave' },
-        ],
-        'ROLLBACK.REQUEST': {
-          guard: 'noRollbackPending',
-          actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
-        },
-      },
+      on: WORKING_HANDLERS,
     },
     // Dispatch stops; the Save starts once nothing can change a task branch any more.
     frozen: {
@@ -390,17 +390,8 @@ export const sessionMachine = setup({
     awaiting_review: {
       entry: 'dispatch',
       on: {
-        'TASK.ADD': { guard: 'canAddTask', actions: ['addTask', 'spawnTask', 'dispatch'] },
-        'TASK.STATUS': { actions: ['recordStatus', 'dispatch'] },
+        ...WORKING_HANDLERS,
         'REVIEW.RESUME': { target: 'active', actions: 'recordReviewResume' },
-        'SAVE.REQUEST': [
-          { guard: 'canSaveNow', target: 'saving', actions: 'requestSave' },
-          { guard: 'canSaveAfterDrain', target: 'frozen', actions: 'requestSave' },
-        ],
-        'ROLLBACK.REQUEST': {
-          guard: 'noRollbackPending',
-          actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
-        },
       },
     },
   },

@@ -532,39 +532,25 @@ export const taskMachine = setup({
         'TASK.CANCEL': { target: 'cancelled', actions: 'closeByCancel' },
       },
     },
-    merged: {
-      type: 'final',
-      entry: [
-        { type: 'notifyStatus', params: { status: 'merged' } },
-        { type: 'releaseTask', params: ({ context }) => release(context, 'merged') },
-      ],
-    },
-    rejected: {
-      type: 'final',
-      entry: [
-        { type: 'notifyStatus', params: { status: 'rejected' } },
-        { type: 'releaseTask', params: ({ context }) => release(context, 'rejected') },
-      ],
-    },
-    failed: {
-      type: 'final',
-      entry: [
-        { type: 'notifyStatus', params: { status: 'failed' } },
-        { type: 'releaseTask', params: ({ context }) => release(context, 'failed') },
-      ],
-    },
-    cancelled: {
-      type: 'final',
-      entry: [
-        { type: 'notifyStatus', params: { status: 'cancelled' } },
-        { type: 'releaseTask', params: ({ context }) => release(context, 'cancelled') },
-      ],
-    },
+    merged: finalState('merged'),
+    rejected: finalState('rejected'),
+    failed: finalState('failed'),
+    cancelled: finalState('cancelled'),
   },
 });
 
-function release(context: TaskContext, outcome: ReleaseTaskParams['outcome']): ReleaseTaskParams {
-  return { sessionId: context.sessionId, taskId: context.taskId, outcome };
+/** A final state tells the session and lets the runtime clean up (worktree, locks). */
+function finalState(outcome: ReleaseTaskParams['outcome']) {
+  return {
+    type: 'final',
+    entry: [
+      { type: 'notifyStatus', params: { status: outcome } },
+      {
+        type: 'releaseTask',
+        params: ({ context }: { context: TaskContext }) => ({ sessionId: context.sessionId, taskId: context.taskId, outcome }),
+      },
+    ],
+  } as const;
 }
 
 export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
