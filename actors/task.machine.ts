@@ -125,6 +125,17 @@ function currentAgent(context: TaskContext): string {
   return context.agentOrder[context.agentIndex] ?? context.agentOrder[context.agentOrder.length - 1] ?? 'unknown';
 }
 
+/** Which run of which task on which agent: the common part of the run's effect params. */
+function runIdentity(context: TaskContext): CommitWorkParams {
+  const run = currentRun(context);
+  return {
+    sessionId: context.sessionId,
+    taskId: context.taskId,
+    runId: run?.runId ?? '',
+    agent: run?.agent ?? currentAgent(context),
+  };
+}
+
 /** Why the next agent is taking over, in words the next agent's prompt can carry. */
 export function fallbackReason(output: AgentRunOutput, timeoutMs: number): string {
   if (output.outcome === 'timed_out') return `timed out after ${timeoutMs} ms`;
@@ -211,10 +222,7 @@ export const taskMachine = setup({
       input: ({ context }) => {
         const run = currentRun(context);
         return {
-          sessionId: context.sessionId,
-          taskId: context.taskId,
-          runId: run?.runId ?? '',
-          agent: run?.agent ?? currentAgent(context),
+          ...runIdentity(context),
           attempt: run?.attempt ?? 1,
           prompt: context.prompt,
           handoff: run?.handoff ?? null,
@@ -494,15 +502,7 @@ export const taskMachine = setup({
         { type: 'notifyStatus', params: { status: 'committing' } },
         {
           type: 'commitWork',
-          params: ({ context }) => {
-            const run = currentRun(context);
-            return {
-              sessionId: context.sessionId,
-              taskId: context.taskId,
-              runId: run?.runId ?? '',
-              agent: run?.agent ?? currentAgent(context),
-            };
-          },
+          params: ({ context }) => runIdentity(context),
         },
       ],
       on: {
