@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADAPTERS } from './adapter-list.js';
+import { AgentEventSchema } from './agent-event.js';
+import { createAdapterRegistry, type AdapterRegistry } from './registry.js';
+import { drain, processGone, script, tempDir } from './test-support.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => { for (const c of cleanups.splice(0)) await c(); });
+
+async function setup(adapters: Record<string, Record<string, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Promise<{ registry: AdapterRegistry; dir: string }> {
+  const t = await tempDir('spawn-run');
+  cleanups.push(t.cleanup);
+  let tick = 0;
+  const registry = createAdapterRegistry({
+    config: { order: ['command'], adapters: adapters as never },
+    env, projectRoot: ROOT, killGraceMs: 300, adapters: ADAPTERS.filter((a) => a.id === 'command'),
+    // An injected clock: event times come from it, not from the wall.
+    now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)),
+  });
+  await registry.handshakeAll();
+  return { registry, dir: t.dir };
+}
+
+describe('command adapter through the registry (real sh)', () => {
+  it('runs the prompt in the worktree: one command event with output and exit code, then done', async () => {
+    const { registry, dir } = await setup();
+    expect(registry.isAvailable('command')).toBe(true);
+    const run = registry.run('command', { runId: 'c1', cwd: dir, prompt: "printf 'hi\\n' > out.txt && echo wrote && echo warn >&2" });
+    expect((await run.started).pid).toBeGreaterThan(0);
+    const { events, outcome } = await drain(run);
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('hi\n');
+    expect(events.map((e) => e.type)).toEqual(['command', 'done']);
+    expect(events[0]).toMatchObject({ type: 'command', exitCode: 0, status: 'completed', seq: 0 });
+    expect(events[0]?.at).toMatch(/^2026-01-01T00:00:\d\d\.000Z$/);
+    expect(events[0]?.type === 'command' && events[0].output).toMatch(/wrote/);
+    expect(events[1]).toMatchObject({ type: 'done', status: 'succeeded', finalMessage: expect.stringContaining('wrote'), seq: 1 });
+    for (const e of events) expect(AgentEventSchema.parse(e)).toEqual(e);
+    expect(outcome).toMatchObject({ runId: 'c1', status: 'succeeded', exitCode: 0, error: null, resumeToken: null });
+    // Replayable: a late second reader sees the same events.
+    const again = [];
+    for await (const e of run.events) again.push(e);
+    expect(again).toEqual(events);
+  });
+
+  it('non-zero exit: failed, exit code kept, not transient, stderr tail kept', async () => {
+    const { registry, dir } = await setup();
+    const { events, outcome } = await drain(registry.run('command', { runId: 'c2', cwd: dir, prompt: 'echo oops >&2; exit 3' }));
+    expect(outcome).toMatchObject({ status: 'failed', exitCode: 3, error: { code: 'AGENT_FAILED', transient: false } });
+    expect(outcome.stderrTail).toContain('oops');
+    expect(events.map((e) => e.type)).toEqual(['command', 'error', 'done']);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed' });
+  });
+
+  it('a hang past timeoutMs: timed_out, transient, the process group is gone', async () => {
+    const { registry, dir } = await setup({ command: { timeoutMs: 400 } });
+    const run = registry.run('command', { runId: 'c3', cwd: dir, prompt: 'sleep 30' });
+    const { pid } = await run.started;
+    const { outcome } = await drain(run);
+    expect(outcome).toMatchObject({ status: 'timed_out', error: { code: 'AGENT_TIMEOUT', transient: true } });
+    expect(processGone(pid!, true)).toBe(true);
+  });
+
+  it('cancel kills every process of the group, including one that ignores SIGTERM', async () => {
+    const { registry, dir } = await setup();
+    const run = registry.run('command', { runId: 'c4', cwd: dir,
+      prompt: "sleep 100 & echo $! > a.pid; sh -c 'trap \"\" TERM; echo $$ > b.pid; while :; do sleep 1; done' & wait" });
+    const { pid } = await run.started;
+    const until = Date.now() + 10_000;
+    while (!(existsSync(join(dir, 'a.pid')) && existsSync(join(dir, 'b.pid')) && readFileSync(join(dir, 'b.pid'), 'utf8').trim())) {
+      if (Date.now() > until) throw new Error('children never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const a = Number(readFileSync(join(dir, 'a.pid'), 'utf8'));
+    const b = Number(readFileSync(join(dir, 'b.pid'), 'utf8'));
+    expect(processGone(a)).toBe(false);
+    expect(processGone(b)).toBe(false);
+    run.cancel('stop');
+    const { events, outcome } = await drain(run);
+    expect(outcome).toMatchObject({ status: 'cancelled', error: { code: 'AGENT_CANCELLED', transient: false } });
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed' });
+    expect(processGone(pid!, true)).toBe(true);
+    expect(processGone(a)).toBe(true);
+    expect(processGone(b)).toBe(true);
+  });
+
+  it('an AbortSignal cancels the run', async () => {
+    const { registry, dir } = await setup();
+    const ac = new AbortController();
+    const run = registry.run('command', { runId: 'c5', cwd: dir, prompt: 'sleep 30', signal: ac.signal });
+    await run.started;
+    ac.abort();
+    expect((await run.done).status).toBe('cancelled');
+  });
+
+  it('planted secrets reach the child but no event, outcome or stderr tail', async () => {
+    const secret = 'sk-planted-0123456789abcdefXYZ';
+    const configured = 'configured-value-4242';
+    const { registry, dir } = await setup({ command: { env: { SOME_SETTING: configured } } }, { ...process.env, MY_SERVICE_API_KEY: secret });
+    const { events, outcome } = await drain(registry.run('command', { runId: 'c6', cwd: dir,
+      prompt: 'echo "key=$MY_SERVICE_API_KEY"; echo "cfg=$SOME_SETTING" >&2; echo "$MY_SERVICE_API_KEY" > seen.txt; exit 1' }));
+    expect(readFileSync(join(dir, 'seen.txt'), 'utf8').trim()).toBe(secret);
+    const all = JSON.stringify({ events, outcome });
+    expect(all).not.toContain(secret);
+    expect(all).not.toContain(configured);
+    expect(all).toContain('key=[REDACTED]');
+    expect(outcome.stderrTail).toContain('cfg=[REDACTED]');
+  });
+});
+
+describe('a CLI printing garbage (a stand-in binary configured as codex `bin`)', () => {
+  it('turns every bad line into a raw event and still completes with the good ones', async () => {
+    const t = await tempDir('garbage');
+    cleanups.push(t.cleanup);
+    const bin = await script(t.dir, 'codex', [
+      'if [ "$1" = "--version" ]; then echo "codex-cli 0.169.0"; exit 0; fi',
+      'echo "Loading... \\033[32mOK\\033[0m"',
+      'echo \'{"type":"thread.started","thread_id":"t-1"}\'',
+      'echo \'{"type":"mystery.event","x":1}\'',
+      'echo \'{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"half\'',
+      'head -c 3000 /dev/zero | tr "\\0" "#"; echo',
+      'echo \'{"type":"item.completed","item":{"id":"i2","type":"agent_message","text":"final words"}}\'',
+      'printf \'{"type":"turn.completed","usage":{"input_tokens":5,"output_tokens":7}}\'',
+    ].join('\n'));
+    const registry = createAdapterRegistry({ config: { order: ['codex'], adapters: { codex: { enabled: true, bin, args: [], env: {}, timeoutMs: 10_000 } } },
+      env: { ...process.env, OPENAI_API_KEY: 'sk-test-not-real-000000000000' }, projectRoot: ROOT, adapters: ADAPTERS.filter((a) => a.id === 'codex') });
+    const [status] = await registry.handshakeAll();
+    expect(status).toMatchObject({ status: 'available', binPath: bin, descriptor: { cliVersion: '0.169.0' } });
+    const { events, outcome } = await drain(registry.run('codex', { runId: 'g', cwd: t.dir, prompt: 'x' }));
+    expect(events.map((e) => (e.type === 'raw' ? `raw:${e.reason}` : e.type))).toEqual(
+      ['raw:not_json', 'raw:unknown_type', 'raw:not_json', 'raw:not_json', 'message', 'usage', 'done']);
+    expect(outcome).toMatchObject({ status: 'succeeded', finalMessage: 'final words', resumeToken: 't-1', cliVersion: '0.169.0',
+      usage: { inputTokens: 5, outputTokens: 7, costUsd: null } });
+  });
+});
