@@ -4,7 +4,10 @@ import path from 'node:path';
 import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writeIndex, type IndexEntry } from './index-file.js';
 import type { Repo } from './repo.js';
 import { readBlob, type FlatEntry, type FlatTree } from './tree-util.js';
-import { lstatOrNull, removeWorkFile, workEntry, writeWorkFile } from './workdir-files.js';
+import { mapLimit } from './map-limit.js';
+import { ensureDir, lstatOrNull, removeWorkFile, workEntry, writeWorkFile } from './workdir-files.js';
+
+const CONCURRENCY = 16;
 
 export interface WorkdirTarget { workdir: string; indexFile: string }
 
@@ -65,26 +68,36 @@ export async function localChangesInTheWay(target: WorkdirTarget, oldTree: FlatT
  */
 export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTree, force: boolean, from?: FlatTree): Promise<void> {
   const current = await indexMap(target.indexFile);
-  const next: IndexEntry[] = [];
-  for (const [p, e] of to) {
+  const kept = new Map<string, IndexEntry>();
+  const toWrite: Array<[string, FlatEntry]> = [];
+  await mapLimit([...to], CONCURRENCY, async ([p, e]) => {
     const cur = current.get(p);
-    const abs = path.join(target.workdir, p);
     let keep = !!cur && same(indexAsFlat(cur), e);
     if (keep && force && cur) {
+      const abs = path.join(target.workdir, p);
       const st = await lstatOrNull(abs);
       keep = !!st && (statMatches(cur, st) || same((await workEntry(abs))?.entry, e));
-      if (keep && st && !statMatches(cur, st)) { next.push(entryFromStat(p, e.oid, modeToNumber(e.mode), st)); continue; }
+      if (keep && st && !statMatches(cur, st)) { kept.set(p, entryFromStat(p, e.oid, modeToNumber(e.mode), st)); return; }
     }
-    if (keep && cur) { next.push(cur); continue; }
-    const content = e.mode === '160000' ? null : await readBlob(repo, e.oid);
-    const st = await writeWorkFile(target.workdir, p, e, content);
-    next.push(entryFromStat(p, e.oid, modeToNumber(e.mode), st));
-  }
+    if (keep && cur) kept.set(p, cur);
+    else toWrite.push([p, e]);
+  });
   for (const [p, cur] of current) {
     if (to.has(p)) continue;
     // Without force only paths the update itself deletes go; a file the user staged stays staged.
     if (force || !from || from.has(p)) await removeWorkFile(target.workdir, p);
-    else next.push(cur);
+    else kept.set(p, cur);
   }
-  await writeIndex(target.indexFile, next);
+  // Directories first (sequentially, so a file or symlink in the way is replaced exactly once),
+  // then the files with bounded concurrency.
+  const dirs = [...new Set(toWrite.map(([p]) => path.posix.dirname(p)).filter((d) => d !== '.'))].sort();
+  const created = new Set<string>();
+  for (const d of dirs) if (await ensureDir(target.workdir, d)) created.add(d);
+  const written = await mapLimit(toWrite, CONCURRENCY, async ([p, e]) => {
+    const content = e.mode === '160000' ? null : await readBlob(repo, e.oid);
+    // In a directory we just created nothing can be in the way: skip the lstat.
+    const st = await writeWorkFile(target.workdir, p, e, content, !created.has(path.posix.dirname(p)));
+    return entryFromStat(p, e.oid, modeToNumber(e.mode), st);
+  });
+  await writeIndex(target.indexFile, [...kept.values(), ...written]);
 }

@@ -18,7 +18,7 @@ async function ancestors(repo: Repo, start: string): Promise<Set<string>> {
     const oid = stack.pop() as string;
     if (seen.has(oid)) continue;
     seen.add(oid);
-    const { commit } = await git.readCommit({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    const { commit } = await git.readCommit({ fs: repo.objectFs, gitdir: repo.gitdir, oid, cache: repo.cache });
     stack.push(...commit.parent);
   }
   return seen;

