@@ -104,15 +104,32 @@ export function text(ls: readonly string[]): string {
   return `${ls.join('\n')}\n`;
 }
 
+export interface LargeRepoOptions {
+  files: number;
+  dirs: number;
+  branches: number;
+  perBranch: number;
+  linesPerFile?: number;
+  /** Branch name of the i-th branch (0-based); default `task{i+1}`. */
+  branchName?: (i: number) => string;
+  /**
+   * Check `main` out in the work tree (slow: writing 10,000 files costs ~10 s on the CI disks).
+   * When false, HEAD is parked on a one-file orphan branch `parking`, so main is checked out
+   * nowhere and moving it touches no work tree.
+   */
+  checkoutMain?: boolean;
+}
+
 /**
- * A repository of `files` files over `dirs` directories built with `git fast-import` (seconds,
- * not minutes, for 10,000 files), plus branches that each change `perBranch` distinct files.
- * Returns the main commit and the branch tips.
+ * A repository of `files` files over `dirs` directories built with `git fast-import` (about a
+ * second for 10,000 files), plus branches off main that each change `perBranch` distinct files
+ * (one line in the middle of each). Returns the main commit and the branch tips.
  */
-export function generateLargeRepo(parent: string, opts: { files: number; dirs: number; branches: number; perBranch: number; linesPerFile?: number }):
+export function generateLargeRepo(parent: string, opts: LargeRepoOptions):
   { repo: string; main: string; branches: Array<{ name: string; head: string; changed: string[] }> } {
   const repo = makeRepo(parent);
   const linesPerFile = opts.linesPerFile ?? 20;
+  const branchName = opts.branchName ?? ((i: number) => `task${i + 1}`);
   const fileName = (i: number): string => `src/d${String(i % opts.dirs).padStart(3, '0')}/sub${i % 7}/file${i}.txt`;
   const content = (i: number, tag: string): string =>
     Array.from({ length: linesPerFile }, (_, l) => (l === linesPerFile / 2 ? `file ${i} line ${l} ${tag}` : `file ${i} line ${l}`)).join('\n') + '\n';
@@ -128,25 +145,30 @@ export function generateLargeRepo(parent: string, opts: { files: number; dirs: n
   for (let i = 0; i < opts.files; i++) chunks.push(`M 100644 inline ${fileName(i)}\n${blob(content(i, 'base'))}`);
   const baseMark = mark;
   const branches: Array<{ name: string; changed: string[] }> = [];
+  const stride = Math.max(1, Math.floor(opts.files / (opts.branches * opts.perBranch)));
   for (let b = 0; b < opts.branches; b++) {
-    const name = `task${b + 1}`;
-    chunks.push(commitHeader(`refs/heads/${name}`, `task ${b + 1}`));
+    const name = branchName(b);
+    chunks.push(commitHeader(`refs/heads/${name}`, `change ${opts.perBranch} files on ${name}`));
     chunks.push(`from :${baseMark}\n`);
     const changed: string[] = [];
     for (let k = 0; k < opts.perBranch; k++) {
-      // Spread each branch's files over the tree; distinct files per branch.
-      const i = (b * opts.perBranch + k) * Math.max(1, Math.floor(opts.files / (opts.branches * opts.perBranch)));
-      const idx = i % opts.files;
+      // Spread each branch's files over the whole tree; no two branches share a file.
+      const idx = ((b * opts.perBranch + k) * stride) % opts.files;
       changed.push(fileName(idx));
       chunks.push(`M 100644 inline ${fileName(idx)}\n${blob(content(idx, `changed by ${name}`))}`);
     }
     branches.push({ name, changed });
   }
+  if (opts.checkoutMain === false) {
+    chunks.push(commitHeader('refs/heads/parking', 'parking'));
+    chunks.push(`M 100644 inline PARKING\n${blob('HEAD parks here so that main is checked out nowhere\n')}`);
+  }
   execFileSync('git', ['fast-import', '--quiet'], { cwd: repo, input: chunks.join(''), env: gitEnv(), maxBuffer: 64 * 1024 * 1024 });
-  git(repo, ['reset', '-q', '--hard', 'main']);
+  if (opts.checkoutMain === false) git(repo, ['symbolic-ref', 'HEAD', 'refs/heads/parking']);
+  git(repo, ['reset', '-q', '--hard']);
   const main = git(repo, ['rev-parse', 'main']).trim();
   return {
     repo, main,
-    branches: branches.map((b) => ({ ...b, head: git(repo, ['rev-parse', b.name]).trim() })),
+    branches: branches.map((b) => ({ ...b, head: git(repo, ['rev-parse', `refs/heads/${b.name}`]).trim() })),
   };
 }
