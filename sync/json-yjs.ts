@@ -62,14 +62,7 @@ export function jsonEqual(a: Json, b: Json): boolean {
  */
 export function syncPlainArray(array: Y.Array<unknown>, value: Json[]): void {
   const current = array.toArray() as Json[];
-  let start = 0;
-  while (start < current.length && start < value.length && jsonEqual(current[start]!, value[start]!)) start++;
-  let endCurrent = current.length;
-  let endValue = value.length;
-  while (endCurrent > start && endValue > start && jsonEqual(current[endCurrent - 1]!, value[endValue - 1]!)) {
-    endCurrent--;
-    endValue--;
-  }
+  const { start, endCurrent, endValue } = commonEnds(current, value, (a, b) => jsonEqual(a as Json, b));
   if (endCurrent > start) array.delete(start, endCurrent - start);
   if (endValue > start) array.insert(start, value.slice(start, endValue));
 }
@@ -97,14 +90,7 @@ export function syncMap(map: Y.Map<unknown>, value: JsonObject): void {
  */
 export function syncArray(array: Y.Array<unknown>, value: Json[]): void {
   const current = array.toArray();
-  let start = 0;
-  while (start < current.length && start < value.length && equalsJson(current[start], value[start]!)) start++;
-  let endCurrent = current.length;
-  let endValue = value.length;
-  while (endCurrent > start && endValue > start && equalsJson(current[endCurrent - 1], value[endValue - 1]!)) {
-    endCurrent--;
-    endValue--;
-  }
+  const { start, endCurrent, endValue } = commonEnds(current, value, equalsJson);
   const overlap = Math.min(endCurrent - start, endValue - start);
   for (let offset = 0; offset < overlap; offset++) {
     const index = start + offset;
@@ -130,4 +116,21 @@ function sameIdentity(existing: Y.Map<unknown>, next: JsonObject): boolean {
 /** Parses an outside value into plain JSON (drops undefined, turns Dates into strings). */
 export function toJson(value: unknown): Json {
   return JSON.parse(JSON.stringify(value ?? null)) as Json;
+}
+
+/** Length of the common prefix, and where the common suffix starts on each side. */
+function commonEnds(
+  current: readonly unknown[],
+  value: readonly Json[],
+  equal: (current: unknown, value: Json) => boolean,
+): { start: number; endCurrent: number; endValue: number } {
+  let start = 0;
+  while (start < current.length && start < value.length && equal(current[start], value[start]!)) start++;
+  let endCurrent = current.length;
+  let endValue = value.length;
+  while (endCurrent > start && endValue > start && equal(current[endCurrent - 1], value[endValue - 1]!)) {
+    endCurrent--;
+    endValue--;
+  }
+  return { start, endCurrent, endValue };
 }
