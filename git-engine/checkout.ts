@@ -55,9 +55,21 @@ export async function localChangesInTheWay(target: WorkdirTarget, oldTree: FlatT
     const indexOk = (idx === undefined ? !oldE : same(idxFlat, oldE)) || (acceptNew && (idx === undefined ? !newE : same(idxFlat, newE)));
     const abs = path.join(target.workdir, p);
     const workOk = indexOk && ((await workdirMatches(abs, oldE, idx)) || (acceptNew || !oldE ? await workdirMatches(abs, newE, undefined) : false));
-    if (!indexOk || !workOk) dirty.push(p);
+    if (!indexOk || !workOk || (newE && !oldE && (await untrackedFileAbove(target.workdir, p, oldTree)))) dirty.push(p);
   }
   return dirty.sort();
+}
+
+/** A parent of `p` exists as a file or symlink git does not track: creating `p` would delete it. */
+async function untrackedFileAbove(workdir: string, p: string, tracked: FlatTree): Promise<boolean> {
+  const parts = p.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('/');
+    const st = await lstatOrNull(path.join(workdir, parent));
+    if (!st) return false;
+    if (!st.isDirectory()) return !tracked.has(parent);
+  }
+  return false;
 }
 
 /**

@@ -73,5 +73,9 @@ describe('rollback', () => {
     await expect(engine.rollback({ repoPath: repo, sessionId: 's1', checkpoint: 'checkpoint/2020-01-01-1', mode: 'restore_commit' })).rejects.toMatchObject({ code: 'CHECKPOINT_NOT_FOUND' });
     await expect(engine.rollback({ repoPath: repo, sessionId: 's1', checkpoint: 'checkpoint/../../main', mode: 'restore_commit' })).rejects.toMatchObject({ code: 'INVALID_NAME' });
     await expect(engine.rollback({ repoPath: repo, sessionId: 's1', checkpoint: 'checkpoint/2026-03-04-1', mode: 'branch' })).rejects.toMatchObject({ code: 'INVALID_NAME' });
+    const before = refsSnapshot(repo);
+    await expect(engine.rollback({ repoPath: repo, sessionId: 's1', checkpoint: 'checkpoint/2026-03-04-1', mode: 'branch', worktreePath: path.join(repo, '.git', 'wt') })).rejects.toMatchObject({ code: 'PATH_OUTSIDE_REPOSITORY' });
+    await expect(engine.rollback({ repoPath: repo, sessionId: 's1', checkpoint: 'checkpoint/2026-03-04-1', mode: 'branch', worktreePath: 'rel/wt' })).rejects.toMatchObject({ code: 'INVALID_NAME' });
+    expect(refsSnapshot(repo)).toBe(before);
   });
 });

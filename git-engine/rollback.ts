@@ -8,7 +8,7 @@ import type { Repo } from './repo.js';
 import type { EngineContext } from './save-ops.js';
 import { commitTree } from './tree-util.js';
 import { withTrailers } from './trailers.js';
-import { validateBranchName, validateCheckpointName } from './validate-names.js';
+import { validateBranchName, validateCheckpointName, validateWorktreePath } from './validate-names.js';
 import { ensureLinkedWorktree } from './worktree.js';
 import { writeCommit } from './write-objects.js';
 
@@ -30,12 +30,13 @@ export async function rollback(repo: Repo, ctx: EngineContext, p: { sessionId: s
     return { mode: 'restore_commit', commit, branch: repo.mainBranch };
   }
   if (!p.worktreePath) throw new GitEngineError('INVALID_NAME', "mode 'branch' needs a worktreePath");
+  const worktreePath = validateWorktreePath(p.worktreePath, repo.repoPath, repo.gitdir);
   const branch = validateBranchName(`session/${p.sessionId}/rollback/${suffix}`);
   const existing = await readRef(repo, `refs/heads/${branch}`);
   if (existing && existing !== target) {
     throw new GitEngineError('BRANCH_EXISTS', `${branch} exists at another commit`, { branch, head: existing });
   }
   if (!existing) await writeRefAtomic(repo, `refs/heads/${branch}`, target);
-  await ensureLinkedWorktree(repo, { name: `${p.sessionId}.rollback.${suffix}`, worktreePath: p.worktreePath, branch, commit: target });
-  return { mode: 'branch', commit: target, branch, worktreePath: p.worktreePath };
+  await ensureLinkedWorktree(repo, { name: `${p.sessionId}.rollback.${suffix}`, worktreePath, branch, commit: target });
+  return { mode: 'branch', commit: target, branch, worktreePath };
 }

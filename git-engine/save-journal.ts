@@ -1,6 +1,7 @@
 // The Save journal: `<gitdir>/thalogos/save-<sessionId>.json`, replaced atomically (write + fsync +
 // rename). It records the intended ref updates before any is written, so after a kill -9
 // recoverSave() can tell "nothing published" from "publish half done" and finish the latter.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -44,10 +45,14 @@ export async function readJournal(gitdir: string, sessionId: string): Promise<Sa
   return parsed.data;
 }
 
-export async function writeJournal(gitdir: string, journal: SaveJournal): Promise<void> {
+/**
+ * Writes the journal atomically. With `exclusive`, fails with SAVE_IN_PROGRESS when one exists
+ * already (a hard link cannot replace a file), so two processes cannot both start a Save.
+ */
+export async function writeJournal(gitdir: string, journal: SaveJournal, exclusive = false): Promise<void> {
   const file = journalPath(gitdir, journal.sessionId);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
+  const tmp = `${file}.${randomUUID()}.tmp`;
   const h = await fs.open(tmp, 'w');
   try {
     await h.writeFile(JSON.stringify(journal, null, 2));
@@ -55,7 +60,20 @@ export async function writeJournal(gitdir: string, journal: SaveJournal): Promis
   } finally {
     await h.close();
   }
-  await fs.rename(tmp, file);
+  if (!exclusive) {
+    await fs.rename(tmp, file);
+    return;
+  }
+  try {
+    await fs.link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new GitEngineError('SAVE_IN_PROGRESS', 'another Save of this session is running or unfinished', { sessionId: journal.sessionId });
+    }
+    throw err;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
 }
 
 export async function deleteJournal(gitdir: string, sessionId: string): Promise<void> {

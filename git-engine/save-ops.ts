@@ -15,7 +15,7 @@ import type { Repo } from './repo.js';
 import { deleteJournal, readJournal, writeJournal, type SaveJournal } from './save-journal.js';
 import type { GateResult, MergePhaseResult, SaveResult } from './save-types.js';
 import { withTrailers } from './trailers.js';
-import { integrationBranch, taskBranch } from './validate-names.js';
+import { integrationBranch, taskBranch, validateWorktreePath } from './validate-names.js';
 import { ensureLinkedWorktree, resetDetachedWorktree } from './worktree.js';
 import { writeAnnotatedTag, writeCommit, type ObjectContext } from './write-objects.js';
 
@@ -26,7 +26,8 @@ async function isAncestor(repo: Repo, ancestor: string, of: string): Promise<boo
   return git.isDescendent({ fs: repo.fs, gitdir: repo.gitdir, oid: of, ancestor, depth: -1, cache: repo.cache });
 }
 
-export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: string; saveId: string; taskIds: string[] }): Promise<MergePhaseResult> {
+export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string }): Promise<MergePhaseResult> {
+  validateWorktreePath(p.integrationWorktreePath, repo.repoPath, repo.gitdir);
   if (await readJournal(repo.gitdir, p.sessionId)) {
     throw new GitEngineError('SAVE_IN_PROGRESS', 'an earlier Save of this session did not finish; call recoverSave first', { sessionId: p.sessionId });
   }
@@ -64,13 +65,14 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
   await writeJournal(repo.gitdir, {
     version: 1, sessionId: p.sessionId, saveId: p.saveId, phase: 'gating', mainBranch: repo.mainBranch,
     mainBefore, candidate, tag: '', updates: [],
-  });
+  }, true);
   faultPoint('save-after-merge');
   return { status: 'merged', mainBefore, candidate, mergedTaskIds, autoResolved, gates: config.gates };
 }
 
 export async function prepareIntegrationWorktree(repo: Repo, p: { sessionId: string; worktreePath: string; commit: string }): Promise<void> {
-  const wt = await ensureLinkedWorktree(repo, { name: `${p.sessionId}.integration`, worktreePath: p.worktreePath, branch: null, commit: p.commit });
+  const worktreePath = validateWorktreePath(p.worktreePath, repo.repoPath, repo.gitdir);
+  const wt = await ensureLinkedWorktree(repo, { name: `${p.sessionId}.integration`, worktreePath, branch: null, commit: p.commit });
   await resetDetachedWorktree(repo, wt, p.commit);
 }
 

@@ -150,6 +150,12 @@ describe('save', () => {
     write(c.repo, 'new.txt', 'untracked local\n');
     await expect(engine.save(saveArgs(c, ['t2']))).rejects.toMatchObject({ code: 'MAIN_WORKTREE_DIRTY' });
     fs.rmSync(path.join(c.repo, 'new.txt'));
+    // So does an untracked file where the update needs a directory.
+    await task(engine, c, 't3', (wt) => write(wt, 'docs/guide.md', 'guide\n'));
+    write(c.repo, 'docs', 'an untracked file named docs\n');
+    await expect(engine.save(saveArgs(c, ['t3']))).rejects.toMatchObject({ code: 'MAIN_WORKTREE_DIRTY', data: { paths: ['docs/guide.md'] } });
+    expect(fs.readFileSync(path.join(c.repo, 'docs'), 'utf8')).toBe('an untracked file named docs\n');
+    fs.rmSync(path.join(c.repo, 'docs'));
     // Unrelated local edits survive the fast-forward, staged or not.
     write(c.repo, 'README.md', 'my local notes\n');
     write(c.repo, 'staged.txt', 'staged\n');
@@ -194,6 +200,9 @@ describe('save', () => {
     }
     await expect(engine.save({ ...saveArgs(c, ['t1']), sessionId: 'bad..id' })).rejects.toMatchObject({ code: 'INVALID_NAME' });
     await expect(engine.save(saveArgs(c, ['nope']))).rejects.toMatchObject({ code: 'BRANCH_NOT_FOUND' });
+    for (const integrationWorktreePath of ['relative', path.join(c.repo, '.git', 'x'), `${c.root}/a/../b`, c.repo]) {
+      await expect(engine.save(saveArgs(c, ['t1'], { integrationWorktreePath }))).rejects.toMatchObject({ code: expect.stringMatching(/INVALID_NAME|PATH_OUTSIDE_REPOSITORY/) });
+    }
     expect(refsSnapshot(c.repo)).toBe(before);
   });
 });

@@ -18,7 +18,7 @@ export const DEFAULT_GATE_TIMEOUT_MS = 10 * 60 * 1000;
 export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: SaveParams): Promise<SaveResult> {
   const call = <T>(op: Parameters<GitWorkerPool['run']>[0]['op'], args: unknown) => pool.run<T>({ op, repoPath: p.repoPath, ctx: ctx(), args });
   p.onProgress?.('merging', { taskIds: p.taskIds });
-  const merged = await call<MergePhaseResult>('saveMerge', { sessionId: p.sessionId, saveId: p.saveId, taskIds: p.taskIds });
+  const merged = await call<MergePhaseResult>('saveMerge', { sessionId: p.sessionId, saveId: p.saveId, taskIds: p.taskIds, integrationWorktreePath: p.integrationWorktreePath });
   if (merged.status !== 'merged') return merged;
   let gates;
   try {
