@@ -1,4 +1,4 @@
-// Reader and writer for git's index file (format versions 2 and 3), so that a worktree's index can
+// Reader (versions 2, 3 and 4) and writer (version 2) for git's index file, so that a worktree's index can
 // be written in one pass with real stat data: native `git status` in that worktree is then clean
 // without re-hashing. Extensions (cache tree, untracked cache) are dropped on write; git rebuilds
 // them on demand.
@@ -63,25 +63,39 @@ export async function readIndex(file: string): Promise<{ entries: IndexEntry[]; 
   }
   if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new Error(`${file}: not a git index`);
   const version = buf.readUInt32BE(4);
-  if (version !== 2 && version !== 3) throw new Error(`${file}: index version ${version} is not supported`);
+  if (version < 2 || version > 4) throw new Error(`${file}: index version ${version} is not supported`);
   const count = buf.readUInt32BE(8);
   const entries: IndexEntry[] = [];
   let off = 12;
+  let prev = Buffer.alloc(0);
   for (let i = 0; i < count; i++) {
     const start = off;
     const r = (k: number) => buf.readUInt32BE(start + k * 4);
     const oid = buf.toString('hex', start + 40, start + 60);
     const flags = buf.readUInt16BE(start + 60);
     let nameStart = start + 62;
-    if (version === 3 && flags & 0x4000) nameStart += 2;
-    const nul = buf.indexOf(0, nameStart);
-    const name = buf.toString('utf8', nameStart, nul);
+    if (version >= 3 && flags & 0x4000) nameStart += 2;
+    let name: Buffer;
+    let nul: number;
+    if (version === 4) {
+      // v4: the path is "drop N bytes of the previous path" (git's offset varint) + a NUL-terminated suffix.
+      let p = nameStart;
+      let byte = buf[p++] as number;
+      let drop = byte & 0x7f;
+      while (byte & 0x80) { byte = buf[p++] as number; drop = ((drop + 1) << 7) | (byte & 0x7f); }
+      nul = buf.indexOf(0, p);
+      name = Buffer.concat([prev.subarray(0, prev.length - drop), buf.subarray(p, nul)]);
+      off = nul + 1;
+    } else {
+      nul = buf.indexOf(0, nameStart);
+      name = buf.subarray(nameStart, nul);
+      off = start + ((nameStart - start + name.length + 8) & ~7);
+    }
+    prev = name;
     entries.push({
-      path: name, oid, mode: r(6), stage: (flags >> 12) & 3,
+      path: name.toString('utf8'), oid, mode: r(6), stage: (flags >> 12) & 3,
       ctimeSec: r(0), ctimeNsec: r(1), mtimeSec: r(2), mtimeNsec: r(3), dev: r(4), ino: r(5), uid: r(7), gid: r(8), size: r(9),
     });
-    const entryLen = nameStart - start + (nul - nameStart);
-    off = start + ((entryLen + 8) & ~7);
   }
   return { entries, mtimeNs };
 }

@@ -79,6 +79,8 @@ describe('save', () => {
     expect(git(path.join(c.root, 'integration'), ['status', '--porcelain'])).toBe('');
     expect(fsckProblems(c.repo)).toEqual([]);
     // Next save on the same day gets the next sequence number; listCheckpoints is newest last.
+    // Packed refs (after `git pack-refs`) are read and moved correctly.
+    git(c.repo, ['pack-refs', '--all']);
     await task(signed, c, 't3', (wt) => write(wt, 'three.txt', '3\n'));
     const res2 = await signed.save(saveArgs(c, ['t1', 't2', 't3'], { saveId: 'save2' }));
     if (res2.status !== 'published') throw new Error(JSON.stringify(res2));
