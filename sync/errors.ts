@@ -9,7 +9,6 @@ export const SYNC_ERROR_CODES = [
   'SYNC_BAD_SESSION_ID',
   'SYNC_BAD_AGENT_EVENT',
   'SYNC_BAD_VIEW',
-  'SYNC_PROTOCOL',
   'SYNC_STORAGE',
   'SYNC_CLOSED',
 ] as const;

@@ -111,8 +111,14 @@ describe('sync: collaboration over the uWS bridge', () => {
 
     viewer.doc.getText('memory').insert(0, 'viewer-was-here');
     viewer.doc.getArray('chat').push([{ id: 'v1', userId: 'u-view', name: 'Vic', text: 'spam', at: 'x' }]);
-    // A reviewer edit sent after the viewer's: once it is everywhere, the viewer's would be too.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The server handles one socket's frames in order: once the reviewer sees the presence the
+    // viewer set after writing, the viewer's writes would have reached the reviewer first.
+    viewer.provider.setAwarenessField('after', 'writes');
+    await waitFor(
+      () => reviewer.provider.awareness!.getStates().get(viewer.doc.clientID)?.['after'] === 'writes',
+      'viewer presence reaches the reviewer',
+    );
+    expect(reviewer.doc.getText('memory').toString()).toBe('');
     reviewer.doc.getText('memory').insert(0, 'sentinel');
     await acknowledged(reviewer);
     await waitFor(() => viewer.doc.getText('memory').toString().includes('sentinel'), 'viewer receives reviewer edits');
