@@ -92,6 +92,8 @@ export interface AgentStartedEvent {
   runId: string;
   cliVersion: string | null;
   resumeToken?: string | null;
+  /** The process id (and group id) of the CLI: lets a restart stop a run orphaned by a crash. */
+  pid?: number | null;
   at?: string;
 }
 export interface AgentStreamedEvent {

@@ -35,7 +35,7 @@ export async function ensureDemo(app: AppContext): Promise<{ sessionId: string; 
       agentOrder: ['command'],
       at: new Date().toISOString(),
       by: 'demo',
-    } as SessionEvent,
+    },
     { actor: by, command: true },
   );
   return { sessionId: host.id, repoPath, created: true };

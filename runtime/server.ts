@@ -5,6 +5,7 @@ import uWS from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { createAdapterRegistry } from '../adapters/index.js';
 import { createGitEngine } from '../git-engine/index.js';
+import { createSyncServer } from '../sync/index.js';
 import type { AppContext } from './api/app-context.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
@@ -14,6 +15,7 @@ import { loadConfigFile, loadSigningKey } from './config/config-file.js';
 import { mountHttp } from './http/http-handler.js';
 import { Router } from './http/router.js';
 import { EventLog } from './log/event-log.js';
+import { LiveProjection } from './sessions/live-projection.js';
 import { createSessionEffects, RunTable } from './sessions/session-effects.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { SnapshotStore } from './sessions/snapshot-store.js';
@@ -58,6 +60,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const adapters = createAdapterRegistry({ config: fileConfig.adapters, env, projectRoot: PROJECT_ROOT, logger });
   await adapters.handshakeAll();
 
+  // One uWS app for everything: the API, the sync WebSocket and the console share the port.
+  const app = uWS.App();
+  let sessionsRef: SessionRegistry | null = null;
+  const sync = await createSyncServer({
+    app,
+    path: '/sync',
+    authenticate: async (token) => {
+      const principal = tokens.authenticate(token);
+      return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
+    },
+    sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
+    db: db.sublevel('sync'),
+    logger: logger.child({ component: 'sync' }),
+  });
+  const projection = new LiveProjection(sync, logger);
+
   const runs = new RunTable();
   const timers = new Set<NodeJS.Timeout>();
   let metrics: Metrics | null = null;
@@ -72,6 +90,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         adapters,
         dataDir: config.dataDir,
         logger,
+        sharedMemory: (sessionId) => sync.readSharedMemory(sessionId),
         onAgentOutcome: (agent, outcome, usage) => {
           metrics?.agentRuns.inc({ agent, outcome });
           metrics?.agentTokens.inc({ agent, kind: 'input' }, usage.inputTokens);
@@ -80,9 +99,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         },
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
       }, runs, timers),
+    onApplied: (host, entry) => projection.onApplied(host, entry),
     recoverSave: async (host) => {
       const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
-      return recovered.state === 'completed' && recovered.result ? (recovered.result as unknown as Record<string, unknown>) : null;
+      return recovered.state === 'completed' && recovered.result ? { ...recovered.result } : null;
     },
   });
   metrics = new Metrics({
@@ -94,7 +114,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     for (const entry of entries) liveMetrics.eventLogAppends.inc({ type: entry.type });
   });
 
+  sessionsRef = sessions;
   await sessions.restoreAll();
+  // The state documents are persisted too, but the log is the truth: re-project after a restart.
+  for (const host of sessions.all()) projection.schedule(host);
   await sessions.recoverInterrupted();
 
   const context: AppContext = {
@@ -103,6 +126,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log,
     tokens,
     engine,
+    sync,
     adapters,
     metrics,
     defaults: {
@@ -117,7 +141,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const router = new Router();
   for (const route of [...systemRoutes(context), ...sessionRoutes(context)]) router.add(route);
-  const app = uWS.App();
   mountHttp(app, {
     router,
     tokens,
@@ -138,7 +161,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       uWS.us_listen_socket_close(listenSocket);
       for (const timer of timers) clearTimeout(timer);
       runs.cancelAll('runtime shutting down');
+      await projection.flush();
       await sessions.closeAll();
+      await sync.close();
       await engine.close();
       await db.close();
       logger.info('thalogos runtime stopped');

@@ -1,5 +1,6 @@
 import type { AdapterRegistry } from '../../adapters/index.js';
 import type { GitEngine } from '../../git-engine/index.js';
+import type { SyncServer } from '../../sync/index.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { Config } from '../config/config.js';
 import type { EventLog } from '../log/event-log.js';
@@ -13,6 +14,7 @@ export interface AppContext {
   log: EventLog;
   tokens: TokenStore;
   engine: GitEngine;
+  sync: SyncServer;
   adapters: AdapterRegistry;
   metrics: Metrics;
   defaults: SessionDefaults;

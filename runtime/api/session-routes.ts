@@ -1,15 +1,13 @@
 import type { SessionEvent } from '../../actors/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
+import { isCommandAgent } from '../sessions/agent-kinds.js';
 import { resolveAllowedRepo } from '../sessions/repo-policy.js';
 import { newId } from '../sessions/session-registry.js';
 import type { AppContext } from './app-context.js';
 import { parseQuery } from './parse-query.js';
 import { actorOf } from './principal-actor.js';
 import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RollbackBody, SaveBody } from './schemas.js';
-
-/** Adapters that take a shell command line rather than a natural-language goal never fall back. */
-const NON_FALLBACK_AGENTS = new Set(['command']);
 
 export function sessionRoutes(app: AppContext): Route[] {
   const summary = (id: string) => {
@@ -28,8 +26,8 @@ export function sessionRoutes(app: AppContext): Route[] {
     if (requested !== undefined && !known.includes(requested)) {
       throw new ApiError('UNKNOWN_AGENT', `no agent adapter named ${requested}`, { known });
     }
-    if (requested && NON_FALLBACK_AGENTS.has(requested)) return [requested];
-    const fallbacks = app.defaults.agentOrder.filter((id) => id !== requested && !NON_FALLBACK_AGENTS.has(id));
+    if (requested && isCommandAgent(requested)) return [requested];
+    const fallbacks = app.defaults.agentOrder.filter((id) => id !== requested && !isCommandAgent(id));
     if (requested) return [requested, ...fallbacks];
     // No agent asked for: the router puts available adapters first, in the session's order.
     const available = fallbacks.filter((id) => app.adapters.isAvailable(id));
@@ -76,10 +74,10 @@ export function sessionRoutes(app: AppContext): Route[] {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = newId('t');
         const agentOrder = routingOrder(ctx.body.agent);
-        const event = {
+        const event: SessionEvent = {
           type: 'TASK.ADD', taskId, prompt: ctx.body.prompt, agent: ctx.body.agent ?? null, agentOrder,
           at: new Date().toISOString(), by: ctx.principal?.name ?? 'unknown',
-        } as SessionEvent;
+        };
         await submitCommand(host, event, ctx.principal, 'SESSION_BUSY');
         return json(202, taskOf(host.id, taskId));
       },
@@ -99,7 +97,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = ctx.params.taskId ?? '';
         taskOf(host.id, taskId);
-        await submitCommand(host, { type: 'TASK.CANCEL', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'INVALID_STATE');
+        await submitCommand(host, { type: 'TASK.CANCEL', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
         return json(202, taskOf(host.id, taskId));
       },
     }),
@@ -112,7 +110,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = ctx.params.taskId ?? '';
         taskOf(host.id, taskId);
-        await submitCommand(host, { type: 'TASK.REJECT', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'INVALID_STATE');
+        await submitCommand(host, { type: 'TASK.REJECT', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
         return json(202, taskOf(host.id, taskId));
       },
     }),
@@ -135,7 +133,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
         const saveId = newId('save');
-        await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'SAVE_IN_PROGRESS');
+        await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'SAVE_IN_PROGRESS');
         return json(202, { saveId, session: host.view() });
       },
     }),
@@ -146,7 +144,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       body: EmptyBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        await submitCommand(host, { type: 'REVIEW.RESUME', at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent, ctx.principal, 'INVALID_STATE');
+        await submitCommand(host, { type: 'REVIEW.RESUME', at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
         return json(202, host.view());
       },
     }),
@@ -164,7 +162,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const rollbackId = newId('rb');
         await submitCommand(
           host,
-          { type: 'ROLLBACK.REQUEST', rollbackId, checkpoint: ctx.body.checkpoint, mode: ctx.body.mode, at: new Date().toISOString(), by: ctx.principal?.name ?? '' } as SessionEvent,
+          { type: 'ROLLBACK.REQUEST', rollbackId, checkpoint: ctx.body.checkpoint, mode: ctx.body.mode, at: new Date().toISOString(), by: ctx.principal?.name ?? '' },
           ctx.principal,
           'ROLLBACK_IN_PROGRESS',
         );

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { SessionEffects, SessionEvent } from '../../actors/index.js';
+import type { RollbackResult, SaveResult as SessionSaveResult, SessionEffects, SessionEvent } from '../../actors/index.js';
 import type { AdapterRegistry, AgentRun } from '../../adapters/index.js';
 import { buildPrompt } from '../../adapters/index.js';
-import type { GitEngine, SaveResult } from '../../git-engine/index.js';
+import type { GitEngine } from '../../git-engine/index.js';
 import type { ActorRef } from '../log/log-entry.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
+import { isCommandAgent } from './agent-kinds.js';
 import type { SessionHost } from './session-host.js';
 
 export interface EffectDeps {
@@ -72,13 +73,30 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
     timers.add(timer);
   };
 
+  /** A language-model agent gets the task, the session's shared memory and any hand-off. */
+  const composePrompt = async (
+    taskId: string,
+    prompt: string,
+    handoff: { fromAgent: string; finalMessage: string | null; reason: string } | null,
+  ): Promise<string> => {
+    const sharedMemory = deps.sharedMemory ? await deps.sharedMemory(host.id).catch(() => '') : '';
+    // The branch diff holds what earlier runs committed; what the failed run left uncommitted is
+    // still in the worktree the fallback run works in.
+    const diff = handoff ? await deps.engine.taskDiff({ repoPath, sessionId: host.id, taskId }).then((d) => d.unified).catch(() => null) : null;
+    return buildPrompt({
+      task: prompt,
+      sharedMemory,
+      handoff: handoff ? { fromAgent: handoff.fromAgent, finalMessage: handoff.finalMessage, diff, reason: handoff.reason } : null,
+    });
+  };
+
   return {
     prepareWorktree: ({ sessionId, taskId }) => {
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
       deps.engine
         .createWorktree({ repoPath, sessionId, taskId, worktreePath })
-        .then((ready) => record({ type: 'TASK.WORKTREE_READY', taskId, ...ready } as SessionEvent))
-        .catch((error: unknown) => record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) } as SessionEvent));
+        .then((ready) => record({ type: 'TASK.WORKTREE_READY', taskId, ...ready }))
+        .catch((error: unknown) => record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) }));
     },
 
     startRun: ({ sessionId, taskId, runId, agent, prompt, handoff, resume }) => {
@@ -89,18 +107,12 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
           record({
             type: 'AGENT.EXITED', taskId, runId, outcome: 'failed', exitCode: null, finalMessage: null,
             error: { code: 'ADAPTER_UNAVAILABLE', message: `${agent} is ${reason}`, transient: false },
-          } as SessionEvent, agentActor);
+          }, agentActor);
           return;
         }
         const view = host.view().tasks.find((task) => task.id === taskId);
         const cwd = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
-        const sharedMemory = deps.sharedMemory ? await deps.sharedMemory(sessionId).catch(() => '') : '';
-        const handoffDiff = handoff ? await deps.engine.taskDiff({ repoPath, sessionId, taskId }).then((d) => d.unified).catch(() => null) : null;
-        const fullPrompt = buildPrompt({
-          task: prompt,
-          sharedMemory,
-          handoff: handoff ? { fromAgent: handoff.fromAgent, finalMessage: handoff.finalMessage, diff: handoffDiff, reason: handoff.reason } : null,
-        });
+        const fullPrompt = isCommandAgent(agent) ? prompt : await composePrompt(taskId, prompt, handoff);
         let run: AgentRun;
         try {
           run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null });
@@ -108,21 +120,21 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
           record({
             type: 'AGENT.EXITED', taskId, runId, outcome: 'failed', exitCode: null, finalMessage: null,
             error: { ...errorOf(error), transient: false },
-          } as SessionEvent, agentActor);
+          }, agentActor);
           return;
         }
         runs.set(runId, run);
         const started = await run.started.catch(() => ({ cliVersion: null, pid: null }));
         // The pid is logged so that a restart after a crash can stop an orphaned agent process group.
-        record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null } as SessionEvent, agentActor);
-        for await (const event of run.events) record({ type: 'AGENT.EVENT', taskId, runId, event } as SessionEvent, agentActor);
+        record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null }, agentActor);
+        for await (const event of run.events) record({ type: 'AGENT.EVENT', taskId, runId, event }, agentActor);
         const outcome = await run.done;
         runs.delete(runId);
         deps.onAgentOutcome?.(agent, outcome.status, outcome.usage);
         record({
           type: 'AGENT.EXITED', taskId, runId, outcome: outcome.status, exitCode: outcome.exitCode,
           finalMessage: outcome.finalMessage, error: outcome.error, resumeToken: outcome.resumeToken, cliVersion: outcome.cliVersion,
-        } as SessionEvent, agentActor);
+        }, agentActor);
       })().catch((error: unknown) => log.error({ err: error, taskId, runId }, 'agent run wiring failed'));
     },
 
@@ -132,7 +144,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
 
     armTimeout: ({ taskId, runId, timeoutMs }) => {
       later(timeoutMs, () => {
-        if (runs.get(runId)) record({ type: 'AGENT.TIMEOUT', taskId, runId } as SessionEvent);
+        if (runs.get(runId)) record({ type: 'AGENT.TIMEOUT', taskId, runId });
       });
     },
 
@@ -152,11 +164,11 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
           };
           record({ type: 'TASK.COMMITTED', taskId, commit: result.commit, changes });
         })
-        .catch((error: unknown) => record({ type: 'TASK.COMMIT_FAILED', taskId, error: errorOf(error) } as SessionEvent));
+        .catch((error: unknown) => record({ type: 'TASK.COMMIT_FAILED', taskId, error: errorOf(error) }));
     },
 
     scheduleRetry: ({ taskId, delayMs }) => {
-      later(delayMs, () => record({ type: 'TASK.RETRY_DUE', taskId } as SessionEvent));
+      later(delayMs, () => record({ type: 'TASK.RETRY_DUE', taskId }));
     },
 
     releaseTask: ({ sessionId, taskId, outcome }) => {
@@ -173,13 +185,13 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
         .save({
           repoPath, sessionId, saveId, taskIds,
           integrationWorktreePath: integrationWorktreePathFor(deps.dataDir, sessionId),
-          onProgress: (phase) => record({ type: 'SAVE.PROGRESS', saveId, phase } as SessionEvent),
+          onProgress: (phase) => record({ type: 'SAVE.PROGRESS', saveId, phase }),
         })
-        .then((result: SaveResult) => result as unknown as Record<string, unknown>)
-        .catch((error: unknown) => ({ status: 'error', error: errorOf(error) }))
+        .then((result): SessionSaveResult => ({ ...result }))
+        .catch((error: unknown): SessionSaveResult => ({ status: 'error', error: errorOf(error) }))
         .then((result) => {
           deps.onSaveFinished?.(String(result.status), Number(process.hrtime.bigint() - startedAt) / 1e9);
-          record({ type: 'SAVE.COMPLETED', saveId, result } as SessionEvent);
+          record({ type: 'SAVE.COMPLETED', saveId, result, at: new Date().toISOString() });
         });
     },
 
@@ -187,9 +199,9 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
       const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, `_rollback-${rollbackId}`);
       deps.engine
         .rollback({ repoPath, sessionId, checkpoint, mode, worktreePath })
-        .then((result) => ({ status: 'completed', ...result }))
-        .catch((error: unknown) => ({ status: 'error', error: errorOf(error) }))
-        .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result } as SessionEvent));
+        .then((result): RollbackResult => ({ ...result, status: 'completed' }))
+        .catch((error: unknown): RollbackResult => ({ status: 'error', error: errorOf(error) }))
+        .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result, at: new Date().toISOString() }));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createActor, type Actor, type Snapshot } from 'xstate';
 import type { Logger } from 'pino';
 import {
+  canAccept,
   describeSession,
   provideEffects,
   sessionMachine,
@@ -85,6 +86,11 @@ export class SessionHost {
     return this.meta.id;
   }
 
+  /** A closed host has stopped its actor; its view can no longer be taken. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   get lastAppliedSeq(): number {
     return this.appliedSeq;
   }
@@ -100,14 +106,14 @@ export class SessionHost {
 
   /** Whether the machine would accept this event now (used by command validation). */
   can(event: SessionEvent): boolean {
-    return this.requireActor().getSnapshot().can(event);
+    return canAccept(this.requireActor().getSnapshot(), event);
   }
 
   submit(event: SessionEvent, options: SubmitOptions): Promise<LogEntry> {
     return this.queue.run(async () => {
       if (this.closed) throw Object.assign(new Error('session host is closed'), { code: 'SHUTTING_DOWN' });
       const actor = this.requireActor();
-      if (options.command && !actor.getSnapshot().can(event)) {
+      if (options.command && !canAccept(actor.getSnapshot(), event)) {
         throw new ApiError('INVALID_STATE', `the session cannot accept ${event.type} while ${String(this.status())}`, {
           status: this.status(),
           event: event.type,

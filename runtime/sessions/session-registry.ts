@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { SessionEffects, SessionEvent, SessionInput } from '../../actors/index.js';
+import type { SaveResult, SessionEffects, SessionEvent, SessionInput } from '../../actors/index.js';
 import { ApiError } from '../errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { ActorRef, LogEntry } from '../log/log-entry.js';
@@ -29,7 +29,7 @@ export interface RegistryDeps {
   effects: (host: SessionHost) => SessionEffects;
   onApplied?: (host: SessionHost, entry: LogEntry) => void;
   /** Finishes or undoes a Save that a crash interrupted; returns the SAVE.COMPLETED result or null to run it again. */
-  recoverSave?: (host: SessionHost, saveId: string) => Promise<Record<string, unknown> | null>;
+  recoverSave?: (host: SessionHost, saveId: string) => Promise<SaveResult | null>;
   now?: () => Date;
 }
 
@@ -72,24 +72,24 @@ export class SessionRegistry {
         if (killOrphanGroup(pid)) this.deps.logger.warn({ sessionId: host.id, pid }, 'killed an agent process left over from before the restart');
       }
       for (const task of inFlight) {
-        await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
-        await host.submit({ type: 'TASK.REQUEUE', taskId: task.id } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
+        await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' }, { actor: SYSTEM_ACTOR, command: false });
+        await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
       }
       const pending = view.pendingSave as { saveId?: string } | null;
       if (view.status === 'saving' && pending?.saveId) {
         // The engine's journal tells whether the refs were published before the crash; if not,
         // the repository is as it was and people decide whether to Save again.
         const recovered = this.deps.recoverSave ? await this.deps.recoverSave(host, pending.saveId) : null;
-        const result = recovered ?? {
+        const result: SaveResult = recovered ?? {
           status: 'error',
           error: { code: 'INTERRUPTED', message: 'the runtime restarted during Save; main was not changed. Save again.' },
         };
-        await host.submit({ type: 'SAVE.COMPLETED', saveId: pending.saveId, result } as SessionEvent, { actor: SYSTEM_ACTOR, command: false });
+        await host.submit({ type: 'SAVE.COMPLETED', saveId: pending.saveId, result, at: new Date().toISOString() }, { actor: SYSTEM_ACTOR, command: false });
       }
       const rollback = view.pendingRollback as { rollbackId?: string } | null;
       if (rollback?.rollbackId) {
         await host.submit(
-          { type: 'ROLLBACK.COMPLETED', rollbackId: rollback.rollbackId, result: { status: 'error', error: { code: 'INTERRUPTED', message: 'the runtime restarted during the rollback; check the checkpoint timeline and retry' } } } as SessionEvent,
+          { type: 'ROLLBACK.COMPLETED', rollbackId: rollback.rollbackId, result: { status: 'error', error: { code: 'INTERRUPTED', message: 'the runtime restarted during the rollback; check the checkpoint timeline and retry' } }, at: new Date().toISOString() },
           { actor: SYSTEM_ACTOR, command: false },
         );
       }

@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { SyncServer } from '../../sync/index.js';
+import type { LogEntry } from '../log/log-entry.js';
+import type { SessionHost } from './session-host.js';
+
+/** How often at most a session's view is re-projected into its state document. */
+const PROJECTION_INTERVAL_MS = 25;
+
+/**
+ * Keeps each session's `state` Yjs document in step with its actor. Agent events go in at once
+ * (they are the live stream people watch); the session view is re-projected at most every 25 ms,
+ * so a burst of agent output costs one view computation, not one per line.
+ */
+export class LiveProjection {
+  private readonly pending = new Map<string, SessionHost>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly sync: SyncServer, private readonly logger: Logger) {}
+
+  onApplied(host: SessionHost, entry: LogEntry): void {
+    if (entry.type === 'AGENT.EVENT') {
+      const data = entry.data as { taskId: string; runId: string; event: { type: string; seq: number; at: string } };
+      this.sync.appendAgentEvent(host.id, data.taskId, data.runId, data.event);
+    }
+    this.schedule(host);
+  }
+
+  schedule(host: SessionHost): void {
+    this.pending.set(host.id, host);
+    this.timer ??= setTimeout(() => this.flush(), PROJECTION_INTERVAL_MS);
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const hosts = [...this.pending.values()].filter((host) => !host.isClosed);
+    this.pending.clear();
+    await Promise.all(
+      hosts.map((host) =>
+        this.sync.projectSession(host.id, host.view()).catch((error: unknown) => {
+          this.logger.error({ err: error, sessionId: host.id }, 'could not project the session into its state document');
+        }),
+      ),
+    );
+  }
+}
