@@ -204,7 +204,7 @@ async function main(): Promise<void> {
         `  round ${r + 1} ${target.label}: p50 ${percentile(roundSorted, 50).toFixed(2)} ms, p99 ${percentile(roundSorted, 99).toFixed(2)} ms, server event loop busy ${(busy * 100).toFixed(0)}%, server cpu ${cpuMs.toFixed(0)} ms`,
       );
       const list = samples.get(target.label) ?? [];
-      list.push(...report.latencies);
+      for (const latency of report.latencies) list.push(latency);
       samples.set(target.label, list);
       const c = counts.get(target.label) ?? { sent: 0, received: 0 };
       c.sent += total * clients;
