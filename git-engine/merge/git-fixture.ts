@@ -145,15 +145,15 @@ export function generateLargeRepo(parent: string, opts: LargeRepoOptions):
   for (let i = 0; i < opts.files; i++) chunks.push(`M 100644 inline ${fileName(i)}\n${blob(content(i, 'base'))}`);
   const baseMark = mark;
   const branches: Array<{ name: string; changed: string[] }> = [];
-  const stride = Math.max(1, Math.floor(opts.files / (opts.branches * opts.perBranch)));
   for (let b = 0; b < opts.branches; b++) {
     const name = branchName(b);
     chunks.push(commitHeader(`refs/heads/${name}`, `change ${opts.perBranch} files on ${name}`));
     chunks.push(`from :${baseMark}\n`);
     const changed: string[] = [];
     for (let k = 0; k < opts.perBranch; k++) {
-      // Spread each branch's files over the whole tree; no two branches share a file.
-      const idx = ((b * opts.perBranch + k) * stride) % opts.files;
+      // j -> j * 7919 mod files is a bijection (7919 is prime and does not divide the usual
+      // sizes), so no two branches share a file and each branch's files spread over the tree.
+      const idx = ((b * opts.perBranch + k) * 7919) % opts.files;
       changed.push(fileName(idx));
       chunks.push(`M 100644 inline ${fileName(idx)}\n${blob(content(idx, `changed by ${name}`))}`);
     }
