@@ -157,7 +157,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       data.document.on('update', (update: Uint8Array, origin: unknown) => {
         // Client updates were written before Hocuspocus applied them (beforeHandleMessage).
         if (origin instanceof Connection) return;
-        store.append(name, update).catch((error: unknown) => logger.error({ err: error, documentName: name }, 'lost a server-side update'));
+        // Server-side writes may share a batch: they are rebuildable (state) and every caller that
+        // needs durability waits on a barrier, which writes what is pending at once.
+        store.append(name, update, true).catch((error: unknown) => logger.error({ err: error, documentName: name }, 'lost a server-side update'));
       });
     },
 
