@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTERS } from './adapter-list.js';
@@ -86,6 +87,14 @@ describe('command adapter through the registry (real sh)', () => {
     expect(processGone(b)).toBe(true);
   });
 
+  it('a background process left holding the output pipe does not keep the run open, and is killed', async () => {
+    const { registry, dir } = await setup();
+    const { events, outcome } = await drain(registry.run('command', { runId: 'c7', cwd: dir, prompt: 'echo started; sleep 100 & echo $! > bg.pid' }));
+    expect(outcome.status).toBe('succeeded');
+    expect(events[0]?.type === 'command' && events[0].output).toContain('started');
+    expect(processGone(Number(readFileSync(join(dir, 'bg.pid'), 'utf8')))).toBe(true);
+  });
+
   it('an AbortSignal cancels the run', async () => {
     const { registry, dir } = await setup();
     const ac = new AbortController();
@@ -107,6 +116,23 @@ describe('command adapter through the registry (real sh)', () => {
     expect(all).not.toContain(configured);
     expect(all).toContain('key=[REDACTED]');
     expect(outcome.stderrTail).toContain('cfg=[REDACTED]');
+  });
+});
+
+describe('a binary that disappears between handshake and run', () => {
+  it('fails with AGENT_SPAWN_FAILED, still ends with done, and started resolves without a pid', async () => {
+    const t = await tempDir('vanish');
+    cleanups.push(t.cleanup);
+    const bin = await script(t.dir, 'codex', 'echo "codex-cli 0.169.0"');
+    const registry = createAdapterRegistry({ config: { order: ['codex'], adapters: { codex: { enabled: true, bin, args: [], env: {}, timeoutMs: 10_000 } } },
+      env: { ...process.env, OPENAI_API_KEY: 'sk-test-not-real-000000000000' }, projectRoot: ROOT, adapters: ADAPTERS.filter((a) => a.id === 'codex') });
+    await registry.handshakeAll();
+    await rm(bin);
+    const run = registry.run('codex', { runId: 'v', cwd: t.dir, prompt: 'x' });
+    const { events, outcome } = await drain(run);
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'AGENT_SPAWN_FAILED', transient: false } });
+    expect(events.map((e) => e.type)).toEqual(['error', 'done']);
+    expect(await run.started).toEqual({ cliVersion: '0.169.0', pid: null });
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADAPTERS, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type RunOutcome } from '../../adapters/index.js';
+import { ADAPTERS, buildPrompt, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type RunOutcome } from '../../adapters/index.js';
 import type { CliSetup } from './cli-setup.js';
 import { FAKE_KEYS, tempGitRepo } from './cli-setup.js';
 import type { FakeTurn } from './script.js';
@@ -86,7 +86,10 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       expect(status?.status, status?.reason ?? '').toBe('available');
       expect(status?.descriptor.cliVersion).toMatch(/^\d+\.\d+\.\d+/);
 
-      const run = registry.run(id, { runId: `${id}-happy`, cwd: repo, prompt: 'Create hello.txt saying hello.' });
+      // A real multi-line prompt, with lines that look like options, must reach the model intact.
+      const prompt = buildPrompt({ task: 'Create hello.txt saying hello.', sharedMemory: '- keep it short\n--no-colour please',
+        acceptanceNotes: 'hello.txt exists.' });
+      const run = registry.run(id, { runId: `${id}-happy`, cwd: repo, prompt });
       const started = await run.started;
       expect(started.pid).toBeGreaterThan(0);
       const { events, outcome } = await collect(run);
@@ -106,6 +109,11 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       expect(outcome.resumeToken).toBeTruthy();
       expect(outcome.cliVersion).toBe(status?.descriptor.cliVersion);
       expect(outcome.finalMessage).toContain('All done.');
+
+      const firstBody = JSON.stringify(srv.modelRequests()[0]?.body ?? null);
+      for (const part of ['Create hello.txt saying hello.', '- keep it short', '--no-colour please', 'hello.txt exists.']) {
+        expect(firstBody).toContain(JSON.stringify(part).slice(1, -1));
+      }
 
       // The key reached the model server (so the child got it) but no sink.
       const sawKey = srv.modelRequests().some((r) => JSON.stringify(r.headers).includes(FAKE_KEYS[id]));
