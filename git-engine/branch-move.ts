@@ -22,11 +22,11 @@ export async function assertCanMoveBranch(repo: Repo, branch: string, from: stri
 }
 
 /** Callers check `assertCanMoveBranch` first; `recovering` accepts paths already holding the new content. */
-export async function moveBranch(repo: Repo, branch: string, from: string, to: string, recovering = false): Promise<void> {
+export async function moveBranch(repo: Repo, branch: string, from: string, to: string, recovering = false, reason = 'thalogos: fast-forward'): Promise<void> {
   const targets = await assertCanMoveBranch(repo, branch, from, to, recovering);
   if (targets.length > 0) {
     const [oldTree, newTree] = [await flattenCommit(repo, from), await flattenCommit(repo, to)];
     for (const t of targets) await checkoutTree(repo, t, newTree, false, oldTree);
   }
-  await writeRefAtomic(repo, `refs/heads/${branch}`, to);
+  await writeRefAtomic(repo, `refs/heads/${branch}`, to, reason);
 }

@@ -67,7 +67,7 @@ export async function readIndex(file: string): Promise<{ entries: IndexEntry[]; 
   const count = buf.readUInt32BE(8);
   const entries: IndexEntry[] = [];
   let off = 12;
-  let prev = Buffer.alloc(0);
+  let prev: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i++) {
     const start = off;
     const r = (k: number) => buf.readUInt32BE(start + k * 4);

@@ -22,8 +22,9 @@ export async function mustReadBranch(repo: Repo, branch: string): Promise<string
   return oid;
 }
 
-export async function writeRefAtomic(repo: Repo, ref: string, oid: string): Promise<void> {
+export async function writeRefAtomic(repo: Repo, ref: string, oid: string, reason = 'thalogos'): Promise<void> {
   if (!OID_RE.test(oid) || !ref.startsWith('refs/')) throw new Error(`bad ref write ${ref} -> ${oid}`);
+  const old = repo.reflog ? await readRef(repo, ref) : null;
   const file = path.join(repo.gitdir, ref);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const lock = `${file}.lock`;
@@ -43,6 +44,27 @@ export async function writeRefAtomic(repo: Repo, ref: string, oid: string): Prom
     await handle.close();
   }
   await fs.rename(lock, file);
+  await appendReflog(repo, ref, old, oid, reason);
+}
+
+/**
+ * Appends a reflog line like git does for branches in a non-bare repository
+ * (core.logAllRefUpdates), so `git reflog <branch>` shows the engine's moves. When the branch is
+ * the main worktree's HEAD, HEAD's reflog gets the line too. Best effort: the ref is already moved.
+ */
+async function appendReflog(repo: Repo, ref: string, old: string | null, oid: string, reason: string): Promise<void> {
+  if (!repo.reflog || !repo.workdir || !ref.startsWith('refs/heads/')) return;
+  const { name, email, nowMs } = repo.reflog;
+  const line = `${old ?? '0'.repeat(40)} ${oid} ${name} <${email}> ${Math.floor(nowMs / 1000)} +0000\t${reason.replace(/[\r\n\t]/g, ' ')}\n`;
+  const files = [path.join(repo.gitdir, 'logs', ref)];
+  const head = await fs.readFile(path.join(repo.gitdir, 'HEAD'), 'utf8').catch(() => '');
+  if (head.trim() === `ref: ${ref}`) files.push(path.join(repo.gitdir, 'logs', 'HEAD'));
+  for (const f of files) {
+    try {
+      await fs.mkdir(path.dirname(f), { recursive: true });
+      await fs.appendFile(f, line);
+    } catch { /* a missing reflog line must not fail an operation whose ref already moved */ }
+  }
 }
 
 export async function deleteRef(repo: Repo, ref: string): Promise<void> {

@@ -19,6 +19,8 @@ export interface Repo {
   fs: FsClient;
   /** Plain node:fs for pure object reads (no HEAD/index involved; ~40% faster than the wrapper). */
   objectFs: typeof fs;
+  /** Who and when for reflog lines of the refs this operation moves (null: write no reflog). */
+  reflog: { name: string; email: string; nowMs: number } | null;
 }
 
 function isDir(p: string): boolean {
@@ -53,5 +55,5 @@ export async function openRepo(repoPath: unknown): Promise<Repo> {
     } catch { /* try the next */ }
   }
   if (!mainBranch) throw new GitEngineError('NO_MAIN_BRANCH', 'neither refs/heads/main nor refs/heads/master exists', { repoPath: root });
-  return { repoPath: root, gitdir, workdir, mainBranch, cache, fs: rfs, objectFs: fs };
+  return { repoPath: root, gitdir, workdir, mainBranch, cache, fs: rfs, objectFs: fs, reflog: null };
 }

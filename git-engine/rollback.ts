@@ -26,7 +26,7 @@ export async function rollback(repo: Repo, ctx: EngineContext, p: { sessionId: s
     );
     const commit = await writeCommit(repo, ctx, { tree: await commitTree(repo, target), parents: [head], message });
     await assertCanMoveBranch(repo, repo.mainBranch, head, commit);
-    await moveBranch(repo, repo.mainBranch, head, commit);
+    await moveBranch(repo, repo.mainBranch, head, commit, false, `thalogos: restore ${tag}`);
     return { mode: 'restore_commit', commit, branch: repo.mainBranch };
   }
   if (!p.worktreePath) throw new GitEngineError('INVALID_NAME', "mode 'branch' needs a worktreePath");
@@ -36,7 +36,7 @@ export async function rollback(repo: Repo, ctx: EngineContext, p: { sessionId: s
   if (existing && existing !== target) {
     throw new GitEngineError('BRANCH_EXISTS', `${branch} exists at another commit`, { branch, head: existing });
   }
-  if (!existing) await writeRefAtomic(repo, `refs/heads/${branch}`, target);
+  if (!existing) await writeRefAtomic(repo, `refs/heads/${branch}`, target, `thalogos: rollback branch from ${tag}`);
   await ensureLinkedWorktree(repo, { name: `${p.sessionId}.rollback.${suffix}`, worktreePath, branch, commit: target });
   return { mode: 'branch', commit: target, branch, worktreePath };
 }

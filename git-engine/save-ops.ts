@@ -90,8 +90,8 @@ async function applyUpdates(repo: Repo, j: SaveJournal, recovering: boolean): Pr
     const cur = await readRef(repo, u.ref);
     if (cur === u.new) continue;
     if (cur !== u.old) throw new GitEngineError('JOURNAL_CONFLICT', `${u.ref} is at ${cur}, expected ${u.old} or ${u.new}`, { ref: u.ref, actual: cur });
-    if (u.ref === `refs/heads/${j.mainBranch}` && u.old) await moveBranch(repo, j.mainBranch, u.old, u.new, recovering);
-    else await writeRefAtomic(repo, u.ref, u.new);
+    if (u.ref === `refs/heads/${j.mainBranch}` && u.old) await moveBranch(repo, j.mainBranch, u.old, u.new, recovering, `thalogos: save ${j.saveId} (fast-forward)`);
+    else await writeRefAtomic(repo, u.ref, u.new, `thalogos: save ${j.saveId}`);
     faultPoint(`publish-after-ref-${i}`);
   }
 }
@@ -136,7 +136,7 @@ export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId
 /** Gates failed: main stays; the integration branch is moved to the candidate for review. */
 export async function recordGateFailure(repo: Repo, p: { sessionId: string }): Promise<void> {
   const j = await phaseJournal(repo, p.sessionId, 'gating');
-  await writeRefAtomic(repo, `refs/heads/${integrationBranch(p.sessionId)}`, j.candidate);
+  await writeRefAtomic(repo, `refs/heads/${integrationBranch(p.sessionId)}`, j.candidate, `thalogos: save ${j.saveId} (gates failed)`);
   await deleteJournal(repo.gitdir, p.sessionId);
 }
 

@@ -71,6 +71,9 @@ describe('save', () => {
     // Two merge commits with trailers, first-parent chain from the old main.
     expect(git(c.repo, ['log', '--merges', '--format=%(trailers:key=Task,valueonly)', 'main']).split(/\n+/)).toEqual(['t2', 't1']);
     expect(git(c.repo, ['log', '-1', '--format=%(trailers)', 'main'])).toBe('Agent: thalogos\nSession: s1\nTask: t2\nOrchestrator-Version: 0.1.0-test\nSave: save1');
+    // Reflogs record the moves, as git's own commands would.
+    expect(git(c.repo, ['reflog', '-1', '--format=%gs', 'main'])).toBe('thalogos: save save1 (fast-forward)');
+    expect(git(c.repo, ['reflog', '-1', '--format=%gs', 'HEAD'])).toBe('thalogos: save save1 (fast-forward)');
     // The user's main worktree followed like `git merge --ff-only`.
     expect(fs.readFileSync(path.join(c.repo, 'one.txt'), 'utf8')).toBe('one\n');
     expect(git(c.repo, ['status', '--porcelain'])).toBe('');

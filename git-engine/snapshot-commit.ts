@@ -117,7 +117,7 @@ export async function snapshotCommit(repo: Repo, wt: LinkedWorktree, branch: str
     if ((await mustReadBranch(repo, branch)) !== head) {
       throw new GitEngineError('BRANCH_MOVED', `${branch} moved during the commit`, { branch });
     }
-    await writeRefAtomic(repo, `refs/heads/${branch}`, commit);
+    await writeRefAtomic(repo, `refs/heads/${branch}`, commit, 'thalogos: task commit');
   }
   const entries = [...scanned.flat].map(([p, e]) => entryFromStat(p, e.oid, modeToNumber(e.mode), e.mode === '160000' ? null : scanned.stats.get(p) ?? null));
   await writeIndex(indexFile, entries);

@@ -37,6 +37,7 @@ export default async function run(task: WorkerTask): Promise<WorkerReply> {
     const fn = OPS[task.op] as (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: unknown) => Promise<unknown>;
     if (!fn) throw new Error(`unknown operation ${String(task.op)}`);
     const repo = await openRepo(task.repoPath);
+    if (task.ctx?.committer) repo.reflog = { ...task.ctx.committer, nowMs: task.ctx.nowMs };
     return { ok: true, value: await fn(repo, task.ctx, task.args) };
   } catch (err) {
     return { ok: false, error: serializeError(err) };

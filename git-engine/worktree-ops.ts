@@ -31,7 +31,7 @@ export async function createTaskWorktree(repo: Repo, p: TaskRef & { base?: strin
   // An existing branch is a resume after a crash (or a repeated call): keep it, ignore `base`.
   if (!head) {
     head = await resolveBase(repo, p.base);
-    await writeRefAtomic(repo, `refs/heads/${branch}`, head);
+    await writeRefAtomic(repo, `refs/heads/${branch}`, head, 'thalogos: task branch created');
   }
   await ensureLinkedWorktree(repo, { name, worktreePath, branch, commit: head });
   return { worktreePath, branch, baseCommit: head };
