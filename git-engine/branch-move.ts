@@ -2,6 +2,7 @@
 // `git merge --ff-only` there. Files and index are updated first, the ref last; local changes that
 // the update would overwrite make it refuse with MAIN_WORKTREE_DIRTY before anything is touched.
 import { GitEngineError } from './errors.js';
+import { faultPoint } from './fault-injection.js';
 import { checkoutTree, localChangesInTheWay, type WorkdirTarget } from './checkout.js';
 import { writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
@@ -27,6 +28,7 @@ export async function moveBranch(repo: Repo, branch: string, from: string, to: s
   if (targets.length > 0) {
     const [oldTree, newTree] = [await flattenCommit(repo, from), await flattenCommit(repo, to)];
     for (const t of targets) await checkoutTree(repo, t, newTree, false, oldTree);
+    faultPoint('move-after-checkout');
   }
   await writeRefAtomic(repo, `refs/heads/${branch}`, to, reason);
 }
