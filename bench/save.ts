@@ -18,10 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import git from 'isomorphic-git';
 import { createGitEngine } from '../git-engine/index.js';
-import { mergeCommits } from '../git-engine/merge/index.js';
-import { generateLargeRepo, git as nativeGit, nativeMergeTree } from '../git-engine/merge/git-fixture.js';
+import { generateLargeRepo, git as nativeGit, inProcessMergeChain, nativeMergeChain } from '../git-engine/merge/git-fixture.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -99,24 +97,12 @@ echo "$(( (merges - start) / 1000000 )) $(( (end - merges) / 1000000 ))"
   const engineTree = integrationCommit ? nativeGit(g.repo, ['rev-parse', `${integrationCommit}^{tree}`]).trim() : '(none)';
 
   // 3. merges alone, in-process vs merge-tree
-  const gitdir = path.join(g.repo, '.git');
+  const heads = g.branches.map((b) => b.head);
   t = performance.now();
-  const cache = {};
-  let head = g.main;
-  for (const b of g.branches) {
-    const r = await mergeCommits({ fs, gitdir, cache, ours: head, theirs: b.head });
-    if (!r.clean) throw new Error(`unexpected conflict merging ${b.name}`);
-    const sig = { name: 'Bench', email: 'bench@localhost', timestamp: 1_700_000_000, timezoneOffset: 0 };
-    head = await git.writeCommit({ fs, gitdir, commit: { message: `merge ${b.name}\n`, tree: r.tree, parent: [head, b.head], author: sig, committer: sig } });
-  }
+  const inProcess = await inProcessMergeChain(path.join(g.repo, '.git'), g.main, heads);
   const inlineMs = performance.now() - t;
   t = performance.now();
-  let nativeHead = g.main;
-  for (const b of g.branches) {
-    const r = nativeMergeTree(g.repo, nativeHead, b.head);
-    if (!r.clean) throw new Error(`unexpected native conflict merging ${b.name}`);
-    nativeHead = nativeGit(g.repo, ['commit-tree', r.tree, '-p', nativeHead, '-p', b.head, '-m', `merge ${b.name}`]).trim();
-  }
+  const native = nativeMergeChain(g.repo, g.main, heads);
   const mergeTreeMs = performance.now() - t;
 
   const row = (label: string, value: string): void => console.log(`  ${label.padEnd(58)} ${value}`);
@@ -137,7 +123,7 @@ echo "$(( (merges - start) / 1000000 )) $(( (end - merges) / 1000000 ))"
   console.log('resources during the engine run:');
   row('peak RSS of this process (main + pool threads)', `${peakRssMb.toFixed(0)} MB (before: ${(rssBefore / 1024).toFixed(0)} MB)`);
   row('main-thread event-loop delay p99 / max', `${(histogram.percentile(99) / 1e6).toFixed(1)} ms / ${(histogram.max / 1e6).toFixed(1)} ms`);
-  row('same tree as native git', String(engineTree === nativeTree && nativeTree === nativeGit(g.repo, ['rev-parse', `${nativeHead}^{tree}`]).trim()));
+  row('same tree as native git (engine, in-process, merge-tree)', String(engineTree === nativeTree && inProcess.tree === nativeTree && native.tree === nativeTree));
 } finally {
   fs.rmSync(root, { recursive: true, force: true });
 }

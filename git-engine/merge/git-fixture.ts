@@ -6,6 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import isogit from 'isomorphic-git';
+import { mergeCommits } from './merge-commits.js';
 
 export type FileOp =
   | { op: 'write'; path: string; content: string | Buffer; exec?: boolean }
@@ -171,4 +173,30 @@ export function generateLargeRepo(parent: string, opts: LargeRepoOptions):
     repo, main,
     branches: branches.map((b) => ({ ...b, head: git(repo, ['rev-parse', `refs/heads/${b.name}`]).trim() })),
   };
+}
+
+/** Native oracle for a Save: merge `heads` one after another with merge-tree + commit-tree. */
+export function nativeMergeChain(repo: string, start: string, heads: readonly string[]): { commit: string; tree: string } {
+  let head = start;
+  for (const theirs of heads) {
+    const r = nativeMergeTree(repo, head, theirs);
+    if (!r.clean) throw new Error(`native merge of ${theirs} into ${head} conflicts`);
+    head = git(repo, ['commit-tree', r.tree, '-p', head, '-p', theirs, '-m', `merge ${theirs}`]).trim();
+  }
+  return { commit: head, tree: git(repo, ['rev-parse', `${head}^{tree}`]).trim() };
+}
+
+/** The same chain with mergeCommits in this thread (one cache), committing with isomorphic-git. */
+export async function inProcessMergeChain(gitdir: string, start: string, heads: readonly string[]): Promise<{ commit: string; tree: string }> {
+  const cache = {};
+  const sig = { name: 'Fixture', email: 'fixture@localhost', timestamp: 1_700_000_000, timezoneOffset: 0 };
+  let head = start;
+  let tree = '';
+  for (const theirs of heads) {
+    const out = await mergeCommits({ fs, gitdir, cache, ours: head, theirs });
+    if (!out.clean) throw new Error(`mergeCommits of ${theirs} into ${head} conflicts`);
+    tree = out.tree;
+    head = await isogit.writeCommit({ fs, gitdir, commit: { message: `merge ${theirs}\n`, tree, parent: [head, theirs], author: sig, committer: sig } });
+  }
+  return { commit: head, tree };
 }

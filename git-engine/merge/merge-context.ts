@@ -25,10 +25,12 @@ export interface MergeContext {
   bothDeleted: Pending[];
   /** Added on both sides with different content: merged after renames are known. */
   addAdd: Pending[];
+  /** Directories of the base gone on one side while the other side changed inside them. */
+  goneDirs: Array<{ path: string; gone: 'ours' | 'theirs' }>;
 }
 
 export function createContext(store: ObjectStore, depth: number, labels: { ours: string; theirs: string }): MergeContext {
-  return { store, depth, labels, conflicts: [], autoResolved: [], modifyDelete: [], bothDeleted: [], addAdd: [] };
+  return { store, depth, labels, conflicts: [], autoResolved: [], modifyDelete: [], bothDeleted: [], addAdd: [], goneDirs: [] };
 }
 
 export function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {

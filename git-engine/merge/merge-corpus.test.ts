@@ -104,7 +104,17 @@ const scenarios: Scenario[] = [
     expect: { kind: 'git', conflictPaths: ['f.txt'] } },
   { name: 'criss-cross, bases conflict, later edits elsewhere', base: [], ours: [], theirs: [], build: crissCrossSettled, expect: { kind: 'git' } },
 
-  // --- conflicts git reports and the policy keeps ---------------------------------------------
+  { name: 'whole directory moved vs a file modified inside', base: [w('old/a.txt', prose(10, 'aa')), w('old/b.txt', prose(10, 'bb')), w('old/sub/c.txt', prose(10, 'cc'))],
+    ours: [mv('old', 'new')], theirs: [w('old/b.txt', prose(10, 'bb').replace('number 4 ', 'number four '))], expect: { kind: 'git' } },
+  { name: 'directory deleted on both sides', base: [w('d/1.txt', '1\n'), w('d/2.txt', '2\n'), w('e.txt', 'e\n')], ours: [rm('d')], theirs: [rm('d'), w('e.txt', 'E\n')], expect: { kind: 'git' } },
+  { name: 'rename on one side, executable bit on the other', base: [w('tool.sh', prose(12, 'sh'))], ours: [mv('tool.sh', 'bin/tool.sh')], theirs: [{ op: 'chmod', path: 'tool.sh', exec: true }], expect: { kind: 'git' } },
+  { name: 'criss-cross, same resolution on both sides, then a distant edit', base: [], ours: [], theirs: [], build: crissCrossSameResolution, expect: { kind: 'git' } },
+
+  // --- conflicts git reports and the policy keeps -----------------------------------------
+  { name: 'directory deleted vs file modified inside it', base: [w('d/1.txt', text(L20)), w('d/2.txt', '2\n')], ours: [rm('d')], theirs: [w('d/1.txt', edit(L20, { 1: 'x' }))],
+    expect: { kind: 'git', conflictKinds: ['modify_delete'] } },
+  { name: 'directory renamed vs file added in the old directory', base: [w('old/a.txt', prose(10, 'a')), w('old/b.txt', prose(10, 'b'))], ours: [mv('old', 'new')], theirs: [w('old/d.txt', 'new file\n')],
+    expect: { kind: 'git', conflictKinds: ['rename'], conflictPaths: ['new/d.txt'] } },
   { name: 'same-line conflict', base: [w('a.txt', text(L20))], ours: [w('a.txt', edit(L20, { 8: 'ours 8' }))], theirs: [w('a.txt', edit(L20, { 8: 'theirs 8' }))],
     expect: { kind: 'git', conflictKinds: ['content'] } },
   { name: 'overlapping multi-line conflict with clean hunks around', base: [w('a.txt', text(L20))],
@@ -180,6 +190,22 @@ function crissCross(repo: string, later: boolean): { ours: string; theirs: strin
     // B adopts A's resolution: f.txt equal on both tips, so only g.txt differs.
     commit(repo, [w('f.txt', edit(L20, { 10: 'A1' })), w('g.txt', edit(L20, { 17: 'B3' }))], 'B3');
   }
+  return { ours: git(repo, ['rev-parse', 'A']).trim(), theirs: git(repo, ['rev-parse', 'B']).trim() };
+}
+
+/** Bases conflict; both sides resolve to the same content, theirs then edits a distant line. */
+function crissCrossSameResolution(repo: string): { ours: string; theirs: string } {
+  const base = commit(repo, [w('f.txt', text(L20))], 'base');
+  checkout(repo, 'A', base);
+  const a1 = commit(repo, [w('f.txt', edit(L20, { 10: 'A1' }))], 'A1');
+  checkout(repo, 'B', base);
+  const b1 = commit(repo, [w('f.txt', edit(L20, { 10: 'B1' }))], 'B1');
+  checkout(repo, 'A');
+  git(repo, ['merge', '-q', '-s', 'ours', '--no-ff', '-m', 'A2', b1]);
+  commit(repo, [w('f.txt', edit(L20, { 10: 'AB' }))], 'A3');
+  checkout(repo, 'B');
+  git(repo, ['merge', '-q', '-s', 'ours', '--no-ff', '-m', 'B2', a1]);
+  commit(repo, [w('f.txt', edit(L20, { 10: 'AB', 19: 'B4' }))], 'B3');
   return { ours: git(repo, ['rev-parse', 'A']).trim(), theirs: git(repo, ['rev-parse', 'B']).trim() };
 }
 

@@ -10,10 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import git from 'isomorphic-git';
 import { createGitEngine } from '../index.js';
-import { mergeCommits } from './index.js';
-import { generateLargeRepo, git as nativeGit, nativeMergeTree } from './git-fixture.js';
+import { generateLargeRepo, git as nativeGit, inProcessMergeChain, nativeMergeChain } from './git-fixture.js';
 
 let root: string;
 beforeAll(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'merge-eventloop-')); });
@@ -54,35 +52,18 @@ describe('event loop during a large merge', () => {
     const max = histogram.max / 1e6;
 
     // Oracle: the same merges, one by one, with native git merge-tree.
-    let nativeHead = g.main;
-    for (const b of g.branches) {
-      const r = nativeMergeTree(g.repo, nativeHead, b.head);
-      expect(r.clean).toBe(true);
-      nativeHead = nativeGit(g.repo, ['commit-tree', r.tree, '-p', nativeHead, '-p', b.head, '-m', `merge ${b.name}`]).trim();
-    }
-    const nativeTree = nativeGit(g.repo, ['rev-parse', `${nativeHead}^{tree}`]).trim();
+    const heads = g.branches.map((b) => b.head);
+    const nativeTree = nativeMergeChain(g.repo, g.main, heads).tree;
     expect(nativeGit(g.repo, ['rev-parse', `${integrationCommit!}^{tree}`]).trim()).toBe(nativeTree);
 
     // The same merges inline on the main thread, for comparison only.
-    const gitdir = path.join(g.repo, '.git');
     const inline = monitorEventLoopDelay({ resolution: 10 });
     inline.enable();
     const inlineStarted = performance.now();
-    const cache = {};
-    let head = g.main;
-    for (const b of g.branches) {
-      const out = await mergeCommits({ fs, gitdir, cache, ours: head, theirs: b.head });
-      expect(out.clean).toBe(true);
-      if (!out.clean) return;
-      head = await git.writeCommit({ fs, gitdir, commit: {
-        message: `merge ${b.name}\n`, tree: out.tree, parent: [head, b.head],
-        author: { name: 'T', email: 't@localhost', timestamp: 1_700_000_000, timezoneOffset: 0 },
-        committer: { name: 'T', email: 't@localhost', timestamp: 1_700_000_000, timezoneOffset: 0 },
-      } });
-    }
+    const inlineResult = await inProcessMergeChain(path.join(g.repo, '.git'), g.main, heads);
     const inlineMs = performance.now() - inlineStarted;
     inline.disable();
-    expect(nativeGit(g.repo, ['rev-parse', `${head}^{tree}`]).trim()).toBe(nativeTree);
+    expect(inlineResult.tree).toBe(nativeTree);
 
     console.log(`[event-loop] pool: save merges + integration checkout ${mergeMs.toFixed(0)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; `
       + `inline on main thread: ${inlineMs.toFixed(0)} ms, p99 ${(inline.percentile(99) / 1e6).toFixed(1)} ms, max ${(inline.max / 1e6).toFixed(1)} ms`);

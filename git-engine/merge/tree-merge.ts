@@ -77,6 +77,9 @@ async function mergeName(
     else if (sameEntry(tb, to)) dir = tt ?? null;
     else if (sameEntry(tb, tt)) dir = to ?? null;
     else {
+      // A directory one side removed entirely may have been renamed (directory rename, below).
+      if (tb && !to && tt) ctx.goneDirs.push({ path, gone: 'ours' });
+      if (tb && to && !tt) ctx.goneDirs.push({ path, gone: 'theirs' });
       const sub = await mergeDir(ctx, `${path}/`, tb?.oid ?? null, to?.oid ?? null, tt?.oid ?? null);
       dir = sub.children.size > 0 ? sub : null;
     }
@@ -120,7 +123,7 @@ async function mergeFileName(
  * add/add paths that are not rename targets. Only at depth 0 (see README: virtual bases).
  */
 async function resolveDeferred(ctx: MergeContext, root: DirNode, input: TreeMergeInput): Promise<void> {
-  if (ctx.modifyDelete.length === 0 && ctx.bothDeleted.length === 0) {
+  if (ctx.modifyDelete.length === 0 && ctx.bothDeleted.length === 0 && ctx.goneDirs.length === 0) {
     await mergeAddAdd(ctx, root, new Set());
     return;
   }
@@ -133,7 +136,8 @@ async function resolveDeferred(ctx: MergeContext, root: DirNode, input: TreeMerg
       if (file.startsWith(`${p.path}/`) && changes.theirs.deleted.has(file)) bothDeleted.push({ path: file, base: e, ours: undefined, theirs: undefined });
     }
   }
-  const deletedOn = (side: 'ours' | 'theirs'): boolean => bothDeleted.length > 0 || ctx.modifyDelete.some((p) => p[side] === undefined);
+  const deletedOn = (side: 'ours' | 'theirs'): boolean =>
+    bothDeleted.length > 0 || ctx.modifyDelete.some((p) => p[side] === undefined) || ctx.goneDirs.some((d) => d.gone === side);
   const renames = {
     ours: deletedOn('ours') ? await detectRenames(ctx.store, changes.ours) : new Map<string, string>(),
     theirs: deletedOn('theirs') ? await detectRenames(ctx.store, changes.theirs) : new Map<string, string>(),
@@ -186,6 +190,61 @@ async function resolveDeferred(ctx: MergeContext, root: DirNode, input: TreeMerg
       `rename/delete: ${p.path} renamed to ${target} on ${ctx.labels[renamer]}, deleted on ${ctx.labels[renamer === 'ours' ? 'theirs' : 'ours']}`);
   }
   await mergeAddAdd(ctx, root, handledTargets);
+  reportDirectoryRenames(ctx, renames, changes);
+}
+
+/**
+ * git's default for directory renames in merges is "conflict": when one side moved a whole
+ * directory and the other added files to the old one, each such file is a conflict reported at
+ * the location the rename suggests ("CONFLICT (file location)").
+ */
+function reportDirectoryRenames(
+  ctx: MergeContext,
+  renames: Record<'ours' | 'theirs', Map<string, string>>,
+  changes: Record<'ours' | 'theirs', { added: Map<string, Entry> }>,
+): void {
+  const reported = new Set<string>();
+  for (const gone of ctx.goneDirs) {
+    const other = gone.gone === 'ours' ? 'theirs' : 'ours';
+    const dirMap = directoryRenames(renames[gone.gone]);
+    let from: string | undefined;
+    for (const k of dirMap.keys()) {
+      if ((gone.path === k || gone.path.startsWith(`${k}/`)) && (from === undefined || k.length > from.length)) from = k;
+    }
+    if (from === undefined) continue;
+    const to = dirMap.get(from) as string;
+    for (const [added, entry] of changes[other].added) {
+      if (!added.startsWith(`${gone.path}/`) || reported.has(added)) continue;
+      reported.add(added);
+      const suggested = `${to}${added.slice(from.length)}`;
+      recordConflict(ctx, suggested, 'rename', undefined, other === 'ours' ? entry : undefined, other === 'theirs' ? entry : undefined,
+        `file location: ${added} was added on ${ctx.labels[other]} inside ${from}/, which ${ctx.labels[gone.gone]} renamed to ${to}/; it should perhaps move to ${suggested}`);
+    }
+  }
+}
+
+/** Directory renames implied by file renames: majority vote per source directory, as in git. */
+function directoryRenames(renames: Map<string, string>): Map<string, string> {
+  const dirname = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+  const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+  const votes = new Map<string, Map<string, number>>();
+  for (const [src, dst] of renames) {
+    let s = dirname(src);
+    let d = dirname(dst);
+    // Strip the common trailing directories: old/x/a -> new/x/a renames old to new.
+    while (s && d && base(s) === base(d)) { s = dirname(s); d = dirname(d); }
+    if (s === d || s === '') continue;
+    const m = votes.get(s) ?? new Map<string, number>();
+    m.set(d, (m.get(d) ?? 0) + 1);
+    votes.set(s, m);
+  }
+  const out = new Map<string, string>();
+  for (const [s, m] of votes) {
+    const ranked = [...m].sort((x, y) => y[1] - x[1]);
+    const [first, second] = ranked;
+    if (first && (!second || second[1] < first[1])) out.set(s, first[0]);
+  }
+  return out;
 }
 
 /** Paths added on both sides (no base): a two-way merge, skipping paths renames took care of. */
