@@ -1,4 +1,5 @@
 // The task-worktree operations behind GitEngine.createWorktree / commitWorktree / removeWorktree.
+import git from 'isomorphic-git';
 import { GitEngineError } from './errors.js';
 import { OID_RE } from './object-hash.js';
 import { deleteRef, mustReadBranch, readRef, writeRefAtomic } from './refs.js';
@@ -13,8 +14,14 @@ export interface TaskRef { sessionId: string; taskId: string; worktreePath: stri
 
 async function resolveBase(repo: Repo, base: string | undefined): Promise<string> {
   if (base === undefined) return mustReadBranch(repo, repo.mainBranch);
-  if (OID_RE.test(base)) return base;
-  return mustReadBranch(repo, validateBranchName(base));
+  if (!OID_RE.test(base)) return mustReadBranch(repo, validateBranchName(base));
+  // A raw oid must name an existing commit before a branch may point at it.
+  try {
+    await git.readCommit({ fs: repo.objectFs, gitdir: repo.gitdir, oid: base, cache: repo.cache });
+  } catch {
+    throw new GitEngineError('BRANCH_NOT_FOUND', `base ${base} is not a commit in this repository`, { base });
+  }
+  return base;
 }
 
 export async function createTaskWorktree(repo: Repo, p: TaskRef & { base?: string }): Promise<{ worktreePath: string; branch: string; baseCommit: string }> {

@@ -71,6 +71,11 @@ describe('createWorktree', () => {
     expect(git(path.join(root, 'w9'), ['status', '--porcelain'])).toBe('');
     expect(fs.statSync(path.join(root, 'w9/bin/run.sh')).mode & 0o111).toBe(0);
     expect(fs.existsSync(path.join(root, 'w9/link'))).toBe(false);
+    const before = refsSnapshot(repo);
+    await expect(engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't8', worktreePath: path.join(root, 'w8'), base: 'f'.repeat(40) })).rejects.toMatchObject({ code: 'BRANCH_NOT_FOUND' });
+    await expect(engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't8', worktreePath: path.join(root, 'w8'), base: 'no-such-branch' })).rejects.toMatchObject({ code: 'BRANCH_NOT_FOUND' });
+    expect(refsSnapshot(repo)).toBe(before);
+    expect(fsckProblems(repo)).toEqual([]);
   });
 
   it('rejects bad names with INVALID_NAME and changes nothing', async () => {
