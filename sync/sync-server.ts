@@ -38,6 +38,12 @@ export interface SyncServerOptions {
   presenceWindowMs?: number;
   /** fsync each storage batch (survives power loss, not only kill -9). Default false. */
   fsync?: boolean;
+  /**
+   * A socket that has not authenticated any document this long after opening is closed with 4401.
+   * Default 30 s. Providers authenticate as soon as the socket opens; this only catches sockets
+   * that connect and say nothing (uWS's automatic pings would otherwise keep them forever).
+   */
+  authTimeoutMs?: number;
   /** Largest frame a client may send. Default 16 MiB (a reconnecting client's offline edits). */
   maxPayloadLength?: number;
   /**
@@ -79,6 +85,8 @@ interface SocketRequest {
   method: 'GET';
   /** Documents this socket is authenticated for (or being authenticated for). */
   documents: Set<string>;
+  /** Set on the first successful authentication. */
+  authenticated: boolean;
   bridge?: UwsSocketBridge;
 }
 
@@ -141,6 +149,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       }
       // The state document is written only by the server; the shared one by reviewers and above.
       data.connectionConfig.readOnly = document.kind === 'state' || user.role === 'viewer';
+      request.authenticated = true;
       logger.debug({ documentName: document.name, userId: user.userId, readOnly: data.connectionConfig.readOnly }, 'sync connection authenticated');
       const context: AuthContext = { user, document, socket: request };
       return context;
@@ -238,6 +247,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
         url: query ? `${req.getUrl()}?${query}` : req.getUrl(),
         method: 'GET',
         documents: new Set(),
+        authenticated: false,
       };
       res.upgrade<SocketData>(
         { request },
@@ -256,6 +266,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       data.bridge = bridge;
       data.request.bridge = bridge;
       bridges.add(bridge);
+      const deadline = setTimeout(() => {
+        if (!data.request.authenticated) bridge.close(4401, 'unauthorized: no authentication in time');
+      }, options.authTimeoutMs ?? 30_000);
+      bridge.once('close', () => clearTimeout(deadline));
       hocuspocus.handleConnection(bridge as never, data.request as unknown as IncomingMessage, {});
     },
     message(ws, message, isBinary) {

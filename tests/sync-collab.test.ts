@@ -193,6 +193,20 @@ describe('sync: collaboration over the uWS bridge', () => {
     }
   });
 
+  it('closes a socket that never authenticates (4401), keeps one that did', async () => {
+    server = await startSyncServer({ authTimeoutMs: 300 });
+    const good = client(SHARED, 'tok-viewer');
+    await synced(good);
+    const Ws = WebSocketPolyfill as new (url: string) => { on(event: string, fn: (code: number) => void): void; terminate(): void };
+    const silent = new Ws(server.url);
+    const code = await new Promise<number>((resolve) => silent.on('close', resolve));
+    silent.terminate();
+    expect(code).toBe(4401);
+    // The authenticated socket opened first, so its deadline has passed too: it is still there.
+    expect(good.provider.isSynced).toBe(true);
+    expect(server.sync.connections()).toBe(1);
+  });
+
   it('presence: awareness states reach the other watchers', async () => {
     server = await startSyncServer();
     const a = client(SHARED, 'tok-admin');

@@ -38,6 +38,7 @@ export async function startSyncServer(
     maxAgentLines?: number;
     presenceWindowMs?: number;
     maxBackpressure?: number;
+    authTimeoutMs?: number;
     /** Extra routes on the same uWS app (the kill -9 child uses it). */
     onApp?: (app: uWS.TemplatedApp) => void;
   } = {},
@@ -55,6 +56,7 @@ export async function startSyncServer(
     ...(options.maxAgentLines === undefined ? {} : { maxAgentLines: options.maxAgentLines }),
     ...(options.presenceWindowMs === undefined ? {} : { presenceWindowMs: options.presenceWindowMs }),
     ...(options.maxBackpressure === undefined ? {} : { maxBackpressure: options.maxBackpressure }),
+    ...(options.authTimeoutMs === undefined ? {} : { authTimeoutMs: options.authTimeoutMs }),
   });
   options.onApp?.(app);
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
