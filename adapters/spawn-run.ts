@@ -108,7 +108,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
   let resolveDone!: (o: RunOutcome) => void;
   const done = new Promise<RunOutcome>((r) => { resolveDone = r; });
 
-  let child: ChildProcess;
+  let child: ChildProcess | null = null;
   try {
     child = spawn(command.bin, command.args, {
       cwd: command.cwd,
@@ -119,8 +119,8 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
       detached: true,
     });
   } catch (err) {
+    // Synchronous spawn failures (e.g. an argument with a NUL byte) end the run like ENOENT does.
     spawnError = err instanceof Error ? err : new Error(String(err));
-    child = null as unknown as ChildProcess;
   }
 
   const killGroup = (sig: NodeJS.Signals): void => {
@@ -192,32 +192,33 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     terminate();
   };
 
-  if (spawnError !== null || child === null) {
+  const proc = child;
+  if (proc === null) {
     queueMicrotask(finalize);
   } else {
-    child.on('spawn', () => resolveStarted({ cliVersion: opts.cliVersion, pid: child.pid ?? null }));
-    child.on('error', (err) => {
+    proc.on('spawn', () => resolveStarted({ cliVersion: opts.cliVersion, pid: proc.pid ?? null }));
+    proc.on('error', (err) => {
       // Spawn failures (ENOENT, EACCES) come here and no process ever existed.
-      if (child.pid === undefined) { spawnError = err; finalize(); }
+      if (proc.pid === undefined) { spawnError = err; finalize(); }
     });
-    child.stdout?.on('data', (c: Buffer) => stdoutLines.push(c));
-    child.stderr?.on('data', (c: Buffer) => {
+    proc.stdout?.on('data', (c: Buffer) => stdoutLines.push(c));
+    proc.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
       stderrTail.push(text);
       parser.stderr?.(text);
     });
-    child.on('exit', (code, signal) => {
+    proc.on('exit', (code, signal) => {
       exit = { exitCode: code, signal };
       // Grandchildren holding the pipes would keep `close` from ever firing.
       drainTimer = setTimeout(() => {
         killGroup('SIGKILL');
-        child.stdout?.destroy();
-        child.stderr?.destroy();
+        proc.stdout?.destroy();
+        proc.stderr?.destroy();
         finalize();
       }, DRAIN_MS);
       drainTimer.unref();
     });
-    child.on('close', (code, signal) => {
+    proc.on('close', (code, signal) => {
       exit ??= { exitCode: code, signal };
       finalize();
     });

@@ -14,6 +14,9 @@ export interface CliSetup {
   cleanup(): Promise<void>;
 }
 
+/** A proxy in the developer's environment must not swallow requests to the fake server. */
+const NO_PROXY = { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+
 export const FAKE_KEYS = {
   codex: 'sk-fake-codex-key-0123456789abcdef',
   claude: 'sk-ant-fake-claude-key-0123456789abcdef',
@@ -37,7 +40,7 @@ export async function codexSetup(serverUrl: string, timeoutMs = 60_000): Promise
         '-c', 'model_providers.fake.request_max_retries=0',
         '-c', 'model_providers.fake.stream_max_retries=0',
       ],
-      env: { CODEX_HOME: home, FAKE_OPENAI_API_KEY: FAKE_KEYS.codex },
+      env: { ...NO_PROXY, CODEX_HOME: home, FAKE_OPENAI_API_KEY: FAKE_KEYS.codex },
       timeoutMs,
     },
     cleanup: () => rm(home, { recursive: true, force: true }),
@@ -52,6 +55,7 @@ export async function claudeSetup(serverUrl: string, timeoutMs = 60_000): Promis
     config: {
       args: [],
       env: {
+        ...NO_PROXY,
         ANTHROPIC_BASE_URL: serverUrl,
         ANTHROPIC_API_KEY: FAKE_KEYS.claude,
         CLAUDE_CONFIG_DIR: home,
@@ -83,6 +87,7 @@ export async function geminiSetup(serverUrl: string, timeoutMs = 60_000): Promis
       model: 'gemini-2.5-flash',
       args: [],
       env: {
+        ...NO_PROXY,
         HOME: home,
         GOOGLE_GEMINI_BASE_URL: serverUrl,
         GEMINI_API_KEY: FAKE_KEYS.gemini,
