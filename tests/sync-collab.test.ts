@@ -207,6 +207,55 @@ describe('sync: collaboration over the uWS bridge', () => {
     expect(server.sync.connections()).toBe(1);
   });
 
+  it('a refusal on a multiplexed socket does not close the documents it already carries', async () => {
+    server = await startSyncServer();
+    const closes: number[] = [];
+    const socket = new HocuspocusProviderWebsocket({ url: server.url, WebSocketPolyfill, onClose: ({ event }) => closes.push(event.code) });
+    sockets.push(socket);
+    const state = client(STATE, 'tok-viewer', { socket });
+    const shared = client(SHARED, 'tok-viewer', { socket });
+    await Promise.all([synced(state), synced(shared)]);
+    const refused = client('session/nope/shared', 'tok-viewer', { socket });
+    await waitFor(() => refused.denied.length > 0, 'refusal');
+    expect(refused.denied[0]).toContain('SYNC_UNKNOWN_SESSION');
+    // Still live: a projection reaches the state provider over the same socket.
+    await server.sync.projectSession('s1', { id: 's1', title: 'after refusal' });
+    await waitFor(() => state.doc.getMap('session').get('title') === 'after refusal', 'projection after refusal');
+    expect(closes).toEqual([]);
+    expect(server.sync.connections()).toBe(1);
+  });
+
+  it('presence frames are merged per socket (N watchers do not cost N^2 frames)', async () => {
+    const count = async (presenceWindowMs: number): Promise<number> => {
+      server = await startSyncServer({ presenceWindowMs });
+      const watchers = Array.from({ length: 20 }, () => client(SHARED, 'tok-viewer'));
+      await Promise.all(watchers.map(synced));
+      const observer = watchers[0]!;
+      // Let a first round of presence settle, then count what one everyone-moves burst costs.
+      watchers.forEach((w) => w.provider.setAwarenessField('here', true));
+      await waitFor(() => observer.provider.awareness!.getStates().size === 20, 'initial presence');
+      await new Promise((resolve) => setTimeout(resolve, presenceWindowMs + 50));
+      let frames = 0;
+      observer.provider.on('message', ({ message }: { message: { readVarString(): string; readVarUint(): number } }) => {
+        message.readVarString();
+        if (message.readVarUint() === 1) frames++;
+      });
+      watchers.forEach((w, i) => w.provider.setAwarenessField('looking', `task ${i}`));
+      await waitFor(
+        () => [...observer.provider.awareness!.getStates().values()].filter((s) => typeof s['looking'] === 'string').length === 20,
+        'everyone seen moving',
+      );
+      for (const c of clients.splice(0)) c.destroy();
+      await server.close();
+      server = null;
+      return frames;
+    };
+    const unmerged = await count(0);
+    const merged = await count(50);
+    expect(unmerged).toBeGreaterThanOrEqual(19);
+    expect(merged).toBeLessThanOrEqual(unmerged / 2);
+  });
+
   it('presence: awareness states reach the other watchers', async () => {
     server = await startSyncServer();
     const a = client(SHARED, 'tok-admin');
