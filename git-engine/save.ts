@@ -22,7 +22,11 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
   if (merged.status !== 'merged') return merged;
   let gates;
   try {
-    await call('prepareIntegration', { sessionId: p.sessionId, worktreePath: p.integrationWorktreePath, commit: merged.candidate });
+    // A checkout exists only for the gates to run in: with none configured, skip it (on a large
+    // repository it costs far more than the merges themselves).
+    if (merged.gates.length > 0) {
+      await call('prepareIntegration', { sessionId: p.sessionId, worktreePath: p.integrationWorktreePath, commit: merged.candidate });
+    }
     p.onProgress?.('gating', { gates: merged.gates, candidate: merged.candidate });
     gates = await runGates(merged.gates, p.integrationWorktreePath, p.gateTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS);
   } catch (err) {
