@@ -111,7 +111,9 @@ function drained(res: HttpResponse, isAborted: () => boolean): Promise<boolean> 
       if (!settled) {
         settled = true;
         clearInterval(poll);
-        resolve(true);
+        // Continue on a fresh macrotask, not inside uWS's native callback: promise jobs queued
+        // from there are not reliably drained, which stalls the stream (seen with this build).
+        setImmediate(() => resolve(true));
       }
       return true;
     });

@@ -1,0 +1,79 @@
+import { useEffect, useRef } from 'react';
+import type { StreamLine } from '../lib/api-types.js';
+
+/** One-line summary of a stream event (adapters/agent-event.ts). */
+export function describeLine(line: StreamLine): string {
+  switch (line.type) {
+    case 'message':
+    case 'reasoning':
+      return String(line.text ?? '');
+    case 'command':
+      return `$ ${String(line.command ?? '')}${line.exitCode === null || line.exitCode === undefined ? '' : `  → exit ${line.exitCode}`}`;
+    case 'file_change':
+      return `${String(line.kind ?? 'changed')} ${String(line.path ?? '')}`;
+    case 'tool_call':
+      return `tool ${String(line.name ?? '')}`;
+    case 'usage':
+      return `usage: ${String(line.inputTokens ?? 0)} in / ${String(line.outputTokens ?? 0)} out`;
+    case 'error':
+      return `error: ${String(line.message ?? '')}`;
+    case 'done':
+      return `done (${String(line.status ?? '')})`;
+    case 'raw':
+      return String(line.line ?? '');
+    default:
+      return line.type;
+  }
+}
+
+const TYPE_STYLE: Record<string, { label: string; className: string }> = {
+  message: { label: 'message', className: 'text-zinc-100' },
+  reasoning: { label: 'thinking', className: 'text-zinc-400 italic' },
+  command: { label: 'command', className: 'text-sky-300' },
+  file_change: { label: 'file', className: 'text-violet-300' },
+  tool_call: { label: 'tool', className: 'text-sky-300' },
+  usage: { label: 'usage', className: 'text-zinc-500' },
+  error: { label: 'error', className: 'text-rose-400' },
+  done: { label: 'done', className: 'text-emerald-400' },
+  raw: { label: 'output', className: 'text-zinc-400' },
+};
+
+/** An agent run's live stream: messages, commands with their output, files changed. */
+export function AgentStream({ lines, label }: { lines: StreamLine[]; label: string }) {
+  const end = useRef<HTMLLIElement>(null);
+  const follow = useRef(true);
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    if (follow.current) end.current?.scrollIntoView({ block: 'nearest' });
+  }, [lines.length]);
+  return (
+    <ol
+      ref={list}
+      aria-label={label}
+      aria-live="polite"
+      tabIndex={0}
+      onScroll={(event) => {
+        const el = event.currentTarget;
+        follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      }}
+      className="max-h-[28rem] overflow-auto bg-zinc-950 px-3 py-2 font-mono text-xs leading-relaxed text-zinc-200"
+    >
+      {lines.length === 0 ? <li className="py-2 text-zinc-500">No output yet.</li> : null}
+      {lines.map((line) => {
+        const style = TYPE_STYLE[line.type] ?? { label: line.type, className: 'text-zinc-400' };
+        return (
+          <li key={`${line.seq}-${line.type}`} className="grid grid-cols-[4.5rem_1fr] gap-2 border-b border-zinc-900 py-1 last:border-0">
+            <span className="text-[10px] tracking-wide text-zinc-500 uppercase">{style.label}</span>
+            <span className={`${style.className} break-words whitespace-pre-wrap`}>
+              {describeLine(line)}
+              {line.type === 'command' && line.output ? (
+                <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span>
+              ) : null}
+            </span>
+          </li>
+        );
+      })}
+      <li ref={end} aria-hidden />
+    </ol>
+  );
+}

@@ -1,0 +1,71 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api, type ApiFailure } from '../lib/api.js';
+import type { StreamLine, TaskView } from '../lib/api-types.js';
+import { ErrorNotice } from './error-notice.js';
+import { isTaskActive, TaskStatusBadge } from './status.js';
+import { describeLine } from './agent-stream.js';
+import { timeAgo } from './ui.js';
+
+const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'committing']);
+
+export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean }) {
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  async function cancel() {
+    setCancelling(true);
+    setError(null);
+    try {
+      await api('POST', `/api/sessions/${sessionId}/tasks/${task.id}/cancel`, {});
+    } catch (failure) {
+      setError(failure as ApiFailure);
+    } finally {
+      setCancelling(false);
+    }
+  }
+  const preview = isTaskActive(task.status) && lastLine ? describeLine(lastLine) : task.lastMessage;
+  return (
+    <article
+      aria-label={`Task ${task.prompt}`}
+      className="group rounded-md border border-zinc-200 bg-white p-3 shadow-xs transition hover:border-indigo-300 dark:border-zinc-800 dark:bg-zinc-950 dark:hover:border-indigo-700"
+    >
+      <div className="flex items-start justify-between gap-2">
+        <Link to={`/sessions/${sessionId}/tasks/${task.id}`} className="line-clamp-3 min-w-0 text-sm font-medium break-words text-zinc-900 hover:underline dark:text-zinc-100">
+          {task.prompt}
+        </Link>
+      </div>
+      <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-zinc-500">
+        <TaskStatusBadge status={task.status} />
+        <span className="font-mono">{task.agent || 'router'}</span>
+        {task.changes ? (
+          <span className="tabular-nums">
+            <span className="text-emerald-600 dark:text-emerald-400">+{task.changes.insertions}</span>{' '}
+            <span className="text-rose-600 dark:text-rose-400">−{task.changes.deletions}</span> in {task.changes.filesChanged} file
+            {task.changes.filesChanged === 1 ? '' : 's'}
+          </span>
+        ) : null}
+        <span className="ml-auto">{timeAgo(task.createdAt)}</span>
+      </div>
+      {preview ? <p className="mt-2 line-clamp-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{preview}</p> : null}
+      {task.error ? <p className="mt-2 text-xs text-rose-600 dark:text-rose-400">{task.error.message}</p> : null}
+      {canCancel && CANCELLABLE.has(task.status) ? (
+        <div className="mt-2 flex justify-end">
+          <button
+            type="button"
+            onClick={cancel}
+            disabled={cancelling}
+            aria-label={`Cancel task ${task.prompt}`}
+            className="rounded px-2 py-0.5 text-xs text-zinc-500 hover:bg-rose-50 hover:text-rose-700 dark:hover:bg-rose-950 dark:hover:text-rose-300"
+          >
+            {cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+        </div>
+      ) : null}
+      {error ? (
+        <div className="mt-2">
+          <ErrorNotice error={error} title="Cancel refused" onDismiss={() => setError(null)} />
+        </div>
+      ) : null}
+    </article>
+  );
+}

@@ -1,0 +1,102 @@
+// The runtime's JSON shapes as the console reads them. Session and task views come straight from
+// actors/describe-session.ts (shared types); the rest mirror the runtime and git-engine replies.
+import type { RunView, SessionView, TaskView } from '../../../actors/describe-session.js';
+
+export type { RunView, SessionView, TaskView };
+export type TaskStatus = TaskView['status'];
+export type SessionStatus = SessionView['status'];
+export type Role = 'viewer' | 'reviewer' | 'operator' | 'admin';
+
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export interface SessionSummary {
+  id: string;
+  title: string;
+  repoPath: string;
+  status: SessionStatus;
+  createdAt: string;
+  taskCounts: Record<string, number>;
+}
+
+export interface AgentStatus {
+  id: string;
+  status: string;
+  reason?: string | null;
+  [key: string]: unknown;
+}
+
+export interface DiffFile {
+  path: string;
+  status: 'added' | 'deleted' | 'modified' | 'mode' | 'typechange';
+  additions: number;
+  deletions: number;
+  binary: boolean;
+  patch: string;
+}
+
+export interface TaskDiff {
+  base: string;
+  head: string;
+  files: DiffFile[];
+  stats: { files: number; additions: number; deletions: number };
+}
+
+export interface RepoCheckpoint {
+  tag: string;
+  commit: string;
+  date: string;
+  message: string;
+}
+
+export interface ConflictHunk {
+  baseStart: number;
+  base: string[];
+  ours: string[];
+  theirs: string[];
+}
+
+export interface ConflictFile {
+  path: string;
+  kind: string;
+  hunks: ConflictHunk[];
+  summary: string;
+}
+
+export interface ConflictReport {
+  sessionId: string;
+  taskId: string;
+  branch: string;
+  ours: string;
+  theirs: string;
+  files: ConflictFile[];
+  summary: { files: number; hunks: number };
+}
+
+export interface GateResult {
+  command: string;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  output: string;
+}
+
+/** One line of an agent's stream (adapters/agent-event.ts), as the state document or the log carries it. */
+export interface StreamLine {
+  type: string;
+  seq: number;
+  at: string;
+  text?: string;
+  command?: string;
+  exitCode?: number | null;
+  output?: string;
+  path?: string;
+  kind?: string;
+  name?: string;
+  message?: string;
+  line?: string;
+  [key: string]: unknown;
+}

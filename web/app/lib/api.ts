@@ -1,0 +1,55 @@
+import { readToken } from './auth.js';
+
+/** Every code the runtime may answer with (runtime/errors.ts), plus the console's own NETWORK. */
+export type ApiErrorCode =
+  | 'BAD_JSON' | 'VALIDATION_FAILED' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED'
+  | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'SESSION_NOT_FOUND' | 'TASK_NOT_FOUND' | 'TOKEN_NOT_FOUND'
+  | 'CHECKPOINT_NOT_FOUND' | 'REPO_NOT_ALLOWED' | 'NOT_A_REPOSITORY' | 'NO_MAIN_BRANCH' | 'UNKNOWN_AGENT'
+  | 'AGENT_UNAVAILABLE' | 'SESSION_BUSY' | 'SAVE_IN_PROGRESS' | 'ROLLBACK_IN_PROGRESS' | 'INVALID_STATE'
+  | 'INTERNAL' | 'SHUTTING_DOWN' | 'NETWORK';
+
+/** A refused or failed request, carrying the runtime's stable code as-is. */
+export class ApiFailure extends Error {
+  override readonly name = 'ApiFailure';
+  constructor(
+    readonly code: ApiErrorCode | string,
+    message: string,
+    readonly status: number,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+
+  toJSON(): { code: string; message: string; status: number; data?: unknown } {
+    return { code: this.code, message: this.message, status: this.status, ...(this.data === undefined ? {} : { data: this.data }) };
+  }
+}
+
+export function isApiFailure(value: unknown): value is ApiFailure {
+  return value instanceof ApiFailure;
+}
+
+/** Calls the runtime's HTTP API with the signed-in token (or the one given, when signing in). */
+export async function api<T>(method: string, path: string, body?: unknown, token: string | null = readToken()): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    throw new ApiFailure('NETWORK', `The runtime could not be reached (${(error as Error).message}).`, 0);
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiFailure('INTERNAL', `The runtime answered ${response.status} with something that is not JSON.`, response.status);
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string; data?: unknown } } | null)?.error;
+    throw new ApiFailure(error?.code ?? 'INTERNAL', error?.message ?? `HTTP ${response.status}`, response.status, error?.data);
+  }
+  return parsed as T;
+}

@@ -1,0 +1,210 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { ErrorNotice } from '../components/error-notice.js';
+import { Button, Card, CardHeader, Empty, inputClass, labelClass, shortHash } from '../components/ui.js';
+import { api, type ApiFailure } from '../lib/api.js';
+import type { ConflictHunk, ConflictReport } from '../lib/api-types.js';
+import { roleAtLeast } from '../lib/auth.js';
+import { useSession } from '../lib/session-context.js';
+
+type Side = 'ours' | 'theirs';
+
+function Lines({ title, lines, tone }: { title: string; lines: string[]; tone: string }) {
+  return (
+    <div className="min-w-0">
+      <p className={`px-2 py-1 text-[11px] font-semibold tracking-wide uppercase ${tone}`}>{title}</p>
+      <pre className="overflow-x-auto px-2 pb-2 font-mono text-xs whitespace-pre">{lines.length === 0 ? <span className="text-zinc-400">(no lines)</span> : lines.join('\n')}</pre>
+    </div>
+  );
+}
+
+function HunkView({ path, index, hunk, side, onPick, disabled }: { path: string; index: number; hunk: ConflictHunk; side: Side | undefined; onPick: (side: Side) => void; disabled: boolean }) {
+  const name = `hunk-${path}-${index}`;
+  return (
+    <div className="rounded-md border border-zinc-200 dark:border-zinc-800">
+      <div className="flex flex-wrap items-center justify-between gap-2 border-b border-zinc-200 px-3 py-1.5 text-xs text-zinc-500 dark:border-zinc-800">
+        <span>
+          Hunk {index + 1} · base line {hunk.baseStart}
+        </span>
+        <fieldset className="flex items-center gap-3" disabled={disabled}>
+          <legend className="sr-only">
+            Resolution for {path} hunk {index + 1}
+          </legend>
+          <label className="inline-flex items-center gap-1">
+            <input type="radio" name={name} checked={side === 'ours'} onChange={() => onPick('ours')} aria-label={`Keep integration side for ${path} hunk ${index + 1}`} />
+            keep integration
+          </label>
+          <label className="inline-flex items-center gap-1">
+            <input type="radio" name={name} checked={side === 'theirs'} onChange={() => onPick('theirs')} aria-label={`Take task side for ${path} hunk ${index + 1}`} />
+            take task
+          </label>
+        </fieldset>
+      </div>
+      <div className="grid divide-y divide-zinc-200 md:grid-cols-3 md:divide-x md:divide-y-0 dark:divide-zinc-800">
+        <Lines title="base" lines={hunk.base} tone="text-zinc-500" />
+        <Lines title="integration (ours)" lines={hunk.ours} tone="text-sky-700 dark:text-sky-400" />
+        <Lines title="task (theirs)" lines={hunk.theirs} tone="text-violet-700 dark:text-violet-400" />
+      </div>
+    </div>
+  );
+}
+
+/** Runtime endpoints this view needs that may not exist yet; a 404 says so plainly. */
+const RESOLVE_ENDPOINT = (id: string) => `/api/sessions/${id}/conflicts/resolve`;
+const DELEGATE_ENDPOINT = (id: string) => `/api/sessions/${id}/conflicts/delegate`;
+
+function missingEndpoint(failure: ApiFailure | null, endpoint: string): ApiFailure | null {
+  if (failure && (failure.code === 'NOT_FOUND' || failure.code === 'METHOD_NOT_ALLOWED')) {
+    return { ...failure, code: failure.code, message: `This runtime does not offer ${endpoint} yet; nothing was changed.` } as ApiFailure;
+  }
+  return failure;
+}
+
+export default function ConflictPage() {
+  const { live, view, user } = useSession();
+  const [sides, setSides] = useState<Record<string, Side>>({});
+  const [agent, setAgent] = useState('');
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const result = view.lastSave?.result as { status: string; report?: ConflictReport } | undefined;
+  const report = result?.status === 'conflict' ? (result.report ?? null) : null;
+  const canResolve = roleAtLeast(user?.role, 'reviewer');
+
+  if (!report) {
+    return (
+      <Card aria-labelledby="conflict-title">
+        <CardHeader title="Conflicts" id="conflict-title" />
+        <Empty>No conflict: the last Save {view.lastSave ? `ended as “${view.lastSave.result.status.replace(/_/g, ' ')}”` : 'has not run yet'}.</Empty>
+      </Card>
+    );
+  }
+
+  const task = view.tasks.find((candidate) => candidate.id === report.taskId);
+  const allHunks = report.files.flatMap((file) => file.hunks.map((_, index) => `${file.path}#${index}`));
+  const complete = allHunks.every((key) => sides[key] !== undefined);
+
+  async function run(label: string, call: () => Promise<unknown>) {
+    setError(null);
+    setDone(null);
+    try {
+      await call();
+      setDone(label);
+      await live.refresh();
+    } catch (failure) {
+      setError(failure as ApiFailure);
+    }
+  }
+
+  const resolve = () =>
+    run('Resolutions sent', () =>
+      api('POST', RESOLVE_ENDPOINT(view.id), {
+        taskId: report.taskId,
+        resolutions: report.files.flatMap((file) => file.hunks.map((_, hunk) => ({ path: file.path, hunk, side: sides[`${file.path}#${hunk}`] }))),
+      }).catch((failure: ApiFailure) => Promise.reject(missingEndpoint(failure, `POST ${RESOLVE_ENDPOINT(view.id)}`))),
+    );
+  const delegate = () =>
+    run('Handed to an agent', () =>
+      api('POST', DELEGATE_ENDPOINT(view.id), agent ? { taskId: report.taskId, agent } : { taskId: report.taskId }).catch((failure: ApiFailure) =>
+        Promise.reject(missingEndpoint(failure, `POST ${DELEGATE_ENDPOINT(view.id)}`)),
+      ),
+    );
+  const reject = () => run('Task rejected; Save again to publish the rest', () => api('POST', `/api/sessions/${view.id}/tasks/${report.taskId}/reject`, {}));
+
+  return (
+    <div className="space-y-5">
+      <Card aria-labelledby="conflict-title">
+        <CardHeader title="Merge conflict" id="conflict-title">
+          <span className="text-xs text-zinc-500">
+            {report.summary.files} file{report.summary.files === 1 ? '' : 's'}, {report.summary.hunks} hunk{report.summary.hunks === 1 ? '' : 's'}
+          </span>
+        </CardHeader>
+        <div className="space-y-2 p-4 text-sm">
+          <p>
+            Save stopped while merging{' '}
+            {task ? (
+              <Link to={`/sessions/${view.id}/tasks/${task.id}`} className="font-medium text-indigo-600 underline dark:text-indigo-400">
+                {task.prompt}
+              </Link>
+            ) : (
+              <code className="font-mono">{report.taskId}</code>
+            )}{' '}
+            (<code className="font-mono text-xs">{report.branch}</code>) into the integration branch. main was not moved.
+          </p>
+          <p className="text-xs text-zinc-500">
+            integration {shortHash(report.ours)} · task {shortHash(report.theirs)}
+          </p>
+        </div>
+      </Card>
+
+      {report.files.map((file) => (
+        <Card key={file.path} aria-label={`Conflict in ${file.path}`}>
+          <CardHeader title={<span className="font-mono">{file.path}</span>}>
+            <span className="rounded bg-rose-50 px-1.5 text-xs text-rose-700 dark:bg-rose-950 dark:text-rose-300">{file.kind.replace(/_/g, ' ')}</span>
+          </CardHeader>
+          <div className="space-y-3 p-4">
+            {file.summary ? <p className="text-xs text-zinc-500">{file.summary}</p> : null}
+            {file.hunks.map((hunk, index) => (
+              <HunkView
+                key={index}
+                path={file.path}
+                index={index}
+                hunk={hunk}
+                side={sides[`${file.path}#${index}`]}
+                disabled={!canResolve}
+                onPick={(side) => setSides((previous) => ({ ...previous, [`${file.path}#${index}`]: side }))}
+              />
+            ))}
+            {file.hunks.length === 0 ? <p className="text-sm text-zinc-500">No line hunks: this conflict is about the whole file ({file.kind}).</p> : null}
+          </div>
+        </Card>
+      ))}
+
+      <Card aria-labelledby="resolve-title">
+        <CardHeader title="Resolve" id="resolve-title" />
+        <div className="grid gap-4 p-4 md:grid-cols-3">
+          <div className="space-y-2">
+            <p className="text-sm font-medium">Pick a side per hunk</p>
+            <p className="text-xs text-zinc-500">
+              {Object.keys(sides).length} of {allHunks.length} hunks decided.
+            </p>
+            <Button variant="primary" onClick={resolve} disabled={!canResolve || !complete}>
+              Apply resolutions
+            </Button>
+          </div>
+          <div className="space-y-2">
+            <p className="text-sm font-medium">Hand the conflict to an agent</p>
+            <label htmlFor="conflict-agent" className={labelClass}>
+              Agent for the conflict
+            </label>
+            <select id="conflict-agent" value={agent} onChange={(event) => setAgent(event.target.value)} className={inputClass} disabled={!canResolve}>
+              <option value="">Let the router pick</option>
+              {view.agentOrder.filter((id) => id !== 'command').map((id) => (
+                <option key={id} value={id}>
+                  {id}
+                </option>
+              ))}
+            </select>
+            <Button onClick={delegate} disabled={!canResolve}>
+              Hand to an agent
+            </Button>
+          </div>
+          <div className="space-y-2">
+            <p className="text-sm font-medium">Drop this task from the Save</p>
+            <p className="text-xs text-zinc-500">Rejects the task; the next Save publishes the others.</p>
+            <Button variant="danger" onClick={reject} disabled={!canResolve || task?.status !== 'ready_for_review'}>
+              Reject task
+            </Button>
+          </div>
+        </div>
+        <div className="space-y-2 px-4 pb-4">
+          <ErrorNotice error={error} title="Not resolved" onDismiss={() => setError(null)} />
+          {done ? (
+            <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+              {done}.
+            </p>
+          ) : null}
+        </div>
+      </Card>
+    </div>
+  );
+}

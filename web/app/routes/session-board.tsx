@@ -1,0 +1,72 @@
+import { AgentStream } from '../components/agent-stream.js';
+import { ChatPanel, MemoryPanel } from '../components/collab-panels.js';
+import { GoalBox } from '../components/goal-box.js';
+import { TaskCard } from '../components/task-card.js';
+import { Card, CardHeader } from '../components/ui.js';
+import type { StreamLine, TaskStatus, TaskView } from '../lib/api-types.js';
+import { roleAtLeast } from '../lib/auth.js';
+import { useSession } from '../lib/session-context.js';
+
+const COLUMNS: Array<{ id: string; title: string; statuses: TaskStatus[] }> = [
+  { id: 'queued', title: 'Queued', statuses: ['queued', 'interrupted'] },
+  { id: 'running', title: 'Running', statuses: ['preparing', 'running', 'retry_wait', 'committing'] },
+  { id: 'review', title: 'Ready for review', statuses: ['ready_for_review'] },
+  { id: 'merged', title: 'Merged', statuses: ['merged'] },
+  { id: 'closed', title: 'Failed or closed', statuses: ['failed', 'cancelled', 'rejected'] },
+];
+
+function runLines(streams: Record<string, StreamLine[]>, task: TaskView): StreamLine[] {
+  const run = task.runs[task.runs.length - 1];
+  return run ? (streams[run.runId] ?? []) : [];
+}
+
+export default function SessionBoard() {
+  const { live, view, user } = useSession();
+  const canOperate = roleAtLeast(user?.role, 'operator');
+  const running = view.tasks.filter((task) => ['preparing', 'running', 'committing'].includes(task.status));
+  return (
+    <div className="grid gap-5 xl:grid-cols-[1fr_340px]">
+      <div className="min-w-0 space-y-5">
+        <Card aria-labelledby="goal-title">
+          <CardHeader title="What should the agents do?" id="goal-title" />
+          <GoalBox sessionId={view.id} canAdd={canOperate} onAdded={() => void live.refresh()} />
+        </Card>
+
+        <section aria-label="Task board" className="grid gap-3 md:grid-cols-3 xl:grid-cols-5">
+          {COLUMNS.map((column) => {
+            const tasks = view.tasks.filter((task) => column.statuses.includes(task.status));
+            return (
+              <section key={column.id} aria-labelledby={`col-${column.id}`} className="min-w-0 rounded-lg bg-zinc-100/80 p-2 dark:bg-zinc-900/60">
+                <h2 id={`col-${column.id}`} className="flex items-center justify-between px-1 pb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+                  {column.title}
+                  <span className="rounded-full bg-white px-1.5 text-zinc-600 tabular-nums dark:bg-zinc-800 dark:text-zinc-300">{tasks.length}</span>
+                </h2>
+                <div className="space-y-2">
+                  {tasks.map((task) => (
+                    <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} />
+                  ))}
+                  {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-400">—</p> : null}
+                </div>
+              </section>
+            );
+          })}
+        </section>
+
+        {running.length > 0 ? (
+          <div className="grid gap-4 lg:grid-cols-2">
+            {running.map((task) => (
+              <Card key={task.id} aria-label={`Live output of ${task.prompt}`}>
+                <CardHeader title={<span className="font-mono text-xs">{task.agent} · {task.prompt.slice(0, 60)}</span>} />
+                <AgentStream lines={runLines(live.streams, task)} label={`Agent stream for ${task.prompt}`} />
+              </Card>
+            ))}
+          </div>
+        ) : null}
+      </div>
+      <aside className="space-y-5" aria-label="Collaboration">
+        <ChatPanel doc={live.shared} readOnly={live.sharedReadOnly} user={user} />
+        <MemoryPanel doc={live.shared} readOnly={live.sharedReadOnly} />
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,159 @@
+import { useState } from 'react';
+import { Link, NavLink, Outlet, useParams } from 'react-router';
+import { AppShell } from '../components/app-shell.js';
+import { ErrorNotice } from '../components/error-notice.js';
+import { PresenceAvatars } from '../components/presence.js';
+import { SaveStatus } from '../components/save-status.js';
+import { SessionStatusBadge } from '../components/status.js';
+import { Button, Spinner } from '../components/ui.js';
+import { api, type ApiFailure } from '../lib/api.js';
+import { roleAtLeast } from '../lib/auth.js';
+import { useLiveSession, type LiveMode } from '../lib/live-session.js';
+import type { SessionOutlet } from '../lib/session-context.js';
+import { useSignedIn } from '../lib/use-signed-in.js';
+
+export function meta() {
+  return [{ title: 'Session · Thalogos' }];
+}
+
+function LiveIndicator({ mode }: { mode: LiveMode }) {
+  const label = mode === 'sync' ? 'Live' : mode === 'polling' ? 'Polling' : 'Connecting';
+  const detail =
+    mode === 'sync'
+      ? 'Connected to the live documents'
+      : mode === 'polling'
+        ? 'Live sync unavailable; refreshing every second'
+        : 'Connecting to live sync';
+  return (
+    <span title={detail} aria-label={`Connection: ${detail}`} className="inline-flex items-center gap-1.5 text-xs text-zinc-500">
+      <span aria-hidden className={`size-2 rounded-full ${mode === 'sync' ? 'bg-emerald-500' : mode === 'polling' ? 'bg-amber-500' : 'bg-zinc-400'}`} />
+      {label}
+    </span>
+  );
+}
+
+const tabClass = ({ isActive }: { isActive: boolean }) =>
+  `border-b-2 px-1 pb-2 text-sm font-medium ${
+    isActive ? 'border-indigo-500 text-zinc-900 dark:text-zinc-100' : 'border-transparent text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200'
+  }`;
+
+export default function SessionLayout() {
+  const { sessionId = '' } = useParams();
+  const { user, ready } = useSignedIn();
+  const live = useLiveSession(ready ? sessionId : null);
+  const view = live.view;
+  const [saveError, setSaveError] = useState<ApiFailure | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [resumeError, setResumeError] = useState<ApiFailure | null>(null);
+
+  const canSave = roleAtLeast(user?.role, 'operator');
+  const busy = view?.pendingSave != null || view?.status === 'saving' || view?.status === 'frozen';
+
+  async function save() {
+    setSaving(true);
+    setSaveError(null);
+    try {
+      await api('POST', `/api/sessions/${sessionId}/save`, {});
+      await live.refresh();
+    } catch (failure) {
+      setSaveError(failure as ApiFailure);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  async function resume() {
+    setResumeError(null);
+    try {
+      await api('POST', `/api/sessions/${sessionId}/resume`, {});
+      await live.refresh();
+    } catch (failure) {
+      setResumeError(failure as ApiFailure);
+    }
+  }
+
+  const conflict = view?.lastSave?.result.status === 'conflict';
+  const crumbs = (
+    <span className="flex items-center gap-1.5">
+      <Link to="/sessions" className="hover:text-zinc-800 dark:hover:text-zinc-200">
+        Sessions
+      </Link>
+      <span aria-hidden>/</span>
+      <span className="truncate text-zinc-700 dark:text-zinc-300">{view?.title ?? sessionId}</span>
+    </span>
+  );
+
+  if (!view) {
+    return (
+      <AppShell user={user} crumbs={crumbs}>
+        <main className="mx-auto max-w-[1440px] px-4 py-10">
+          {live.error ? <ErrorNotice error={live.error} title="Could not open this session" /> : <Spinner label="Loading session…" />}
+        </main>
+      </AppShell>
+    );
+  }
+
+  const outlet: SessionOutlet = { live, view, user };
+  return (
+    <AppShell user={user} crumbs={crumbs}>
+      <div className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900/40">
+        <div className="mx-auto max-w-[1440px] px-4 pt-4">
+          <div className="flex flex-wrap items-start gap-x-6 gap-y-3">
+            <div className="min-w-0 flex-1">
+              <div className="flex flex-wrap items-center gap-2">
+                <h1 className="truncate text-lg font-semibold tracking-tight">{view.title}</h1>
+                <SessionStatusBadge status={view.status} />
+                <LiveIndicator mode={live.mode} />
+              </div>
+              <p className="mt-0.5 truncate font-mono text-xs text-zinc-500" title={view.repoPath}>
+                {view.repoPath} · {view.id}
+              </p>
+            </div>
+            <PresenceAvatars people={live.presence} />
+            <div className="flex flex-col items-end gap-1">
+              <Button
+                variant="primary"
+                onClick={save}
+                disabled={!canSave || busy || saving}
+                aria-describedby={canSave ? undefined : 'save-role-note'}
+                title={canSave ? 'Merge every task ready for review, run the gates, publish a checkpoint on main' : 'Saving needs the operator role'}
+              >
+                {busy || saving ? 'Saving…' : 'Save'}
+              </Button>
+              {!canSave ? (
+                <span id="save-role-note" className="text-xs text-zinc-500">
+                  Save needs the operator role ({user?.role ?? 'signed out'}).
+                </span>
+              ) : null}
+            </div>
+          </div>
+          <div className="mt-3 flex flex-wrap items-center justify-between gap-3">
+            <SaveStatus view={view} />
+            {view.status === 'awaiting_review' && roleAtLeast(user?.role, 'reviewer') ? (
+              <Button onClick={resume}>Resume session</Button>
+            ) : null}
+          </div>
+          <div className="mt-2 space-y-2">
+            <ErrorNotice error={saveError} title="Save refused" onDismiss={() => setSaveError(null)} />
+            <ErrorNotice error={resumeError} title="Resume refused" onDismiss={() => setResumeError(null)} />
+            {live.error ? <ErrorNotice error={live.error} title="Lost contact with the session" /> : null}
+          </div>
+          <nav aria-label="Session sections" className="mt-3 flex gap-5">
+            <NavLink to={`/sessions/${view.id}`} end className={tabClass}>
+              Board
+            </NavLink>
+            <NavLink to={`/sessions/${view.id}/timeline`} className={tabClass}>
+              Timeline <span className="ml-1 text-xs text-zinc-400">{view.checkpoints.length}</span>
+            </NavLink>
+            <NavLink to={`/sessions/${view.id}/conflict`} className={tabClass}>
+              Conflicts {conflict ? <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-xs text-white">!</span> : null}
+            </NavLink>
+          </nav>
+        </div>
+      </div>
+      <main className="mx-auto max-w-[1440px] px-4 py-5">
+        <Outlet context={outlet} />
+      </main>
+    </AppShell>
+  );
+}

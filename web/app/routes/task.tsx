@@ -1,0 +1,153 @@
+import { useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { AgentStream } from '../components/agent-stream.js';
+import { DiffFileView } from '../components/diff-view.js';
+import { ErrorNotice } from '../components/error-notice.js';
+import { TaskStatusBadge } from '../components/status.js';
+import { Button, Card, CardHeader, Empty, shortHash, Spinner, timeAgo } from '../components/ui.js';
+import { api, type ApiFailure } from '../lib/api.js';
+import type { TaskDiff } from '../lib/api-types.js';
+import { roleAtLeast } from '../lib/auth.js';
+import { useSession } from '../lib/session-context.js';
+import { useNotes } from '../lib/shared-doc.js';
+
+const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'committing']);
+
+export default function TaskPage() {
+  const { taskId = '' } = useParams();
+  const { live, view, user } = useSession();
+  const task = view.tasks.find((candidate) => candidate.id === taskId);
+  const [diff, setDiff] = useState<TaskDiff | null>(null);
+  const [diffError, setDiffError] = useState<ApiFailure | null>(null);
+  const [actionError, setActionError] = useState<ApiFailure | null>(null);
+  const [runIndex, setRunIndex] = useState<number | null>(null);
+  const comments = useNotes(live.shared, 'comments');
+
+  const commit = task?.commit ?? null;
+  useEffect(() => {
+    if (!commit) return;
+    let cancelled = false;
+    setDiffError(null);
+    api<TaskDiff>('GET', `/api/sessions/${view.id}/tasks/${taskId}/diff`)
+      .then((body) => !cancelled && setDiff(body))
+      .catch((failure: ApiFailure) => !cancelled && setDiffError(failure));
+    return () => {
+      cancelled = true;
+    };
+  }, [view.id, taskId, commit]);
+
+  if (!task) {
+    return <ErrorNotice error={{ code: 'TASK_NOT_FOUND', message: `no task ${taskId}`, status: 404 } as ApiFailure} title="Task not found" />;
+  }
+
+  async function act(path: 'cancel' | 'reject') {
+    setActionError(null);
+    try {
+      await api('POST', `/api/sessions/${view.id}/tasks/${taskId}/${path}`, {});
+      await live.refresh();
+    } catch (failure) {
+      setActionError(failure as ApiFailure);
+    }
+  }
+
+  const selectedRun = task.runs[runIndex ?? task.runs.length - 1];
+  const lines = selectedRun ? (live.streams[selectedRun.runId] ?? []) : [];
+  const taskComments = Object.fromEntries(Object.entries(comments).filter(([key]) => key.startsWith(`${taskId}:`)));
+  const commentCount = Object.values(taskComments).reduce((sum, notes) => sum + notes.length, 0);
+  return (
+    <div className="space-y-5">
+      <div className="flex flex-wrap items-start gap-3">
+        <div className="min-w-0 flex-1">
+          <Link to={`/sessions/${view.id}`} className="text-xs text-zinc-500 hover:underline">
+            ← Board
+          </Link>
+          <h2 className="mt-1 text-base font-semibold break-words">{task.prompt}</h2>
+          <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-zinc-500">
+            <TaskStatusBadge status={task.status} />
+            <span className="font-mono">{task.id}</span>
+            <span>agent {task.agent || 'router'}</span>
+            {task.branch ? <span className="font-mono">{task.branch}</span> : null}
+            {task.commit ? <span className="font-mono">commit {shortHash(task.commit)}</span> : null}
+            <span>by {task.createdBy ?? 'unknown'} {timeAgo(task.createdAt)}</span>
+          </p>
+        </div>
+        <div className="flex gap-2">
+          {CANCELLABLE.has(task.status) && roleAtLeast(user?.role, 'operator') ? (
+            <Button variant="danger" onClick={() => void act('cancel')}>
+              Cancel task
+            </Button>
+          ) : null}
+          {task.status === 'ready_for_review' && roleAtLeast(user?.role, 'reviewer') ? (
+            <Button onClick={() => void act('reject')}>Reject task</Button>
+          ) : null}
+        </div>
+      </div>
+      <ErrorNotice error={actionError} title="Refused" onDismiss={() => setActionError(null)} />
+      {task.error ? (
+        <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:bg-rose-950 dark:text-rose-300">
+          <code className="font-mono text-xs">{task.error.code}</code> {task.error.message}
+        </p>
+      ) : null}
+
+      <div className="grid gap-5 xl:grid-cols-[minmax(0,5fr)_minmax(0,4fr)]">
+        <Card aria-labelledby="review-title" className="min-w-0">
+          <CardHeader title="Review" id="review-title">
+            <span className="text-xs text-zinc-500">
+              {diff ? `${diff.stats.files} files · +${diff.stats.additions} −${diff.stats.deletions}` : ''} · {commentCount} comment{commentCount === 1 ? '' : 's'}
+            </span>
+          </CardHeader>
+          <div className="space-y-4 p-4">
+            {!commit ? <Empty>{task.status === 'ready_for_review' || task.status === 'merged' ? 'This task changed no files.' : 'The diff appears once the agent has finished and its work is committed.'}</Empty> : null}
+            <ErrorNotice error={diffError} title="Could not load the diff" />
+            {commit && !diff && !diffError ? <Spinner label="Loading diff…" /> : null}
+            {diff && diff.files.length === 0 ? <Empty>No changes against the base.</Empty> : null}
+            {!live.shared && diff ? <p className="text-xs text-zinc-500">Comments appear once live collaboration is connected.</p> : null}
+            {diff?.files.map((file) => (
+              <DiffFileView key={file.path} taskId={task.id} file={file} comments={taskComments} doc={live.shared} canComment={!live.sharedReadOnly} user={user} />
+            ))}
+          </div>
+        </Card>
+
+        <Card aria-labelledby="stream-title" className="min-w-0 self-start">
+          <CardHeader title="Agent stream" id="stream-title">
+            {task.runs.length > 1 ? (
+              <label className="flex items-center gap-1 text-xs text-zinc-500">
+                Run
+                <select
+                  value={runIndex ?? task.runs.length - 1}
+                  onChange={(event) => setRunIndex(Number(event.target.value))}
+                  className="rounded border border-zinc-300 bg-transparent px-1 py-0.5 dark:border-zinc-700"
+                >
+                  {task.runs.map((run, index) => (
+                    <option key={run.runId} value={index}>
+                      {index + 1}: {run.agent} {run.outcome ?? 'running'}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
+          </CardHeader>
+          {selectedRun ? (
+            <>
+              <p className="flex flex-wrap gap-3 border-b border-zinc-200 px-4 py-2 text-xs text-zinc-500 dark:border-zinc-800">
+                <span>{selectedRun.agent}{selectedRun.cliVersion ? ` ${selectedRun.cliVersion}` : ''}</span>
+                <span>attempt {selectedRun.attempt}</span>
+                <span>{selectedRun.outcome ?? selectedRun.state ?? 'running'}</span>
+                {task.changes ? <span>{task.changes.files.join(', ')}</span> : null}
+              </p>
+              <AgentStream lines={lines} label={`Agent stream for ${task.prompt}`} />
+              {selectedRun.finalMessage ? (
+                <p className="border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
+                  <span className="text-xs font-medium text-zinc-500">Final message </span>
+                  {selectedRun.finalMessage}
+                </p>
+              ) : null}
+            </>
+          ) : (
+            <Empty>The task is queued; no agent has started yet.</Empty>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}

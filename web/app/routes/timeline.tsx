@@ -1,0 +1,169 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type * as Y from 'yjs';
+import { ErrorNotice } from '../components/error-notice.js';
+import { RollbackDialog } from '../components/rollback-dialog.js';
+import { Button, Card, CardHeader, Empty, inputClass, shortHash, timeAgo } from '../components/ui.js';
+import { api, type ApiFailure } from '../lib/api.js';
+import type { RepoCheckpoint, SessionView } from '../lib/api-types.js';
+import { roleAtLeast, type StoredUser } from '../lib/auth.js';
+import { useSession } from '../lib/session-context.js';
+import { addNote, useNotes, type Note } from '../lib/shared-doc.js';
+
+interface Row {
+  tag: string;
+  commit: string;
+  at: string;
+  mergedTaskIds: string[];
+  inSession: boolean;
+  message: string;
+}
+
+function rowsOf(view: SessionView, repo: RepoCheckpoint[]): Row[] {
+  const rows = new Map<string, Row>();
+  for (const checkpoint of repo) {
+    rows.set(checkpoint.tag, { tag: checkpoint.tag, commit: checkpoint.commit, at: checkpoint.date, mergedTaskIds: [], inSession: false, message: checkpoint.message });
+  }
+  for (const checkpoint of view.checkpoints) {
+    const existing = rows.get(checkpoint.tag);
+    rows.set(checkpoint.tag, { tag: checkpoint.tag, commit: checkpoint.commit, at: checkpoint.at, mergedTaskIds: checkpoint.mergedTaskIds, inSession: true, message: existing?.message ?? '' });
+  }
+  return [...rows.values()].sort((a, b) => b.at.localeCompare(a.at) || b.tag.localeCompare(a.tag, undefined, { numeric: true }));
+}
+
+function AnnotationForm({ doc, tag, user }: { doc: Y.Doc; tag: string; user: StoredUser | null }) {
+  const [text, setText] = useState('');
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!text.trim()) return;
+    addNote(doc, 'annotations', tag, text.trim(), user);
+    setText('');
+  }
+  return (
+    <form onSubmit={submit} className="mt-2 flex gap-2">
+      <label htmlFor={`annotate-${tag}`} className="sr-only">
+        Annotate {tag}
+      </label>
+      <input id={`annotate-${tag}`} value={text} onChange={(event) => setText(event.target.value)} className={inputClass} placeholder="Add a note for everyone" />
+      <Button type="submit" disabled={!text.trim()} aria-label={`Add note to ${tag}`}>
+        Add note
+      </Button>
+    </form>
+  );
+}
+
+export default function Timeline() {
+  const { live, view, user } = useSession();
+  const [repo, setRepo] = useState<RepoCheckpoint[]>([]);
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const annotations = useNotes(live.shared, 'annotations');
+  const canRollback = roleAtLeast(user?.role, 'operator');
+
+  useEffect(() => {
+    api<{ checkpoints: RepoCheckpoint[] }>('GET', `/api/sessions/${view.id}/checkpoints`)
+      .then((body) => {
+        setRepo(body.checkpoints);
+        setError(null);
+      })
+      .catch((failure: ApiFailure) => setError(failure));
+  }, [view.id, view.checkpoints.length, view.timeline.length]);
+
+  const rows = rowsOf(view, repo);
+  const events = [...view.timeline].reverse();
+  return (
+    <div className="grid gap-5 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+      <Card aria-labelledby="checkpoints-title">
+        <CardHeader title="Checkpoints" id="checkpoints-title">
+          <span className="text-xs text-zinc-500">published commits on main</span>
+        </CardHeader>
+        <ErrorNotice error={error} title="Could not list checkpoints" />
+        {rows.length === 0 ? <Empty>No checkpoint yet. Save publishes one when the gates pass.</Empty> : null}
+        <ol aria-label="Checkpoints" className="divide-y divide-zinc-200 dark:divide-zinc-800">
+          {rows.map((row, index) => {
+            const notes: Note[] = annotations[row.tag] ?? [];
+            return (
+              <li key={row.tag} aria-label={row.tag} className="relative px-4 py-4">
+                <div className="flex flex-wrap items-center gap-2">
+                  <span aria-hidden className={`size-2.5 rounded-full ${index === 0 ? 'bg-emerald-500' : 'bg-zinc-300 dark:bg-zinc-600'}`} />
+                  <code className="font-mono text-sm font-medium">{row.tag}</code>
+                  <code className="font-mono text-xs text-zinc-500" title={row.commit}>
+                    {shortHash(row.commit)}
+                  </code>
+                  {index === 0 ? <span className="rounded bg-emerald-50 px-1.5 text-xs text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">latest</span> : null}
+                  {!row.inSession ? <span className="text-xs text-zinc-400">from another session</span> : null}
+                  <span className="ml-auto text-xs text-zinc-400">{timeAgo(row.at)}</span>
+                  {canRollback ? (
+                    <Button onClick={() => setConfirming(row.tag)} aria-label={`Roll back to ${row.tag}`} disabled={view.pendingRollback !== null || view.pendingSave !== null}>
+                      Roll back…
+                    </Button>
+                  ) : null}
+                </div>
+                {row.mergedTaskIds.length > 0 ? (
+                  <p className="mt-1 pl-4.5 text-xs text-zinc-500">
+                    merged:{' '}
+                    {row.mergedTaskIds
+                      .map((id) => view.tasks.find((task) => task.id === id)?.prompt ?? id)
+                      .map((prompt) => (prompt.length > 48 ? `${prompt.slice(0, 48)}…` : prompt))
+                      .join(' · ')}
+                  </p>
+                ) : null}
+                <div className="mt-2 pl-4.5" role="group" aria-label={`Notes on ${row.tag}`}>
+                  <ul className="space-y-1">
+                    {notes.map((note) => (
+                      <li key={note.id} className="rounded-md bg-amber-50 px-2 py-1 text-sm dark:bg-amber-950/40">
+                        <span className="font-medium">{note.name ?? note.userId}</span> <span className="text-xs text-zinc-400">{timeAgo(note.at)}</span>
+                        <p className="break-words">{note.text}</p>
+                      </li>
+                    ))}
+                  </ul>
+                  {live.shared && !live.sharedReadOnly ? <AnnotationForm doc={live.shared} tag={row.tag} user={user} /> : null}
+                </div>
+              </li>
+            );
+          })}
+        </ol>
+      </Card>
+
+      <Card aria-labelledby="events-title" className="self-start">
+        <CardHeader title="Timeline" id="events-title" />
+        {events.length === 0 ? <Empty>Saves and rollbacks appear here.</Empty> : null}
+        <ol aria-label="Timeline events" className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
+          {events.map((entry, index) => (
+            <li key={index} className="px-4 py-2.5">
+              {entry.kind === 'save' ? (
+                <>
+                  <span className="font-medium">Save</span> <span className="text-zinc-500">by {entry.requestedBy}</span>:{' '}
+                  <span className={entry.result.status === 'published' ? 'text-emerald-700 dark:text-emerald-400' : 'text-amber-700 dark:text-amber-400'}>
+                    {entry.result.status.replace(/_/g, ' ')}
+                  </span>
+                  {entry.result.status === 'published' ? <code className="ml-1 font-mono text-xs">{String(entry.result.tag)}</code> : null}
+                  <span className="block text-xs text-zinc-400">{timeAgo(entry.completedAt)}</span>
+                </>
+              ) : entry.kind === 'rollback' ? (
+                <>
+                  <span className="font-medium">Rollback</span> to <code className="font-mono text-xs">{entry.checkpoint}</code>{' '}
+                  <span className="text-zinc-500">by {entry.requestedBy}</span>:{' '}
+                  <span className={entry.result.status === 'completed' ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}>{entry.result.status}</span>
+                  {entry.result.status === 'completed' && entry.result.commit ? <code className="ml-1 font-mono text-xs">{shortHash(entry.result.commit)}</code> : null}
+                  {entry.result.status === 'completed' && entry.result.branch ? <code className="ml-1 font-mono text-xs">{entry.result.branch}</code> : null}
+                  <span className="block text-xs text-zinc-400">{timeAgo(entry.completedAt)}</span>
+                </>
+              ) : (
+                <>
+                  <span className="font-medium">Review resumed</span> <span className="text-zinc-500">by {entry.by}</span>
+                  <span className="block text-xs text-zinc-400">{timeAgo(entry.at)}</span>
+                </>
+              )}
+            </li>
+          ))}
+          {view.pendingRollback ? (
+            <li className="px-4 py-2.5 text-sky-700 dark:text-sky-300" role="status">
+              Rolling back to {view.pendingRollback.checkpoint}…
+            </li>
+          ) : null}
+        </ol>
+      </Card>
+      {confirming ? <RollbackDialog sessionId={view.id} tag={confirming} onClose={() => setConfirming(null)} onDone={() => { setConfirming(null); void live.refresh(); }} /> : null}
+    </div>
+  );
+}
