@@ -48,7 +48,7 @@ describe('handshake', () => {
     expect(s).toMatchObject({ id: 'codex', status: 'missing', binPath: null });
     expect(s?.reason).toContain('not found');
     expect(registry.isAvailable('codex')).toBe(false);
-    expect(registry.unavailableReason('codex')).toMatch(/^codex is missing: /);
+    expect(registry.unavailableReason('codex')).toMatch(/^missing: codex not found/);
     try {
       registry.run('codex', { runId: 'r', cwd: empty, prompt: 'x' });
       expect.unreachable();

@@ -65,8 +65,9 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
   const statuses = (): AdapterStatus[] => adapters.map((a) => current.get(a.id)).filter((s): s is AdapterStatus => s !== undefined);
   const unavailableReason = (id: string): string | null => {
     const s = get(id);
-    if (!s) return `unknown adapter ${id}`;
-    return s.status === 'available' ? null : `${id} is ${s.status}: ${s.reason ?? 'no reason given'}`;
+    if (!s) return 'unknown adapter';
+    // No id prefix: callers write "`${id} is ${reason}`".
+    return s.status === 'available' ? null : `${s.status}: ${s.reason ?? 'no reason given'}`;
   };
 
   return {
@@ -96,7 +97,7 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
       if (!adapter) throw new AdapterError('UNKNOWN_ADAPTER', `unknown adapter ${id}`, { id, known: [...byId.keys()] });
       const status = get(id);
       if (!status || status.status !== 'available' || status.binPath === null) {
-        throw new AdapterError('ADAPTER_UNAVAILABLE', unavailableReason(id) ?? `${id} is not available`, { id, status: status?.status ?? null, reason: status?.reason ?? null });
+        throw new AdapterError('ADAPTER_UNAVAILABLE', `${id} is ${unavailableReason(id) ?? 'not available'}`, { id, status: status?.status ?? null, reason: status?.reason ?? null });
       }
       const valid = RunOptionsSchema.safeParse(runOpts);
       if (!valid.success) throw new AdapterError('INVALID_RUN_OPTIONS', z.prettifyError(valid.error), { id });

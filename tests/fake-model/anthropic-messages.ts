@@ -23,9 +23,11 @@ export function anthropicMessages(body: unknown, opts: ResolvedFakeModelOptions,
     stop = 'end_turn';
   } else {
     const names = new Set(tools.map((t) => String(t['name'] ?? '')));
-    const [name, input] = names.has('Write')
-      ? ['Write', { file_path: turn.path, content: turn.content }]
-      : ['Bash', { command: shellWrite(turn.path, turn.content), description: 'write file' }];
+    const [name, input] = turn.kind === 'shell'
+      ? ['Bash', { command: turn.command, description: 'run a command' }]
+      : names.has('Write')
+        ? ['Write', { file_path: turn.path, content: turn.content }]
+        : ['Bash', { command: shellWrite(turn.path, turn.content), description: 'write file' }];
     block = { type: 'tool_use', id: `toolu_${n}`, name, input };
     deltas = [{ type: 'input_json_delta', partial_json: JSON.stringify(input) }];
     stop = 'tool_use';

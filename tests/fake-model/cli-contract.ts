@@ -124,6 +124,24 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       expect(sinks).toContain('[REDACTED]');
     });
 
+    it('a shell tool call becomes a command event with its output and exit code', async () => {
+      s = await scenario(id, makeSetup, [
+        { kind: 'shell', command: 'echo shell-ran-here > shell.txt && echo visible-output && exit 3' },
+        { kind: 'text', text: 'Command finished.' },
+      ]);
+      await s.registry.handshakeAll();
+      const { events, outcome } = await collect(s.registry.run(id, { runId: `${id}-shell`, cwd: s.repo, prompt: 'Run the command.' }));
+      expect(outcome.status, JSON.stringify({ outcome, events })).toBe('succeeded');
+      expect(readFileSync(join(s.repo, 'shell.txt'), 'utf8')).toBe('shell-ran-here\n');
+      const done = events.filter((e) => e.type === 'command' && e.status !== 'in_progress');
+      expect(done, JSON.stringify(events)).toHaveLength(1);
+      const cmd = done[0];
+      expect(cmd?.type === 'command' && cmd.command).toContain('echo shell-ran-here');
+      expect(cmd?.type === 'command' && cmd.output).toContain('visible-output');
+      // Codex and Claude report the exit code; Gemini's stream does not carry one.
+      if (id !== 'gemini') expect(cmd?.type === 'command' && cmd.exitCode).toBe(3);
+    });
+
     it('resumes the conversation from the resume token', async () => {
       s = await scenario(id, makeSetup, [{ kind: 'text', text: 'First answer: ALPHA-7731.' }]);
       await s.registry.handshakeAll();

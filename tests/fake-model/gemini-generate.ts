@@ -21,7 +21,9 @@ export function geminiGenerate(body: unknown, opts: ResolvedFakeModelOptions, st
     part = { text: turn.text };
   } else {
     const names = new Set(decls.map((d) => String(d['name'] ?? '')));
-    part = names.has('write_file')
+    part = turn.kind === 'shell'
+      ? { functionCall: { name: 'run_shell_command', args: { command: turn.command, description: 'run a command' } } }
+      : names.has('write_file')
       ? { functionCall: { name: 'write_file', args: { file_path: turn.path, content: turn.content } } }
       : { functionCall: { name: 'run_shell_command', args: { command: shellWrite(turn.path, turn.content) } } };
   }

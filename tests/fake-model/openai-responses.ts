@@ -22,9 +22,9 @@ export function openAiResponses(body: unknown, opts: ResolvedFakeModelOptions, n
   } else {
     const tools = asArray(req['tools']).map(asRecord);
     const names = new Set(tools.map((t) => String(t['name'] ?? '')));
-    const cmd = shellWrite(turn.path, turn.content);
+    const cmd = turn.kind === 'shell' ? turn.command : shellWrite(turn.path, turn.content);
     const callId = `call_${n}`;
-    if (names.has('apply_patch')) {
+    if (turn.kind === 'write_file' && names.has('apply_patch')) {
       const lines = turn.content.replace(/\n$/, '').split('\n').map((l) => `+${l}`).join('\n');
       item = { type: 'custom_tool_call', id: `ctc_${n}`, call_id: callId, name: 'apply_patch', status: 'completed',
         input: `*** Begin Patch\n*** Add File: ${turn.path}\n${lines}\n*** End Patch\n` };

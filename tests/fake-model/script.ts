@@ -8,6 +8,9 @@ export const FakeTurnSchema = z.discriminatedUnion('kind', [
   // A tool call that creates `path` (absolute, inside the CLI's workspace) holding `content`,
   // expressed with whichever file or shell tool the CLI offered in its request.
   z.object({ kind: z.literal('write_file'), path: z.string().min(1), content: z.string() }),
+  // A tool call that runs `command` with the CLI's shell tool (codex exec_command/shell, claude
+  // Bash, gemini run_shell_command).
+  z.object({ kind: z.literal('shell'), command: z.string().min(1) }),
   z.object({ kind: z.literal('text'), text: z.string() }),
   z.object({ kind: z.literal('status'), status: z.number().int().min(400).max(599), message: z.string().optional() }),
   // Accept the request and never answer (until the server closes).
