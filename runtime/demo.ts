@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import type { SessionEvent } from '../actors/index.js';
 import type { AppContext } from './api/app-context.js';
 import { SYSTEM_ACTOR } from './log/log-entry.js';
 import { newId } from './sessions/session-registry.js';

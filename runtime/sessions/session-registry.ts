@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { SaveResult, SessionEffects, SessionEvent, SessionInput } from '../../actors/index.js';
+import type { SaveResult, SessionEffects, SessionInput } from '../../actors/index.js';
 import { ApiError } from '../errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { ActorRef, LogEntry } from '../log/log-entry.js';
