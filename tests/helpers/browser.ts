@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../../runtime/config/config.js';
+import { startServer, type RunningServer } from '../../runtime/server.js';
+import { apiClient } from './api.js';
+import { makeRepo } from './git-repo.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM = '/usr/bin/chromium';
+/** The launch flags STACK.md lists for Debian's chromium on these machines. */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Builds web/ once when a fresh clone has no build (the runtime serves web/build). */
+export function ensureWebBuild(): void {
+  if (existsSync(path.join(ROOT, 'web', 'build', 'server', 'index.js'))) return;
+  execFileSync('npx', ['react-router', 'build', 'web'], { cwd: ROOT, stdio: 'ignore', timeout: 180_000 });
+}
+
+/**
+ * Headless Chromium with a fresh profile: playwright-core creates a new temporary
+ * --user-data-dir for every launch (it refuses one in `args`) and deletes it on close.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, timeout: 60_000 });
+}
+
+export const ADMIN_TOKEN = 'web-test-admin-token-0123456789abcdef';
+
+export interface ConsoleStack {
+  server: RunningServer;
+  url: string;
+  tmp: string;
+  repoRoot: string;
+  admin: ReturnType<typeof apiClient>;
+  /** Mints a token through POST /api/tokens, as an admin would. */
+  token(name: string, role: 'viewer' | 'reviewer' | 'operator' | 'admin'): Promise<string>;
+  newRepo(name: string, files?: Record<string, string>): string;
+  close(): Promise<void>;
+}
+
+/** The real runtime in-process (LevelDB in a temp dir, real git repositories, port 0). */
+export async function startConsoleStack(): Promise<ConsoleStack> {
+  ensureWebBuild();
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-web-'));
+  const repoRoot = path.join(tmp, 'repos');
+  const config = loadConfig({
+    env: { THALOGOS_ADMIN_TOKEN: ADMIN_TOKEN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: repoRoot, THALOGOS_PORT: '0', THALOGOS_HOST: '127.0.0.1' },
+    cwd: tmp,
+  });
+  const server = await startServer(config, { logger: pino({ level: 'silent' }) });
+  const probe = await fetch(`${server.url}/sign-in`);
+  if (probe.status !== 200 || !(probe.headers.get('content-type') ?? '').startsWith('text/html')) {
+    await server.close();
+    throw new Error(`the runtime does not serve the console at /sign-in (HTTP ${probe.status}); runtime/server.ts must pass createConsoleHandler as mountHttp's fallback`);
+  }
+  const admin = apiClient(server.url, ADMIN_TOKEN);
+  return {
+    server,
+    url: server.url,
+    tmp,
+    repoRoot,
+    admin,
+    async token(name, role) {
+      const response = await admin('POST', '/api/tokens', { name, role });
+      if (response.status !== 201) throw new Error(`token ${name}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body.token as string;
+    },
+    newRepo(name, files = {}) {
+      return makeRepo(path.join(repoRoot, name), files);
+    },
+    async close() {
+      await server.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A browser context signed in through the sign-in page, as a person would. */
+export async function signedInPage(browser: Browser, url: string, token: string, viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, baseURL: url });
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await page.getByLabel('Access token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/sessions');
+  return { context, page };
+}
