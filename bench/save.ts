@@ -6,7 +6,8 @@
  * A generated repository of 10,000 files, 8 task branches each changing 50 files. Measured in
  * the same run:
  *  1. engine.save (merges only: no gate config): merge every task branch into the integration
- *     candidate in the worker pool, check the integration worktree out, publish (main, tag);
+ *     candidate in the worker pool, publish (main, tag); the engine checks the integration
+ *     worktree out only when gates are configured;
  *  2. a shell script doing the same merges with native `git merge` in a scratch clone (the clone
  *     and its checkout are timed too, as the engine's integration checkout is);
  *  3. merges alone: mergeCommits chained in-process vs `git merge-tree --write-tree` chained.
@@ -109,12 +110,13 @@ echo "$(( (merges - start) / 1000000 )) $(( (end - merges) / 1000000 ))"
   console.log(`\nmachine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
   console.log('full Save:');
   row(`engine.save (status ${saveStatus})`, ms(engineMs));
-  row('  merging -> gating (merges + integration checkout)', ms((phases.gating ?? NaN) - (phases.merging ?? 0)));
+  row('  merge phase (worker; integration checkout only with gates)', ms((phases.gating ?? NaN) - (phases.merging ?? 0)));
   row('  publishing (refs, tag)', ms(engineMs - (phases.publishing ?? NaN)));
   row('native script: clone + checkout + git merge x N', ms(nativeMs));
   row('  of which clone + checkout', ms(cloneMs));
   row('  of which git merge x N', ms(nativeMergesMs));
   row('ratio engine.save / native script', `${(engineMs / nativeMs).toFixed(2)}x`);
+  row('ratio engine.save / native git merge x N alone', `${(engineMs / nativeMergesMs).toFixed(2)}x`);
   console.log('merges only (no work tree):');
   row('mergeCommits chained in-process (one cache)', ms(inlineMs));
   row('git merge-tree --write-tree + commit-tree chained', ms(mergeTreeMs));

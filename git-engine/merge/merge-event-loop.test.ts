@@ -65,7 +65,7 @@ describe('event loop during a large merge', () => {
     inline.disable();
     expect(inlineResult.tree).toBe(nativeTree);
 
-    console.log(`[event-loop] pool: save merges + integration checkout ${mergeMs.toFixed(0)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; `
+    console.log(`[event-loop] pool: save merge phase ${mergeMs.toFixed(0)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; `
       + `inline on main thread: ${inlineMs.toFixed(0)} ms, p99 ${(inline.percentile(99) / 1e6).toFixed(1)} ms, max ${(inline.max / 1e6).toFixed(1)} ms`);
     expect(p99).toBeLessThan(P99_BOUND_MS);
   }, 180_000);

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MergeError, mergeCommits } from './index.js';
+import { checkout, commit, git, makeRepo } from './git-fixture.js';
+
+let root: string;
+let repo: string;
+let ours: string;
+let theirs: string;
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'merge-commits-'));
+  repo = makeRepo(root);
+  const base = commit(repo, [{ op: 'write', path: 'a.txt', content: 'a\nb\nc\nd\ne\n' }], 'base');
+  checkout(repo, 'A', base);
+  ours = commit(repo, [{ op: 'write', path: 'a.txt', content: 'A\nb\nc\nd\ne\n' }], 'ours');
+  checkout(repo, 'B', base);
+  theirs = commit(repo, [{ op: 'write', path: 'a.txt', content: 'a\nb\nc\nd\nE\n' }], 'theirs');
+});
+afterAll(() => { fs.rmSync(root, { recursive: true, force: true }); });
+
+const input = (o: string, t: string) => ({ fs, gitdir: path.join(repo, '.git'), cache: {}, ours: o, theirs: t });
+
+async function rejection(p: Promise<unknown>): Promise<MergeError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(MergeError);
+  return err as MergeError;
+}
+
+describe('mergeCommits', () => {
+  it('never touches refs, HEAD, the index or the work tree', async () => {
+    const snapshot = () => ({
+      refs: git(repo, ['for-each-ref', '--format=%(refname) %(objectname)']),
+      head: fs.readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8'),
+      index: fs.readFileSync(path.join(repo, '.git', 'index')).toString('base64'),
+      status: git(repo, ['status', '--porcelain']),
+      file: fs.readFileSync(path.join(repo, 'a.txt'), 'utf8'),
+    });
+    const before = snapshot();
+    const out = await mergeCommits(input(ours, theirs));
+    expect(out.clean).toBe(true);
+    if (out.clean) expect(git(repo, ['cat-file', 'blob', `${out.tree}:a.txt`])).toBe('A\nb\nc\nd\nE\n');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('is symmetric for a clean merge and idempotent', async () => {
+    const a = await mergeCommits(input(ours, theirs));
+    const b = await mergeCommits(input(theirs, ours));
+    const c = await mergeCommits(input(ours, theirs));
+    expect(a.clean && b.clean && c.clean).toBe(true);
+    if (a.clean && b.clean && c.clean) {
+      expect(b.tree).toBe(a.tree);
+      expect(c.tree).toBe(a.tree);
+    }
+  });
+
+  it('refuses malformed ids, missing objects and non-commits with typed, serialisable errors', async () => {
+    const bad = await rejection(mergeCommits(input('HEAD', theirs)));
+    expect(bad.code).toBe('INVALID_OID');
+    expect(JSON.parse(JSON.stringify(bad))).toMatchObject({ name: 'MergeError', code: 'INVALID_OID' });
+    expect((await rejection(mergeCommits(input(ours, '0'.repeat(40))))).code).toBe('OBJECT_NOT_FOUND');
+    const tree = git(repo, ['rev-parse', `${ours}^{tree}`]).trim();
+    expect((await rejection(mergeCommits(input(tree, theirs)))).code).toBe('NOT_A_COMMIT');
+  });
+});
