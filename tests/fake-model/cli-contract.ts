@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADAPTERS, buildPrompt, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type RunOutcome } from '../../adapters/index.js';
+import { ADAPTERS, buildPrompt, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type AgentRun, type RunOutcome } from '../../adapters/index.js';
 import type { CliSetup } from './cli-setup.js';
 import { FAKE_KEYS, tempGitRepo } from './cli-setup.js';
 import type { FakeTurn } from './script.js';
@@ -42,9 +42,17 @@ export async function scenario(
     killGraceMs: 2_000,
     versionTimeoutMs: 30_000,
   });
+  // Track runs so a failing test never leaves a CLI running behind it.
+  const runs: AgentRun[] = [];
+  const run = registry.run;
+  registry.run = (runId, runOpts) => { const r = run(runId, runOpts); runs.push(r); return r; };
   return {
     registry, server, repo: repo.dir, setup,
-    cleanup: async () => { await server.close(); await repo.cleanup(); await setup.cleanup(); },
+    cleanup: async () => {
+      for (const r of runs) r.cancel('test cleanup');
+      await Promise.all(runs.map((r) => r.done));
+      await server.close(); await repo.cleanup(); await setup.cleanup();
+    },
   };
 }
 

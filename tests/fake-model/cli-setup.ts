@@ -6,6 +6,7 @@ import { join } from 'node:path';
 /**
  * Per-CLI adapter configuration that points a real CLI at the fake model server, using only each
  * CLI's documented custom-endpoint settings (the same ones a user sets for a proxy or local model).
+ * The default run timeout (45 s) is below vitest's 60 s, so a stuck CLI fails its test cleanly.
  */
 export interface CliSetup {
   /** A temp dir holding the CLI's own config home; remove with `cleanup()`. */
@@ -24,7 +25,7 @@ export const FAKE_KEYS = {
 } as const;
 
 /** Codex: a provider defined with `-c` overrides; `OPENAI_BASE_URL` is ignored by Codex. */
-export async function codexSetup(serverUrl: string, timeoutMs = 60_000): Promise<CliSetup> {
+export async function codexSetup(serverUrl: string, timeoutMs = 45_000): Promise<CliSetup> {
   const home = await mkdtemp(join(tmpdir(), 'thalogos-codex-home-'));
   return {
     home,
@@ -48,7 +49,7 @@ export async function codexSetup(serverUrl: string, timeoutMs = 60_000): Promise
 }
 
 /** Claude Code: ANTHROPIC_BASE_URL (no /v1) and a throwaway CLAUDE_CONFIG_DIR. */
-export async function claudeSetup(serverUrl: string, timeoutMs = 60_000): Promise<CliSetup> {
+export async function claudeSetup(serverUrl: string, timeoutMs = 45_000): Promise<CliSetup> {
   const home = await mkdtemp(join(tmpdir(), 'thalogos-claude-home-'));
   return {
     home,
@@ -73,7 +74,7 @@ export async function claudeSetup(serverUrl: string, timeoutMs = 60_000): Promis
  * the CLI ignores the key), a trusted workspace, and an explicit model: the default "auto" first
  * asks a classifier model and retries for ~90 s when the answer is not what it expects.
  */
-export async function geminiSetup(serverUrl: string, timeoutMs = 60_000): Promise<CliSetup> {
+export async function geminiSetup(serverUrl: string, timeoutMs = 45_000): Promise<CliSetup> {
   const home = await mkdtemp(join(tmpdir(), 'thalogos-gemini-home-'));
   await mkdir(join(home, '.gemini'), { recursive: true });
   await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({
