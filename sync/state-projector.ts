@@ -26,6 +26,7 @@ export class StateProjector {
   private connection: Promise<DirectConnection> | null = null;
   private readonly pending: PendingEvent[] = [];
   private flushQueued = false;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly hocuspocus: Hocuspocus,
@@ -34,6 +35,8 @@ export class StateProjector {
     /** Resolves once every update produced so far for this document is in storage. */
     private readonly durable: () => Promise<void>,
     private readonly onError: (error: unknown) => void,
+    /** Release the document after this long without writes (it reloads on the next write). */
+    private readonly idleMs: number,
   ) {}
 
   project(view: JsonObject): Promise<void> {
@@ -84,10 +87,32 @@ export class StateProjector {
 
   /** Finishes queued writes, then lets Hocuspocus unload the document. */
   async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     await this.chain.catch(() => undefined);
     const connection = await this.connection?.catch(() => null);
     await connection?.disconnect();
     this.connection = null;
+  }
+
+  /**
+   * Why: a long-lived runtime projects many sessions; holding every state document forever would
+   * grow memory with the number of sessions ever seen. Watchers keep a document loaded on their
+   * own; the direct connection only needs to live while the runtime is writing.
+   */
+  private touch(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      const release = async () => {
+        if (this.idleTimer !== null || this.pending.length > 0 || this.connection === null) return;
+        const connection = await this.connection.catch(() => null);
+        this.connection = null;
+        await connection?.disconnect();
+      };
+      this.chain = this.chain.then(release, release).catch(this.onError);
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   private open(): Promise<DirectConnection> {
@@ -109,6 +134,7 @@ export class StateProjector {
       const doc = this.hocuspocus.documents.get(this.documentName);
       if (doc === undefined) throw new Error(`state document ${this.documentName} is closed`);
       write(doc);
+      this.touch();
       // The update listener queued the write synchronously inside the transaction, so a barrier
       // taken now covers it. It is awaited outside the chain: later writes need not wait for disk.
       // (Wrapped in an object so the async function does not adopt, and wait for, the promise.)

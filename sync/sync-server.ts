@@ -34,6 +34,11 @@ export interface SyncServerOptions {
   logger?: Logger;
   /** Events kept per agent run in the state document. Default 200. */
   maxAgentLines?: number;
+  /**
+   * A session's state document is held open for projection until this long after the last write
+   * (then released; watchers keep it loaded on their own, the next write reloads it). Default 60 s.
+   */
+  stateIdleMs?: number;
   /** Presence frames per socket are merged and sent at most once per window. Default 50 ms. */
   presenceWindowMs?: number;
   /** fsync each storage batch (survives power loss, not only kill -9). Default false. */
@@ -299,6 +304,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
         maxAgentLines,
         () => store.barrier(name),
         (error) => logger.error({ err: error, documentName: name }, 'state projection failed'),
+        options.stateIdleMs ?? 60_000,
       );
       projectors.set(name, existing);
     }

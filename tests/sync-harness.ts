@@ -39,6 +39,7 @@ export async function startSyncServer(
     presenceWindowMs?: number;
     maxBackpressure?: number;
     authTimeoutMs?: number;
+    stateIdleMs?: number;
     /** Extra routes on the same uWS app (the kill -9 child uses it). */
     onApp?: (app: uWS.TemplatedApp) => void;
   } = {},
@@ -57,6 +58,7 @@ export async function startSyncServer(
     ...(options.presenceWindowMs === undefined ? {} : { presenceWindowMs: options.presenceWindowMs }),
     ...(options.maxBackpressure === undefined ? {} : { maxBackpressure: options.maxBackpressure }),
     ...(options.authTimeoutMs === undefined ? {} : { authTimeoutMs: options.authTimeoutMs }),
+    ...(options.stateIdleMs === undefined ? {} : { stateIdleMs: options.stateIdleMs }),
   });
   options.onApp?.(app);
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {

@@ -185,6 +185,25 @@ describe('sync: the state document', () => {
     expect(Y.encodeStateAsUpdate(doc).length).toBeGreaterThan(2000);
   });
 
+  it('releases an idle state document and reloads it, intact, on the next write', async () => {
+    const s = await server({ stateIdleMs: 100 });
+    await s.sync.projectSession('s1', { id: 's1', title: 'before idle' });
+    s.sync.appendAgentEvent('s1', 't1', 'r1', { type: 'message', seq: 1, at: 'x' });
+    expect(s.sync.hocuspocus.documents.has(STATE)).toBe(true);
+    await waitFor(() => !s.sync.hocuspocus.documents.has(STATE), 'state document released');
+    s.sync.appendAgentEvent('s1', 't1', 'r1', { type: 'message', seq: 2, at: 'y' });
+    await s.sync.projectSession('s1', { id: 's1', title: 'after idle' });
+    const json = stateToJson(s.sync.hocuspocus.documents.get(STATE)!);
+    expect(json.session).toEqual({ id: 's1', title: 'after idle' });
+    expect((json.agents as { r1: { lines: Array<{ seq: number }> } }).r1.lines.map((l) => l.seq)).toEqual([1, 2]);
+    // A watcher keeps it loaded regardless of the projector.
+    const w = watch(s);
+    await synced(w);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(s.sync.hocuspocus.documents.has(STATE)).toBe(true);
+    expect(w.doc.getMap('session').get('title')).toBe('after idle');
+  });
+
   it('validates what it is handed', async () => {
     const s = await server();
     const code = (fn: () => unknown) => {
