@@ -18,10 +18,6 @@ export class EventStream<T> implements AsyncIterable<T> {
     this.wake();
   }
 
-  snapshot(): readonly T[] {
-    return this.items;
-  }
-
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     let i = 0;
     for (;;) {

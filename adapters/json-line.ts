@@ -14,22 +14,6 @@ export function parseJsonObject(line: string): { ok: true; value: Record<string,
   return { ok: true, value: value as Record<string, unknown> };
 }
 
-export function rec(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-export function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-export function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-export function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
 export function unknownType(line: string): AgentEventDraft {
   return { type: 'raw', line, reason: 'unknown_type' };
 }

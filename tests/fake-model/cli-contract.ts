@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADAPTERS, buildPrompt, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type AgentRun, type RunOutcome } from '../../adapters/index.js';
+import { ADAPTERS, AgentEventSchema, buildPrompt, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type AgentRun, type RunOutcome } from '../../adapters/index.js';
 import type { CliSetup } from './cli-setup.js';
 import { FAKE_KEYS, tempGitRepo } from './cli-setup.js';
 import type { FakeTurn } from './script.js';
@@ -112,6 +112,7 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       expect(last?.type).toBe('done');
       expect(last?.type === 'done' && last.status).toBe('succeeded');
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+      for (const e of events) expect(AgentEventSchema.safeParse(e).success, JSON.stringify(e)).toBe(true);
       expect(outcome.usage.inputTokens).toBeGreaterThan(0);
       expect(outcome.usage.outputTokens).toBeGreaterThan(0);
       expect(outcome.resumeToken).toBeTruthy();
