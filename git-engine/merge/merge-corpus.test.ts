@@ -96,6 +96,8 @@ const scenarios: Scenario[] = [
     theirs: Array.from({ length: 10 }, (_, i) => w(`p${(i * 2 + 1) % 6}/q${(i * 2 + 1) % 4}/f${i * 2 + 1}.txt`, text(lines(10, `theirs${i}`)))), expect: { kind: 'git' } },
   { name: 'tree order: a, a.txt, a-b and a/ side by side', base: [w('a.txt', '1\n'), w('a-b', '2\n'), w('a/x', '3\n'), w('a0', '4\n')],
     ours: [w('a/y', 'y\n'), w('a.txt', 'one\n')], theirs: [rm('a-b'), w('a-b/z', 'z\n'), w('a0', 'four\n')], expect: { kind: 'git' } },
+  { name: 'non-ASCII names (trees ordered by UTF-8 bytes)', base: [w('a.txt', 'a\n'), w('é/x.txt', 'x\n')],
+    ours: [w('\u{1F600}.txt', 'smile\n'), w('\uFB00.txt', 'ff\n'), w('é/y.txt', 'y\n')], theirs: [w('a.txt', 'A\n'), w('é/z.txt', 'z\n')], expect: { kind: 'git' } },
   { name: 'repeated lines (blank lines and braces)', base: [w('code.c', text(['int f() {', '  return 1;', '}', '', 'int g() {', '  return 2;', '}', '', 'int h() {', '  return 3;', '}']))],
     ours: [w('code.c', text(['int f() {', '  return 1;', '}', '', 'int f2() {', '  return 12;', '}', '', 'int g() {', '  return 2;', '}', '', 'int h() {', '  return 3;', '}']))],
     theirs: [w('code.c', text(['int f() {', '  return 1;', '}', '', 'int g() {', '  return 2;', '}', '', 'int h() {', '  return 33;', '}']))], expect: { kind: 'git' } },

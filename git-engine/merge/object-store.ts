@@ -3,7 +3,9 @@
  * Only object reads and writes: nothing here can touch refs, the index or a work tree.
  */
 import git from 'isomorphic-git';
+import { createHash, randomBytes } from 'node:crypto';
 import type * as NodeFs from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { MergeError } from './merge-error.js';
 
 /** A tree entry; `mode` as git writes it in trees ('100644', '100755', '120000', '160000', '40000'). */
@@ -30,6 +32,7 @@ export function normaliseMode(mode: string): string {
 
 export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: object): ObjectStore {
   const trees = new Map<string, Map<string, Entry>>();
+  const writer = looseObjectWriter(fs, gitdir);
   const wrap = async <T>(oid: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -55,13 +58,10 @@ export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: obje
       return blob;
     },
     async writeBlob(content) {
-      return git.writeBlob({ fs, gitdir, blob: content });
+      return writer.write('blob', content);
     },
     async writeTree(entries) {
-      const tree = [...entries].map(([path, e]) => ({
-        path, oid: e.oid, type: e.type, mode: e.mode === '40000' ? '040000' : e.mode,
-      }));
-      return git.writeTree({ fs, gitdir, tree });
+      return writer.write('tree', encodeTree(entries));
     },
     async commitTree(oid) {
       const { commit } = await wrap(oid, () => git.readCommit({ fs, gitdir, oid, cache }));
@@ -73,6 +73,49 @@ export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: obje
     },
     async mergeBases(a, b) {
       return wrap(`${a}..${b}`, () => git.findMergeBase({ fs, gitdir, oids: [a, b], cache })) as Promise<string[]>;
+    },
+  };
+}
+
+/**
+ * A tree object exactly as git writes it: entries ordered by the bytes of their names, a
+ * directory compared as if its name ended in '/', modes without a leading zero.
+ */
+export function encodeTree(entries: Map<string, Entry>): Buffer {
+  const rows = [...entries].map(([name, e]) => {
+    const nameBytes = Buffer.from(name, 'utf8');
+    return { key: e.type === 'tree' ? Buffer.concat([nameBytes, Buffer.from('/')]) : nameBytes, nameBytes, e };
+  });
+  rows.sort((x, y) => Buffer.compare(x.key, y.key));
+  return Buffer.concat(rows.flatMap(({ nameBytes, e }) => [
+    Buffer.from(`${normaliseMode(e.mode)} `), nameBytes, Buffer.from([0]), Buffer.from(e.oid, 'hex'),
+  ]));
+}
+
+/**
+ * Writes loose objects like git: zlib-deflated `type size\0content` at objects/xx/yyyy, via a
+ * temporary file and a rename so that a concurrent reader never sees half an object. Content
+ * addressed, so rewriting an existing object is harmless. (isomorphic-git's writeTree would
+ * order names by UTF-16 code units and re-discover the gitdir on every call.)
+ */
+function looseObjectWriter(fs: typeof NodeFs, gitdir: string): { write(type: 'blob' | 'tree', content: Uint8Array): Promise<string> } {
+  const dirs = new Map<string, Promise<unknown>>();
+  return {
+    async write(type, content) {
+      const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
+      const oid = createHash('sha1').update(raw).digest('hex');
+      const dir = `${gitdir}/objects/${oid.slice(0, 2)}`;
+      const file = `${dir}/${oid.slice(2)}`;
+      let made = dirs.get(dir);
+      if (!made) {
+        made = fs.promises.mkdir(dir, { recursive: true });
+        dirs.set(dir, made);
+      }
+      await made;
+      const tmp = `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`;
+      await fs.promises.writeFile(tmp, deflateSync(raw), { mode: 0o444 });
+      await fs.promises.rename(tmp, file);
+      return oid;
     },
   };
 }
