@@ -21,6 +21,9 @@ function fastImport(repoDir: string): void {
   };
   lines.push('commit refs/heads/main', 'committer T <t@localhost> 1700000000 +0000', 'data 4', 'init');
   for (let i = 0; i < FILES; i++) lines.push(file(i, 'base'));
+  // A gate, so that Save checks the candidate out (without gates it skips the checkout).
+  const gates = '{"gates":["true"]}\n';
+  lines.push(`M 100644 inline .thalogos.json\ndata ${Buffer.byteLength(gates)}\n${gates}`);
   lines.push('');
   for (const [t, offset] of [['t1', 0], ['t2', 5000]] as const) {
     lines.push(`commit refs/heads/session/s1/task/${t}`, 'committer T <t@localhost> 1700000100 +0000', 'data 3', t, 'from refs/heads/main');
@@ -61,7 +64,7 @@ describe('event loop during a large merge', () => {
     await engine.inspectRepository(repo); // warm the pool (its cold start is not what we measure)
     const run = await measured(() => engine.save({ repoPath: repo, sessionId: 's1', saveId: 'big', taskIds: ['t1', 't2'], integrationWorktreePath: path.join(root, 'integration') }));
     expect(run.value.status).toBe('published');
-    expect(git(repo, ['ls-tree', '-r', '--name-only', 'main']).split('\n')).toHaveLength(FILES);
+    expect(git(repo, ['ls-tree', '-r', '--name-only', 'main']).split('\n')).toHaveLength(FILES + 1);
     expect(git(path.join(root, 'integration'), ['status', '--porcelain'])).toBe('');
     // eslint-disable-next-line no-console
     console.log(`save of ${FILES} files: ${Math.round(run.elapsedMs)} ms, event-loop delay p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(1)} ms, ${run.ticks} heartbeats`);
