@@ -36,8 +36,8 @@ export default function SessionBoard() {
           {COLUMNS.map((column) => {
             const tasks = view.tasks.filter((task) => column.statuses.includes(task.status));
             return (
-              <section key={column.id} aria-labelledby={`col-${column.id}`} className="min-w-0 rounded-lg bg-zinc-100/80 p-2 dark:bg-zinc-900/60">
-                <h2 id={`col-${column.id}`} className="flex items-center justify-between px-1 pb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+              <section key={column.id} aria-label={column.title} className="min-w-0 rounded-lg bg-zinc-100/80 p-2 dark:bg-zinc-900/60">
+                <h2 aria-hidden className="flex items-center justify-between px-1 pb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
                   {column.title}
                   <span className="rounded-full bg-white px-1.5 text-zinc-600 tabular-nums dark:bg-zinc-800 dark:text-zinc-300">{tasks.length}</span>
                 </h2>

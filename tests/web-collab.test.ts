@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { git } from './helpers/git-repo.js';
+import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+
+const LIVE = { timeout: 30_000, interval: 200 };
+
+/** Two people on one session in two browser contexts: olivia (operator) and victor (viewer). */
+describe('web console: two people co-steering one session, live', () => {
+  let stack: ConsoleStack;
+  let browser: Browser;
+  let olivia: Page;
+  let victor: Page;
+  let sessionId: string;
+  let repo: string;
+
+  const column = (page: Page, name: string) => page.getByRole('region', { name, exact: true });
+  const card = (page: Page, prompt: string) => page.getByRole('article', { name: `Task ${prompt}`, exact: true });
+  const saveStatus = (page: Page) => page.getByRole('status', { name: 'Save status' });
+
+  async function startTask(page: Page, prompt: string) {
+    await page.getByLabel('Goal', { exact: true }).fill(prompt);
+    await page.getByLabel('Agent', { exact: true }).selectOption('command');
+    await page.getByRole('button', { name: 'Start task' }).click();
+    await expect.poll(() => page.getByLabel('Goal', { exact: true }).inputValue(), LIVE).toBe('');
+  }
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startConsoleStack(), launchBrowser()]);
+    repo = stack.newRepo('collab');
+    const created = await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Collab session' });
+    sessionId = created.body.id as string;
+    const [operatorToken, viewerToken] = await Promise.all([stack.token('olivia', 'operator'), stack.token('victor', 'viewer')]);
+    olivia = (await signedInPage(browser, stack.url, operatorToken)).page;
+    victor = (await signedInPage(browser, stack.url, viewerToken)).page;
+    await Promise.all([olivia.goto(`/sessions/${sessionId}`), victor.goto(`/sessions/${sessionId}`)]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('both are connected to the live documents and see each other', async () => {
+    for (const page of [olivia, victor]) {
+      await expect.poll(() => page.getByLabel(/^Connection:/).getAttribute('aria-label'), LIVE).toContain('live documents');
+      await expect.poll(() => page.getByRole('list', { name: 'People here' }).getByRole('listitem').count(), LIVE).toBe(2);
+    }
+    await victor.getByRole('listitem', { name: /^olivia, operator/ }).waitFor();
+  });
+
+  it('a task started by the operator appears and progresses live for the viewer', async () => {
+    await startTask(olivia, 'echo hi > hi.txt');
+    await card(victor, 'echo hi > hi.txt').waitFor(LIVE);
+    await column(victor, 'Ready for review').getByRole('article', { name: 'Task echo hi > hi.txt' }).waitFor(LIVE);
+    // The viewer has no command controls.
+    expect(await victor.getByRole('button', { name: 'Start task' }).isDisabled()).toBe(true);
+  });
+
+  it('a review comment on a diff line shows up for the other reviewer', async () => {
+    await olivia.getByRole('link', { name: 'echo hi > hi.txt' }).click();
+    await victor.getByRole('link', { name: 'echo hi > hi.txt' }).click();
+    await olivia.getByRole('region', { name: 'Diff of hi.txt' }).waitFor(LIVE);
+    await olivia.getByRole('button', { name: 'Comment on hi.txt line 1' }).click();
+    await olivia.getByLabel('Comment for hi.txt line 1').fill('Greeting reads well.');
+    await olivia.getByRole('button', { name: 'Add comment' }).click();
+    const comments = victor.getByRole('group', { name: 'Comments on hi.txt line 1' });
+    await expect.poll(() => comments.textContent(), LIVE).toContain('Greeting reads well.');
+    expect(await comments.textContent()).toContain('olivia');
+    // Viewers read comments but cannot add them (their shared document is read-only).
+    expect(await victor.getByRole('button', { name: 'Comment on hi.txt line 1' }).count()).toBe(0);
+  });
+
+  it('the viewer cannot Save; the operator saves and both see the new checkpoint', async () => {
+    await Promise.all([olivia.goto(`/sessions/${sessionId}`), victor.goto(`/sessions/${sessionId}`)]);
+    const viewerSave = victor.getByRole('button', { name: 'Save', exact: true });
+    await viewerSave.waitFor();
+    expect(await viewerSave.isDisabled()).toBe(true);
+    await victor.getByText('Save needs the operator role (viewer).').waitFor();
+
+    await olivia.getByRole('button', { name: 'Save', exact: true }).click();
+    for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-1/);
+    const tag = /checkpoint\/\d{4}-\d{2}-\d{2}-1/.exec((await saveStatus(victor).textContent()) ?? '')?.[0] ?? '';
+    const commit = git(repo, 'rev-parse', 'main');
+    expect(git(repo, 'rev-parse', `${tag}^{commit}`)).toBe(commit);
+    expect(await saveStatus(olivia).textContent()).toContain(commit.slice(0, 10));
+    await column(victor, 'Merged').getByRole('article', { name: 'Task echo hi > hi.txt' }).waitFor(LIVE);
+
+    for (const page of [olivia, victor]) {
+      await page.getByRole('link', { name: /^Timeline/ }).click();
+      await page.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem', { name: tag }).waitFor(LIVE);
+    }
+  });
+
+  it('an annotation typed on a checkpoint appears for the other person', async () => {
+    const tag = (await olivia.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem', { name: /^checkpoint\// }).first().getAttribute('aria-label')) ?? '';
+    await olivia.getByLabel(`Annotate ${tag}`).fill('First green build of the greeting.');
+    await olivia.getByRole('button', { name: `Add note to ${tag}` }).click();
+    await expect.poll(() => victor.getByRole('group', { name: `Notes on ${tag}` }).textContent(), LIVE).toContain('First green build of the greeting.');
+    // The viewer reads notes but has no note form.
+    expect(await victor.getByLabel(`Annotate ${tag}`).count()).toBe(0);
+  });
+
+  it('a conflict between two tasks shows in the conflict view and is resolved from the browser', async () => {
+    await olivia.getByRole('link', { name: 'Board' }).click();
+    await startTask(olivia, "sed -i 's/line2/left/' a.txt");
+    await startTask(olivia, "sed -i 's/line2/right/' a.txt");
+    await expect.poll(() => column(olivia, 'Ready for review').getByRole('article').count(), LIVE).toBe(2);
+    await olivia.getByRole('button', { name: 'Save', exact: true }).click();
+    for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toContain('Conflict');
+
+    for (const page of [olivia, victor]) {
+      await page.getByRole('link', { name: /^Conflicts/ }).click();
+      const file = page.getByRole('region', { name: 'Conflict in a.txt' });
+      await file.waitFor(LIVE);
+      const text = (await file.textContent()) ?? '';
+      expect(text).toContain('line2'); // base
+      expect(text).toContain('left');
+      expect(text).toContain('right');
+    }
+    // Pick a side per hunk: the runtime has no endpoint for it yet, and the console says so.
+    await olivia.getByRole('radio', { name: 'Take task side for a.txt hunk 1' }).check();
+    await olivia.getByRole('button', { name: 'Apply resolutions' }).click();
+    await expect.poll(() => olivia.getByRole('alert').textContent(), LIVE).toMatch(/does not offer POST \/api\/sessions\/.+\/conflicts\/resolve yet/);
+
+    // Resolve by dropping the conflicting task, then Save publishes the other one.
+    await olivia.getByRole('button', { name: 'Reject task' }).click();
+    await olivia.getByText('Task rejected; Save again to publish the rest.').waitFor(LIVE);
+    await olivia.getByRole('button', { name: 'Save', exact: true }).click();
+    for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-2/);
+    expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).toMatch(/^(left|right)$/);
+  });
+
+  it('rolls back to the first checkpoint from the timeline, after confirmation', async () => {
+    await olivia.getByRole('link', { name: /^Timeline/ }).click();
+    const first = olivia.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem', { name: /^checkpoint\// }).last();
+    const tag = (await first.getAttribute('aria-label')) ?? '';
+    expect(tag).toMatch(/-1$/);
+    await olivia.getByRole('button', { name: `Roll back to ${tag}` }).click();
+    const dialog = olivia.getByRole('dialog', { name: `Roll back to ${tag}?` });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Keep current state' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).not.toBe('line2');
+
+    await olivia.getByRole('button', { name: `Roll back to ${tag}` }).click();
+    await dialog.getByRole('button', { name: 'Confirm rollback' }).click();
+    for (const page of [olivia, victor]) {
+      await page.getByRole('link', { name: /^Timeline/ }).click();
+      await expect.poll(() => page.getByRole('list', { name: 'Timeline events' }).textContent(), LIVE).toMatch(new RegExp(`Rollback to ${tag}.*completed`));
+    }
+    expect(git(repo, 'show', 'main:a.txt')).toBe('line1\nline2\nline3');
+    expect(git(repo, 'show', 'main:hi.txt')).toBe('hi');
+  });
+});
