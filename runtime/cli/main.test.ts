@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -80,6 +80,12 @@ describe('thalogos CLI against a real server', () => {
       expect(result.err).toContain('Usage:');
     }
     expect((await run(['session', 'list'], { THALOGOS_URL: 'not a url' })).code).toBe(2);
+    const badConfig = path.join(tmp, 'bad-config.json');
+    await writeFile(badConfig, JSON.stringify({ sessions: { maxParallel: -1 } }));
+    const serve = await run(['serve', '--config', badConfig, '--data-dir', path.join(tmp, 'other-data'), '--port', '0'], {});
+    expect(serve.code).toBe(2);
+    expect(serve.err).toMatch(/sessions\.maxParallel/);
+    expect((await run(['serve', '--port', 'eighty'], {})).code).toBe(2);
     const help = await run(['--help'], env);
     expect([help.code, help.out.includes('thalogos serve')]).toEqual([0, true]);
   });

@@ -1,0 +1,57 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from './config.js';
+import { loadConfigFile, loadSigningKey } from './config-file.js';
+
+describe('the runtime config file', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'thalogos-cfg-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const write = async (content: string) => {
+    const file = path.join(dir, 'config.json');
+    await writeFile(file, content);
+    return file;
+  };
+
+  it('is optional: a missing file means the defaults', async () => {
+    const config = await loadConfigFile(path.join(dir, 'absent.json'));
+    expect(config.sessions).toEqual({ maxParallel: 4, taskTimeoutMs: 1_800_000, maxRetries: 2 });
+    expect(config.adapters.order).toContain('command');
+  });
+
+  it('reads adapter, session and git settings', async () => {
+    const file = await write(JSON.stringify({
+      adapters: { order: ['claude', 'command'], adapters: { claude: { enabled: true, model: 'sonnet', args: ['--x'], env: { A: 'b' }, timeoutMs: 5000 } } },
+      sessions: { maxParallel: 2, taskTimeoutMs: 60_000, maxRetries: 0 },
+      git: { committer: { name: 'Bot', email: 'bot@example.com' } },
+    }));
+    const config = await loadConfigFile(file);
+    expect(config.adapters.order).toEqual(['claude', 'command']);
+    expect(config.adapters.adapters.claude).toMatchObject({ enabled: true, model: 'sonnet', timeoutMs: 5000 });
+    expect(config.sessions.maxParallel).toBe(2);
+  });
+
+  it('refuses invalid JSON, unknown keys and wrong types with every problem listed', async () => {
+    await expect(loadConfigFile(await write('{ nope'))).rejects.toThrow(/not valid JSON/);
+    await expect(loadConfigFile(await write('{"sesions": {}}'))).rejects.toThrow(ConfigError);
+    const error = await loadConfigFile(await write(JSON.stringify({ sessions: { maxParallel: 0, maxRetries: 'x' } }))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.join('\n')).toMatch(/sessions\.maxParallel/);
+    expect((error as ConfigError).issues.join('\n')).toMatch(/sessions\.maxRetries/);
+    await expect(loadConfigFile(dir)).rejects.toThrow(/cannot read config file/);
+  });
+
+  it('loads a signing key from a file relative to the config, with its passphrase from the environment', async () => {
+    await writeFile(path.join(dir, 'key.asc'), '-----BEGIN PGP PRIVATE KEY BLOCK-----\n...');
+    const config = await loadConfigFile(await write(JSON.stringify({ git: { signingKeyFile: 'key.asc', signingKeyPassphraseEnv: 'PASS' } })));
+    expect(await loadSigningKey(config, { PASS: 'secret' }, dir)).toEqual({ armoredPrivateKey: '-----BEGIN PGP PRIVATE KEY BLOCK-----\n...', passphrase: 'secret' });
+    const missing = await loadConfigFile(await write(JSON.stringify({ git: { signingKeyFile: 'absent.asc' } })));
+    await expect(loadSigningKey(missing, {}, dir)).rejects.toThrow(ConfigError);
+  });
+});
