@@ -7,6 +7,7 @@ import { createAdapterRegistry } from '../adapters/index.js';
 import { createGitEngine } from '../git-engine/index.js';
 import { createSyncServer } from '../sync/index.js';
 import type { AppContext } from './api/app-context.js';
+import { createConsoleHandler } from './console/index.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
 import { TokenStore } from './auth/token-store.js';
@@ -141,10 +142,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const router = new Router();
   for (const route of [...systemRoutes(context), ...sessionRoutes(context)]) router.add(route);
+  // The web console (React Router build) answers every path the API does not claim.
+  const consoleHandler = await createConsoleHandler({
+    buildDir: path.join(PROJECT_ROOT, 'web', 'build'),
+    onError: (error) => logger.error({ err: error }, 'console request failed'),
+  });
   mountHttp(app, {
     router,
     tokens,
     logger,
+    fallback: consoleHandler,
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
 

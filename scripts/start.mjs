@@ -20,7 +20,7 @@ if (!existsSync(installedLock) || statSync(installedLock).mtimeMs < statSync(pat
 }
 
 const stamp = path.join(root, 'dist', '.build-stamp');
-const sourceDirs = ['runtime', 'actors', 'sync', 'adapters', 'git-engine'];
+const sourceDirs = ['runtime', 'actors', 'sync', 'adapters', 'git-engine', 'web'];
 const newestSource = Math.max(...sourceDirs.map((dir) => newestMtime(path.join(root, dir))), statSync(path.join(root, 'package-lock.json')).mtimeMs);
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource) {
   console.log('thalogos: building...');
@@ -36,10 +36,10 @@ function newestMtime(dir) {
   let newest = 0;
   if (!existsSync(dir)) return newest;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'fixtures') continue;
+    if (['node_modules', 'fixtures', 'build', '.react-router'].includes(entry.name)) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    else if (/\.(ts|tsx|css)$/.test(entry.name)) newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }
