@@ -40,11 +40,12 @@ const TYPE_STYLE: Record<string, { label: string; className: string }> = {
 
 /** An agent run's live stream: messages, commands with their output, files changed. */
 export function AgentStream({ lines, label }: { lines: StreamLine[]; label: string }) {
-  const end = useRef<HTMLLIElement>(null);
   const follow = useRef(true);
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
-    if (follow.current) end.current?.scrollIntoView({ block: 'nearest' });
+    // Scroll the list itself (never the page) while the reader is following the tail.
+    const el = list.current;
+    if (el && follow.current) el.scrollTop = el.scrollHeight;
   }, [lines.length]);
   return (
     <ol
@@ -73,7 +74,6 @@ export function AgentStream({ lines, label }: { lines: StreamLine[]; label: stri
           </li>
         );
       })}
-      <li ref={end} aria-hidden />
     </ol>
   );
 }

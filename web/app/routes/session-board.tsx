@@ -25,48 +25,51 @@ export default function SessionBoard() {
   const canOperate = roleAtLeast(user?.role, 'operator');
   const running = view.tasks.filter((task) => ['preparing', 'running', 'committing'].includes(task.status));
   return (
-    <div className="grid gap-5 xl:grid-cols-[1fr_340px]">
-      <div className="min-w-0 space-y-5">
+    <div className="space-y-5">
+      <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_340px]">
         <Card aria-labelledby="goal-title">
           <CardHeader title="What should the agents do?" id="goal-title" />
           <GoalBox sessionId={view.id} canAdd={canOperate} onAdded={() => void live.refresh()} />
         </Card>
-
-        <section aria-label="Task board" className="grid gap-3 md:grid-cols-3 xl:grid-cols-5">
-          {COLUMNS.map((column) => {
-            const tasks = view.tasks.filter((task) => column.statuses.includes(task.status));
-            return (
-              <section key={column.id} aria-label={column.title} className="min-w-0 rounded-lg bg-zinc-100/80 p-2 dark:bg-zinc-900/60">
-                <h2 aria-hidden className="flex items-center justify-between px-1 pb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
-                  {column.title}
-                  <span className="rounded-full bg-white px-1.5 text-zinc-600 tabular-nums dark:bg-zinc-800 dark:text-zinc-300">{tasks.length}</span>
-                </h2>
-                <div className="space-y-2">
-                  {tasks.map((task) => (
-                    <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} />
-                  ))}
-                  {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-400">—</p> : null}
-                </div>
-              </section>
-            );
-          })}
-        </section>
-
-        {running.length > 0 ? (
-          <div className="grid gap-4 lg:grid-cols-2">
-            {running.map((task) => (
-              <Card key={task.id} aria-label={`Live output of ${task.prompt}`}>
-                <CardHeader title={<span className="font-mono text-xs">{task.agent} · {task.prompt.slice(0, 60)}</span>} />
-                <AgentStream lines={runLines(live.streams, task)} label={`Agent stream for ${task.prompt}`} />
-              </Card>
-            ))}
-          </div>
-        ) : null}
-      </div>
-      <aside className="space-y-5" aria-label="Collaboration">
         <ChatPanel doc={live.shared} readOnly={live.sharedReadOnly} user={user} />
+      </div>
+
+      <section aria-label="Task board" className="grid gap-3 sm:grid-cols-2 md:grid-cols-3 xl:grid-cols-5">
+        {COLUMNS.map((column) => {
+          const tasks = view.tasks.filter((task) => column.statuses.includes(task.status));
+          return (
+            <section key={column.id} aria-label={column.title} className="min-w-0 rounded-lg bg-zinc-100/80 p-2 dark:bg-zinc-900/60">
+              <h2 aria-hidden className="flex items-center justify-between px-1 pb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+                {column.title}
+                <span className="rounded-full bg-white px-1.5 text-zinc-600 tabular-nums dark:bg-zinc-800 dark:text-zinc-300">{tasks.length}</span>
+              </h2>
+              <div className="space-y-2">
+                {tasks.map((task) => (
+                  <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} />
+                ))}
+                {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-400">No tasks</p> : null}
+              </div>
+            </section>
+          );
+        })}
+      </section>
+
+      <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_340px]">
+        <div className="min-w-0 space-y-4">
+          {running.map((task) => (
+            <Card key={task.id} aria-label={`Live output of ${task.prompt}`}>
+              <CardHeader title={<span className="flex items-center gap-2"><span className="size-2 animate-pulse rounded-full bg-sky-500" aria-hidden />Live: <span className="font-mono text-xs font-normal">{task.agent} · {task.prompt.length > 80 ? `${task.prompt.slice(0, 80)}…` : task.prompt}</span></span>} />
+              <AgentStream lines={runLines(live.streams, task)} label={`Agent stream for ${task.prompt}`} />
+            </Card>
+          ))}
+          {running.length === 0 ? (
+            <p className="rounded-lg border border-dashed border-zinc-300 px-4 py-6 text-center text-sm text-zinc-500 dark:border-zinc-700">
+              No agent is running. Running agents stream their messages, commands and file changes here.
+            </p>
+          ) : null}
+        </div>
         <MemoryPanel doc={live.shared} readOnly={live.sharedReadOnly} />
-      </aside>
+      </div>
     </div>
   );
 }

@@ -99,7 +99,7 @@ export default function SessionLayout() {
       <div className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900/40">
         <div className="mx-auto max-w-[1440px] px-4 pt-4">
           <div className="flex flex-wrap items-start gap-x-6 gap-y-3">
-            <div className="min-w-0 flex-1">
+            <div className="w-full min-w-0 sm:w-auto sm:flex-1">
               <div className="flex flex-wrap items-center gap-2">
                 <h1 className="truncate text-lg font-semibold tracking-tight">{view.title}</h1>
                 <SessionStatusBadge status={view.status} />
@@ -110,7 +110,7 @@ export default function SessionLayout() {
               </p>
             </div>
             <PresenceAvatars people={live.presence} />
-            <div className="flex flex-col items-end gap-1">
+            <div className="ml-auto flex flex-col items-end gap-1">
               <Button
                 variant="primary"
                 onClick={save}
