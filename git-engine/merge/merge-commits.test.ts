@@ -55,6 +55,15 @@ describe('mergeCommits', () => {
     }
   });
 
+  it('reads objects from packs and loose files alike', async () => {
+    const loose = await mergeCommits(input(ours, theirs));
+    git(repo, ['repack', '-a', '-d', '-q']);
+    git(repo, ['prune-packed']);
+    expect(fs.readdirSync(path.join(repo, '.git', 'objects', 'pack')).some((n) => n.endsWith('.idx'))).toBe(true);
+    const packed = await mergeCommits(input(ours, theirs));
+    expect(packed).toEqual(loose);
+  });
+
   it('refuses malformed ids, missing objects and non-commits with typed, serialisable errors', async () => {
     const bad = await rejection(mergeCommits(input('HEAD', theirs)));
     expect(bad.code).toBe('INVALID_OID');

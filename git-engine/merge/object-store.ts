@@ -32,7 +32,8 @@ export function normaliseMode(mode: string): string {
 
 export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: object): ObjectStore {
   const trees = new Map<string, Map<string, Entry>>();
-  const writer = looseObjectWriter(fs, gitdir);
+  const writer = looseObjectWriter(fs, gitdir, cache);
+  const readFs = readOptimisedFs(fs, gitdir, cache);
   const wrap = async <T>(oid: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -47,14 +48,14 @@ export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: obje
     async readTree(oid) {
       const known = trees.get(oid);
       if (known) return known;
-      const { tree } = await wrap(oid, () => git.readTree({ fs, gitdir, oid, cache }));
+      const { tree } = await wrap(oid, () => git.readTree({ fs: readFs, gitdir, oid, cache }));
       const map = new Map<string, Entry>();
       for (const e of tree) map.set(e.path, { mode: normaliseMode(e.mode), oid: e.oid, type: e.type });
       trees.set(oid, map);
       return map;
     },
     async readBlob(oid) {
-      const { blob } = await wrap(oid, () => git.readBlob({ fs, gitdir, oid, cache }));
+      const { blob } = await wrap(oid, () => git.readBlob({ fs: readFs, gitdir, oid, cache }));
       return blob;
     },
     async writeBlob(content) {
@@ -64,15 +65,15 @@ export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: obje
       return writer.write('tree', encodeTree(entries));
     },
     async commitTree(oid) {
-      const { commit } = await wrap(oid, () => git.readCommit({ fs, gitdir, oid, cache }));
+      const { commit } = await wrap(oid, () => git.readCommit({ fs: readFs, gitdir, oid, cache }));
       return commit.tree;
     },
     async commitTime(oid) {
-      const { commit } = await wrap(oid, () => git.readCommit({ fs, gitdir, oid, cache }));
+      const { commit } = await wrap(oid, () => git.readCommit({ fs: readFs, gitdir, oid, cache }));
       return commit.committer.timestamp;
     },
     async mergeBases(a, b) {
-      return wrap(`${a}..${b}`, () => git.findMergeBase({ fs, gitdir, oids: [a, b], cache })) as Promise<string[]>;
+      return wrap(`${a}..${b}`, () => git.findMergeBase({ fs: readFs, gitdir, oids: [a, b], cache })) as Promise<string[]>;
     },
   };
 }
@@ -98,8 +99,12 @@ export function encodeTree(entries: Map<string, Entry>): Buffer {
  * addressed, so rewriting an existing object is harmless. (isomorphic-git's writeTree would
  * order names by UTF-16 code units and re-discover the gitdir on every call.)
  */
-function looseObjectWriter(fs: typeof NodeFs, gitdir: string): { write(type: 'blob' | 'tree', content: Uint8Array): Promise<string> } {
-  const dirs = new Map<string, Promise<unknown>>();
+const FANOUT_DIRS = Symbol.for('thalogos.merge.fanoutDirs');
+
+function looseObjectWriter(fs: typeof NodeFs, gitdir: string, cache: object): { write(type: 'blob' | 'tree', content: Uint8Array): Promise<string> } {
+  // Fan-out directories known to exist, shared by the merges of one unit of work.
+  const holder = cache as { [FANOUT_DIRS]?: Map<string, Promise<unknown>> };
+  const dirs = (holder[FANOUT_DIRS] ??= new Map<string, Promise<unknown>>());
   return {
     async write(type, content) {
       const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
@@ -118,4 +123,59 @@ function looseObjectWriter(fs: typeof NodeFs, gitdir: string): { write(type: 'bl
       return oid;
     },
   };
+}
+
+/**
+ * Which objects live in packs: the object ids of every `objects/pack/*.idx` (version 2), read
+ * once per unit of work and kept on the caller's cache object next to isomorphic-git's own.
+ */
+const PACKED = Symbol.for('thalogos.merge.packedObjects');
+
+async function packedObjects(fs: typeof NodeFs, gitdir: string, cache: object): Promise<{ packs: string[]; oids: Set<string> }> {
+  const holder = cache as { [PACKED]?: Promise<{ packs: string[]; oids: Set<string> }> };
+  holder[PACKED] ??= (async () => {
+    const dir = `${gitdir}/objects/pack`;
+    const packs = await fs.promises.readdir(dir).catch(() => [] as string[]);
+    const oids = new Set<string>();
+    for (const name of packs.filter((n) => n.endsWith('.idx'))) {
+      const idx = await fs.promises.readFile(`${dir}/${name}`);
+      // v2 index: magic, version, 256 fan-out counts, then the sorted 20-byte object ids.
+      if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) continue;
+      const count = idx.readUInt32BE(8 + 255 * 4);
+      const start = 8 + 256 * 4;
+      for (let i = 0; i < count; i++) oids.add(idx.toString('hex', start + i * 20, start + i * 20 + 20));
+    }
+    return { packs, oids };
+  })();
+  return holder[PACKED];
+}
+
+/**
+ * The fs handed to isomorphic-git for reads. isomorphic-git opens the loose object file before
+ * looking in the packs and lists objects/pack again for every packed object; on a merge that
+ * reads a few hundred packed trees those failed opens and listings were most of the syscalls.
+ * Here the loose lookup of a packed object fails without a syscall and the pack directory is
+ * listed once per unit of work (an object both loose and packed is then read from its pack).
+ */
+function readOptimisedFs(fs: typeof NodeFs, gitdir: string, cache: object): typeof NodeFs {
+  const base = fs.promises;
+  const packDir = `${gitdir}/objects/pack`;
+  const objectsPrefix = `${gitdir}/objects/`;
+  const promises = {
+    ...base,
+    readdir: ((path: string, options?: unknown) => {
+      if (path === packDir && options === undefined) return packedObjects(fs, gitdir, cache).then((p) => [...p.packs]);
+      return (base.readdir as (p: string, o?: unknown) => Promise<unknown>)(path, options);
+    }) as typeof base.readdir,
+    readFile: (async (path: string, options?: unknown) => {
+      if (typeof path === 'string' && path.startsWith(objectsPrefix)) {
+        const rel = path.slice(objectsPrefix.length);
+        if (/^[0-9a-f]{2}\/[0-9a-f]{38}$/.test(rel) && (await packedObjects(fs, gitdir, cache)).oids.has(rel.replace('/', ''))) {
+          throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+        }
+      }
+      return (base.readFile as (p: unknown, o?: unknown) => Promise<unknown>)(path, options);
+    }) as typeof base.readFile,
+  };
+  return { promises } as unknown as typeof NodeFs;
 }
