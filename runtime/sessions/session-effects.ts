@@ -57,7 +57,10 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
   const log = deps.logger.child({ sessionId: host.id });
   const repoPath = host.meta.repoPath;
   const record = (event: SessionEvent, actor: ActorRef = SYSTEM_ACTOR): void => {
-    void host.submit(event, { actor, command: false }).catch((error: unknown) => {
+    // Agent output can quote the child's environment; the adapters redact it, and so does every
+    // event here before it reaches the log, the live documents or the logs (defence in depth).
+    const safe = actor.kind === 'agent' ? deps.adapters.redactor.value(event) : event;
+    void host.submit(safe, { actor, command: false }).catch((error: unknown) => {
       log.error({ err: error, event: event.type }, 'could not record an effect result');
     });
   };

@@ -1,0 +1,78 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../runtime/config/config.js';
+import { startServer, type RunningServer } from '../runtime/server.js';
+import { stateToJson } from '../sync/index.js';
+import { apiClient, waitFor } from './helpers/api.js';
+import { makeRepo } from './helpers/git-repo.js';
+import { connect, synced } from './sync-harness.js';
+
+const ADMIN = 'secrets-admin-token-0123456789abcdef';
+const PLANTED = 'sk-planted-fake-key-9f8e7d6c5b4a3210';
+
+/** Every file under a directory, as text (LevelDB logs and tables, worktrees are skipped). */
+function readTree(dir: string): string {
+  let out = '';
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (entry === 'worktrees') continue;
+    if (statSync(full).isDirectory()) out += readTree(full);
+    else out += readFileSync(full).toString('latin1');
+  }
+  return out;
+}
+
+describe('a key in the environment reaches the agent and no sink', () => {
+  let tmp: string;
+  let server: RunningServer;
+  let logs = '';
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-secrets-'));
+    makeRepo(path.join(tmp, 'repo'));
+    const sink = new Writable({ write(chunk, _encoding, done) { logs += String(chunk); done(); } });
+    server = await startServer(
+      loadConfig({ env: { THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: tmp, THALOGOS_PORT: '0' }, cwd: tmp }),
+      { env: { ...process.env, PLANTED_SERVICE_API_KEY: PLANTED }, logger: pino({ level: 'trace' }, sink) },
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('redacts it from the event log, LevelDB, the live state document and the logs', async () => {
+    const api = apiClient(server.url, ADMIN);
+    const sid = (await api('POST', '/api/sessions', { repoPath: path.join(tmp, 'repo'), title: 'secrets' })).body.id as string;
+    const watcher = connect(`${server.url.replace('http', 'ws')}/sync`, `session/${sid}/state`, ADMIN);
+    try {
+      await synced(watcher);
+      // The agent really has the key: it writes it into the worktree (the task's own business)
+      // and prints it, which is what must not reach any sink.
+      const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo "key=$PLANTED_SERVICE_API_KEY"; test -n "$PLANTED_SERVICE_API_KEY"' })).body;
+      const done = await waitFor(async () => {
+        const view = (await api('GET', `/api/sessions/${sid}/tasks/${task.id}`)).body;
+        return ['ready_for_review', 'failed'].includes(view.status) ? view : null;
+      }, { what: 'the task to finish' });
+      expect(done.status).toBe('ready_for_review');
+      const events = JSON.stringify((await api('GET', `/api/sessions/${sid}/events`)).body);
+      expect(events).toContain('key=');
+      expect(events).not.toContain(PLANTED);
+      await waitFor(async () => JSON.stringify(stateToJson(watcher.doc).agents).includes('key='), { what: 'the output in the state document' });
+      expect(JSON.stringify(stateToJson(watcher.doc))).not.toContain(PLANTED);
+      expect(logs.length).toBeGreaterThan(0);
+      expect(logs).not.toContain(PLANTED);
+      await server.close();
+      const stored = readTree(path.join(tmp, 'data'));
+      expect(stored).toContain('key=');
+      expect(stored).not.toContain(PLANTED);
+    } finally {
+      watcher.destroy();
+    }
+  });
+});
