@@ -22,7 +22,12 @@ async function startTask(page: Page, prompt: string, agent = 'command'): Promise
   await page.getByLabel('Goal', { exact: true }).fill(prompt);
   await page.getByLabel('Agent', { exact: true }).selectOption(agent);
   await page.getByRole('button', { name: 'Start task' }).click();
-  await page.waitForFunction(() => (document.getElementById('goal') as HTMLTextAreaElement | null)?.value === '', null, LIVE);
+  // The goal box empties once the runtime accepted the task.
+  const deadline = Date.now() + LIVE.timeout;
+  while ((await page.getByLabel('Goal', { exact: true }).inputValue()) !== '') {
+    if (Date.now() > deadline) throw new Error(`task not accepted: ${prompt}`);
+    await page.waitForTimeout(100);
+  }
 }
 
 async function main(): Promise<void> {
@@ -101,7 +106,7 @@ async function main(): Promise<void> {
     await olivia.getByRole('link', { name: 'Board', exact: true }).click();
     await startTask(olivia, "sed -i 's/Says hello./Says hello politely./' README.md");
     await startTask(olivia, "sed -i 's/Says hello./Says hello in 12 languages./' README.md");
-    await olivia.waitForFunction(() => document.querySelectorAll('[aria-label="Ready for review"] article').length === 2, null, LIVE);
+    await olivia.getByRole('region', { name: 'Ready for review', exact: true }).getByRole('article').nth(1).waitFor(LIVE);
     await olivia.getByRole('button', { name: 'Save', exact: true }).click();
     await olivia.getByRole('status', { name: 'Save status' }).getByText('Conflict', { exact: true }).waitFor(LIVE);
     await olivia.getByRole('link', { name: /^Conflicts/ }).click();

@@ -55,4 +55,20 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     await page.getByText('Creating a session needs the operator role').waitFor();
     await context.close();
   });
+
+  it('falls back to polling the API when the sync socket is unreachable, and still updates live', async () => {
+    const repo = stack.newRepo('polled');
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Polled session' })).body.id as string;
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('paula', 'operator'));
+    // Every WebSocket to /sync is refused, as behind a proxy that does not pass upgrades.
+    await context.routeWebSocket(/\/sync/, (ws) => ws.close({ code: 1011, reason: 'blocked by test' }));
+    await page.goto(`/sessions/${sid}`);
+    await expect.poll(() => page.getByLabel(/^Connection:/).getAttribute('aria-label'), { timeout: 15_000 }).toContain('refreshing every second');
+    const added = await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo polled > p.txt' });
+    expect(added.status).toBe(202);
+    await page.getByRole('region', { name: 'Ready for review', exact: true }).getByRole('article', { name: 'Task echo polled > p.txt' }).waitFor({ timeout: 30_000 });
+    // Collaboration needs the socket: the console says so instead of pretending.
+    await page.getByRole('region', { name: 'Chat' }).getByText('Live collaboration is connecting').waitFor();
+    await context.close();
+  });
 });
