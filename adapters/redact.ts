@@ -1,5 +1,5 @@
 /** Environment variable names whose values are treated as secrets. */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|AUTH/i;
 const MIN_SECRET_LENGTH = 8;
 export const REDACTED = '[REDACTED]';
 
@@ -10,6 +10,8 @@ const KEY_PATTERNS: readonly RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{30,}/g,
   /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
   /\bxox[abpr]-[A-Za-z0-9-]{10,}/g,
+  // Thalogos's own bearer tokens.
+  /\bthg_[A-Za-z0-9_-]{43}/g,
 ];
 
 export interface Redactor {

@@ -22,6 +22,8 @@ export interface AdapterRegistryOptions {
   /** Between SIGTERM and SIGKILL on cancel and timeout (default 5 s). */
   killGraceMs?: number;
   versionTimeoutMs?: number;
+  /** Values redacted from every sink although the children never see them (the host's own tokens). */
+  extraSecrets?: readonly string[];
 }
 
 export interface AdapterRegistry {
@@ -54,7 +56,10 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
   const byId = new Map(adapters.map((a) => [a.id, a]));
   const now = opts.now ?? (() => new Date());
   const configFor = (id: string): AdapterConfig => config.adapters[id] ?? AdapterConfigSchema.parse({});
-  const redactor = createRedactor({ env: opts.env, extra: Object.values(config.adapters).flatMap((c) => Object.values(c.env)) });
+  const redactor = createRedactor({
+    env: opts.env,
+    extra: [...Object.values(config.adapters).flatMap((c) => Object.values(c.env)), ...(opts.extraSecrets ?? [])],
+  });
 
   const current = new Map<string, AdapterStatus>();
   for (const a of adapters) {

@@ -16,6 +16,11 @@ import type { WorkerOp } from './worker.js';
 
 export interface GitEngineOptions {
   orchestratorVersion: string;
+  /**
+   * Environment of gate commands (default: this process's). A task branch can change
+   * `.thalogos.json`, so gates are as untrusted as agents: the runtime passes the agents' env.
+   */
+  gateEnv?: NodeJS.ProcessEnv;
   minThreads?: number;
   maxThreads?: number;
   committer?: { name: string; email: string };
@@ -101,7 +106,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       if (p.gateTimeoutMs !== undefined && !(Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs > 0)) throw new GitEngineError('INVALID_NAME', 'gateTimeoutMs must be positive');
       const repoPath = validateRepoPathArg(p.repoPath);
       assertNotClosed(closed);
-      return mutex.run(repoPath, () => runSave(pool, ctx, p));
+      return mutex.run(repoPath, () => runSave(pool, ctx, p, options.gateEnv));
     },
     async recoverSave(p) {
       ids(p);

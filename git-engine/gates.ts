@@ -30,11 +30,11 @@ class BoundedOutput {
   }
 }
 
-export function runGate(command: string, cwd: string, timeoutMs: number, limit = GATE_OUTPUT_LIMIT): Promise<GateResult> {
+export function runGate(command: string, cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, limit = GATE_OUTPUT_LIMIT): Promise<GateResult> {
   return new Promise((resolve) => {
     const started = performance.now();
     const out = new BoundedOutput(limit);
-    const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, CI: '1' } });
     let timedOut = false;
     const kill = () => {
       try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
@@ -53,10 +53,10 @@ export function runGate(command: string, cwd: string, timeoutMs: number, limit =
 }
 
 /** Runs gates in order and stops at the first failure (later gates are not run). */
-export async function runGates(commands: string[], cwd: string, timeoutMs: number): Promise<{ passed: boolean; results: GateResult[] }> {
+export async function runGates(commands: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ passed: boolean; results: GateResult[] }> {
   const results: GateResult[] = [];
   for (const command of commands) {
-    const r = await runGate(command, cwd, timeoutMs);
+    const r = await runGate(command, cwd, timeoutMs, env);
     results.push(r);
     if (r.timedOut || r.exitCode !== 0) return { passed: false, results };
   }

@@ -16,6 +16,7 @@ import { loadConfigFile, loadSigningKey } from './config/config-file.js';
 import { mountHttp } from './http/http-handler.js';
 import { Router } from './http/router.js';
 import { EventLog } from './log/event-log.js';
+import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
 import { createSessionEffects, RunTable } from './sessions/session-effects.js';
 import { SessionRegistry } from './sessions/session-registry.js';
@@ -53,12 +54,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const snapshots = new SnapshotStore(db);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
 
+  // Agents and gates (which a task branch can rewrite) run without the runtime's own secrets.
+  const hiddenNames = fileConfig.git.signingKeyPassphraseEnv ? [fileConfig.git.signingKeyPassphraseEnv] : [];
+  const untrustedEnv = agentEnvironment(env, hiddenNames);
   const engine = createGitEngine({
     orchestratorVersion: VERSION,
+    gateEnv: untrustedEnv,
     ...(fileConfig.git.committer ? { committer: fileConfig.git.committer } : {}),
     ...(signingKey ? { signingKey } : {}),
   });
-  const adapters = createAdapterRegistry({ config: fileConfig.adapters, env, projectRoot: PROJECT_ROOT, logger });
+  const adapters = createAdapterRegistry({
+    config: fileConfig.adapters,
+    env: untrustedEnv,
+    extraSecrets: hiddenSecrets(env, hiddenNames),
+    projectRoot: PROJECT_ROOT,
+    logger,
+  });
   await adapters.handshakeAll();
 
   // One uWS app for everything: the API, the sync WebSocket and the console share the port.

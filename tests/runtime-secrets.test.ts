@@ -9,7 +9,7 @@ import { loadConfig } from '../runtime/config/config.js';
 import { startServer, type RunningServer } from '../runtime/server.js';
 import { stateToJson } from '../sync/index.js';
 import { apiClient, waitFor } from './helpers/api.js';
-import { makeRepo } from './helpers/git-repo.js';
+import { git, makeRepo } from './helpers/git-repo.js';
 import { connect, synced } from './sync-harness.js';
 
 const ADMIN = 'secrets-admin-token-0123456789abcdef';
@@ -34,16 +34,33 @@ describe('a key in the environment reaches the agent and no sink', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-secrets-'));
-    makeRepo(path.join(tmp, 'repo'));
+    // The gate fails if it can see the runtime's token: a task branch may rewrite the gates.
+    makeRepo(path.join(tmp, 'repo'), { '.thalogos.json': '{"gates":["test -z \\"$THALOGOS_ADMIN_TOKEN$THALOGOS_TOKEN\\""]}\n' });
     const sink = new Writable({ write(chunk, _encoding, done) { logs += String(chunk); done(); } });
     server = await startServer(
       loadConfig({ env: { THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: tmp, THALOGOS_PORT: '0' }, cwd: tmp }),
-      { env: { ...process.env, PLANTED_SERVICE_API_KEY: PLANTED }, logger: pino({ level: 'trace' }, sink) },
+      { env: { ...process.env, PLANTED_SERVICE_API_KEY: PLANTED, THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_TOKEN: ADMIN }, logger: pino({ level: 'trace' }, sink) },
     );
   });
   afterAll(async () => {
     await server?.close();
     await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('never gives agents or gates the runtime\'s own tokens', async () => {
+    const api = apiClient(server.url, ADMIN);
+    const sid = (await api('POST', '/api/sessions', { repoPath: path.join(tmp, 'repo'), title: 'no tokens for agents' })).body.id as string;
+    const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'env | cut -d= -f1 | sort > env-names.txt' })).body;
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}/tasks/${task.id}`)).body.status === 'ready_for_review', { what: 'the task' });
+    const names = git(path.join(tmp, 'repo'), 'show', `session/${sid}/task/${task.id}:env-names.txt`).split('\n');
+    expect(names).toContain('PLANTED_SERVICE_API_KEY');
+    expect(names.filter((name) => name.startsWith('THALOGOS_'))).toEqual([]);
+    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    const saved = await waitFor(async () => {
+      const view = (await api('GET', `/api/sessions/${sid}`)).body;
+      return view.lastSave ? view : null;
+    }, { what: 'the Save to finish' });
+    expect(saved.lastSave.result.status, JSON.stringify(saved.lastSave)).toBe('published');
   });
 
   it('redacts it from the event log, LevelDB, the live state document and the logs', async () => {
