@@ -50,11 +50,13 @@ try {
   const phases: Record<string, number> = {};
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   let engineMs: number;
+  let engineElu = NaN;
   let saveStatus: string;
   let integrationCommit = '';
   try {
     await engine.inspectRepository(g.repo); // pool warm-up outside the measured window
     histogram.enable();
+    const eluStart = performance.eventLoopUtilization();
     t = performance.now();
     const result = await engine.save({
       repoPath: g.repo, sessionId: 'bench', saveId: 'bench-1', taskIds,
@@ -63,6 +65,7 @@ try {
     });
     engineMs = performance.now() - t;
     histogram.disable();
+    engineElu = performance.eventLoopUtilization(eluStart).utilization;
     saveStatus = result.status;
     if (result.status === 'published') integrationCommit = result.integrationCommit;
   } finally {
@@ -125,6 +128,7 @@ echo "$(( (merges - start) / 1000000 )) $(( (end - merges) / 1000000 ))"
   console.log('resources during the engine run:');
   row('peak RSS of this process (main + pool threads)', `${peakRssMb.toFixed(0)} MB (before: ${(rssBefore / 1024).toFixed(0)} MB)`);
   row('main-thread event-loop delay p99 / max', `${(histogram.percentile(99) / 1e6).toFixed(1)} ms / ${(histogram.max / 1e6).toFixed(1)} ms`);
+  row('main-thread event-loop utilisation', `${(engineElu * 100).toFixed(1)}%`);
   row('same tree as native git (engine, in-process, merge-tree)', String(engineTree === nativeTree && inProcess.tree === nativeTree && native.tree === nativeTree));
 } finally {
   fs.rmSync(root, { recursive: true, force: true });
