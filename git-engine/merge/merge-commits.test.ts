@@ -69,6 +69,7 @@ describe('mergeCommits', () => {
     expect(bad.code).toBe('INVALID_OID');
     expect(JSON.parse(JSON.stringify(bad))).toMatchObject({ name: 'MergeError', code: 'INVALID_OID' });
     expect((await rejection(mergeCommits(input(ours, '0'.repeat(40))))).code).toBe('OBJECT_NOT_FOUND');
+    expect((await rejection(mergeCommits({ ...input(ours, theirs), gitdir: '' }))).code).toBe('INVALID_INPUT');
     const tree = git(repo, ['rev-parse', `${ours}^{tree}`]).trim();
     expect((await rejection(mergeCommits(input(tree, theirs)))).code).toBe('NOT_A_COMMIT');
   });

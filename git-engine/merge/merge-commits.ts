@@ -17,16 +17,27 @@ export async function mergeCommits(input: MergeCommitsInput): Promise<MergeOutco
       throw new MergeError('INVALID_OID', `${key} must be a 40-hex commit id`, { [key]: String(input[key]) });
     }
   }
+  if (typeof input.gitdir !== 'string' || input.gitdir === '' || typeof input.cache !== 'object' || input.cache === null) {
+    throw new MergeError('INVALID_INPUT', 'gitdir must be a path and cache an object');
+  }
   const labels = input.labels ?? { ours: 'ours', theirs: 'theirs' };
+  if (typeof labels.ours !== 'string' || typeof labels.theirs !== 'string') {
+    throw new MergeError('INVALID_INPUT', 'labels must be strings');
+  }
   const store = createObjectStore(input.fs, input.gitdir, input.cache);
   const [oursTree, theirsTree] = await Promise.all([store.commitTree(input.ours), store.commitTree(input.theirs)]);
   const base = await baseTree(store, input.ours, input.theirs);
   const ctx = createContext(store, 0, labels);
   const tree = await mergeTrees(ctx, { base: base.tree, ours: oursTree, theirs: theirsTree });
-  const autoResolved = ctx.autoResolved.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Paths are merged concurrently: sort so that reports do not depend on I/O timing.
+  const autoResolved = ctx.autoResolved.sort((a, b) => compare(a.path, b.path));
   if (tree === null) {
-    const conflicts = ctx.conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const conflicts = ctx.conflicts.sort((a, b) => compare(a.path, b.path) || compare(a.kind, b.kind));
     return { clean: false, conflicts, autoResolved };
   }
   return { clean: true, tree, autoResolved };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -110,6 +110,7 @@ const scenarios: Scenario[] = [
     ours: [mv('old', 'new')], theirs: [w('old/b.txt', prose(10, 'bb').replace('number 4 ', 'number four '))], expect: { kind: 'git' } },
   { name: 'directory deleted on both sides', base: [w('d/1.txt', '1\n'), w('d/2.txt', '2\n'), w('e.txt', 'e\n')], ours: [rm('d')], theirs: [rm('d'), w('e.txt', 'E\n')], expect: { kind: 'git' } },
   { name: 'rename on one side, executable bit on the other', base: [w('tool.sh', prose(12, 'sh'))], ours: [mv('tool.sh', 'bin/tool.sh')], theirs: [{ op: 'chmod', path: 'tool.sh', exec: true }], expect: { kind: 'git' } },
+  { name: 'three merge bases', base: [], ours: [], theirs: [], build: threeBases, expect: { kind: 'git' } },
   { name: 'criss-cross, same resolution on both sides, then a distant edit', base: [], ours: [], theirs: [], build: crissCrossSameResolution, expect: { kind: 'git' } },
 
   // --- conflicts git reports and the policy keeps -----------------------------------------
@@ -193,6 +194,26 @@ function crissCross(repo: string, later: boolean): { ours: string; theirs: strin
     commit(repo, [w('f.txt', edit(L20, { 10: 'A1' })), w('g.txt', edit(L20, { 17: 'B3' }))], 'B3');
   }
   return { ours: git(repo, ['rev-parse', 'A']).trim(), theirs: git(repo, ['rev-parse', 'B']).trim() };
+}
+
+/** X, Y, Z off one base, merged by both sides in different orders: three merge bases. */
+function threeBases(repo: string): { ours: string; theirs: string } {
+  const base = commit(repo, [w('x.txt', text(L20)), w('y.txt', text(L20)), w('z.txt', text(L20)), w('f.txt', text(L20))], 'base');
+  const tips: string[] = [];
+  for (const name of ['x', 'y', 'z']) {
+    checkout(repo, name.toUpperCase(), base);
+    tips.push(commit(repo, [w(`${name}.txt`, edit(L20, { 5: `${name} changed` }))], name));
+  }
+  checkout(repo, 'A', tips[0]);
+  git(repo, ['merge', '-q', '--no-ff', '-m', 'A merges', tips[1] as string, tips[2] as string]);
+  commit(repo, [w('f.txt', edit(L20, { 2: 'A' }))], 'A edits');
+  checkout(repo, 'B', tips[2]);
+  git(repo, ['merge', '-q', '--no-ff', '-m', 'B merges', tips[1] as string, tips[0] as string]);
+  commit(repo, [w('f.txt', edit(L20, { 18: 'B' }))], 'B edits');
+  const ours = git(repo, ['rev-parse', 'A']).trim();
+  const theirs = git(repo, ['rev-parse', 'B']).trim();
+  expect(git(repo, ['merge-base', '--all', ours, theirs]).trim().split('\n')).toHaveLength(3);
+  return { ours, theirs };
 }
 
 /** Bases conflict; both sides resolve to the same content, theirs then edits a distant line. */

@@ -4,6 +4,7 @@
  */
 export type MergeErrorCode =
   | 'INVALID_OID'       // an input is not a 40-hex object id
+  | 'INVALID_INPUT'     // gitdir, cache or labels of the wrong shape
   | 'OBJECT_NOT_FOUND'  // the object store has no such object
   | 'NOT_A_COMMIT';     // ours/theirs names something else than a commit
 
