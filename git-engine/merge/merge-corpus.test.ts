@@ -42,6 +42,9 @@ const edit = (ls: string[], changes: Record<number, string | string[]>): string 
   return text(out);
 };
 const binary = (seed: number): Buffer => Buffer.from(Array.from({ length: 300 }, (_, i) => (i * seed) % 256).map((b, i) => (i % 50 === 0 ? 0 : b)));
+/** Rewrites the first `n` lines completely. */
+const rewrite = (content: string, n: number): string =>
+  content.split('\n').map((l, i) => (i < n ? `rewritten line ${i} with different words entirely` : l)).join('\n');
 const prose = (n: number, tag: string): string => text(Array.from({ length: n }, (_, i) => `${tag} sentence number ${i + 1} with enough words to be recognisable`));
 
 const scenarios: Scenario[] = [
@@ -76,6 +79,11 @@ const scenarios: Scenario[] = [
   { name: 'rename with edit vs modify', base: [w('lib/a.txt', prose(30, 'beta'))],
     ours: [rm('lib/a.txt'), w('lib/b.txt', prose(30, 'beta').replace('number 1 ', 'number one '))],
     theirs: [w('lib/a.txt', prose(30, 'beta').replace('number 29 ', 'number twenty-nine '))], expect: { kind: 'git' } },
+  { name: 'rename with a third of the lines rewritten vs modify (similar enough)', base: [w('a.txt', prose(30, 'theta'))],
+    ours: [rm('a.txt'), w('b.txt', rewrite(prose(30, 'theta'), 10))], theirs: [w('a.txt', prose(30, 'theta').replace('number 29 ', 'number twenty-nine '))], expect: { kind: 'git' } },
+  { name: 'rename with most lines rewritten vs modify (not a rename for git)', base: [w('a.txt', prose(30, 'iota'))],
+    ours: [rm('a.txt'), w('b.txt', rewrite(prose(30, 'iota'), 20))], theirs: [w('a.txt', prose(30, 'iota').replace('number 29 ', 'number twenty-nine '))],
+    expect: { kind: 'git', conflictKinds: ['modify_delete'] } },
   { name: 'rename to the same path on both sides', base: [w('a.txt', prose(20, 'gamma'))],
     ours: [rm('a.txt'), w('b.txt', prose(20, 'gamma').replace('number 2 ', 'number two '))],
     theirs: [rm('a.txt'), w('b.txt', prose(20, 'gamma').replace('number 19 ', 'number nineteen '))], expect: { kind: 'git' } },
