@@ -94,6 +94,8 @@ export interface AgentStartedEvent {
   resumeToken?: string | null;
   /** The process id (and group id) of the CLI: lets a restart stop a run orphaned by a crash. */
   pid?: number | null;
+  /** What the agent was told (task, shared memory, hand-off): kept for the audit, not interpreted. */
+  prompt?: string;
   at?: string;
 }
 export interface AgentStreamedEvent {

@@ -18,12 +18,17 @@ import { Router } from './http/router.js';
 import { EventLog } from './log/event-log.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
-import { createSessionEffects, RunTable } from './sessions/session-effects.js';
+import { killOrphanedRuns } from './sessions/run-files.js';
+import { RunTable } from './sessions/run-table.js';
+import { createSessionEffects, type EffectsRuntime } from './sessions/session-effects.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { SnapshotStore } from './sessions/snapshot-store.js';
 import { Metrics } from './telemetry/metrics.js';
 import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
+
+/** How long shutdown waits for agent processes: the adapters' SIGTERM grace (5 s) plus a margin. */
+const AGENT_STOP_WAIT_MS = 8_000;
 
 export interface RunningServer {
   url: string;
@@ -88,8 +93,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const projection = new LiveProjection(sync, logger);
 
-  const runs = new RunTable();
-  const timers = new Set<NodeJS.Timeout>();
+  const effectsRuntime: EffectsRuntime = { runs: new RunTable(), timers: new Set(), closing: false };
+  let shuttingDown = false;
   let metrics: Metrics | null = null;
   const sessions: SessionRegistry = new SessionRegistry({
     db,
@@ -110,7 +115,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           if (usage.costUsd !== null) metrics?.agentCostUsd.inc({ agent }, usage.costUsd);
         },
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
-      }, runs, timers),
+      }, effectsRuntime),
     onApplied: (host, entry) => projection.onApplied(host, entry),
     recoverSave: async (host) => {
       const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
@@ -127,6 +132,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   sessionsRef = sessions;
+  // Agent processes a crashed predecessor left running would race the re-queued runs.
+  for (const orphan of killOrphanedRuns(config.dataDir)) {
+    logger.warn({ sessionId: orphan.sessionId, taskId: orphan.taskId, runId: orphan.runId, pid: orphan.pid }, 'killed an agent process left over from before the restart');
+  }
   await sessions.restoreAll();
   // The state documents are persisted too, but the log is the truth: re-project after a restart.
   for (const host of sessions.all()) projection.schedule(host);
@@ -162,6 +171,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     router,
     tokens,
     logger,
+    isShuttingDown: () => shuttingDown,
     fallback: consoleHandler,
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
@@ -176,11 +186,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // Order matters: refuse new requests and new work first, let each session's queue drain
+      // (effects now start nothing), then stop the agents that are still running and wait for
+      // their process groups (SIGTERM, then SIGKILL after the adapters' grace period).
+      shuttingDown = true;
+      effectsRuntime.closing = true;
       uWS.us_listen_socket_close(listenSocket);
-      for (const timer of timers) clearTimeout(timer);
-      runs.cancelAll('runtime shutting down');
       await projection.flush();
       await sessions.closeAll();
+      for (const timer of effectsRuntime.timers) clearTimeout(timer);
+      await effectsRuntime.runs.cancelAll('runtime shutting down', AGENT_STOP_WAIT_MS);
       await sync.close();
       await engine.close();
       await db.close();

@@ -20,6 +20,8 @@ export interface HttpHandlerDeps {
   /** Requests no API route claims (the web console) go here; answers 404 when absent. */
   fallback?: (ctx: FallbackRequest, res: HttpResponse, isAborted: () => boolean) => void;
   onRequest?: (method: string, route: string, status: number) => void;
+  /** While the server stops, every request (keep-alive ones included) gets 503 SHUTTING_DOWN. */
+  isShuttingDown?: () => boolean;
 }
 
 export interface FallbackRequest {
@@ -43,7 +45,7 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
       aborted = true;
     });
     const match = deps.router.match(method, url);
-    if (match.kind === 'not_found' && deps.fallback && !url.startsWith('/api/')) {
+    if (match.kind === 'not_found' && deps.fallback && !url.startsWith('/api/') && !deps.isShuttingDown?.()) {
       deps.fallback({ method, url, query, headers }, res, () => aborted);
       return;
     }
@@ -57,6 +59,7 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
     void (async () => {
       let routeName = 'unmatched';
       try {
+        if (deps.isShuttingDown?.()) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down');
         if (match.kind === 'not_found') throw new ApiError('NOT_FOUND', `no route for ${method} ${url}`);
         if (match.kind === 'method_not_allowed') {
           throw new ApiError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url}`, { allowed: match.allowed });

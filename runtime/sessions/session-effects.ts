@@ -7,6 +7,8 @@ import type { GitEngine } from '../../git-engine/index.js';
 import type { ActorRef } from '../log/log-entry.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
 import { isCommandAgent } from './agent-kinds.js';
+import { removeRunFile, writeRunFile } from './run-files.js';
+import type { RunTable } from './run-table.js';
 import type { SessionHost } from './session-host.js';
 
 export interface EffectDeps {
@@ -20,24 +22,12 @@ export interface EffectDeps {
   onSaveFinished?: (outcome: string, seconds: number) => void;
 }
 
-/** Live runs by run id, so a cancel or timeout can reach the child process. */
-export class RunTable {
-  private readonly runs = new Map<string, AgentRun>();
-  set(runId: string, run: AgentRun): void {
-    this.runs.set(runId, run);
-  }
-  get(runId: string): AgentRun | undefined {
-    return this.runs.get(runId);
-  }
-  delete(runId: string): void {
-    this.runs.delete(runId);
-  }
-  cancelAll(reason: string): void {
-    for (const run of this.runs.values()) run.cancel(reason);
-  }
-  get size(): number {
-    return this.runs.size;
-  }
+/** What all sessions' effects share: live runs, pending timers, and whether the process is stopping. */
+export interface EffectsRuntime {
+  runs: RunTable;
+  timers: Set<NodeJS.Timeout>;
+  /** Once set, no new work starts: what was in flight is recovered on the next start. */
+  closing: boolean;
 }
 
 export function worktreePathFor(dataDir: string, sessionId: string, taskId: string): string {
@@ -48,33 +38,44 @@ export function integrationWorktreePathFor(dataDir: string, sessionId: string): 
   return path.join(dataDir, 'worktrees', sessionId, '_integration');
 }
 
+type AgentExited = Extract<SessionEvent, { type: 'AGENT.EXITED' }>;
+
 /**
  * The real side effects behind the machines' actions. Each one starts work and returns at once
  * (actions run inside a transition); its result comes back as a new event through `host.submit`,
  * which logs it before the actor sees it.
  */
-export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: RunTable, timers: Set<NodeJS.Timeout>): SessionEffects {
+export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtime: EffectsRuntime): SessionEffects {
+  const { runs, timers } = runtime;
   const log = deps.logger.child({ sessionId: host.id });
   const repoPath = host.meta.repoPath;
-  const record = (event: SessionEvent, actor: ActorRef = SYSTEM_ACTOR): void => {
+  const record = (event: SessionEvent, actor: ActorRef = SYSTEM_ACTOR): Promise<void> => {
     // Agent output can quote the child's environment; the adapters redact it, and so does every
     // event here before it reaches the log, the live documents or the logs (defence in depth).
     const safe = actor.kind === 'agent' ? deps.adapters.redactor.value(event) : event;
-    void host.submit(safe, { actor, command: false }).catch((error: unknown) => {
-      log.error({ err: error, event: event.type }, 'could not record an effect result');
-    });
+    return host.submit(safe, { actor, command: false }).then(
+      () => undefined,
+      (error: unknown) => {
+        // After shutdown began the host refuses; the next start recovers from the log instead.
+        if (!runtime.closing) log.error({ err: error, event: event.type }, 'could not record an effect result');
+      },
+    );
   };
   const errorOf = (error: unknown): { code: string; message: string } => ({
     code: typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'INTERNAL',
     message: error instanceof Error ? error.message : String(error),
   });
   const later = (ms: number, fire: () => void): void => {
+    if (runtime.closing) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
-      fire();
+      if (!runtime.closing) fire();
     }, ms);
     timers.add(timer);
   };
+  const exited = (taskId: string, runId: string, outcome: AgentExited['outcome'], error: AgentExited['error']): AgentExited => ({
+    type: 'AGENT.EXITED', taskId, runId, outcome, exitCode: null, finalMessage: null, error,
+  });
 
   /** A language-model agent gets the task, the session's shared memory and any hand-off. */
   const composePrompt = async (
@@ -93,8 +94,25 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
     });
   };
 
+  /** Streams one started run into the log, then records how it ended. */
+  const followRun = async (run: AgentRun, taskId: string, runId: string, agent: string, prompt: string, agentActor: ActorRef) => {
+    const started = await run.started.catch(() => ({ cliVersion: null, pid: null }));
+    if (started.pid !== null) writeRunFile(deps.dataDir, { runId, sessionId: host.id, taskId, pid: started.pid });
+    // The pid lets a restart stop an orphaned process group; the prompt makes the run auditable.
+    await record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null, prompt }, agentActor);
+    // Awaiting each append slows the stream to the disk's pace instead of queueing without bound.
+    for await (const event of run.events) await record({ type: 'AGENT.EVENT', taskId, runId, event }, agentActor);
+    const outcome = await run.done;
+    deps.onAgentOutcome?.(agent, outcome.status, outcome.usage);
+    await record({
+      type: 'AGENT.EXITED', taskId, runId, outcome: outcome.status, exitCode: outcome.exitCode,
+      finalMessage: outcome.finalMessage, error: outcome.error, resumeToken: outcome.resumeToken, cliVersion: outcome.cliVersion,
+    }, agentActor);
+  };
+
   return {
     prepareWorktree: ({ sessionId, taskId }) => {
+      if (runtime.closing) return;
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
       deps.engine
         .createWorktree({ repoPath, sessionId, taskId, worktreePath })
@@ -103,55 +121,53 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
     },
 
     startRun: ({ sessionId, taskId, runId, agent, prompt, handoff, resume }) => {
+      if (runtime.closing) return;
       const agentActor: ActorRef = { kind: 'agent', id: runId, name: agent };
+      // Reserved before any await, so a cancel arriving while the prompt is composed is not lost.
+      runs.reserve(runId, taskId);
       void (async () => {
-        if (!deps.adapters.isAvailable(agent)) {
-          const reason = deps.adapters.unavailableReason(agent) ?? 'not available';
-          record({
-            type: 'AGENT.EXITED', taskId, runId, outcome: 'failed', exitCode: null, finalMessage: null,
-            error: { code: 'ADAPTER_UNAVAILABLE', message: `${agent} is ${reason}`, transient: false },
-          }, agentActor);
-          return;
-        }
-        const view = host.view().tasks.find((task) => task.id === taskId);
-        const cwd = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
-        const fullPrompt = isCommandAgent(agent) ? prompt : await composePrompt(taskId, prompt, handoff);
-        let run: AgentRun;
         try {
-          run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null });
-        } catch (error) {
-          record({
-            type: 'AGENT.EXITED', taskId, runId, outcome: 'failed', exitCode: null, finalMessage: null,
-            error: { ...errorOf(error), transient: false },
-          }, agentActor);
-          return;
+          if (!deps.adapters.isAvailable(agent)) {
+            const reason = deps.adapters.unavailableReason(agent) ?? 'not available';
+            await record(exited(taskId, runId, 'failed', { code: 'ADAPTER_UNAVAILABLE', message: `${agent} is ${reason}`, transient: false }), agentActor);
+            return;
+          }
+          const view = host.view().tasks.find((task) => task.id === taskId);
+          const cwd = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
+          const fullPrompt = isCommandAgent(agent) ? prompt : await composePrompt(taskId, prompt, handoff);
+          const cancelled = runs.cancelledBeforeStart(runId);
+          if (cancelled !== null || runtime.closing) {
+            if (cancelled !== null) await record(exited(taskId, runId, 'cancelled', { code: 'AGENT_CANCELLED', message: cancelled, transient: false }), agentActor);
+            return;
+          }
+          let run: AgentRun;
+          try {
+            run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null });
+          } catch (error) {
+            await record(exited(taskId, runId, 'failed', { ...errorOf(error), transient: false }), agentActor);
+            return;
+          }
+          runs.attach(runId, run);
+          await followRun(run, taskId, runId, agent, fullPrompt, agentActor);
+        } finally {
+          removeRunFile(deps.dataDir, runId);
+          runs.finish(runId);
         }
-        runs.set(runId, run);
-        const started = await run.started.catch(() => ({ cliVersion: null, pid: null }));
-        // The pid is logged so that a restart after a crash can stop an orphaned agent process group.
-        record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null }, agentActor);
-        for await (const event of run.events) record({ type: 'AGENT.EVENT', taskId, runId, event }, agentActor);
-        const outcome = await run.done;
-        runs.delete(runId);
-        deps.onAgentOutcome?.(agent, outcome.status, outcome.usage);
-        record({
-          type: 'AGENT.EXITED', taskId, runId, outcome: outcome.status, exitCode: outcome.exitCode,
-          finalMessage: outcome.finalMessage, error: outcome.error, resumeToken: outcome.resumeToken, cliVersion: outcome.cliVersion,
-        }, agentActor);
       })().catch((error: unknown) => log.error({ err: error, taskId, runId }, 'agent run wiring failed'));
     },
 
     cancelRun: ({ runId, reason }) => {
-      runs.get(runId)?.cancel(reason);
+      runs.cancel(runId, reason);
     },
 
     armTimeout: ({ taskId, runId, timeoutMs }) => {
       later(timeoutMs, () => {
-        if (runs.get(runId)) record({ type: 'AGENT.TIMEOUT', taskId, runId });
+        if (runs.has(runId)) void record({ type: 'AGENT.TIMEOUT', taskId, runId });
       });
     },
 
     commitWork: ({ sessionId, taskId, agent }) => {
+      if (runtime.closing) return;
       const view = host.view().tasks.find((task) => task.id === taskId);
       const worktreePath = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
       deps.engine
@@ -165,40 +181,44 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runs: 
             deletions: diff?.stats.deletions ?? 0,
             files: diff?.files.map((file) => file.path) ?? [],
           };
-          record({ type: 'TASK.COMMITTED', taskId, commit: result.commit, changes });
+          await record({ type: 'TASK.COMMITTED', taskId, commit: result.commit, changes });
         })
         .catch((error: unknown) => record({ type: 'TASK.COMMIT_FAILED', taskId, error: errorOf(error) }));
     },
 
     scheduleRetry: ({ taskId, delayMs }) => {
-      later(delayMs, () => record({ type: 'TASK.RETRY_DUE', taskId }));
+      later(delayMs, () => void record({ type: 'TASK.RETRY_DUE', taskId }));
     },
 
     releaseTask: ({ sessionId, taskId, outcome }) => {
-      // Keep the branch (it is history); drop the checkout once nobody will work in it again.
+      // Keep the branch (it is history); drop the checkout once no process of the task is left
+      // writing in it (a cancelled agent may still be winding down).
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
-      deps.engine
-        .removeWorktree({ repoPath, sessionId, taskId, worktreePath })
+      runs
+        .settledForTask(taskId)
+        .then(() => deps.engine.removeWorktree({ repoPath, sessionId, taskId, worktreePath }))
         .catch((error: unknown) => log.warn({ err: error, taskId, outcome }, 'could not remove a task worktree'));
     },
 
     startSave: ({ sessionId, saveId, taskIds }) => {
+      if (runtime.closing) return;
       const startedAt = process.hrtime.bigint();
       deps.engine
         .save({
           repoPath, sessionId, saveId, taskIds,
           integrationWorktreePath: integrationWorktreePathFor(deps.dataDir, sessionId),
-          onProgress: (phase) => record({ type: 'SAVE.PROGRESS', saveId, phase }),
+          onProgress: (phase) => void record({ type: 'SAVE.PROGRESS', saveId, phase }),
         })
         .then((result): SessionSaveResult => ({ ...result }))
         .catch((error: unknown): SessionSaveResult => ({ status: 'error', error: errorOf(error) }))
         .then((result) => {
           deps.onSaveFinished?.(String(result.status), Number(process.hrtime.bigint() - startedAt) / 1e9);
-          record({ type: 'SAVE.COMPLETED', saveId, result, at: new Date().toISOString() });
+          return record({ type: 'SAVE.COMPLETED', saveId, result, at: new Date().toISOString() });
         });
     },
 
     startRollback: ({ sessionId, rollbackId, checkpoint, mode }) => {
+      if (runtime.closing) return;
       const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, `_rollback-${rollbackId}`);
       deps.engine
         .rollback({ repoPath, sessionId, checkpoint, mode, worktreePath })

@@ -5,7 +5,6 @@ import { ApiError } from '../errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { ActorRef, LogEntry } from '../log/log-entry.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
-import { killOrphanGroup, unfinishedRunPids } from './orphan-runs.js';
 import { SessionHost } from './session-host.js';
 import type { SessionMeta } from './session-meta.js';
 import type { SnapshotStore } from './snapshot-store.js';
@@ -41,6 +40,7 @@ export function newId(prefix: string): string {
 /** All sessions of this node: creation, lookup, restore after a restart and crash recovery. */
 export class SessionRegistry {
   private readonly hosts = new Map<string, SessionHost>();
+  private closing = false;
   private readonly metaRows: JsonSublevel<SessionMeta>;
 
   constructor(private readonly deps: RegistryDeps) {
@@ -66,11 +66,6 @@ export class SessionRegistry {
     for (const host of this.hosts.values()) {
       const view = host.view();
       const inFlight = view.tasks.filter((task) => IN_FLIGHT_TASK_STATES.has(task.status));
-      // Reading the session's log is only worth it when a run may have been cut short.
-      const orphans = inFlight.length > 0 ? unfinishedRunPids(await this.deps.log.read({ sessionId: host.id })) : [];
-      for (const pid of orphans) {
-        if (killOrphanGroup(pid)) this.deps.logger.warn({ sessionId: host.id, pid }, 'killed an agent process left over from before the restart');
-      }
       for (const task of inFlight) {
         await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' }, { actor: SYSTEM_ACTOR, command: false });
         await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
@@ -97,6 +92,7 @@ export class SessionRegistry {
   }
 
   async create(input: { title: string; repoPath: string; defaults: SessionDefaults; by: ActorRef }): Promise<SessionHost> {
+    if (this.closing) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down');
     let id = newId('s');
     while (this.hosts.has(id)) id = newId('s');
     const createdAt = (this.deps.now ?? (() => new Date()))().toISOString();
@@ -131,6 +127,7 @@ export class SessionRegistry {
   }
 
   async closeAll(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.hosts.values()].map((host) => host.close()));
   }
 }
