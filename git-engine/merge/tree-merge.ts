@@ -103,11 +103,13 @@ function kindOf(e: Entry | undefined): string {
 async function mergeFileName(
   ctx: MergeContext, path: string, b: Entry | undefined, o: Entry | undefined, t: Entry | undefined,
 ): Promise<Entry | null> {
-  if (sameEntry(o, t)) return o ?? null;
+  const pending: Pending = { path, base: b, ours: o, theirs: t };
+  if (sameEntry(o, t)) {
+    if (!o && b) ctx.bothDeleted.push(pending);
+    return o ?? null;
+  }
   if (sameEntry(b, o)) return t ?? null;
   if (sameEntry(b, t)) return o ?? null;
-  const pending: Pending = { path, base: b, ours: o, theirs: t };
-  if (!o && !t) { ctx.bothDeleted.push(pending); return null; }
   if (!o || !t) {
     // In a virtual base git keeps the base version of a modify/delete.
     if (ctx.depth > 0) return b ?? null;
