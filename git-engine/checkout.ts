@@ -5,9 +5,12 @@ import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writ
 import type { Repo } from './repo.js';
 import { readBlob, type FlatEntry, type FlatTree } from './tree-util.js';
 import { mapLimit } from './map-limit.js';
-import { ensureDir, lstatOrNull, removeWorkFile, workEntry, writeWorkFile } from './workdir-files.js';
+import { makeDirsFor, writeTreeEntry } from './checkout-write.js';
+import { snapshotObjectFs } from './object-read-fs.js';
+import { lstatOrNull, removeWorkFile, workEntry } from './workdir-files.js';
 
-const CONCURRENCY = 16;
+// Files in flight: libuv's pool has 4 threads; more requests queued keeps them busy between turns.
+const CONCURRENCY = 64;
 
 export interface WorkdirTarget { workdir: string; indexFile: string }
 
@@ -100,15 +103,13 @@ export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTr
     if (force || !from || from.has(p)) await removeWorkFile(target.workdir, p);
     else kept.set(p, cur);
   }
-  // Directories first (sequentially, so a file or symlink in the way is replaced exactly once),
-  // then the files with bounded concurrency.
-  const dirs = [...new Set(toWrite.map(([p]) => path.posix.dirname(p)).filter((d) => d !== '.'))].sort();
-  const created = new Set<string>();
-  for (const d of dirs) if (await ensureDir(target.workdir, d)) created.add(d);
+  // Directories first, level by level, then the files; blobs come from one object-listing snapshot.
+  await makeDirsFor(target.workdir, toWrite.map(([p]) => p), CONCURRENCY);
+  const objectFs = snapshotObjectFs(repo.gitdir);
   const written = await mapLimit(toWrite, CONCURRENCY, async ([p, e]) => {
-    const content = e.mode === '160000' ? null : await readBlob(repo, e.oid);
-    // In a directory we just created nothing can be in the way: skip the lstat.
-    const st = await writeWorkFile(target.workdir, p, e, content, !created.has(path.posix.dirname(p)));
+    const content = e.mode === '160000' ? null : await readBlob(repo, e.oid, objectFs);
+    // Created with O_EXCL: whatever is in the way (rare) is removed and the create retried.
+    const st = await writeTreeEntry(target.workdir, p, e, content);
     return entryFromStat(p, e.oid, modeToNumber(e.mode), st);
   });
   await writeIndex(target.indexFile, [...kept.values(), ...written]);

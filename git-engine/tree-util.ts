@@ -1,7 +1,9 @@
 // Trees as flat maps `path -> { mode, oid }` (what checkout, snapshot and diff need), and back.
 import git from 'isomorphic-git';
 import type { Repo } from './repo.js';
+import { readObjectWithRetry, snapshotObjectFs } from './object-read-fs.js';
 import { validateRepoPath } from './validate-names.js';
+import type { FsClient } from './worktree-layout.js';
 
 export interface FlatEntry { mode: string; oid: string }
 export type FlatTree = Map<string, FlatEntry>;
@@ -11,20 +13,56 @@ export async function commitTree(repo: Repo, commitOid: string): Promise<string>
   return commit.tree;
 }
 
-export async function flattenTree(repo: Repo, treeOid: string): Promise<FlatTree> {
-  const out: FlatTree = new Map();
-  const walk = async (oid: string, prefix: string): Promise<void> => {
-    const { tree } = await git.readTree({ fs: repo.objectFs, gitdir: repo.gitdir, oid, cache: repo.cache });
-    for (const e of tree) {
+/** Subtree reads in flight during a walk (enough to keep libuv's pool busy on a cold pack). */
+const TREE_READS_IN_FLIGHT = 32;
+
+/**
+ * The blobs (and gitlinks) of a tree as a flat map in git's tree order (a depth-first walk).
+ * Subtrees are read concurrently, through one object-listing snapshot (see object-read-fs.ts), and
+ * stitched back in order.
+ */
+export async function flattenTree(repo: Repo, treeOid: string, objectFs: FsClient = snapshotObjectFs(repo.gitdir)): Promise<FlatTree> {
+  const limit = limiter(TREE_READS_IN_FLIGHT);
+  const read = (oid: string) => limit(() => readObjectWithRetry(objectFs, (fs) => git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })));
+  type Item = [string, FlatEntry] | Promise<Item[]>;
+  const walk = async (oid: string, prefix: string): Promise<Item[]> => {
+    const { tree } = await read(oid);
+    return tree.map((e): Item => {
       const p = prefix ? `${prefix}/${e.path}` : e.path;
       // A crafted tree must never make us write outside a worktree.
       validateRepoPath(p);
-      if (e.type === 'tree') await walk(e.oid, p);
-      else out.set(p, { mode: e.mode, oid: e.oid });
+      if (e.type !== 'tree') return [p, { mode: e.mode, oid: e.oid }];
+      const sub = walk(e.oid, p);
+      // Awaited later, in order; until then a failure must not count as unhandled.
+      sub.catch(() => undefined);
+      return sub;
+    });
+  };
+  const out: FlatTree = new Map();
+  const add = async (items: Item[]): Promise<void> => {
+    for (const it of items) {
+      if (Array.isArray(it)) out.set(it[0], it[1]);
+      else await add(await it);
     }
   };
-  await walk(treeOid, '');
+  await add(await walk(treeOid, ''));
   return out;
+}
+
+/** A concurrency gate: at most `n` of the functions passed to it run at once. */
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 export async function flattenCommit(repo: Repo, commitOid: string): Promise<FlatTree> {
@@ -55,7 +93,9 @@ export async function writeFlatTree(repo: Repo, flat: FlatTree): Promise<string>
   return write(root);
 }
 
-export async function readBlob(repo: Repo, oid: string): Promise<Uint8Array> {
-  const { blob } = await git.readBlob({ fs: repo.objectFs, gitdir: repo.gitdir, oid, cache: repo.cache });
+/** A blob's content; pass one `snapshotObjectFs` when reading many (see object-read-fs.ts). */
+export async function readBlob(repo: Repo, oid: string, objectFs?: FsClient): Promise<Uint8Array> {
+  const read = (fs: FsClient | typeof repo.objectFs) => git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  const { blob } = objectFs ? await readObjectWithRetry(objectFs, read) : await read(repo.objectFs);
   return blob;
 }
