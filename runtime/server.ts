@@ -10,7 +10,8 @@ import type { AppContext } from './api/app-context.js';
 import { createConsoleHandler } from './console/index.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
-import { TokenStore } from './auth/token-store.js';
+import { TokenStore, type TokenRecord } from './auth/token-store.js';
+import type { PutOp } from './storage/db.js';
 import type { Config } from './config/config.js';
 import { loadConfigFile, loadSigningKey } from './config/config-file.js';
 import { mountHttp } from './http/http-handler.js';
@@ -212,14 +213,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
  * given by the environment on a later start is added too, so automation keeps working.
  */
 async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: EventLog, logger: Logger): Promise<string | null> {
+  const audited = (source: string) => async (record: TokenRecord, write: PutOp) => {
+    await log.appendOne({ actor: { kind: 'system', id: 'bootstrap' }, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role, source } }, [write]);
+  };
   if (config.adminToken && !tokens.has(config.adminToken)) {
-    const { record } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap', secret: config.adminToken });
-    await log.appendOne({ actor: { kind: 'system', id: 'bootstrap' }, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role, source: 'THALOGOS_ADMIN_TOKEN' } });
-    return tokens.list().length === 1 ? config.adminToken : null;
+    // The operator chose this token: it is not printed (it would end up in service logs).
+    await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap', secret: config.adminToken }, audited('THALOGOS_ADMIN_TOKEN'));
+    return null;
   }
   if (!tokens.isEmpty()) return null;
-  const { token, record } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap' });
-  await log.appendOne({ actor: { kind: 'system', id: 'bootstrap' }, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role, source: 'generated' } });
+  const { token } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap' }, audited('generated'));
   logger.debug('created the first admin token');
   return token;
 }

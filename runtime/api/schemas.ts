@@ -33,5 +33,3 @@ export const EventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   taskId: z.string().max(64).optional(),
 });
-
-export const IdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);

@@ -176,8 +176,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
         const query = parseQuery(EventsQuery, ctx.query);
-        let events = await app.log.read({ sessionId: host.id, after: query.after, limit: query.taskId ? undefined : query.limit });
-        if (query.taskId) events = events.filter((entry) => entry.taskId === query.taskId).slice(0, query.limit);
+        const events = await app.log.read({ sessionId: host.id, after: query.after, limit: query.limit, ...(query.taskId ? { taskId: query.taskId } : {}) });
         return json(200, { sessionId: host.id, events, head: host.lastAppliedSeq });
       },
     }),

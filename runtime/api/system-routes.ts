@@ -55,9 +55,11 @@ export function systemRoutes(app: AppContext): Route[] {
       body: CreateTokenBody,
       async handle(ctx) {
         const by = actorOf(ctx.principal);
-        const { token, record } = await app.tokens.create({ name: ctx.body.name, role: ctx.body.role, createdBy: by.id });
-        // The audit log records who minted which token for whom, never the secret.
-        await app.log.appendOne({ actor: by, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role } });
+        // The token row and its audit entry (who minted which role for whom, never the secret)
+        // land in one batch: a crash cannot leave a working token nobody can account for.
+        const { token, record } = await app.tokens.create({ name: ctx.body.name, role: ctx.body.role, createdBy: by.id }, async (created, write) => {
+          await app.log.appendOne({ actor: by, sessionId: null, type: 'TOKEN.CREATED', data: { id: created.id, name: created.name, role: created.role } }, [write]);
+        });
         return json(201, { token, ...record });
       },
     }),
@@ -69,10 +71,11 @@ export function systemRoutes(app: AppContext): Route[] {
       async handle(ctx) {
         const tokenId = ctx.params.tokenId ?? '';
         if (ctx.principal?.tokenId === tokenId) throw new ApiError('INVALID_STATE', 'a token cannot revoke itself');
-        const record = await app.tokens.revoke(tokenId);
-        if (!record) throw new ApiError('TOKEN_NOT_FOUND', `no token ${tokenId}`);
-        await app.log.appendOne({ actor: actorOf(ctx.principal), sessionId: null, type: 'TOKEN.REVOKED', data: { id: record.id } });
-        return json(200, record);
+        const revoked = await app.tokens.revoke(tokenId, async (record, write) => {
+          await app.log.appendOne({ actor: actorOf(ctx.principal), sessionId: null, type: 'TOKEN.REVOKED', data: { id: record.id } }, [write]);
+        });
+        if (!revoked) throw new ApiError('TOKEN_NOT_FOUND', `no token ${tokenId}`);
+        return json(200, revoked.record);
       },
     }),
     defineRoute({

@@ -41,7 +41,8 @@ describe('TokenStore', () => {
     const { token, record } = await store.create({ name: 'oli', role: 'operator', createdBy: 'admin' });
     const reopened = await TokenStore.open(db);
     expect(reopened.authenticate(token)?.role).toBe('operator');
-    expect((await reopened.revoke(record.id))?.revokedAt).toBeTruthy();
+    expect((await reopened.revoke(record.id))?.record.revokedAt).toBeTruthy();
+    expect((await reopened.revoke(record.id))?.changed).toBe(false);
     expect(reopened.authenticate(token)).toBeNull();
     expect((await TokenStore.open(db)).authenticate(token)).toBeNull();
     expect(await reopened.revoke('no-such-id')).toBeNull();

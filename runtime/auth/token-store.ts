@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { durableBatch, jsonSublevel, type Db, type JsonSublevel } from '../storage/db.js';
+import { durableBatch, jsonSublevel, type Db, type JsonSublevel, type PutOp } from '../storage/db.js';
 import type { Role } from './roles.js';
 
 export interface TokenRecord {
@@ -50,8 +50,14 @@ export class TokenStore {
     return this.byHash.size === 0;
   }
 
-  /** Creates a token; when `secret` is given (THALOGOS_ADMIN_TOKEN) it becomes the token. */
-  async create(input: { name: string; role: Role; createdBy: string; secret?: string }): Promise<{ token: string; record: TokenRecord }> {
+  /**
+   * Creates a token; when `secret` is given (THALOGOS_ADMIN_TOKEN) it becomes the token. With
+   * `persist`, the caller writes the token row itself, atomically with its audit log entry.
+   */
+  async create(
+    input: { name: string; role: Role; createdBy: string; secret?: string },
+    persist: Persist = this.persistAlone,
+  ): Promise<{ token: string; record: TokenRecord }> {
     const token = input.secret ?? generateToken();
     const hash = hashToken(token);
     const existing = this.byHash.get(hash);
@@ -64,7 +70,7 @@ export class TokenStore {
       createdBy: input.createdBy,
       revokedAt: null,
     };
-    await durableBatch(this.db, [{ sublevel: this.records, key: hash, value: record }]);
+    await persist(record, { sublevel: this.records, key: hash, value: record });
     this.byHash.set(hash, record);
     return { token, record };
   }
@@ -85,14 +91,23 @@ export class TokenStore {
     return [...this.byHash.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  async revoke(id: string): Promise<TokenRecord | null> {
+  /** Revokes a token; `changed` is false (and nothing is written) when it already was revoked. */
+  async revoke(id: string, persist: Persist = this.persistAlone): Promise<{ record: TokenRecord; changed: boolean } | null> {
     for (const [hash, record] of this.byHash) {
       if (record.id !== id) continue;
-      const revoked = { ...record, revokedAt: record.revokedAt ?? this.now().toISOString() };
-      await durableBatch(this.db, [{ sublevel: this.records, key: hash, value: revoked }]);
+      if (record.revokedAt) return { record, changed: false };
+      const revoked = { ...record, revokedAt: this.now().toISOString() };
+      await persist(revoked, { sublevel: this.records, key: hash, value: revoked });
       this.byHash.set(hash, revoked);
-      return revoked;
+      return { record: revoked, changed: true };
     }
     return null;
   }
+
+  private readonly persistAlone: Persist = async (_record, write) => {
+    await durableBatch(this.db, [write]);
+  };
 }
+
+/** Writes a token row durably (the in-memory map changes only after it resolves). */
+export type Persist = (record: TokenRecord, write: PutOp) => Promise<void>;

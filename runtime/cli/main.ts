@@ -138,6 +138,7 @@ async function serve(values: Flags, env: NodeJS.ProcessEnv): Promise<number> {
   const demo = config.demo ? await ensureDemo(server.context) : null;
   const lines = [`Thalogos is running: ${server.url}/`];
   if (server.createdAdminToken) lines.push(`Admin token (shown once; stored only as a hash): ${server.createdAdminToken}`);
+  else if (config.adminToken) lines.push('Admin token: the value of THALOGOS_ADMIN_TOKEN');
   if (demo) lines.push(`Demo session: ${demo.sessionId} on ${demo.repoPath}${demo.created ? ' (created now)' : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   await new Promise<void>((resolve) => {

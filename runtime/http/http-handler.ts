@@ -10,6 +10,8 @@ import type { HttpMethod, Reply, RequestContext } from './route.js';
 import type { Router } from './router.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Every id in a path (sessions, tasks, tokens) is short and made of these characters. */
+const PATH_PARAM = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
 export interface HttpHandlerDeps {
@@ -66,6 +68,11 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
         }
         const { route, params } = match;
         routeName = `${route.method} ${route.pattern}`;
+        for (const [name, value] of Object.entries(params)) {
+          if (!PATH_PARAM.test(value)) {
+            throw new ApiError('VALIDATION_FAILED', `path parameter ${name} is malformed`, { issues: [{ path: name, message: 'expected letters, digits, _ . or -' }] });
+          }
+        }
         const principal = authenticate(headers, deps.tokens);
         if (route.access !== 'public') {
           if (!principal) throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');

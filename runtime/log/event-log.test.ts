@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Level } from 'level';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventLog, seqKey } from './event-log.js';
 import { SYSTEM_ACTOR } from './log-entry.js';
 import { jsonSublevel } from '../storage/db.js';
@@ -36,7 +36,11 @@ describe('EventLog', () => {
 
   it('group-commits concurrent appends in submission order', async () => {
     const log = await EventLog.open(db);
+    const batch = vi.spyOn(db, 'batch');
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.appendOne(entry('s', `E${i}`))));
+    // The first append writes alone; the 49 queued behind it share the next batch.
+    expect(batch.mock.calls.length).toBeLessThanOrEqual(3);
+    batch.mockRestore();
     expect(results.map((r) => r.type)).toEqual(Array.from({ length: 50 }, (_, i) => `E${i}`));
     expect(results.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect((await log.verify()).ok).toBe(true);
@@ -49,6 +53,14 @@ describe('EventLog', () => {
     expect((await log.read({ sessionId: 'even', after: 1 })).map((e) => e.type)).toEqual(['E2', 'E4']);
     expect((await log.read({ after: 2, limit: 2 })).map((e) => e.seq)).toEqual([3, 4]);
     expect((await log.read({ until: 2 })).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('reads one task of a session through its own index', async () => {
+    const log = await EventLog.open(db);
+    for (let i = 0; i < 6; i += 1) await log.appendOne({ ...entry('s', `E${i}`), taskId: i % 3 === 0 ? 't1' : 't2' });
+    expect((await log.read({ sessionId: 's', taskId: 't1' })).map((e) => e.type)).toEqual(['E0', 'E3']);
+    expect((await log.read({ sessionId: 's', taskId: 't2', after: 2, limit: 2 })).map((e) => e.type)).toEqual(['E2', 'E4']);
+    expect(await log.read({ sessionId: 'other', taskId: 't1' })).toEqual([]);
   });
 
   it('continues the chain after reopening', async () => {

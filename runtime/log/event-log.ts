@@ -25,6 +25,7 @@ export const seqKey = (seq: number): string => seq.toString().padStart(SEQ_WIDTH
 export class EventLog {
   private readonly entries: JsonSublevel<LogEntry>;
   private readonly bySession: JsonSublevel<number>;
+  private readonly byTask: JsonSublevel<number>;
   private readonly meta: JsonSublevel<{ seq: number; hash: string }>;
   private headSeq = 0;
   private headHash = GENESIS_HASH;
@@ -38,6 +39,7 @@ export class EventLog {
   ) {
     this.entries = jsonSublevel(db, 'log');
     this.bySession = jsonSublevel(db, 'log-by-session');
+    this.byTask = jsonSublevel(db, 'log-by-task');
     this.meta = jsonSublevel(db, 'log-meta');
   }
 
@@ -111,6 +113,7 @@ export class EventLog {
         ops.push({ sublevel: this.entries, key: seqKey(seq), value: full });
         if (full.sessionId) {
           ops.push({ sublevel: this.bySession, key: `${full.sessionId}!${seqKey(seq)}`, value: seq });
+          if (full.taskId) ops.push({ sublevel: this.byTask, key: `${full.sessionId}!${full.taskId}!${seqKey(seq)}`, value: seq });
         }
       }
       ops.push(...pending.sideWrites);
@@ -125,20 +128,31 @@ export class EventLog {
     }
     this.headSeq = seq;
     this.headHash = prevHash;
-    const all = written.flat();
-    for (const listener of this.listeners) listener(all);
+    // Appenders learn first that their entries are durable; a failing listener (metrics,
+    // projections) must not undo that.
     group.forEach((pending, index) => pending.resolve(written[index] ?? []));
+    const all = written.flat();
+    for (const listener of this.listeners) {
+      try {
+        listener(all);
+      } catch {
+        // listeners own their errors; the log's job is done
+      }
+    }
   }
 
   /** Entries in sequence order, optionally of one session and after a sequence number. */
-  async read(options: { sessionId?: string; after?: number; until?: number; limit?: number } = {}): Promise<LogEntry[]> {
+  async read(options: { sessionId?: string; taskId?: string; after?: number; until?: number; limit?: number } = {}): Promise<LogEntry[]> {
     const after = options.after ?? 0;
     const until = options.until ?? Number.MAX_SAFE_INTEGER;
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
     const out: LogEntry[] = [];
     if (options.sessionId) {
-      const prefix = `${options.sessionId}!`;
-      for await (const [, seq] of this.bySession.iterator({ gt: prefix + seqKey(after), lt: `${prefix}~` })) {
+      // Index keys sort by sequence within a session (or a session's task), so a range scan
+      // reads exactly the wanted entries and stops at the limit.
+      const index = options.taskId ? this.byTask : this.bySession;
+      const prefix = options.taskId ? `${options.sessionId}!${options.taskId}!` : `${options.sessionId}!`;
+      for await (const [, seq] of index.iterator({ gt: prefix + seqKey(after), lt: `${prefix}~` })) {
         if (seq > until || out.length >= limit) break;
         const entry = await this.entries.get(seqKey(seq));
         if (entry) out.push(entry);

@@ -27,7 +27,7 @@ export class LiveProjection {
 
   schedule(host: SessionHost): void {
     this.pending.set(host.id, host);
-    this.timer ??= setTimeout(() => this.flush(), PROJECTION_INTERVAL_MS);
+    this.timer ??= setTimeout(() => void this.flush(), PROJECTION_INTERVAL_MS);
   }
 
   async flush(): Promise<void> {
@@ -36,11 +36,14 @@ export class LiveProjection {
     const hosts = [...this.pending.values()].filter((host) => !host.isClosed);
     this.pending.clear();
     await Promise.all(
-      hosts.map((host) =>
-        this.sync.projectSession(host.id, host.view()).catch((error: unknown) => {
+      hosts.map(async (host) => {
+        // Called from a timer: nothing may escape as an unhandled rejection.
+        try {
+          await this.sync.projectSession(host.id, host.view());
+        } catch (error) {
           this.logger.error({ err: error, sessionId: host.id }, 'could not project the session into its state document');
-        }),
-      ),
+        }
+      }),
     );
   }
 }
