@@ -96,14 +96,36 @@ describe('crash and resume with a real server process and LevelDB', () => {
     expect(pidRunning(started.data.pid as number)).toBe(false);
   });
 
+  it('a graceful stop (SIGTERM) leaves no agent running, even one that ignores SIGTERM', async () => {
+    server = await startServerProcess(env, port);
+    const api = apiClient(server.url, ADMIN);
+    const sid = (await api('POST', '/api/sessions', { repoPath: path.join(tmp, 'repo'), title: 'stop' })).body.id as string;
+    const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'trap "" TERM; sleep 300' })).body;
+    const started = await waitFor(async () => {
+      const events = (await api('GET', `/api/sessions/${sid}/events?taskId=${task.id}`)).body.events as Array<{ type: string; data: { pid?: number } }>;
+      return events.find((entry) => entry.type === 'AGENT.STARTED');
+    }, { what: 'the agent to start' });
+    await server.stop();
+    expect(server.child.exitCode).toBe(0);
+    expect(pidRunning(started.data.pid as number)).toBe(false);
+  }, 60_000);
+
   it('thalogos replay rebuilds the live state from the log alone, also up to a sequence number', async () => {
     server = await startServerProcess(env, port);
     const api = apiClient(server.url, ADMIN);
     const sid = (await api('POST', '/api/sessions', { repoPath: path.join(tmp, 'repo'), title: 'replay' })).body.id as string;
-    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo one > one.txt' });
-    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks[0]?.status === 'ready_for_review', { what: 'task ready' });
+    // Enough tasks for more than 50 events, so the restart restores from a snapshot plus the
+    // log after it, and the comparison below is not replay against replay.
+    for (let i = 0; i < 8; i += 1) await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: `echo ${i} > f${i}.txt` });
+    const before = await waitFor(async () => {
+      const body = (await api('GET', `/api/sessions/${sid}`)).body;
+      return body.tasks.every((task: { status: string }) => task.status === 'ready_for_review') ? body : null;
+    }, { what: 'eight tasks ready', timeoutMs: 60_000 });
     await server.kill9();
     server = await startServerProcess(env, port);
+    const events = (await apiClient(server.url, ADMIN)('GET', `/api/sessions/${sid}/events?limit=10000`)).body.events as unknown[];
+    expect(events.length).toBeGreaterThan(50);
+    expect((await apiClient(server.url, ADMIN)('GET', `/api/sessions/${sid}`)).body).toEqual(before);
     const cli = (...args: string[]) =>
       JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'runtime/cli/run.ts'), ...args], {
         cwd: ROOT, env: { ...process.env, THALOGOS_URL: server!.url, THALOGOS_TOKEN: ADMIN }, encoding: 'utf8',
