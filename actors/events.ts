@@ -179,6 +179,18 @@ export interface TaskRejectEvent {
   at: string;
   reason?: string;
 }
+/**
+ * Sends a task that is ready for review back to work in its own worktree with a new instruction
+ * (e.g. "merge the integration and resolve these conflicts"), trying agents in `agentOrder`.
+ */
+export interface TaskReworkEvent {
+  type: 'TASK.REWORK';
+  taskId: string;
+  prompt: string;
+  agentOrder: string[];
+  by: string;
+  at: string;
+}
 /** Sent by the runtime after a crash to tasks that were preparing/running/committing/retry_wait. */
 export interface TaskInterruptEvent {
   type: 'TASK.INTERRUPT';
@@ -193,6 +205,7 @@ export interface TaskRequeueEvent {
 }
 
 export type TaskCommandEvent =
+  | TaskReworkEvent
   | TaskWorktreeReadyEvent
   | TaskWorktreeFailedEvent
   | TaskCommittedEvent
@@ -301,6 +314,7 @@ const TASK_DIRECTED_TYPES: ReadonlySet<string> = new Set<TaskDirectedEvent['type
   'TASK.RETRY_DUE',
   'TASK.CANCEL',
   'TASK.REJECT',
+  'TASK.REWORK',
   'TASK.INTERRUPT',
   'TASK.REQUEUE',
   'AGENT.STARTED',

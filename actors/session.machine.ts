@@ -340,6 +340,7 @@ export const sessionMachine = setup({
     'TASK.RETRY_DUE': forward,
     'TASK.CANCEL': forward,
     'TASK.REJECT': forward,
+    'TASK.REWORK': forward,
     'TASK.INTERRUPT': forward,
     'TASK.REQUEUE': forward,
     'AGENT.STARTED': forward,
@@ -364,6 +365,8 @@ export const sessionMachine = setup({
     // Dispatch stops; the Save starts once nothing can change a task branch any more.
     frozen: {
       always: { guard: 'drained', target: 'saving' },
+      // Sending a task back to work would keep the Save from ever draining.
+      on: { 'TASK.REWORK': {} },
     },
     saving: {
       entry: [
@@ -383,8 +386,9 @@ export const sessionMachine = setup({
           { guard: 'savePublished', target: 'active', actions: ['markMerged', 'completeSave'] },
           { guard: 'isPendingSave', target: 'awaiting_review', actions: 'completeSave' },
         ],
-        // A task being merged cannot be rejected under the Save's feet.
+        // A task being merged cannot be rejected or reworked under the Save's feet.
         'TASK.REJECT': {},
+        'TASK.REWORK': {},
       },
     },
     awaiting_review: {

@@ -377,3 +377,33 @@ describe('task machine: interrupt and requeue', () => {
     expect(canAccept(other.actor.getSnapshot(), ev.interrupt('q1'))).toBe(false);
   });
 });
+
+describe('task machine: rework', () => {
+  const rework = (taskId: string, agentOrder = ['claude']) => ({
+    type: 'TASK.REWORK' as const, taskId, prompt: 'merge the integration and resolve the conflicts', agentOrder, by: 'rae', at: '2026-01-01T00:10:00.000Z',
+  });
+
+  it('ready_for_review -> running with the new instruction and agents, then back to review with the new commit', () => {
+    const { actor, effects } = sessionWithTask();
+    runToReview(actor, 't1');
+    expect(canAccept(actor.getSnapshot(), rework('t1'))).toBe(true);
+    sendAll(actor, [rework('t1')]);
+    expect(taskOf(actor, 't1').status).toBe('running');
+    expect(paramsOf(effects, 'startRun').at(-1)).toMatchObject({ runId: 't1-r2', agent: 'claude', prompt: 'merge the integration and resolve the conflicts', handoff: null, resume: null });
+    sendAll(actor, [ev.started('t1', 't1-r2'), ev.exited('t1', 't1-r2', 'succeeded'), ev.committed('t1', 'def456')]);
+    const task = taskOf(actor, 't1');
+    expect(task.status).toBe('ready_for_review');
+    expect(task.commit).toBe('def456');
+    expect(task.runs.map((run) => run.agent)).toEqual(['codex', 'claude']);
+  });
+
+  it('is refused without agents, outside ready_for_review, and while a Save runs', () => {
+    const { actor } = sessionWithTask();
+    expect(canAccept(actor.getSnapshot(), rework('t1'))).toBe(false); // still preparing
+    runToReview(actor, 't1');
+    expect(canAccept(actor.getSnapshot(), rework('t1', []))).toBe(false);
+    sendAll(actor, [{ type: 'SAVE.REQUEST', saveId: 'save1', at: '2026-01-01T00:20:00.000Z', by: 'ann' }]);
+    expect(actor.getSnapshot().value).toBe('saving');
+    expect(canAccept(actor.getSnapshot(), rework('t1'))).toBe(false);
+  });
+});

@@ -286,6 +286,19 @@ export const taskMachine = setup({
         }),
       };
     }),
+    applyRework: assign(({ event }) => {
+      if (event.type !== 'TASK.REWORK') return {};
+      return {
+        prompt: event.prompt,
+        agentOrder: event.agentOrder,
+        agentIndex: 0,
+        attemptsForAgent: 0,
+        continueAttempt: false,
+        pendingHandoff: null,
+        resume: null,
+        error: null,
+      };
+    }),
     fallBack: assign(({ context, event }) => {
       const output = doneOutput(event);
       if (!output) return {};
@@ -369,6 +382,7 @@ export const taskMachine = setup({
     clearResumeAtCommit: assign({ resumeAtCommit: false }),
   },
   guards: {
+    hasReworkAgent: ({ event }) => event.type === 'TASK.REWORK' && event.agentOrder.length > 0,
     isCurrentRun: ({ context, event }) => 'runId' in event && event.runId === context.currentRunId,
     runSucceeded: ({ context, event }) => {
       const output = doneOutput(event);
@@ -522,6 +536,7 @@ export const taskMachine = setup({
       entry: { type: 'notifyStatus', params: { status: 'ready_for_review' } },
       on: {
         'TASK.MERGED': { target: 'merged', actions: 'recordMerge' },
+        'TASK.REWORK': { guard: 'hasReworkAgent', target: 'running', actions: ['applyRework', 'beginRun', 'spawnAgent'] },
         'TASK.REJECT': { target: 'rejected', actions: 'closeByReject' },
       },
     },
