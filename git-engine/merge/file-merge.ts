@@ -4,7 +4,7 @@
  */
 import type { Entry } from './object-store.js';
 import type { MergeContext } from './merge-context.js';
-import { sameEntry } from './merge-context.js';
+import { sameEntry, wholeChoice } from './merge-context.js';
 import type { ConflictFile, ConflictHunk, ConflictKind, ConflictSide } from './merge-types.js';
 import { mergeText } from './text-merge.js';
 import type { TextConflictHunk } from './text-merge.js';
@@ -38,6 +38,22 @@ export function recordConflict(
 }
 
 /**
+ * A conflict that a person may have decided (conflict resolution): returns the chosen side's entry
+ * (null when that side has no file there: a deletion), else records the conflict and returns null.
+ * A one-hunk conflict that is not a text merge (a symlink target) also accepts its hunk 0 choice.
+ */
+export function chooseOrRecord(
+  ctx: MergeContext, path: string, kind: ConflictKind,
+  base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined,
+  summary: string, hunks: ConflictHunk[] = [],
+): Entry | null {
+  const chosen = wholeChoice(ctx, path) ?? (hunks.length === 1 && ctx.depth === 0 ? ctx.choices?.hunk(path, 0) : undefined);
+  if (chosen !== undefined) return (chosen === 'ours' ? ours : theirs) ?? null;
+  recordConflict(ctx, path, kind, base, ours, theirs, summary, hunks);
+  return null;
+}
+
+/**
  * Three-way merge of file entries that are not trivially resolvable (callers handle
  * same/unchanged sides). Returns the merged entry, or null when the path ends up absent
  * (only at depth 0 on conflict; at depth > 0 a conflict still yields a best-effort entry).
@@ -51,9 +67,8 @@ export async function mergeFilePresent(
   const virtualFallback = (): Entry => base ?? ours;
   if (ot !== tt) {
     if (ctx.depth > 0) return virtualFallback();
-    recordConflict(ctx, path, 'mode', base, ours, theirs,
+    return chooseOrRecord(ctx, path, 'mode', base, ours, theirs,
       `distinct types: ${describeType(ot)} on ${ctx.labels.ours}, ${describeType(tt)} on ${ctx.labels.theirs}`);
-    return null;
   }
   // A base of another type carries no useful ancestry for the content (git treats it so too).
   const b = base && fileType(base.mode) === ot ? base : undefined;
@@ -64,9 +79,8 @@ export async function mergeFilePresent(
     const hunks: ConflictHunk[] = ot === 'link'
       ? [{ baseStart: 1, base: b ? [await readUtf8(ctx, b.oid)] : [], ours: [await readUtf8(ctx, ours.oid)], theirs: [await readUtf8(ctx, theirs.oid)] }]
       : [];
-    recordConflict(ctx, path, addAdd ? 'add_add' : 'content', base, ours, theirs,
+    return chooseOrRecord(ctx, path, addAdd ? 'add_add' : 'content', base, ours, theirs,
       `both sides changed the ${what} differently (${ctx.labels.ours} vs ${ctx.labels.theirs})`, hunks);
-    return null;
   }
 
   const mode = mergeModes(b?.mode, ours.mode, theirs.mode);
@@ -83,13 +97,13 @@ export async function mergeFilePresent(
     ]);
     if (isBinary(bc) || isBinary(oc) || isBinary(tc)) {
       if (ctx.depth > 0) return virtualFallback();
-      recordConflict(ctx, path, 'binary', base, ours, theirs,
+      return chooseOrRecord(ctx, path, 'binary', base, ours, theirs,
         `binary file changed on both sides (${ctx.labels.ours} and ${ctx.labels.theirs}); choose one version`);
-      return null;
     }
     const text = mergeText(latin1(bc), latin1(oc), latin1(tc), {
       policy: ctx.depth === 0,
       markers: { ours: ctx.labels.ours, theirs: ctx.labels.theirs, size: 7 + 2 * ctx.depth },
+      ...(ctx.depth === 0 && ctx.choices ? { choose: (i: number) => ctx.choices?.hunk(path, i) } : {}),
     });
     if (!text.clean && ctx.depth === 0) {
       contentClean = false;
@@ -108,9 +122,8 @@ export async function mergeFilePresent(
   if (!contentClean || oid === null) return null;
   if (mode === null) {
     if (ctx.depth > 0) return { mode: ours.mode, oid, type: 'blob' };
-    recordConflict(ctx, path, 'mode', base, ours, theirs,
+    return chooseOrRecord(ctx, path, 'mode', base, ours, theirs,
       `added on both sides with different modes (${ours.mode} on ${ctx.labels.ours}, ${theirs.mode} on ${ctx.labels.theirs})`);
-    return null;
   }
   return { mode, oid, type: 'blob' };
 }
@@ -136,8 +149,7 @@ export async function mergeFileTriple(
     if (ctx.depth > 0) return base ?? ours ?? theirs ?? null;
     const deleted = ours ? ctx.labels.theirs : ctx.labels.ours;
     const modified = ours ? ctx.labels.ours : ctx.labels.theirs;
-    recordConflict(ctx, path, 'modify_delete', base, ours, theirs, `deleted on ${deleted}, modified on ${modified}`);
-    return null;
+    return chooseOrRecord(ctx, path, 'modify_delete', base, ours, theirs, `deleted on ${deleted}, modified on ${modified}`);
   }
   return mergeFilePresent(ctx, path, base, ours, theirs);
 }

@@ -5,6 +5,6 @@ export { WHITESPACE_RULE_KEEPS } from './merge-policy.js';
 export type { MergeErrorCode } from './merge-error.js';
 export type { PolicyRule } from './merge-policy.js';
 export type {
-  AutoResolution, ConflictFile, ConflictHunk, ConflictKind, ConflictReport, ConflictSide,
+  AutoResolution, ConflictChoice, ConflictFile, ConflictHunk, ConflictKind, ConflictReport, ConflictSide,
   MergeCommitsInput, MergeOutcome,
 } from './merge-types.js';

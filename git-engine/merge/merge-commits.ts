@@ -4,6 +4,7 @@
  */
 import { createObjectStore } from './object-store.js';
 import { createContext } from './merge-context.js';
+import { createChoiceTable } from './merge-choices.js';
 import { MergeError } from './merge-error.js';
 import { mergeTrees } from './tree-merge.js';
 import { baseTree } from './virtual-base.js';
@@ -24,18 +25,19 @@ export async function mergeCommits(input: MergeCommitsInput): Promise<MergeOutco
   if (typeof labels.ours !== 'string' || typeof labels.theirs !== 'string') {
     throw new MergeError('INVALID_INPUT', 'labels must be strings');
   }
+  const choices = createChoiceTable(input.choices);
   const store = createObjectStore(input.fs, input.gitdir, input.cache);
   const [oursTree, theirsTree] = await Promise.all([store.commitTree(input.ours), store.commitTree(input.theirs)]);
   const base = await baseTree(store, input.ours, input.theirs);
-  const ctx = createContext(store, 0, labels);
+  const ctx = createContext(store, 0, labels, choices);
   const tree = await mergeTrees(ctx, { base: base.tree, ours: oursTree, theirs: theirsTree });
   // Paths are merged concurrently: sort so that reports do not depend on I/O timing.
   const autoResolved = ctx.autoResolved.sort((a, b) => compare(a.path, b.path));
   if (tree === null) {
     const conflicts = ctx.conflicts.sort((a, b) => compare(a.path, b.path) || compare(a.kind, b.kind));
-    return { clean: false, conflicts, autoResolved };
+    return { clean: false, conflicts, autoResolved, ...(choices ? { chosen: choices.applied() } : {}) };
   }
-  return { clean: true, tree, autoResolved };
+  return { clean: true, tree, autoResolved, ...(choices ? { chosen: choices.applied() } : {}) };
 }
 
 function compare(a: string, b: string): number {

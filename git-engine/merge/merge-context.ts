@@ -5,6 +5,7 @@
  */
 import type { Entry, ObjectStore } from './object-store.js';
 import type { AutoResolution, ConflictFile } from './merge-types.js';
+import type { ChoiceTable, ChosenSide } from './merge-choices.js';
 
 export interface Pending {
   path: string;
@@ -27,10 +28,17 @@ export interface MergeContext {
   addAdd: Pending[];
   /** Directories of the base gone on one side while the other side changed inside them. */
   goneDirs: Array<{ path: string; gone: 'ours' | 'theirs' }>;
+  /** A person's choices (conflict resolution); null for an ordinary merge. */
+  choices: ChoiceTable | null;
 }
 
-export function createContext(store: ObjectStore, depth: number, labels: { ours: string; theirs: string }): MergeContext {
-  return { store, depth, labels, conflicts: [], autoResolved: [], modifyDelete: [], bothDeleted: [], addAdd: [], goneDirs: [] };
+export function createContext(store: ObjectStore, depth: number, labels: { ours: string; theirs: string }, choices: ChoiceTable | null = null): MergeContext {
+  return { store, depth, labels, conflicts: [], autoResolved: [], modifyDelete: [], bothDeleted: [], addAdd: [], goneDirs: [], choices };
+}
+
+/** The side a person chose for the whole file at `path` (real merge only). */
+export function wholeChoice(ctx: MergeContext, path: string): ChosenSide | undefined {
+  return ctx.depth === 0 ? ctx.choices?.whole(path) : undefined;
 }
 
 export function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {

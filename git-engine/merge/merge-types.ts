@@ -13,11 +13,24 @@ export interface MergeCommitsInput {
   ours: string;
   theirs: string;
   labels?: { ours: string; theirs: string };
+  /**
+   * A person's choices for the conflicts of this very merge (conflict resolution): a conflict
+   * region or whole-file conflict with a choice takes that side instead of being reported.
+   * Everything else (clean regions, the policy) is merged exactly as without choices.
+   */
+  choices?: readonly ConflictChoice[];
+}
+
+/** One choice: `hunk` is a 0-based index into `ConflictFile.hunks`; without it, the whole file's side. */
+export interface ConflictChoice {
+  path: string;
+  hunk?: number;
+  side: 'ours' | 'theirs';
 }
 
 export type MergeOutcome =
-  | { clean: true; tree: string; autoResolved: AutoResolution[] }
-  | { clean: false; conflicts: ConflictFile[]; autoResolved: AutoResolution[] };
+  | { clean: true; tree: string; autoResolved: AutoResolution[]; chosen?: ConflictChoice[] }
+  | { clean: false; conflicts: ConflictFile[]; autoResolved: AutoResolution[]; chosen?: ConflictChoice[] };
 
 export interface AutoResolution {
   path: string;

@@ -28,6 +28,11 @@ export interface TextMergeOptions {
   policy: boolean;
   /** Conflict marker labels and size, used to render conflicts into the content. */
   markers: { ours: string; theirs: string; size: number };
+  /**
+   * Conflict resolution: the side chosen for the conflicting region with this 0-based index (in
+   * order, counting every conflicting region), or undefined to leave it a conflict.
+   */
+  choose?: (index: number) => 'ours' | 'theirs' | undefined;
 }
 
 export interface TextMergeResult {
@@ -36,6 +41,8 @@ export interface TextMergeResult {
   content: string;
   hunks: TextConflictHunk[];
   resolutions: TextResolution[];
+  /** Conflicting regions resolved by `choose`. */
+  chosen: number;
 }
 
 type Segment =
@@ -76,6 +83,8 @@ export function mergeText(base: string, ours: string, theirs: string, options: T
 
   const segments: Segment[] = [];
   const resolutions: TextResolution[] = [];
+  let conflictIndex = 0;
+  let chosen = 0;
   let pos = 0;
   let i = 0;
   while (i < edits.length) {
@@ -103,6 +112,13 @@ export function mergeText(base: string, ours: string, theirs: string, options: T
     const theirsR = applyEdits(baseL, theirsEdits, start, end);
     const rule = classifyBothSided(group, oursR, theirsR, options.policy);
     if (rule === null) {
+      const side = options.choose?.(conflictIndex);
+      conflictIndex++;
+      if (side !== undefined) {
+        chosen++;
+        segments.push({ t: 'change', lines: side === 'ours' ? oursR : theirsR });
+        continue;
+      }
       segments.push({ t: 'conflict', baseStart: start, base: baseL.slice(start, end), ours: oursR, theirs: theirsR });
       continue;
     }
@@ -117,7 +133,7 @@ export function mergeText(base: string, ours: string, theirs: string, options: T
     if (s.t === 'conflict') hunks.push({ baseStart: s.baseStart, base: s.base, ours: s.ours, theirs: s.theirs });
   }
   const content = render(simplifyConflicts(refineConflicts(segments)), options.markers);
-  return { clean: hunks.length === 0, content, hunks, resolutions };
+  return { clean: hunks.length === 0, content, hunks, resolutions, chosen };
 }
 
 function toSideEdits(side: 'ours' | 'theirs', edits: LineEdit[], lines: string[]): SideEdit[] {

@@ -7,8 +7,8 @@
  */
 import type { Entry } from './object-store.js';
 import type { MergeContext, Pending } from './merge-context.js';
-import { sameEntry } from './merge-context.js';
-import { mergeFilePresent, mergeFileTriple, recordConflict } from './file-merge.js';
+import { sameEntry, wholeChoice } from './merge-context.js';
+import { chooseOrRecord, mergeFilePresent, mergeFileTriple, recordConflict } from './file-merge.js';
 import { detectRenames, diffSide } from './rename-detect.js';
 
 /** An expanded directory of the result; children are entries (taken whole) or expanded dirs. */
@@ -88,9 +88,9 @@ async function mergeName(
   if (fb || fo || ft) file = await mergeFileName(ctx, path, fb, fo, ft);
   if (file && dir) {
     if (ctx.depth > 0) return dir;
-    recordConflict(ctx, path, 'file_directory', fb ?? tb, eo, et,
+    // A person's choice takes that side's entry at the name whole (its file or its directory).
+    return chooseOrRecord(ctx, path, 'file_directory', fb ?? tb, eo, et,
       `a file and a directory both want ${path} (${ctx.labels.ours}: ${kindOf(eo)}, ${ctx.labels.theirs}: ${kindOf(et)})`);
-    return null;
   }
   return file ?? dir;
 }
@@ -150,16 +150,19 @@ async function resolveDeferred(ctx: MergeContext, root: DirNode, input: TreeMerg
     const keeper = deleter === 'ours' ? 'theirs' : 'ours';
     const target = renames[deleter].get(p.path);
     if (target === undefined) {
-      recordConflict(ctx, p.path, 'modify_delete', p.base, p.ours, p.theirs,
+      const chosen = chooseOrRecord(ctx, p.path, 'modify_delete', p.base, p.ours, p.theirs,
         `deleted on ${ctx.labels[deleter]}, modified on ${ctx.labels[keeper]}`);
+      // Only a kept file is put back: a null (deletion chosen, or recorded) leaves the name as is.
+      if (chosen) await setPath(ctx, root, p.path, chosen);
       continue;
     }
     // The deleter renamed the file: carry the other side's modification to the new path.
     const renamed = await entryAt(ctx, input[deleter], target);
     const keeperAtTarget = await entryAt(ctx, input[keeper], target);
     if (keeperAtTarget !== undefined) {
-      recordConflict(ctx, target, 'rename', p.base, deleter === 'ours' ? renamed : keeperAtTarget, deleter === 'ours' ? keeperAtTarget : renamed,
+      const chosen = chooseOrRecord(ctx, target, 'rename', p.base, deleter === 'ours' ? renamed : keeperAtTarget, deleter === 'ours' ? keeperAtTarget : renamed,
         `${p.path} was renamed to ${target} on ${ctx.labels[deleter]}, where ${ctx.labels[keeper]} added another file`);
+      if (chosen) await setPath(ctx, root, target, chosen);
       handledTargets.add(target);
       continue;
     }
@@ -181,18 +184,29 @@ async function resolveDeferred(ctx: MergeContext, root: DirNode, input: TreeMerg
       continue;
     }
     if (ro !== undefined && rt !== undefined) {
-      recordConflict(ctx, p.path, 'rename', p.base, await entryAt(ctx, input.ours, ro), await entryAt(ctx, input.theirs, rt),
-        `rename/rename: ${p.path} renamed to ${ro} on ${ctx.labels.ours} and to ${rt} on ${ctx.labels.theirs}`);
+      // Each side's target is in the result already (a one-sided add); a choice drops the other.
+      const chosen = wholeChoice(ctx, p.path);
+      if (chosen !== undefined) await setPath(ctx, root, chosen === 'ours' ? rt : ro, null);
+      else {
+        recordConflict(ctx, p.path, 'rename', p.base, await entryAt(ctx, input.ours, ro), await entryAt(ctx, input.theirs, rt),
+          `rename/rename: ${p.path} renamed to ${ro} on ${ctx.labels.ours} and to ${rt} on ${ctx.labels.theirs}`);
+      }
       continue;
     }
     const renamer = ro !== undefined ? 'ours' : 'theirs';
     const target = (ro ?? rt) as string;
+    const chosen = wholeChoice(ctx, p.path);
+    // The renamed file is in the result already; choosing the deleting side removes it.
+    if (chosen !== undefined) {
+      if (chosen !== renamer) await setPath(ctx, root, target, null);
+      continue;
+    }
     const renamed = await entryAt(ctx, input[renamer], target);
     recordConflict(ctx, p.path, 'rename', p.base, renamer === 'ours' ? renamed : undefined, renamer === 'theirs' ? renamed : undefined,
       `rename/delete: ${p.path} renamed to ${target} on ${ctx.labels[renamer]}, deleted on ${ctx.labels[renamer === 'ours' ? 'theirs' : 'ours']}`);
   }
   await mergeAddAdd(ctx, root, handledTargets);
-  reportDirectoryRenames(ctx, renames, changes);
+  await reportDirectoryRenames(ctx, root, renames, changes);
 }
 
 /**
@@ -200,11 +214,12 @@ async function resolveDeferred(ctx: MergeContext, root: DirNode, input: TreeMerg
  * directory and the other added files to the old one, each such file is a conflict reported at
  * the location the rename suggests ("CONFLICT (file location)").
  */
-function reportDirectoryRenames(
+async function reportDirectoryRenames(
   ctx: MergeContext,
+  root: DirNode,
   renames: Record<'ours' | 'theirs', Map<string, string>>,
   changes: Record<'ours' | 'theirs', { added: Map<string, Entry> }>,
-): void {
+): Promise<void> {
   const reported = new Set<string>();
   for (const gone of ctx.goneDirs) {
     const other = gone.gone === 'ours' ? 'theirs' : 'ours';
@@ -219,6 +234,12 @@ function reportDirectoryRenames(
       if (!added.startsWith(`${gone.path}/`) || reported.has(added)) continue;
       reported.add(added);
       const suggested = `${to}${added.slice(from.length)}`;
+      // A choice: the adding side keeps the file where it added it; the renaming side moves it.
+      const chosen = wholeChoice(ctx, suggested);
+      if (chosen !== undefined) {
+        if (chosen === gone.gone) { await setPath(ctx, root, added, null); await setPath(ctx, root, suggested, entry); }
+        continue;
+      }
       recordConflict(ctx, suggested, 'rename', undefined, other === 'ours' ? entry : undefined, other === 'theirs' ? entry : undefined,
         `file location: ${added} was added on ${ctx.labels[other]} inside ${from}/, which ${ctx.labels[gone.gone]} renamed to ${to}/; it should perhaps move to ${suggested}`);
     }
