@@ -6,6 +6,7 @@ import type { Checkpoint } from './checkpoints.js';
 import type { TaskDiff } from './inspect.js';
 import { GitWorkerPool } from './pool.js';
 import type { RollbackResult } from './rollback.js';
+import { validateResolveConflict, type ResolveConflictParams, type ResolveConflictResult } from './resolve-conflict-params.js';
 import { assertNotClosed, RepoMutex, runSave, type SaveParams } from './save.js';
 import type { EngineContext } from './save-ops.js';
 import type { SaveResult } from './save-types.js';
@@ -40,6 +41,11 @@ export interface GitEngine {
   listCheckpoints(repoPath: string): Promise<Checkpoint[]>;
   listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
   taskDiff(p: { repoPath: string; sessionId: string; taskId: string }): Promise<TaskDiff>;
+  /**
+   * Applies a person's choices to a Save's conflict report: a merge commit (parents theirs, ours)
+   * on the task branch, so the next Save merges the task cleanly. See resolve-conflict.ts.
+   */
+  resolveConflict(p: ResolveConflictParams): Promise<ResolveConflictResult>;
   close(): Promise<void>;
 }
 
@@ -126,6 +132,10 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     async taskDiff(p) {
       ids(p);
       return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId });
+    },
+    async resolveConflict(p) {
+      ids(p);
+      return call('resolveConflict', p.repoPath, validateResolveConflict(p));
     },
     async close() {
       if (closed) return;

@@ -1,6 +1,7 @@
 // Typed errors of the git engine. They cross the Piscina worker boundary as plain data
 // (Piscina strips name/code/data from thrown errors), so every error serialises to
 // `SerializedGitEngineError` and is rebuilt on the main thread with the same code.
+import { MergeError, MERGE_ERROR_CODES } from './merge/merge-error.js';
 
 export const GIT_ENGINE_ERROR_CODES = [
   'NOT_A_REPOSITORY',
@@ -27,6 +28,16 @@ export const GIT_ENGINE_ERROR_CODES = [
   'BRANCH_EXISTS',
   // The engine was closed; no more operations are accepted.
   'ENGINE_CLOSED',
+  // resolveConflict: the task branch is no longer at the report's `theirs` (take a new report).
+  'STALE_CONFLICT',
+  // resolveConflict: a conflict region or whole-file conflict has no choice (data.missing).
+  'UNRESOLVED_CONFLICT',
+  // resolveConflict: a choice names no conflict of this merge, or is given twice.
+  'INVALID_RESOLUTION',
+  // A task worktree has local changes that updating it would overwrite; nothing was moved.
+  'WORKTREE_DIRTY',
+  // The merge primitive's own codes (merge/merge-error.ts), kept as they are across the worker.
+  ...MERGE_ERROR_CODES,
 ] as const;
 
 export type GitEngineErrorCode = (typeof GIT_ENGINE_ERROR_CODES)[number];
@@ -63,6 +74,11 @@ export function isGitEngineErrorCode(value: unknown): value is GitEngineErrorCod
 /** Turns anything thrown inside the worker into data that survives structured cloning. */
 export function serializeError(err: unknown): SerializedGitEngineError {
   if (err instanceof GitEngineError) return err.toJSON();
+  if (err instanceof MergeError) {
+    return err.data === undefined
+      ? { name: 'GitEngineError', code: err.code, message: err.message }
+      : { name: 'GitEngineError', code: err.code, message: err.message, data: err.data };
+  }
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   const data: Record<string, unknown> = {};
   if (err && typeof err === 'object') {

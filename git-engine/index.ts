@@ -7,5 +7,6 @@ export type { SaveResult, GateResult } from './save-types.js';
 export type { TaskDiff, TaskDiffFile } from './inspect.js';
 export type { Checkpoint } from './checkpoints.js';
 export type { RollbackResult } from './rollback.js';
+export type { ResolveConflictParams, ResolveConflictResult } from './resolve-conflict-params.js';
 export type { Change, ChangeKind } from './snapshot-commit.js';
-export type { AutoResolution, ConflictFile, ConflictReport } from './merge/index.js';
+export type { AutoResolution, ConflictChoice, ConflictFile, ConflictReport } from './merge/index.js';

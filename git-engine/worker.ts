@@ -6,6 +6,7 @@ import { listCheckpoints } from './checkpoints.js';
 import { listSessionBranches, taskDiff } from './inspect.js';
 import { mustReadBranch } from './refs.js';
 import { openRepo } from './repo.js';
+import { resolveConflict } from './resolve-conflict.js';
 import { rollback } from './rollback.js';
 import { abortSave, prepareIntegrationWorktree, publishSave, recordGateFailure, recoverSave, saveMerge, type EngineContext } from './save-ops.js';
 import { commitTaskWorktree, createTaskWorktree, removeTaskWorktree } from './worktree-ops.js';
@@ -23,6 +24,7 @@ const OPS = {
   abortSave: (repo, _ctx, a) => abortSave(repo, a),
   recoverSave: (repo, _ctx, a) => recoverSave(repo, a),
   rollback: (repo, ctx, a) => rollback(repo, ctx, a),
+  resolveConflict: (repo, ctx, a) => resolveConflict(repo, ctx, a),
   listCheckpoints: (repo) => listCheckpoints(repo),
   listSessionBranches: (repo, _ctx, a) => listSessionBranches(repo, a.sessionId),
   taskDiff: (repo, _ctx, a) => taskDiff(repo, a),

@@ -2,11 +2,14 @@
  * Typed, serialisable errors of the merge primitive. Conflicts are NOT errors (they are a
  * MergeOutcome); these are for inputs that cannot be merged at all.
  */
-export type MergeErrorCode =
-  | 'INVALID_OID'       // an input is not a 40-hex object id
-  | 'INVALID_INPUT'     // gitdir, cache or labels of the wrong shape
-  | 'OBJECT_NOT_FOUND'  // the object store has no such object
-  | 'NOT_A_COMMIT';     // ours/theirs names something else than a commit
+export const MERGE_ERROR_CODES = [
+  'INVALID_OID',      // an input is not a 40-hex object id
+  'INVALID_INPUT',    // gitdir, cache, labels or choices of the wrong shape
+  'OBJECT_NOT_FOUND', // the object store has no such object
+  'NOT_A_COMMIT',     // ours/theirs names something else than a commit
+] as const;
+
+export type MergeErrorCode = (typeof MERGE_ERROR_CODES)[number];
 
 export class MergeError extends Error {
   override readonly name = 'MergeError';
