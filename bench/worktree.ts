@@ -8,8 +8,8 @@
  * repository) has 10,000 files in 100 x 7 nested directories, 1 in 50 executable and 1 in 100 a
  * symlink. Each repetition creates a fresh worktree of `main` with the engine (a new task, so a new
  * branch + full checkout + index) and with `git worktree add -b` (the same work natively), then
- * checks `git status --porcelain` is empty in both. Repetitions alternate engine and native so
- * that load from other processes hits both alike; medians are printed.
+ * checks `git status --porcelain` is empty in both. Engine and native alternate (and alternate
+ * which goes first) so that load from other processes hits both alike; medians are printed.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -75,20 +75,24 @@ try {
     await engine.inspectRepository(repo); // pool warm-up outside the measured window
     for (let r = 0; r < reps; r++) {
       const wtEngine = path.join(root, `engine-${r}`);
-      t = performance.now();
-      await engine.createWorktree({ repoPath: repo, sessionId: 'bench', taskId: `t${r}`, worktreePath: wtEngine });
-      engineMs.push(performance.now() - t);
-
       const wtNative = path.join(root, `native-${r}`);
-      t = performance.now();
-      git(repo, ['worktree', 'add', '-q', '-b', `native/t${r}`, wtNative, 'main']);
-      nativeMs.push(performance.now() - t);
+      const runEngine = async (): Promise<void> => {
+        const t0 = performance.now();
+        await engine.createWorktree({ repoPath: repo, sessionId: 'bench', taskId: `t${r}`, worktreePath: wtEngine });
+        engineMs.push(performance.now() - t0);
+      };
+      const runNative = (): void => {
+        const t0 = performance.now();
+        git(repo, ['worktree', 'add', '-q', '-b', `native/t${r}`, wtNative, 'main']);
+        nativeMs.push(performance.now() - t0);
+      };
+      // Alternate which goes first, so that neither always follows the other's disk writes.
+      if (r % 2 === 0) { await runEngine(); runNative(); } else { runNative(); await runEngine(); }
 
       for (const wt of [wtEngine, wtNative]) if (git(wt, ['status', '--porcelain']) !== '') clean = false;
       console.log(`  rep ${r + 1}: engine ${ms(engineMs[r] as number)}, native ${ms(nativeMs[r] as number)}`);
-      // Keep the disk from filling up and later repetitions from paying for earlier trees.
-      await engine.removeWorktree({ repoPath: repo, sessionId: 'bench', taskId: `t${r}`, worktreePath: wtEngine, deleteBranch: true });
-      git(repo, ['worktree', 'remove', '--force', wtNative]);
+      // Worktrees are kept until the end: ext4 allocates inodes slowly right after many deletes
+      // (it skips recently freed ones), which would make each repetition slower than the last.
     }
   } finally {
     await engine.close();

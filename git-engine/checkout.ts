@@ -5,7 +5,7 @@ import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writ
 import type { Repo } from './repo.js';
 import { readBlob, type FlatEntry, type FlatTree } from './tree-util.js';
 import { mapLimit } from './map-limit.js';
-import { makeDirsFor, writeTreeEntry } from './checkout-write.js';
+import { makeDirsFor, spreadOverDirs, writeTreeEntry } from './checkout-write.js';
 import { snapshotObjectFs } from './object-read-fs.js';
 import { lstatOrNull, removeWorkFile, workEntry } from './workdir-files.js';
 
@@ -106,7 +106,7 @@ export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTr
   // Directories first, level by level, then the files; blobs come from one object-listing snapshot.
   await makeDirsFor(target.workdir, toWrite.map(([p]) => p), CONCURRENCY);
   const objectFs = snapshotObjectFs(repo.gitdir);
-  const written = await mapLimit(toWrite, CONCURRENCY, async ([p, e]) => {
+  const written = await mapLimit(spreadOverDirs(toWrite, ([p]) => p), CONCURRENCY, async ([p, e]) => {
     const content = e.mode === '160000' ? null : await readBlob(repo, e.oid, objectFs);
     // Created with O_EXCL: whatever is in the way (rare) is removed and the create retried.
     const st = await writeTreeEntry(target.workdir, p, e, content);
