@@ -199,6 +199,21 @@ describe('resolveConflict', () => {
     expect(git(c.repo, ['rev-parse', `${out.commit}^2`])).toBe(report.ours);
   });
 
+  it('whole-file choices for rename/delete and file/directory conflicts', async () => {
+    const c = setup({ 'doc/old.txt': 'a\nb\nc\nd\ne\n' });
+    await task(c, 't1', (wt) => { git(wt, ['mv', 'doc/old.txt', 'doc/new.txt']); write(wt, 'x', 'file x\n'); });
+    await task(c, 't2', (wt) => { fs.rmSync(path.join(wt, 'doc/old.txt')); write(wt, 'x/y', 'inside x\n'); });
+    const report = await conflictOf(c);
+    expect(report.files.map((f) => [f.path, f.kind])).toEqual([['doc/old.txt', 'rename'], ['x', 'file_directory']]);
+    const out = await engine.resolveConflict({
+      repoPath: c.repo, sessionId: 's1', taskId: 't2', ours: report.ours, theirs: report.theirs,
+      resolutions: [{ path: 'x', side: 'theirs' }, { path: 'doc/old.txt', side: 'ours' }],
+    });
+    expect(out.files).toEqual(['doc/old.txt', 'x']);
+    await expectPublished(c, report, out.commit, { 'doc/new.txt': 'a\nb\nc\nd\ne\n', 'doc/old.txt': null, 'x/y': 'inside x\n' });
+    expect(git(c.repo, ['ls-tree', '-r', '--name-only', 'main'])).toBe(['README.md', 'doc/new.txt', 'src/a.txt', 'x/y'].join('\n'));
+  });
+
   it('refuses stale, incomplete, invalid and dirty resolutions without changing any ref or the worktree', async () => {
     const c = setup({ 'gone.txt': 'keep me\n' });
     await task(c, 't1', (wt) => { write(wt, 'src/a.txt', edit({ 1: 'two/t1', 8: 'nine/t1' })); fs.rmSync(path.join(wt, 'gone.txt')); });
