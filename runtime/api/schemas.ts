@@ -33,3 +33,18 @@ export const EventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   taskId: z.string().max(64).optional(),
 });
+
+const TaskIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);
+
+export const ResolveConflictBody = z.strictObject({
+  taskId: TaskIdField.optional(),
+  resolutions: z
+    .array(z.strictObject({ path: z.string().min(1).max(4096), hunk: z.number().int().min(0).max(100_000).optional(), side: z.enum(['ours', 'theirs']) }))
+    .min(1)
+    .max(10_000),
+});
+
+export const DelegateConflictBody = z.strictObject({
+  taskId: TaskIdField.optional(),
+  agent: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).optional(),
+});
