@@ -118,17 +118,13 @@ describe('web console: two people co-steering one session, live', () => {
       expect(text).toContain('left');
       expect(text).toContain('right');
     }
-    // Pick a side per hunk: the runtime has no endpoint for it yet, and the console says so.
+    // Pick a side per hunk: the task's side wins, the next Save publishes it.
     await olivia.getByRole('radio', { name: 'Take task side for a.txt hunk 1' }).check();
     await olivia.getByRole('button', { name: 'Apply resolutions' }).click();
-    await expect.poll(() => olivia.getByRole('alert').textContent(), LIVE).toMatch(/does not offer POST \/api\/sessions\/.+\/conflicts\/resolve yet/);
-
-    // Resolve by dropping the conflicting task, then Save publishes the other one.
-    await olivia.getByRole('button', { name: 'Reject task' }).click();
-    await olivia.getByText('Task rejected; Save again to publish the rest.').waitFor(LIVE);
+    await olivia.getByText('Resolved: the task branch now merges cleanly; Save again to publish.').waitFor(LIVE);
     await olivia.getByRole('button', { name: 'Save', exact: true }).click();
     for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-2/);
-    expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).toMatch(/^(left|right)$/);
+    expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).toBe('right');
   });
 
   it('rolls back to the first checkpoint from the timeline, after confirmation', async () => {

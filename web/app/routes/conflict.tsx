@@ -53,13 +53,6 @@ function HunkView({ path, index, hunk, side, onPick, disabled }: { path: string;
 const RESOLVE_ENDPOINT = (id: string) => `/api/sessions/${id}/conflicts/resolve`;
 const DELEGATE_ENDPOINT = (id: string) => `/api/sessions/${id}/conflicts/delegate`;
 
-function missingEndpoint(failure: ApiFailure | null, endpoint: string): ApiFailure | null {
-  if (failure && (failure.code === 'NOT_FOUND' || failure.code === 'METHOD_NOT_ALLOWED')) {
-    return { ...failure, code: failure.code, message: `This runtime does not offer ${endpoint} yet; nothing was changed.` } as ApiFailure;
-  }
-  return failure;
-}
-
 export default function ConflictPage() {
   const { live, view, user } = useSession();
   const [sides, setSides] = useState<Record<string, Side>>({});
@@ -96,17 +89,15 @@ export default function ConflictPage() {
   }
 
   const resolve = () =>
-    run('Resolutions sent', () =>
+    run('Resolved: the task branch now merges cleanly; Save again to publish', () =>
       api('POST', RESOLVE_ENDPOINT(view.id), {
         taskId: report.taskId,
         resolutions: report.files.flatMap((file) => file.hunks.map((_, hunk) => ({ path: file.path, hunk, side: sides[`${file.path}#${hunk}`] }))),
-      }).catch((failure: ApiFailure) => Promise.reject(missingEndpoint(failure, `POST ${RESOLVE_ENDPOINT(view.id)}`))),
+      }),
     );
   const delegate = () =>
-    run('Handed to an agent', () =>
-      api('POST', DELEGATE_ENDPOINT(view.id), agent ? { taskId: report.taskId, agent } : { taskId: report.taskId }).catch((failure: ApiFailure) =>
-        Promise.reject(missingEndpoint(failure, `POST ${DELEGATE_ENDPOINT(view.id)}`)),
-      ),
+    run('Handed to an agent; Save again once the task is ready for review', () =>
+      api('POST', DELEGATE_ENDPOINT(view.id), agent ? { taskId: report.taskId, agent } : { taskId: report.taskId }),
     );
   const reject = () => run('Task rejected; Save again to publish the rest', () => api('POST', `/api/sessions/${view.id}/tasks/${report.taskId}/reject`, {}));
 
