@@ -74,6 +74,8 @@ export interface SyncServer {
     agentEvents: Iterable<{ taskId: string; runId: string; event: unknown }>,
   ): Promise<void>;
   connections(): number;
+  /** Closes (4401) every socket authenticated as this user, e.g. when their token is revoked. */
+  disconnectUser(userId: string): number;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,8 @@ interface SocketRequest {
   documents: Set<string>;
   /** Set on the first successful authentication. */
   authenticated: boolean;
+  /** Users this socket authenticated as; a revoked token closes every socket it opened. */
+  userIds?: Set<string>;
   bridge?: UwsSocketBridge;
 }
 
@@ -121,6 +125,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     onCorruptRecord: (name, key, error) => logger.error({ documentName: name, key, err: error }, 'skipped a corrupt Yjs record'),
   });
   const bridges = new Set<UwsSocketBridge>();
+  const openRequests = new Set<SocketRequest>();
   const projectors = new Map<string, StateProjector>();
   let closing = false;
 
@@ -155,6 +160,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       // The state document is written only by the server; the shared one by reviewers and above.
       data.connectionConfig.readOnly = document.kind === 'state' || user.role === 'viewer';
       request.authenticated = true;
+      (request.userIds ??= new Set()).add(user.userId);
       logger.debug({ documentName: document.name, userId: user.userId, readOnly: data.connectionConfig.readOnly }, 'sync connection authenticated');
       const context: AuthContext = { user, document, socket: request };
       return context;
@@ -271,6 +277,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       data.bridge = bridge;
       data.request.bridge = bridge;
       bridges.add(bridge);
+      openRequests.add(data.request);
       const deadline = setTimeout(() => {
         if (!data.request.authenticated) bridge.close(4401, 'unauthorized: no authentication in time');
       }, options.authTimeoutMs ?? 30_000);
@@ -288,6 +295,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     },
     close(ws, code, message) {
       const bridge = ws.getUserData().bridge;
+      openRequests.delete(ws.getUserData().request);
       if (bridge === undefined) return;
       bridges.delete(bridge);
       bridge.handleClosed(code, message);
@@ -347,6 +355,16 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
 
     connections() {
       return bridges.size;
+    },
+
+    disconnectUser(userId) {
+      let closed = 0;
+      for (const request of [...openRequests]) {
+        if (!request.userIds?.has(userId) || !request.bridge) continue;
+        request.bridge.close(4401, 'unauthorized: token revoked');
+        closed += 1;
+      }
+      return closed;
     },
 
     async close() {

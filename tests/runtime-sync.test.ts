@@ -64,6 +64,18 @@ describe('the runtime serves live session documents over Hocuspocus on its own p
     expect(await server.context.sync.readSharedMemory(sid)).toContain('Use tabs, never spaces.');
   });
 
+  it('cuts off a revoked token at once, and its reconnect is refused', async () => {
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'revoke' })).body.id as string;
+    const created = (await api('POST', '/api/tokens', { name: 'leaving', role: 'reviewer' })).body as { token: string; id: string };
+    const writer = open(`session/${sid}/shared`, created.token);
+    await synced(writer);
+    expect((await api('POST', `/api/tokens/${created.id}/revoke`, {})).status).toBe(200);
+    await waitFor(async () => writer.denied.length > 0, { what: 'the reconnect to be refused', timeoutMs: 20_000 });
+    writer.doc.getText('memory').insert(0, 'written after revocation');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await server.context.sync.readSharedMemory(sid)).not.toContain('written after revocation');
+  });
+
   it('refuses a connection with a bad token or to an unknown session', async () => {
     const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'auth' })).body.id as string;
     const bad = open(`session/${sid}/state`, 'thg_wrong');

@@ -75,6 +75,8 @@ export function systemRoutes(app: AppContext): Route[] {
           await app.log.appendOne({ actor: actorOf(ctx.principal), sessionId: null, type: 'TOKEN.REVOKED', data: { id: record.id } }, [write]);
         });
         if (!revoked) throw new ApiError('TOKEN_NOT_FOUND', `no token ${tokenId}`);
+        // Live documents authenticate once per connection: cut the revoked holder off now.
+        app.sync.disconnectUser(revoked.record.id);
         return json(200, revoked.record);
       },
     }),
