@@ -9,6 +9,7 @@ import { codexSetup, type CliSetup } from './fake-model/cli-setup.js';
 import { startFakeModel, type FakeModelServer } from './fake-model/server.js';
 import { apiClient, waitFor } from './helpers/api.js';
 import { git, makeRepo } from './helpers/git-repo.js';
+import { acknowledged, connect, synced } from './sync-harness.js';
 
 const ADMIN = 'conflict-admin-token-0123456789abcdef';
 
@@ -98,6 +99,15 @@ describe('a Save that stops on a conflict, resolved by people or handed to an ag
     expect(report.taskId).toBe(second);
     const bad = await api('POST', `/api/sessions/${sid}/conflicts/delegate`, { agent: 'command' });
     expect([bad.status, bad.body.error.code]).toEqual([422, 'UNKNOWN_AGENT']);
+    // A note a reviewer leaves in the session's shared memory travels with the agent's prompt.
+    const notes = connect(`${server.url.replace('http', 'ws')}/sync`, `session/${sid}/shared`, ADMIN);
+    try {
+      await synced(notes);
+      notes.doc.getText('memory').insert(0, 'Keep both greetings when merging.');
+      await acknowledged(notes);
+    } finally {
+      notes.destroy();
+    }
     const delegated = await api('POST', `/api/sessions/${sid}/conflicts/delegate`, { agent: 'codex' });
     expect(delegated.status, JSON.stringify(delegated.body)).toBe(202);
     const task = await waitFor(async () => {
@@ -108,6 +118,9 @@ describe('a Save that stops on a conflict, resolved by people or handed to an ag
     const started = (await api('GET', `/api/sessions/${sid}/events?taskId=${second}`)).body.events
       .filter((entry: { type: string }) => entry.type === 'AGENT.STARTED').at(-1);
     expect(started.data.prompt).toContain(`git merge ${report.ours}`);
-    expect(JSON.stringify(model.modelRequests().at(-1)?.body)).toContain(report.ours);
+    expect(started.data.prompt).toContain('Keep both greetings when merging.');
+    const sentToModel = JSON.stringify(model.modelRequests().at(-1)?.body);
+    expect(sentToModel).toContain(report.ours);
+    expect(sentToModel).toContain('Keep both greetings when merging.');
   }, 90_000);
 });
