@@ -143,6 +143,22 @@ describe('runtime API on a real uWS server, LevelDB and git repositories', () =>
     expect(verify.body.ok).toBe(true);
   });
 
+  it('rejects a task under review once; cancel and reject of a closed task are refused', async () => {
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'reject' })).body.id as string;
+    const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo maybe > maybe.txt' })).body;
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}/tasks/${task.id}`)).body.status === 'ready_for_review', { what: 'task ready' });
+    const viewer = apiClient(server.url, viewerToken);
+    expect((await viewer('POST', `/api/sessions/${sid}/tasks/${task.id}/reject`, {})).status).toBe(403);
+    const rejected = await api('POST', `/api/sessions/${sid}/tasks/${task.id}/reject`, {});
+    expect([rejected.status, rejected.body.status]).toEqual([202, 'rejected']);
+    const before = await logHead();
+    for (const verb of ['reject', 'cancel']) {
+      const again = await api('POST', `/api/sessions/${sid}/tasks/${task.id}/${verb}`, {});
+      expect([again.status, again.body.error.code], verb).toEqual([409, 'INVALID_STATE']);
+    }
+    expect(await logHead()).toBe(before);
+  });
+
   it('serves Prometheus metrics with sessions, tasks, runs and log appends', async () => {
     const metrics = await api('GET', '/metrics');
     expect(metrics.status).toBe(200);

@@ -34,6 +34,22 @@ export function sessionRoutes(app: AppContext): Route[] {
     return [...available, ...fallbacks.filter((id) => !available.includes(id))];
   };
 
+  /** A command on one task: the task must exist, and its machine must accept the command now. */
+  const taskCommandRoute = (verb: string, type: 'TASK.CANCEL' | 'TASK.REJECT', access: 'operator' | 'reviewer') =>
+    defineRoute({
+      method: 'POST',
+      pattern: `/api/sessions/:id/tasks/:taskId/${verb}`,
+      access,
+      body: EmptyBody,
+      async handle(ctx) {
+        const host = app.sessions.get(ctx.params.id ?? '');
+        const taskId = ctx.params.taskId ?? '';
+        taskOf(host.id, taskId);
+        await submitCommand(host, { type, taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
+        return json(202, taskOf(host.id, taskId));
+      },
+    });
+
   return [
     defineRoute({
       method: 'POST',
@@ -88,32 +104,8 @@ export function sessionRoutes(app: AppContext): Route[] {
       access: 'viewer',
       handle: (ctx) => json(200, taskOf(ctx.params.id ?? '', ctx.params.taskId ?? '')),
     }),
-    defineRoute({
-      method: 'POST',
-      pattern: '/api/sessions/:id/tasks/:taskId/cancel',
-      access: 'operator',
-      body: EmptyBody,
-      async handle(ctx) {
-        const host = app.sessions.get(ctx.params.id ?? '');
-        const taskId = ctx.params.taskId ?? '';
-        taskOf(host.id, taskId);
-        await submitCommand(host, { type: 'TASK.CANCEL', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
-        return json(202, taskOf(host.id, taskId));
-      },
-    }),
-    defineRoute({
-      method: 'POST',
-      pattern: '/api/sessions/:id/tasks/:taskId/reject',
-      access: 'reviewer',
-      body: EmptyBody,
-      async handle(ctx) {
-        const host = app.sessions.get(ctx.params.id ?? '');
-        const taskId = ctx.params.taskId ?? '';
-        taskOf(host.id, taskId);
-        await submitCommand(host, { type: 'TASK.REJECT', taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
-        return json(202, taskOf(host.id, taskId));
-      },
-    }),
+    taskCommandRoute('cancel', 'TASK.CANCEL', 'operator'),
+    taskCommandRoute('reject', 'TASK.REJECT', 'reviewer'),
     defineRoute({
       method: 'GET',
       pattern: '/api/sessions/:id/tasks/:taskId/diff',
