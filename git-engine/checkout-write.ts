@@ -4,6 +4,7 @@
 // removed and the create retried, so a symlink is never followed, and nothing is lstat'ed first),
 // and their stat data comes from fstat on the open descriptor (what git does for its index).
 import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { mapLimit } from './map-limit.js';
@@ -104,5 +105,47 @@ export async function writeTreeEntry(root: string, rel: string, entry: FlatEntry
     return await handle.stat({ bigint: true });
   } finally {
     await handle.close();
+  }
+}
+
+/** The stat fields a git index entry records (what crosses from the helper lane). */
+export type StatData = Pick<BigIntStats, 'ctimeNs' | 'mtimeNs' | 'dev' | 'ino' | 'uid' | 'gid' | 'size'>;
+
+/** Runs `create`; when something is in the way (EEXIST), removes it and runs `create` once more. */
+function replacingSync<T>(abs: string, create: () => T): T {
+  try {
+    return create();
+  } catch (err) {
+    if (!isEexist(err)) throw err;
+    fsSync.rmSync(abs, { recursive: true, force: true });
+    return create();
+  }
+}
+
+/**
+ * writeTreeEntry with synchronous calls, for the worker thread (never the event loop): an async
+ * fs call costs ~20-40 us of this thread's time to hand to libuv's pool and back, four per file,
+ * which is more than the syscalls themselves when the kernel is quick (measured: 10,000 files in
+ * ~0.25 s sync vs ~0.6 s async).
+ */
+export function writeTreeEntrySync(root: string, rel: string, entry: FlatEntry, content: Uint8Array | null): BigIntStats | null {
+  const abs = path.join(root, rel);
+  if (entry.mode === '160000') {
+    replacingSync(abs, () => fsSync.mkdirSync(abs));
+    return null;
+  }
+  if (entry.mode === '120000') {
+    const target = Buffer.from(content ?? new Uint8Array()).toString('utf8');
+    replacingSync(abs, () => fsSync.symlinkSync(target, abs));
+    return fsSync.lstatSync(abs, { bigint: true });
+  }
+  const fd = replacingSync(abs, () => fsSync.openSync(abs, 'wx', entry.mode === '100755' ? 0o777 : 0o666));
+  try {
+    const data = content ?? new Uint8Array();
+    for (let off = 0; off < data.byteLength;) off += fsSync.writeSync(fd, data, off, data.byteLength - off);
+    // fstat after the last write and before close: the times git's index must record.
+    return fsSync.fstatSync(fd, { bigint: true });
+  } finally {
+    fsSync.closeSync(fd);
   }
 }

@@ -5,12 +5,17 @@ import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writ
 import type { Repo } from './repo.js';
 import { readBlob, type FlatEntry, type FlatTree } from './tree-util.js';
 import { mapLimit } from './map-limit.js';
-import { makeDirsFor, spreadOverDirs, writeTreeEntry } from './checkout-write.js';
+import { writeEntries, type WriteJob } from './checkout-lanes.js';
+import { makeDirsFor } from './checkout-write.js';
 import { snapshotObjectFs } from './object-read-fs.js';
+import { PackCorruptError, PackReader } from './pack-reader.js';
 import { lstatOrNull, removeWorkFile, workEntry } from './workdir-files.js';
 
 // Files in flight: libuv's pool has 4 threads; more requests queued keeps them busy between turns.
 const CONCURRENCY = 64;
+/** Files (or content bytes) read before a batch is written. */
+const BATCH_FILES = 4096;
+const BATCH_BYTES = 64 * 1024 * 1024;
 
 export interface WorkdirTarget { workdir: string; indexFile: string }
 
@@ -76,6 +81,21 @@ async function untrackedFileAbove(workdir: string, p: string, tracked: FlatTree)
 }
 
 /**
+ * Blob contents for a bulk read: the pack reader (native inflate, verified oids) first; an object
+ * it does not know (written after its listing) through isomorphic-git.
+ */
+async function blobReader(repo: Repo): Promise<(oid: string) => Promise<Uint8Array>> {
+  const packs = await PackReader.open(repo.gitdir);
+  const objectFs = snapshotObjectFs(repo.gitdir);
+  return async (oid) => {
+    const obj = await packs.read(oid);
+    if (!obj) return readBlob(repo, oid, objectFs);
+    if (obj.type !== 'blob') throw new PackCorruptError(`${oid} is a ${obj.type}, not a blob`, { oid });
+    return obj.content;
+  };
+}
+
+/**
  * Writes `to` into the worktree and rewrites its index. Paths the index already records with the
  * target content are left alone unless `force` (then any file that differs is rewritten), so local
  * edits on paths the update does not touch survive, as with git. `from` is the tree the worktree
@@ -105,12 +125,21 @@ export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTr
   }
   // Directories first, level by level, then the files; blobs come from one object-listing snapshot.
   await makeDirsFor(target.workdir, toWrite.map(([p]) => p), CONCURRENCY);
-  const objectFs = snapshotObjectFs(repo.gitdir);
-  const written = await mapLimit(spreadOverDirs(toWrite, ([p]) => p), CONCURRENCY, async ([p, e]) => {
-    const content = e.mode === '160000' ? null : await readBlob(repo, e.oid, objectFs);
+  const readContent = await blobReader(repo);
+  const written: IndexEntry[] = [];
+  // In batches, so that only a bounded amount of content is held at once.
+  for (let start = 0; start < toWrite.length;) {
+    const jobs: WriteJob[] = [];
+    let bytes = 0;
+    for (; start < toWrite.length && jobs.length < BATCH_FILES && bytes < BATCH_BYTES; start++) {
+      const [p, e] = toWrite[start] as [string, FlatEntry];
+      const content = e.mode === '160000' ? null : await readContent(e.oid);
+      bytes += content?.byteLength ?? 0;
+      jobs.push({ rel: p, entry: e, content });
+    }
     // Created with O_EXCL: whatever is in the way (rare) is removed and the create retried.
-    const st = await writeTreeEntry(target.workdir, p, e, content);
-    return entryFromStat(p, e.oid, modeToNumber(e.mode), st);
-  });
+    const stats = await writeEntries(target.workdir, jobs);
+    jobs.forEach((j, i) => written.push(entryFromStat(j.rel, j.entry.oid, modeToNumber(j.entry.mode), stats[i] ?? null)));
+  }
   await writeIndex(target.indexFile, [...kept.values(), ...written]);
 }

@@ -27,7 +27,7 @@ export function modeToString(mode: number): string {
 
 const u32 = (n: number | bigint): number => Number(BigInt(n) & 0xffffffffn);
 
-export function entryFromStat(path: string, oid: string, mode: number, st: BigIntStats | null): IndexEntry {
+export function entryFromStat(path: string, oid: string, mode: number, st: Pick<BigIntStats, 'ctimeNs' | 'mtimeNs' | 'dev' | 'ino' | 'uid' | 'gid' | 'size'> | null): IndexEntry {
   if (!st) {
     return { path, oid, mode, stage: 0, ctimeSec: 0, ctimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, dev: 0, ino: 0, uid: 0, gid: 0, size: 0 };
   }

@@ -1,0 +1,95 @@
+// Writing a checkout's files on two threads: this (pool worker) thread and one helper thread, each
+// with synchronous fs calls in its own directories. Async fs calls cost this thread more to
+// dispatch than the syscalls take when the kernel is quick, so each lane is synchronous; two
+// lanes use both cores (and overlap the kernel's inode allocation when it is slow). Small
+// checkouts stay on one lane. The helper is started on first use and kept (unref'd) for the life
+// of the pool worker; if it cannot run, everything is written here.
+import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeTreeEntrySync, type StatData } from './checkout-write.js';
+import type { FlatEntry } from './tree-util.js';
+
+export interface WriteJob { rel: string; entry: FlatEntry; content: Uint8Array | null }
+export interface LaneRequest { root: string; jobs: WriteJob[] }
+export type LaneReply = Array<{ ok: true; st: StatData | null } | { ok: false; code: string; message: string }>;
+
+/** Below this many files a second lane is not worth a message round trip. */
+const TWO_LANES_FROM = 1000;
+
+let helper: Worker | null | undefined;
+
+function startHelper(): Worker | null {
+  try {
+    const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
+    const file = new URL(fromSource ? './checkout-lane-thread.ts' : './checkout-lane-thread.js', import.meta.url);
+    const hasTsx = process.execArgv.some((a, i, all) => (a === '--import' || a === '--loader') && /tsx/.test(all[i + 1] ?? ''));
+    const execArgv = fromSource && !hasTsx ? [...process.execArgv, '--import', 'tsx'] : [...process.execArgv];
+    const w = new Worker(file, { execArgv });
+    w.unref();
+    w.on('error', () => { if (helper === w) helper = null; });
+    w.on('exit', () => { if (helper === w) helper = null; });
+    return w;
+  } catch {
+    return null;
+  }
+}
+
+function onHelper(w: Worker, req: LaneRequest): Promise<LaneReply | null> {
+  return new Promise((resolve) => {
+    const done = (v: LaneReply | null) => { w.off('message', onMessage); w.off('error', onError); w.off('exit', onError); resolve(v); };
+    const onMessage = (m: LaneReply) => done(m);
+    const onError = () => done(null);
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onError);
+    w.postMessage(req);
+  });
+}
+
+function laneError(r: { code: string; message: string }): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(r.message);
+  err.code = r.code;
+  return err;
+}
+
+/** Writes the entries (their directories exist) and returns each one's stat data, in order. */
+export async function writeEntries(root: string, jobs: readonly WriteJob[]): Promise<Array<StatData | null>> {
+  const out: Array<StatData | null> = new Array(jobs.length).fill(null);
+  const here: number[] = [];
+  const there: number[] = [];
+  if (jobs.length >= TWO_LANES_FROM) {
+    // Whole directories per lane, alternating: the lanes never create in the same directory.
+    const dirIndex = new Map<string, number>();
+    jobs.forEach((j, i) => {
+      const d = path.posix.dirname(j.rel);
+      if (!dirIndex.has(d)) dirIndex.set(d, dirIndex.size);
+      ((dirIndex.get(d) as number) % 2 ? there : here).push(i);
+    });
+  } else {
+    jobs.forEach((_, i) => here.push(i));
+  }
+  if (there.length > 0 && helper === undefined) helper = startHelper();
+  const w = there.length > 0 ? helper : null;
+  const remote = w ? onHelper(w, { root, jobs: there.map((i) => jobs[i] as WriteJob) }) : Promise.resolve(null);
+  if (!w) here.push(...there);
+  for (const i of here) {
+    const j = jobs[i] as WriteJob;
+    out[i] = writeTreeEntrySync(root, j.rel, j.entry, j.content);
+  }
+  const reply = await remote;
+  if (w) {
+    if (!reply) {
+      // The helper died: write its share here (what it already created is replaced).
+      for (const i of there) { const j = jobs[i] as WriteJob; out[i] = writeTreeEntrySync(root, j.rel, j.entry, j.content); }
+    } else {
+      there.forEach((i, k) => {
+        const r = reply[k];
+        if (!r) throw new Error('checkout lane returned too few results');
+        if (!r.ok) throw laneError(r);
+        out[i] = r.st;
+      });
+    }
+  }
+  return out;
+}
