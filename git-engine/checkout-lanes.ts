@@ -14,12 +14,14 @@ export interface WriteJob { rel: string; entry: FlatEntry; content: Uint8Array |
 export interface LaneRequest { root: string; jobs: WriteJob[] }
 export type LaneReply = Array<{ ok: true; st: StatData | null } | { ok: false; code: string; message: string }>;
 
-/** Below this many files a second lane is not worth a message round trip. */
+/** Below this many files more lanes are not worth the message round trips. */
 const TWO_LANES_FROM = 1000;
 
-let helper: Worker | null | undefined;
+/** Helper threads besides this one (the kernel overlaps creates in different directories). */
+const HELPERS = 3;
+const helpers: Array<Worker | null | undefined> = new Array(HELPERS).fill(undefined);
 
-function startHelper(): Worker | null {
+function startHelper(slot: number): Worker | null {
   try {
     const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
     const file = new URL(fromSource ? './checkout-lane-thread.ts' : './checkout-lane-thread.js', import.meta.url);
@@ -27,8 +29,8 @@ function startHelper(): Worker | null {
     const execArgv = fromSource && !hasTsx ? [...process.execArgv, '--import', 'tsx'] : [...process.execArgv];
     const w = new Worker(file, { execArgv });
     w.unref();
-    w.on('error', () => { if (helper === w) helper = null; });
-    w.on('exit', () => { if (helper === w) helper = null; });
+    w.on('error', () => { if (helpers[slot] === w) helpers[slot] = null; });
+    w.on('exit', () => { if (helpers[slot] === w) helpers[slot] = null; });
     return w;
   } catch {
     return null;
@@ -56,40 +58,38 @@ function laneError(r: { code: string; message: string }): NodeJS.ErrnoException 
 /** Writes the entries (their directories exist) and returns each one's stat data, in order. */
 export async function writeEntries(root: string, jobs: readonly WriteJob[]): Promise<Array<StatData | null>> {
   const out: Array<StatData | null> = new Array(jobs.length).fill(null);
-  const here: number[] = [];
-  const there: number[] = [];
-  if (jobs.length >= TWO_LANES_FROM) {
-    // Whole directories per lane, alternating: the lanes never create in the same directory.
-    const dirIndex = new Map<string, number>();
-    jobs.forEach((j, i) => {
-      const d = path.posix.dirname(j.rel);
-      if (!dirIndex.has(d)) dirIndex.set(d, dirIndex.size);
-      ((dirIndex.get(d) as number) % 2 ? there : here).push(i);
-    });
-  } else {
-    jobs.forEach((_, i) => here.push(i));
-  }
-  if (there.length > 0 && helper === undefined) helper = startHelper();
-  const w = there.length > 0 ? helper : null;
-  const remote = w ? onHelper(w, { root, jobs: there.map((i) => jobs[i] as WriteJob) }) : Promise.resolve(null);
-  if (!w) here.push(...there);
-  for (const i of here) {
+  const lanes = jobs.length >= TWO_LANES_FROM ? HELPERS + 1 : 1;
+  const shares: number[][] = Array.from({ length: lanes }, () => []);
+  // Whole directories per lane, in turn: two lanes never create in the same directory.
+  const dirIndex = new Map<string, number>();
+  jobs.forEach((j, i) => {
+    const d = path.posix.dirname(j.rel);
+    if (!dirIndex.has(d)) dirIndex.set(d, dirIndex.size);
+    (shares[(dirIndex.get(d) as number) % lanes] as number[]).push(i);
+  });
+  const here = shares[0] as number[];
+  const remote = shares.slice(1).map((share, k) => {
+    if (share.length === 0) return Promise.resolve(null);
+    if (helpers[k] === undefined) helpers[k] = startHelper(k);
+    const w = helpers[k];
+    return w ? onHelper(w, { root, jobs: share.map((i) => jobs[i] as WriteJob) }) : Promise.resolve(null);
+  });
+  const writeHere = (i: number): void => {
     const j = jobs[i] as WriteJob;
     out[i] = writeTreeEntrySync(root, j.rel, j.entry, j.content);
-  }
-  const reply = await remote;
-  if (w) {
-    if (!reply) {
-      // The helper died: write its share here (what it already created is replaced).
-      for (const i of there) { const j = jobs[i] as WriteJob; out[i] = writeTreeEntrySync(root, j.rel, j.entry, j.content); }
-    } else {
-      there.forEach((i, k) => {
-        const r = reply[k];
-        if (!r) throw new Error('checkout lane returned too few results');
-        if (!r.ok) throw laneError(r);
-        out[i] = r.st;
-      });
-    }
+  };
+  here.forEach(writeHere);
+  for (const [k, pending] of remote.entries()) {
+    const share = shares[k + 1] as number[];
+    const reply = await pending;
+    // No helper, or it died: write its share here (whatever it created is replaced).
+    if (!reply) { share.forEach(writeHere); continue; }
+    share.forEach((i, n) => {
+      const r = reply[n];
+      if (!r) throw new Error('checkout lane returned too few results');
+      if (!r.ok) throw laneError(r);
+      out[i] = r.st;
+    });
   }
   return out;
 }
