@@ -1,5 +1,5 @@
-// Writing a tree's files into a worktree with as few syscalls as git itself: on this kind of
-// machine the kernel's inode allocation dominates a checkout, so everything else per file is
+// Writing a tree's files into a worktree with as few syscalls as git itself (open, write, fstat,
+// close): the kernel's inode allocation dominates a checkout, so everything else per file is
 // overhead. Files are created with O_EXCL (an existing file, symlink or directory in the way is
 // removed and the create retried, so a symlink is never followed, and nothing is lstat'ed first),
 // and their stat data comes from fstat on the open descriptor (what git does for its index).
@@ -11,39 +11,6 @@ import { mapLimit } from './map-limit.js';
 import type { FlatEntry } from './tree-util.js';
 
 const isEexist = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'EEXIST';
-
-/** Runs `create`; when something is in the way (EEXIST), removes it and runs `create` once more. */
-async function replacing<T>(abs: string, create: () => Promise<T>): Promise<T> {
-  try {
-    return await create();
-  } catch (err) {
-    if (!isEexist(err)) throw err;
-    await fs.rm(abs, { recursive: true, force: true });
-    return create();
-  }
-}
-
-/**
- * The same items reordered so that neighbours lie in different directories (one from each
- * directory in turn). Creates in one directory serialise on its lock in the kernel; spread out,
- * the requests in flight run in parallel (measured ~1.5x on 10,000 files in 700 directories).
- */
-export function spreadOverDirs<T>(items: readonly T[], pathOf: (item: T) => string): T[] {
-  const byDir = new Map<string, T[]>();
-  for (const it of items) {
-    const d = path.posix.dirname(pathOf(it));
-    const list = byDir.get(d);
-    if (list) list.push(it);
-    else byDir.set(d, [it]);
-  }
-  let lists = [...byDir.values()];
-  const out: T[] = [];
-  for (let k = 0; lists.length > 0; k++) {
-    for (const list of lists) out.push(list[k] as T);
-    lists = lists.filter((l) => l.length > k + 1);
-  }
-  return out;
-}
 
 /** Every directory that must exist for `files` (ancestors included), grouped by depth, shallow first. */
 function dirsByDepth(files: readonly string[]): string[][] {
@@ -82,32 +49,6 @@ export async function makeDirsFor(root: string, files: readonly string[], limit:
   }
 }
 
-/**
- * Writes one tree entry at `rel` (its directory exists) and returns the stat data for the index
- * (null for a gitlink: git stores those with zeroed stat data). Modes as git: 0666/0777 minus the
- * umask; a symlink's blob is its target.
- */
-export async function writeTreeEntry(root: string, rel: string, entry: FlatEntry, content: Uint8Array | null): Promise<BigIntStats | null> {
-  const abs = path.join(root, rel);
-  if (entry.mode === '160000') {
-    await replacing(abs, () => fs.mkdir(abs));
-    return null;
-  }
-  if (entry.mode === '120000') {
-    const target = Buffer.from(content ?? new Uint8Array()).toString('utf8');
-    await replacing(abs, () => fs.symlink(target, abs));
-    return fs.lstat(abs, { bigint: true });
-  }
-  const handle = await replacing(abs, () => fs.open(abs, 'wx', entry.mode === '100755' ? 0o777 : 0o666));
-  try {
-    if (content && content.byteLength > 0) await handle.writeFile(content);
-    // fstat after the last write and before close: the times git's index must record.
-    return await handle.stat({ bigint: true });
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The stat fields a git index entry records (what crosses from the helper lane). */
 export type StatData = Pick<BigIntStats, 'ctimeNs' | 'mtimeNs' | 'dev' | 'ino' | 'uid' | 'gid' | 'size'>;
 
@@ -123,10 +64,11 @@ function replacingSync<T>(abs: string, create: () => T): T {
 }
 
 /**
- * writeTreeEntry with synchronous calls, for the worker thread (never the event loop): an async
- * fs call costs ~20-40 us of this thread's time to hand to libuv's pool and back, four per file,
- * which is more than the syscalls themselves when the kernel is quick (measured: 10,000 files in
- * ~0.25 s sync vs ~0.6 s async).
+ * Writes one tree entry at `rel` (its directory exists) and returns the stat data for the index
+ * (null for a gitlink: git stores those with zeroed stat data). Modes as git: 0666/0777 minus the
+ * umask; a symlink's blob is its target. Synchronous, for worker threads only (never the event
+ * loop): an async fs call costs ~20-40 us of the calling thread to hand to libuv's pool and back,
+ * four per file, more than the syscalls themselves when the kernel is quick (see checkout-lanes.ts).
  */
 export function writeTreeEntrySync(root: string, rel: string, entry: FlatEntry, content: Uint8Array | null): BigIntStats | null {
   const abs = path.join(root, rel);
