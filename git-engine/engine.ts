@@ -40,7 +40,8 @@ export interface GitEngine {
   rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string }): Promise<RollbackResult>;
   listCheckpoints(repoPath: string): Promise<Checkpoint[]>;
   listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
-  taskDiff(p: { repoPath: string; sessionId: string; taskId: string }): Promise<TaskDiff>;
+  /** `base`: the commit the task started from; default: the merge base of the branch and main. */
+  taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string }): Promise<TaskDiff>;
   /**
    * Applies a person's choices to a Save's conflict report: a merge commit (parents theirs, ours)
    * on the task branch, so the next Save merges the task cleanly. See resolve-conflict.ts.
@@ -131,7 +132,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     },
     async taskDiff(p) {
       ids(p);
-      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId });
+      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}) });
     },
     async resolveConflict(p) {
       ids(p);

@@ -47,12 +47,22 @@ function isBinary(buf: Uint8Array): boolean {
   return buf.byteLength > MAX_DIFF_BYTES || buf.subarray(0, 8000).includes(0);
 }
 
-export async function taskDiff(repo: Repo, p: { sessionId: string; taskId: string }): Promise<TaskDiff> {
+/**
+ * A task's changes: from `base` (the commit its worktree started from, when the caller knows it)
+ * or else the merge base with main, to the branch head. Once a Save has merged the task, its
+ * merge base with main is the head itself, so callers that want the review diff pass `base`.
+ */
+export async function taskDiff(repo: Repo, p: { sessionId: string; taskId: string; base?: string }): Promise<TaskDiff> {
   const branch = taskBranch(p.sessionId, p.taskId);
   const head = await mustReadBranch(repo, branch);
-  const main = await mustReadBranch(repo, repo.mainBranch);
-  const bases = await git.findMergeBase({ fs: repo.fs, gitdir: repo.gitdir, oids: [main, head], cache: repo.cache });
-  const base = bases[0] as string | undefined;
+  let base = p.base;
+  if (base !== undefined) {
+    if (!/^[0-9a-f]{40}$/.test(base)) throw new GitEngineError('INVALID_NAME', 'base must be a full commit id', { base });
+  } else {
+    const main = await mustReadBranch(repo, repo.mainBranch);
+    const bases = await git.findMergeBase({ fs: repo.fs, gitdir: repo.gitdir, oids: [main, head], cache: repo.cache });
+    base = bases[0] as string | undefined;
+  }
   if (!base) throw new GitEngineError('BRANCH_NOT_FOUND', `${branch} shares no history with ${repo.mainBranch}`, { branch });
   const [before, after] = [await flattenCommit(repo, base), await flattenCommit(repo, head)];
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort();

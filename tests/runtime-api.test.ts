@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,6 +136,11 @@ describe('runtime API on a real uWS server, LevelDB and git repositories', () =>
     expect(git(repo, 'show', 'main:a.txt').split('\n')[0]).toBe('line0');
     git(repo, 'fsck', '--strict');
     expect(view.tasks.filter((task: { status: string }) => task.status === 'merged').length).toBe(2);
+    // The review diff of a merged task still shows what the task changed.
+    const merged = view.tasks.find((task: { prompt: string }) => task.prompt === 'echo new > c.txt');
+    const diff = (await api('GET', `/api/sessions/${sid}/tasks/${merged.id}/diff`)).body;
+    expect(diff.files.map((file: { path: string }) => file.path)).toEqual(['c.txt']);
+    expect(diff.stats).toMatchObject({ files: 1, additions: 1, deletions: 0 });
 
     const replayed = await replaySession(new ApiClient(server.url, ADMIN), sid, null);
     const live = (await api('GET', `/api/sessions/${sid}`)).body;
@@ -157,6 +163,22 @@ describe('runtime API on a real uWS server, LevelDB and git repositories', () =>
       expect([again.status, again.body.error.code], verb).toEqual([409, 'INVALID_STATE']);
     }
     expect(await logHead()).toBe(before);
+  });
+
+  it('keeps the uncommitted work of a cancelled task on its branch before removing the worktree', async () => {
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'cancel keeps work' })).body.id as string;
+    const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo partial > partial.txt; sleep 60' })).body;
+    const running = await waitFor(async () => {
+      const view = (await api('GET', `/api/sessions/${sid}/tasks/${task.id}`)).body;
+      return view.status === 'running' && view.runs[0]?.startedAt ? view : null;
+    }, { what: 'the task to run' });
+    await waitFor(async () => existsSync(path.join(running.worktreePath, 'partial.txt')), { what: 'the partial file' });
+    expect((await api('POST', `/api/sessions/${sid}/tasks/${task.id}/cancel`, {})).status).toBe(202);
+    await waitFor(async () => !existsSync(running.worktreePath), { what: 'the worktree to be removed', timeoutMs: 20_000 });
+    const branch = `session/${sid}/task/${task.id}`;
+    expect(git(repo, 'show', `${branch}:partial.txt`)).toBe('partial');
+    expect(git(repo, 'log', '-1', '--format=%s', branch)).toBe('Keep the uncommitted work of a cancelled task');
+    expect(git(repo, 'worktree', 'list')).not.toContain(task.id);
   });
 
   it('serves Prometheus metrics with sessions, tasks, runs and log appends', async () => {

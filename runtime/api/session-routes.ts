@@ -113,8 +113,11 @@ export function sessionRoutes(app: AppContext): Route[] {
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = ctx.params.taskId ?? '';
-        taskOf(host.id, taskId);
-        return json(200, await app.engine.taskDiff({ repoPath: host.meta.repoPath, sessionId: host.id, taskId }));
+        const task = taskOf(host.id, taskId);
+        // From the commit the task started on: after a Save merged it, main's merge base with the
+        // branch is the branch itself and the review diff would be empty.
+        const base = task.baseCommit ?? undefined;
+        return json(200, await app.engine.taskDiff({ repoPath: host.meta.repoPath, sessionId: host.id, taskId, ...(base ? { base } : {}) }));
       },
     }),
     defineRoute({

@@ -74,7 +74,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     timers.add(timer);
   };
   const exited = (taskId: string, runId: string, outcome: AgentExited['outcome'], error: AgentExited['error']): AgentExited => ({
-    type: 'AGENT.EXITED', taskId, runId, outcome, exitCode: null, finalMessage: null, error,
+    type: 'AGENT.EXITED', taskId, runId, outcome, exitCode: null, finalMessage: null, error, at: new Date().toISOString(),
   });
 
   /** A language-model agent gets the task, the session's shared memory and any hand-off. */
@@ -99,7 +99,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     const started = await run.started.catch(() => ({ cliVersion: null, pid: null }));
     if (started.pid !== null) writeRunFile(deps.dataDir, { runId, sessionId: host.id, taskId, pid: started.pid });
     // The pid lets a restart stop an orphaned process group; the prompt makes the run auditable.
-    await record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null, prompt }, agentActor);
+    await record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null, prompt, at: new Date().toISOString() }, agentActor);
     // Awaiting each append slows the stream to the disk's pace instead of queueing without bound.
     for await (const event of run.events) await record({ type: 'AGENT.EVENT', taskId, runId, event }, agentActor);
     const outcome = await run.done;
@@ -107,6 +107,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     await record({
       type: 'AGENT.EXITED', taskId, runId, outcome: outcome.status, exitCode: outcome.exitCode,
       finalMessage: outcome.finalMessage, error: outcome.error, resumeToken: outcome.resumeToken, cliVersion: outcome.cliVersion,
+      at: new Date().toISOString(),
     }, agentActor);
   };
 
@@ -192,12 +193,27 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
 
     releaseTask: ({ sessionId, taskId, outcome }) => {
       // Keep the branch (it is history); drop the checkout once no process of the task is left
-      // writing in it (a cancelled agent may still be winding down).
+      // writing in it (a cancelled agent may still be winding down). Whatever a cancelled or
+      // failed run left uncommitted is committed to the task branch first: nothing is lost.
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
       runs
         .settledForTask(taskId)
-        .then(() => deps.engine.removeWorktree({ repoPath, sessionId, taskId, worktreePath }))
-        .catch((error: unknown) => log.warn({ err: error, taskId, outcome }, 'could not remove a task worktree'));
+        .then(async () => {
+          if (outcome !== 'merged') {
+            try {
+              const kept = await deps.engine.commitWorktree({
+                repoPath, sessionId, taskId, worktreePath, agent: 'thalogos', message: `Keep the uncommitted work of a ${outcome} task`,
+              });
+              if (kept.commit) log.info({ taskId, outcome, commit: kept.commit }, 'kept uncommitted work on the task branch');
+            } catch (error) {
+              // A task closed before its worktree existed has nothing to keep or remove.
+              if ((error as { code?: string }).code === 'WORKTREE_NOT_FOUND') return;
+              throw error;
+            }
+          }
+          await deps.engine.removeWorktree({ repoPath, sessionId, taskId, worktreePath });
+        })
+        .catch((error: unknown) => log.warn({ err: error, taskId, outcome }, 'could not release a task worktree; it is left in place'));
     },
 
     startSave: ({ sessionId, saveId, taskIds }) => {
