@@ -4,6 +4,7 @@
 import { GitEngineError } from './errors.js';
 import { faultPoint } from './fault-injection.js';
 import { checkoutTree, localChangesInTheWay, type WorkdirTarget } from './checkout.js';
+import { assertNoOperationInProgress } from './operation-state.js';
 import { writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
 import { flattenCommit } from './tree-util.js';
@@ -12,6 +13,8 @@ import { worktreesOnBranch } from './worktree.js';
 export async function assertCanMoveBranch(repo: Repo, branch: string, from: string, to: string, acceptNew = false): Promise<WorkdirTarget[]> {
   const targets = await worktreesOnBranch(repo, branch);
   if (targets.length === 0) return targets;
+  // An unfinished merge/rebase there (or index features the writer drops) would be destroyed.
+  for (const t of targets) await assertNoOperationInProgress(t, 'MAIN_WORKTREE_DIRTY');
   const [oldTree, newTree] = [await flattenCommit(repo, from), await flattenCommit(repo, to)];
   for (const t of targets) {
     const dirty = await localChangesInTheWay(t, oldTree, newTree, acceptNew);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { GitEngineError } from './errors.js';
 import { checkoutTree, localChangesInTheWay } from './checkout.js';
 import { mergeCommits, type ConflictChoice, type ConflictFile } from './merge/index.js';
+import { assertNoOperationInProgress } from './operation-state.js';
 import { mustReadBranch, writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
 import type { ResolveConflictArgs, ResolveConflictResult } from './resolve-conflict-params.js';
@@ -51,6 +52,7 @@ export async function resolveConflict(repo: Repo, ctx: EngineContext, p: Resolve
   const oldTree = targets.length > 0 ? await flattenCommit(repo, p.theirs) : null;
   if (newTree && oldTree) {
     for (const t of targets) {
+      await assertNoOperationInProgress(t, 'WORKTREE_DIRTY');
       const dirty = await localChangesInTheWay(t, oldTree, newTree);
       if (dirty.length > 0) {
         throw new GitEngineError('WORKTREE_DIRTY', `local changes in ${t.workdir} would be overwritten`, { workdir: t.workdir, paths: dirty.slice(0, 50) });
