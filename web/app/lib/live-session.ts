@@ -1,7 +1,7 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import * as Y from 'yjs';
-import { api, type ApiFailure } from './api.js';
+import { api, isFatal, type ApiFailure } from './api.js';
 import type { SessionView, StreamLine } from './api-types.js';
 import { readToken, readUser } from './auth.js';
 
@@ -26,6 +26,8 @@ export interface LiveSession {
   sharedReadOnly: boolean;
   presence: PresenceUser[];
   error: ApiFailure | null;
+  /** The runtime refused the token or has no such session: live updates have stopped for good. */
+  stopped: boolean;
   refresh(): Promise<void>;
 }
 
@@ -54,6 +56,35 @@ function readRuns(agents: Y.Map<unknown>): Record<string, StreamLine[]> {
   return out;
 }
 
+/** Log entries as GET /api/sessions/:id/events returns them (only what the streams need). */
+interface LogPage {
+  events: Array<{ seq: number; type: string; data: { runId?: string; event?: StreamLine } }>;
+}
+
+/**
+ * Adds polled lines to the streams without repeating any: a run's lines are unique by their
+ * `seq`, whichever source (state document or event log) delivered them first.
+ */
+export function mergeStreamLines(previous: Record<string, StreamLine[]>, entries: LogPage['events'], max = MAX_STREAM_LINES): Record<string, StreamLine[]> {
+  const added: Record<string, StreamLine[]> = {};
+  for (const entry of entries) {
+    const runId = entry.data?.runId;
+    const event = entry.data?.event;
+    if (entry.type !== 'AGENT.EVENT' || !runId || !event || typeof event.seq !== 'number') continue;
+    (added[runId] ??= []).push(event);
+  }
+  if (Object.keys(added).length === 0) return previous;
+  const next = { ...previous };
+  for (const [runId, lines] of Object.entries(added)) {
+    const bySeq = new Map<number, StreamLine>();
+    for (const line of next[runId] ?? []) bySeq.set(line.seq, line);
+    for (const line of lines) if (!bySeq.has(line.seq)) bySeq.set(line.seq, line);
+    const merged = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    next[runId] = merged.length > max ? merged.slice(-max) : merged;
+  }
+  return next;
+}
+
 /**
  * The live view of one session. Prefers the Hocuspocus documents on /sync (pushed within
  * milliseconds); while they are not synced, polls the HTTP API every second (the session view,
@@ -69,44 +100,61 @@ export function useLiveSession(sessionId: string | null): LiveSession {
   const [error, setError] = useState<ApiFailure | null>(null);
   const modeRef = useRef<LiveMode>('connecting');
   const cursor = useRef(0);
+  /** Bumped whenever polled answers must no longer land (another session, or sync took over). */
+  const epoch = useRef(0);
+  /** Set once the runtime says this token or session is gone: nothing will change by retrying. */
+  const [fatal, setFatal] = useState(false);
+
+  // Another session: nothing of the previous one may show, or be merged into this one.
+  useEffect(() => {
+    epoch.current += 1;
+    cursor.current = 0;
+    modeRef.current = 'connecting';
+    setView(null);
+    setStreams({});
+    setMode('connecting');
+    setShared(null);
+    setPresence([]);
+    setError(null);
+    setFatal(false);
+  }, [sessionId]);
+
+  const fail = useCallback((failure: ApiFailure) => {
+    setError(failure);
+    if (isFatal(failure)) setFatal(true);
+  }, []);
 
   const fetchView = useCallback(async () => {
+    const started = epoch.current;
     try {
-      const next = await api<SessionView>('GET', `/api/sessions/${encodeURIComponent(sessionId ?? "")}`);
+      const next = await api<SessionView>('GET', `/api/sessions/${encodeURIComponent(sessionId ?? '')}`);
+      if (epoch.current !== started) return;
       setView(next);
       setError(null);
     } catch (failure) {
-      setError(failure as ApiFailure);
+      if (epoch.current === started) fail(failure as ApiFailure);
     }
-  }, [sessionId]);
+  }, [sessionId, fail]);
 
   const fetchEvents = useCallback(async () => {
+    const started = epoch.current;
+    const after = cursor.current;
     try {
-      const page = await api<{ events: Array<{ seq: number; type: string; data: { runId?: string; event?: StreamLine } }> }>(
-        'GET',
-        `/api/sessions/${encodeURIComponent(sessionId ?? "")}/events?after=${cursor.current}&limit=1000`,
-      );
+      const page = await api<LogPage>('GET', `/api/sessions/${encodeURIComponent(sessionId ?? '')}/events?after=${after}&limit=1000`);
+      // The state document took over (or the session changed) while this page was in flight:
+      // its streams are already complete, appending this page would show every line twice.
+      if (epoch.current !== started || modeRef.current === 'sync' || cursor.current !== after) return;
       if (page.events.length === 0) return;
       cursor.current = page.events[page.events.length - 1]?.seq ?? cursor.current;
-      setStreams((previous) => {
-        const next = { ...previous };
-        for (const entry of page.events) {
-          const runId = entry.data?.runId;
-          const event = entry.data?.event;
-          if (entry.type !== 'AGENT.EVENT' || !runId || !event) continue;
-          const lines = [...(next[runId] ?? []), event];
-          next[runId] = lines.length > MAX_STREAM_LINES ? lines.slice(-MAX_STREAM_LINES) : lines;
-        }
-        return next;
-      });
+      setStreams((previous) => mergeStreamLines(previous, page.events));
     } catch {
       // the view poll reports errors; a missed page is fetched again from the same cursor
     }
   }, [sessionId]);
 
-  // Polling, only while the sync documents are not live.
+  // Polling, only while the sync documents are not live, and only while retrying can help.
   useEffect(() => {
-    if (!sessionId) return;
+    if (!sessionId || fatal) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = async () => {
@@ -118,17 +166,24 @@ export function useLiveSession(sessionId: string | null): LiveSession {
       stopped = true;
       if (timer) clearTimeout(timer);
     };
-  }, [sessionId, fetchView, fetchEvents]);
+  }, [sessionId, fatal, fetchView, fetchEvents]);
 
   // The sync documents.
   useEffect(() => {
     const token = readToken();
-    if (!token || !sessionId) return;
+    // A refused token or a missing session will not come back by reconnecting: stay off the socket.
+    if (!token || !sessionId || fatal) return;
     const user = readUser();
     const socket = new HocuspocusProviderWebsocket({ url: syncUrl(), delay: 1000, maxDelay: 5000, factor: 1.5, maxAttempts: 0 });
     const stateDoc = new Y.Doc();
     const sharedDoc = new Y.Doc();
     const setLive = (next: LiveMode) => {
+      if (next === 'sync' || (next === 'polling' && modeRef.current === 'sync')) {
+        // The document's streams replace the polled ones wholesale, and polling after a drop
+        // starts again from the top of the log (lines already shown are kept once, by seq).
+        epoch.current += 1;
+        cursor.current = 0;
+      }
       modeRef.current = next;
       setMode(next);
     };
@@ -203,9 +258,10 @@ export function useLiveSession(sessionId: string | null): LiveSession {
       stateDoc.destroy();
       sharedDoc.destroy();
       modeRef.current = 'connecting';
+      setShared(null);
     };
-  }, [sessionId]);
+  }, [sessionId, fatal]);
 
   const refresh = useCallback(() => fetchView(), [fetchView]);
-  return { view, streams, mode, shared, sharedReadOnly, presence, error, refresh };
+  return { view, streams, mode, shared, sharedReadOnly, presence, error, stopped: fatal, refresh };
 }
