@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 import type { ApiFailure } from '../lib/api.js';
 
 /** What each stable error code means to a person, and what they can do about it. */
@@ -37,7 +39,40 @@ function issuesOf(data: unknown): Array<{ path: string; message: string }> {
   return Array.isArray(issues) ? (issues as Array<{ path: string; message: string }>) : [];
 }
 
-export function ErrorNotice({ error, title, onDismiss }: { error: ApiFailure | null; title?: string; onDismiss?: () => void }) {
+const linkClass = 'mt-1 inline-block text-sm font-medium underline';
+
+/** Where a person goes from a refusal that retrying cannot fix: sign in again, or back to the list. */
+function nextStep(code: string, backToSessions: boolean): ReactNode {
+  if (code === 'UNAUTHENTICATED') {
+    const here = typeof window === 'undefined' ? '/sessions' : window.location.pathname + window.location.search;
+    return (
+      <Link to={`/sign-in?next=${encodeURIComponent(here)}`} className={linkClass}>
+        Sign in again
+      </Link>
+    );
+  }
+  if (backToSessions) {
+    return (
+      <Link to="/sessions" className={linkClass}>
+        Back to sessions
+      </Link>
+    );
+  }
+  return null;
+}
+
+export function ErrorNotice({
+  error,
+  title,
+  onDismiss,
+  backToSessions = false,
+}: {
+  error: ApiFailure | null;
+  title?: string;
+  onDismiss?: () => void;
+  /** Offer the way back to the session list (the page itself cannot work). */
+  backToSessions?: boolean;
+}) {
   if (!error) return null;
   const issues = issuesOf(error.data);
   return (
@@ -59,6 +94,7 @@ export function ErrorNotice({ error, title, onDismiss }: { error: ApiFailure | n
               ))}
             </ul>
           ) : null}
+          {nextStep(error.code, backToSessions)}
         </div>
         {onDismiss ? (
           <button type="button" onClick={onDismiss} className="text-xs underline" aria-label="Dismiss error">

@@ -1,4 +1,4 @@
-import { readToken } from './auth.js';
+import { readToken, signOut } from './auth.js';
 
 /** Every code the runtime may answer with (runtime/errors.ts), plus the console's own NETWORK. */
 export type ApiErrorCode =
@@ -25,6 +25,22 @@ export class ApiFailure extends Error {
   }
 }
 
+/** Answers that retrying cannot change: a refused token, a role too low, a session that is gone. */
+export function isFatal(failure: ApiFailure): boolean {
+  return failure.status === 401 || failure.status === 403 || failure.status === 404;
+}
+
+/**
+ * The stored token was refused (revoked, or the runtime forgot it): forget it too and go to the
+ * sign-in page, which brings the person back here afterwards.
+ */
+function tokenRefused(): void {
+  if (typeof window === 'undefined' || window.location.pathname.startsWith('/sign-in')) return;
+  signOut();
+  const next = window.location.pathname + window.location.search;
+  window.location.replace(`/sign-in?expired=1&next=${encodeURIComponent(next)}`);
+}
+
 export function isApiFailure(value: unknown): value is ApiFailure {
   return value instanceof ApiFailure;
 }
@@ -49,6 +65,7 @@ export async function api<T>(method: string, path: string, body?: unknown, token
   }
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string; data?: unknown } } | null)?.error;
+    if (response.status === 401 && token !== null && token === readToken()) tokenRefused();
     throw new ApiFailure(error?.code ?? 'INTERNAL', error?.message ?? `HTTP ${response.status}`, response.status, error?.data);
   }
   return parsed as T;

@@ -87,7 +87,7 @@ export default function SessionLayout() {
     return (
       <AppShell user={user} crumbs={crumbs}>
         <main className="mx-auto max-w-[1440px] px-4 py-10">
-          {live.error ? <ErrorNotice error={live.error} title="Could not open this session" /> : <Spinner label="Loading session…" />}
+          {live.error ? <ErrorNotice error={live.error} title="Could not open this session" backToSessions /> : <Spinner label="Loading session…" />}
         </main>
       </AppShell>
     );
@@ -136,7 +136,9 @@ export default function SessionLayout() {
           <div className="mt-2 space-y-2">
             <ErrorNotice error={saveError} title="Save refused" onDismiss={() => setSaveError(null)} />
             <ErrorNotice error={resumeError} title="Resume refused" onDismiss={() => setResumeError(null)} />
-            {live.error ? <ErrorNotice error={live.error} title="Lost contact with the session" /> : null}
+            {live.error ? (
+              <ErrorNotice error={live.error} title={live.stopped ? 'Live updates stopped' : 'Lost contact with the session'} backToSessions={live.stopped} />
+            ) : null}
           </div>
           <nav aria-label="Session sections" className="mt-3 flex gap-5">
             <NavLink to={`/sessions/${view.id}`} end className={tabClass}>

@@ -49,6 +49,11 @@ export default function SignIn() {
               Paste the access token you were given. The admin token is printed when the runtime first starts.
             </p>
           </div>
+          {params.get('expired') ? (
+            <p role="status" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950/60 dark:text-amber-200">
+              The runtime no longer accepts the token this tab had (revoked or unknown). Sign in again to continue where you were.
+            </p>
+          ) : null}
           <div>
             <label htmlFor="token" className={labelClass}>
               Access token
