@@ -30,25 +30,46 @@ class BoundedOutput {
   }
 }
 
+/** How long stdout/stderr may still deliver buffered output after the gate's shell exited. */
+const DRAIN_MS = 250;
+
 export function runGate(command: string, cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, limit = GATE_OUTPUT_LIMIT): Promise<GateResult> {
   return new Promise((resolve) => {
     const started = performance.now();
     const out = new BoundedOutput(limit);
     const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, CI: '1' } });
     let timedOut = false;
+    let done = false;
     const kill = () => {
       try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
     };
-    const timer = setTimeout(() => { timedOut = true; kill(); }, timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => out.push(d));
+    // The result is decided when the shell exits (or is killed), not when the pipes close: a
+    // background process (`sleep 30 &`, `setsid ...`) may hold them open for ever. Its group is
+    // killed, buffered output gets a short drain, then the pipes are destroyed.
     const finish = (exitCode: number | null) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       kill(); // leftovers of the gate's process group must not outlive it
-      resolve({ command, exitCode, timedOut, durationMs: Math.round(performance.now() - started), output: out.toString() });
+      const streams = [child.stdout, child.stderr];
+      let open = streams.filter((s) => !s.readableEnded && !s.destroyed).length;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(drain);
+        for (const s of streams) s.destroy();
+        resolve({ command, exitCode, timedOut, durationMs: Math.round(performance.now() - started), output: out.toString() });
+      };
+      const drain = setTimeout(end, DRAIN_MS);
+      if (open === 0) end();
+      else for (const s of streams) s.once('close', () => { open -= 1; if (open === 0) end(); });
     };
+    const timer = setTimeout(() => { timedOut = true; finish(null); }, timeoutMs);
     child.on('error', (err) => { out.push(`\n${err.message}`); finish(null); });
-    child.on('close', (code) => finish(timedOut ? null : code));
+    child.on('exit', (code) => finish(timedOut ? null : code));
   });
 }
 

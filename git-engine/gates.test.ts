@@ -1,0 +1,48 @@
+// Gates are real `sh -c` processes. A gate's result is decided when its shell exits; processes it
+// leaves behind (in its group, or escaped with setsid) must neither turn a pass into a timeout
+// nor block the Save.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runGate } from './gates.js';
+import { removeDir, tempDir } from './test-support.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) {
+    // Kill what a gate escaped with setsid (its pid was written to a file), then remove the dir.
+    const pidFile = path.join(d, 'escaped.pid');
+    if (fs.existsSync(pidFile)) {
+      const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+      try { if (pid > 0) process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    removeDir(d);
+  }
+});
+const dir = () => { const d = tempDir('thalogos-gate-'); dirs.push(d); return d; };
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+describe('runGate', () => {
+  it('a gate that exits 0 leaving a background process in its group passes (not timed out) and the leftover is killed', async () => {
+    const cwd = dir();
+    const r = await runGate('sleep 30 & echo $! > bg.pid; echo ok', cwd, 8_000);
+    expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(r.output).toContain('ok');
+    const pid = Number(fs.readFileSync(path.join(cwd, 'bg.pid'), 'utf8').trim());
+    await expect.poll(() => alive(pid), { timeout: 5_000 }).toBe(false);
+  }, 15_000);
+
+  it('a gate whose child escapes with setsid and keeps stdout open resolves with its exit code', async () => {
+    const cwd = dir();
+    const r = await runGate("setsid sh -c 'echo $$ > escaped.pid; exec sleep 30' & sleep 0.2; echo done; exit 3", cwd, 20_000);
+    expect(r).toMatchObject({ exitCode: 3, timedOut: false });
+    expect(r.output).toContain('done');
+  }, 15_000);
+
+  it('a gate that times out resolves although an escaped (setsid) child holds its stdout', async () => {
+    const cwd = dir();
+    const r = await runGate("setsid sh -c 'echo $$ > escaped.pid; exec sleep 30' & echo started; sleep 30", cwd, 1_000);
+    expect(r).toMatchObject({ exitCode: null, timedOut: true });
+    expect(r.output).toContain('started');
+  }, 15_000);
+});
