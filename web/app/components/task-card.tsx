@@ -7,6 +7,40 @@ import { isTaskActive, TaskStatusBadge } from './status.js';
 import { describeLine } from './agent-stream.js';
 import { timeAgo } from './ui.js';
 
+/** A line a person can act on for the failures a newcomer meets first; the rest show the code only. */
+const ERROR_HINT: Record<string, string> = {
+  ADAPTER_UNAVAILABLE: 'no agent that could take it is signed in or installed here',
+  AGENTS_EXHAUSTED: 'every agent in its order failed',
+  WORKTREE_FAILED: 'its git worktree could not be prepared',
+  COMMIT_FAILED: "the agent's work could not be committed",
+};
+
+/** The error's code up front; the runtime's (often long) message behind a disclosure. */
+export function TaskErrorSummary({ error }: { error: NonNullable<TaskView['error']> }) {
+  const cause = error.cause?.code;
+  const hint = (cause ? ERROR_HINT[cause] : undefined) ?? ERROR_HINT[error.code];
+  return (
+    <div className="mt-2 text-xs text-rose-700 dark:text-rose-400">
+      <p>
+        <code className="font-mono font-medium">{error.code}</code>
+        {cause && cause !== error.code ? (
+          <>
+            {' '}
+            (<code className="font-mono">{cause}</code>)
+          </>
+        ) : null}
+        {hint ? `: ${hint}` : ''}
+      </p>
+      {error.message ? (
+        <details className="mt-1">
+          <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">Details</summary>
+          <p className="mt-1 max-h-40 overflow-auto break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">{error.message}</p>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
 const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'committing']);
 
 export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean }) {
@@ -47,7 +81,7 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
         <span className="ml-auto">{timeAgo(task.createdAt)}</span>
       </div>
       {preview ? <p className="mt-2 line-clamp-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{preview}</p> : null}
-      {task.error ? <p className="mt-2 text-xs text-rose-600 dark:text-rose-400">{task.error.message}</p> : null}
+      {task.error ? <TaskErrorSummary error={task.error} /> : null}
       {canCancel && CANCELLABLE.has(task.status) ? (
         <div className="mt-2 flex justify-end">
           <button
