@@ -39,41 +39,45 @@ const TYPE_STYLE: Record<string, { label: string; className: string }> = {
 };
 
 /** An agent run's live stream: messages, commands with their output, files changed. */
-export function AgentStream({ lines, label }: { lines: StreamLine[]; label: string }) {
+export function AgentStream({ lines, label, limit }: { lines: StreamLine[]; label: string; limit?: number }) {
   const follow = useRef(true);
   const list = useRef<HTMLOListElement>(null);
+  // The list is capped, so its length stops growing: the newest line's seq is what moves.
+  const newest = lines.length > 0 ? (lines[lines.length - 1]?.seq ?? -1) : -1;
   useEffect(() => {
     // Scroll the list itself (never the page) while the reader is following the tail.
     const el = list.current;
     if (el && follow.current) el.scrollTop = el.scrollHeight;
-  }, [lines.length]);
+  }, [newest]);
+  const trimmed = limit !== undefined && lines.length >= limit && (lines[0]?.seq ?? 0) > 1;
   return (
-    <ol
-      ref={list}
-      aria-label={label}
-      aria-live="polite"
-      tabIndex={0}
-      onScroll={(event) => {
-        const el = event.currentTarget;
-        follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-      }}
-      className="max-h-[28rem] overflow-auto bg-zinc-950 px-3 py-2 font-mono text-xs leading-relaxed text-zinc-200"
-    >
-      {lines.length === 0 ? <li className="py-2 text-zinc-500">No output yet.</li> : null}
-      {lines.map((line) => {
-        const style = TYPE_STYLE[line.type] ?? { label: line.type, className: 'text-zinc-400' };
-        return (
-          <li key={`${line.seq}-${line.type}`} className="grid grid-cols-[4.5rem_1fr] gap-2 border-b border-zinc-900 py-1 last:border-0">
-            <span className="text-[10px] tracking-wide text-zinc-500 uppercase">{style.label}</span>
-            <span className={`${style.className} break-words whitespace-pre-wrap`}>
-              {describeLine(line)}
-              {line.type === 'command' && line.output ? (
-                <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span>
-              ) : null}
-            </span>
-          </li>
-        );
-      })}
-    </ol>
+    <>
+      {trimmed ? <p className="border-b border-zinc-800 bg-zinc-950 px-3 py-1 text-[11px] text-zinc-400">Showing the last {limit} lines; earlier output is in the session's event log.</p> : null}
+      <ol
+        ref={list}
+        aria-label={label}
+        role="log"
+        tabIndex={0}
+        onScroll={(event) => {
+          const el = event.currentTarget;
+          follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+        className="max-h-[28rem] overflow-auto bg-zinc-950 px-3 py-2 font-mono text-xs leading-relaxed text-zinc-200"
+      >
+        {lines.length === 0 ? <li className="py-2 text-zinc-500">No output yet.</li> : null}
+        {lines.map((line) => {
+          const style = TYPE_STYLE[line.type] ?? { label: line.type, className: 'text-zinc-400' };
+          return (
+            <li key={`${line.seq}-${line.type}`} className="grid grid-cols-[4.5rem_1fr] gap-2 border-b border-zinc-900 py-1 last:border-0">
+              <span className="text-[10px] tracking-wide text-zinc-500 uppercase">{style.label}</span>
+              <span className={`${style.className} break-words whitespace-pre-wrap`}>
+                {describeLine(line)}
+                {line.type === 'command' && line.output ? <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span> : null}
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+    </>
   );
 }

@@ -32,7 +32,7 @@ export interface LiveSession {
 }
 
 const POLL_MS = 1000;
-const MAX_STREAM_LINES = 200;
+export const MAX_STREAM_LINES = 200;
 const COLORS = ['#6366f1', '#0ea5e9', '#10b981', '#f59e0b', '#ef4444', '#ec4899', '#8b5cf6', '#14b8a6'];
 
 export function colorFor(name: string): string {

@@ -5,6 +5,7 @@ import { TaskCard } from '../components/task-card.js';
 import { Card, CardHeader } from '../components/ui.js';
 import type { StreamLine, TaskStatus, TaskView } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
+import { MAX_STREAM_LINES } from '../lib/live-session.js';
 import { useSession } from '../lib/session-context.js';
 
 const COLUMNS: Array<{ id: string; title: string; statuses: TaskStatus[] }> = [
@@ -59,7 +60,7 @@ export default function SessionBoard() {
           {running.map((task) => (
             <Card key={task.id} aria-label={`Live output of ${task.prompt}`}>
               <CardHeader title={<span className="flex items-center gap-2"><span className="size-2 animate-pulse rounded-full bg-sky-500" aria-hidden />Live: <span className="font-mono text-xs font-normal">{task.agent} · {task.prompt.length > 80 ? `${task.prompt.slice(0, 80)}…` : task.prompt}</span></span>} />
-              <AgentStream lines={runLines(live.streams, task)} label={`Agent stream for ${task.prompt}`} />
+              <AgentStream lines={runLines(live.streams, task)} label={`Agent stream for ${task.prompt}`} limit={MAX_STREAM_LINES} />
             </Card>
           ))}
           {running.length === 0 ? (

@@ -8,6 +8,7 @@ import { Button, Card, CardHeader, Empty, shortHash, Spinner, timeAgo } from '..
 import { api, type ApiFailure } from '../lib/api.js';
 import type { TaskDiff } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
+import { MAX_STREAM_LINES } from '../lib/live-session.js';
 import { useSession } from '../lib/session-context.js';
 import { useNotes } from '../lib/shared-doc.js';
 
@@ -135,7 +136,7 @@ export default function TaskPage() {
                 <span>{selectedRun.outcome ?? selectedRun.state ?? 'running'}</span>
                 {task.changes ? <span>{task.changes.files.join(', ')}</span> : null}
               </p>
-              <AgentStream lines={lines} label={`Agent stream for ${task.prompt}`} />
+              <AgentStream lines={lines} label={`Agent stream for ${task.prompt}`} limit={MAX_STREAM_LINES} />
               {selectedRun.finalMessage ? (
                 <p className="border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
                   <span className="text-xs font-medium text-zinc-500">Final message </span>
