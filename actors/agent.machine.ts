@@ -92,6 +92,7 @@ const exitedWith = (outcome: AgentOutcome) =>
 /** While the process may still run: stream events, exits, and requests to stop it. */
 const LIVE_RUN_HANDLERS = {
   'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
+  'AGENT.RESUMABLE': { guard: 'isOwnRun', actions: 'recordResumable' },
   // Exiting before AGENT.STARTED is a spawn failure; it ends the run like any other exit.
   'AGENT.EXITED': [exitedWith('succeeded'), exitedWith('failed'), exitedWith('cancelled'), exitedWith('timed_out')],
   'AGENT.CANCEL': { guard: 'isOwnRun', target: 'cancelling', actions: 'recordCancelReason' },
@@ -143,6 +144,7 @@ export const agentMachine = setup({
         startedAt: event.at ?? context.startedAt,
       };
     }),
+    recordResumable: assign(({ event }) => (event.type === 'AGENT.RESUMABLE' ? { resumeToken: event.resumeToken } : {})),
     recordStreamEvent: assign(({ context, event }) => {
       if (event.type !== 'AGENT.EVENT') return {};
       const streamed = event.event;

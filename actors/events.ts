@@ -104,6 +104,13 @@ export interface AgentStreamedEvent {
   runId: string;
   event: AgentStreamEvent;
 }
+/** The CLI's session/thread id, as soon as the adapter learns it: a crash later can still resume. */
+export interface AgentResumableEvent {
+  type: 'AGENT.RESUMABLE';
+  taskId: string;
+  runId: string;
+  resumeToken: string;
+}
 export interface AgentExitedEvent {
   type: 'AGENT.EXITED';
   taskId: string;
@@ -132,6 +139,7 @@ export interface AgentCancelEvent {
 export type AgentEvent =
   | AgentStartedEvent
   | AgentStreamedEvent
+  | AgentResumableEvent
   | AgentExitedEvent
   | AgentTimeoutEvent
   | AgentCancelEvent;
@@ -319,6 +327,7 @@ const TASK_DIRECTED_TYPES: ReadonlySet<string> = new Set<TaskDirectedEvent['type
   'TASK.REQUEUE',
   'AGENT.STARTED',
   'AGENT.EVENT',
+  'AGENT.RESUMABLE',
   'AGENT.EXITED',
   'AGENT.TIMEOUT',
   'AGENT.CANCEL',

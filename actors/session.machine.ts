@@ -345,6 +345,7 @@ export const sessionMachine = setup({
     'TASK.REQUEUE': forward,
     'AGENT.STARTED': forward,
     'AGENT.EVENT': forward,
+    'AGENT.RESUMABLE': forward,
     'AGENT.EXITED': forward,
     'AGENT.TIMEOUT': forward,
     'AGENT.CANCEL': forward,

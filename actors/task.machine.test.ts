@@ -323,6 +323,21 @@ describe('task machine: interrupt and requeue', () => {
     expect(task.runs[1]?.resume).toEqual({ runId: 't1-r1', resumeToken: 'resume-tok' });
   });
 
+  it('a token learnt mid-run (AGENT.RESUMABLE) is what the resumed run gets', () => {
+    const { actor, effects } = sessionWithTask();
+    sendAll(actor, [
+      ev.ready('t1'),
+      ev.started('t1', 't1-r1'),
+      { type: 'AGENT.RESUMABLE', taskId: 't1', runId: 't1-r1', resumeToken: 'thread-42' },
+      // A token for another run is ignored.
+      { type: 'AGENT.RESUMABLE', taskId: 't1', runId: 't1-r9', resumeToken: 'someone-else' },
+      ev.interrupt('t1'),
+      ev.requeue('t1'),
+      ev.ready('t1'),
+    ]);
+    expect(paramsOf(effects, 'startRun')[1]).toMatchObject({ runId: 't1-r2', resume: { runId: 't1-r1', resumeToken: 'thread-42' } });
+  });
+
   it('without a resume token the next run starts fresh', () => {
     const { actor, effects } = sessionWithTask();
     sendAll(actor, [ev.ready('t1'), ev.started('t1', 't1-r1'), ev.interrupt('t1'), ev.requeue('t1'), ev.ready('t1')]);

@@ -256,6 +256,10 @@ export const taskMachine = setup({
         }),
       };
     }),
+    recordRunResumable: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.RESUMABLE') return {};
+      return { runs: replaceRun(context.runs, context.currentRunId, { resumeToken: event.resumeToken }) };
+    }),
     recordRunEnd: assign(({ context, event }) => {
       const output = doneOutput(event);
       if (!output) return {};
@@ -461,6 +465,7 @@ export const taskMachine = setup({
       on: {
         'AGENT.STARTED': { guard: 'isCurrentRun', actions: ['recordRunStarted', 'forwardToAgent'] },
         'AGENT.EVENT': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
+        'AGENT.RESUMABLE': { guard: 'isCurrentRun', actions: ['recordRunResumable', 'forwardToAgent'] },
         'AGENT.EXITED': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
         'AGENT.TIMEOUT': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
         'AGENT.CANCEL': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
