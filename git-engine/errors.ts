@@ -36,6 +36,8 @@ export const GIT_ENGINE_ERROR_CODES = [
   'INVALID_RESOLUTION',
   // A task worktree has local changes that updating it would overwrite; nothing was moved.
   'WORKTREE_DIRTY',
+  // A ref's `.lock` file exists: another writer is at work, or one crashed (data.lockPath).
+  'REF_LOCKED',
   // The merge primitive's own codes (merge/merge-error.ts), kept as they are across the worker.
   ...MERGE_ERROR_CODES,
 ] as const;

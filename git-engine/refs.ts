@@ -33,17 +33,24 @@ export async function writeRefAtomic(repo: Repo, ref: string, oid: string, reaso
     handle = await fs.open(lock, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new GitEngineError('SAVE_IN_PROGRESS', `${ref} is locked by another writer (${lock} exists)`, { ref });
+      throw new GitEngineError('REF_LOCKED', `${ref} is locked by another writer (${lock} exists)`, { ref, lockPath: lock });
     }
     throw err;
   }
   try {
-    await handle.writeFile(`${oid}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(`${oid}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(lock, file);
+  } catch (err) {
+    // A failed write (ENOSPC, EIO, ...) must not leave the lock behind: every later write of this
+    // ref would be refused.
+    await fs.rm(lock, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await fs.rename(lock, file);
   await appendReflog(repo, ref, old, oid, reason);
 }
 
