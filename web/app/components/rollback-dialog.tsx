@@ -13,6 +13,7 @@ export function RollbackDialog({ sessionId, tag, onClose, onDone }: { sessionId:
     ref.current?.showModal();
   }, []);
   async function confirm() {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -58,7 +59,8 @@ export function RollbackDialog({ sessionId, tag, onClose, onDone }: { sessionId:
         <ErrorNotice error={error} title="Rollback refused" />
         <div className="flex justify-end gap-2">
           <Button onClick={() => ref.current?.close()}>Keep current state</Button>
-          <Button variant="danger" onClick={confirm} disabled={busy}>
+          {/* aria-disabled, not disabled: focus stays on the button while the request is out. */}
+          <Button variant="danger" onClick={confirm} aria-disabled={busy || undefined}>
             {busy ? 'Rolling back…' : 'Confirm rollback'}
           </Button>
         </div>

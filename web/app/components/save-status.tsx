@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import type { GateResult, SessionView } from '../lib/api-types.js';
+import { mainState } from '../lib/main-state.js';
 import { shortHash, timeAgo } from './ui.js';
 
 const STEPS = [
@@ -65,7 +66,7 @@ export function SaveStatus({ view }: { view: SessionView }) {
         <code className="font-mono text-xs" title={result.commit}>
           {shortHash(result.commit)}
         </code>
-        <span className="text-xs text-zinc-400">{timeAgo(last.completedAt)}</span>
+        <span className="text-xs text-zinc-500">{timeAgo(last.completedAt)}</span>
       </p>
     );
   }
@@ -101,6 +102,28 @@ export function SaveStatus({ view }: { view: SessionView }) {
   return (
     <p role="status" aria-label="Save status" className="text-sm text-rose-700 dark:text-rose-400">
       Save failed ({result.status}).
+    </p>
+  );
+}
+
+/**
+ * Where main is when a rollback moved it after the last Save: the Save status alone would still
+ * present the rolled-back checkpoint as what main holds.
+ */
+export function MainNow({ view }: { view: SessionView }) {
+  const main = mainState(view);
+  if (main?.source !== 'rollback') return null;
+  return (
+    <p role="status" aria-label="main branch" className="flex flex-wrap items-center gap-2 text-sm">
+      <span className="font-medium text-sky-700 dark:text-sky-300">main</span>
+      <span className="text-zinc-600 dark:text-zinc-400">is at</span>
+      <code className="font-mono text-xs" title={main.commit}>
+        {shortHash(main.commit)}
+      </code>
+      <span className="text-zinc-600 dark:text-zinc-400">
+        restored from checkpoint <code className="font-mono text-xs">{main.checkpoint}</code> by {main.by}
+      </span>
+      <span className="text-xs text-zinc-500">{timeAgo(main.at)}</span>
     </p>
   );
 }

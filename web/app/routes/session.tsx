@@ -3,7 +3,7 @@ import { Link, NavLink, Outlet, useParams } from 'react-router';
 import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { PresenceAvatars } from '../components/presence.js';
-import { SaveStatus } from '../components/save-status.js';
+import { MainNow, SaveStatus } from '../components/save-status.js';
 import { SessionStatusBadge } from '../components/status.js';
 import { Button, Spinner } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
@@ -128,7 +128,10 @@ export default function SessionLayout() {
             </div>
           </div>
           <div className="mt-3 flex flex-wrap items-center justify-between gap-3">
-            <SaveStatus view={view} />
+            <div className="space-y-1">
+              <SaveStatus view={view} />
+              <MainNow view={view} />
+            </div>
             {view.status === 'awaiting_review' && roleAtLeast(user?.role, 'reviewer') ? (
               <Button onClick={resume}>Resume session</Button>
             ) : null}

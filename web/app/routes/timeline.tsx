@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import { ErrorNotice } from '../components/error-notice.js';
 import { RollbackDialog } from '../components/rollback-dialog.js';
@@ -6,6 +6,7 @@ import { Button, Card, CardHeader, Empty, inputClass, shortHash, timeAgo } from 
 import { api, type ApiFailure } from '../lib/api.js';
 import type { RepoCheckpoint, SessionView } from '../lib/api-types.js';
 import { roleAtLeast, type StoredUser } from '../lib/auth.js';
+import { mainState, type MainState } from '../lib/main-state.js';
 import { useSession } from '../lib/session-context.js';
 import { addNote, useNotes, type Note } from '../lib/shared-doc.js';
 
@@ -51,6 +52,52 @@ function AnnotationForm({ doc, tag, user }: { doc: Y.Doc; tag: string; user: Sto
   );
 }
 
+/** The tag whose files main holds now (a published tag, or the checkpoint a rollback restored). */
+function tagOnMain(main: MainState | null): string | null {
+  if (!main) return null;
+  return main.source === 'save' ? main.tag : main.checkpoint;
+}
+
+function MainBanner({ main }: { main: MainState | null }) {
+  if (!main) return null;
+  return (
+    <p aria-label="Where main is" className="border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-sm dark:border-zinc-800 dark:bg-zinc-900/60">
+      <span className="font-medium">main</span> is at{' '}
+      <code className="font-mono text-xs" title={main.commit}>
+        {shortHash(main.commit)}
+      </code>
+      {main.source === 'save' ? (
+        <>
+          , checkpoint <code className="font-mono text-xs">{main.tag}</code> published by {main.by}
+        </>
+      ) : (
+        <>
+          , restored from checkpoint <code className="font-mono text-xs">{main.checkpoint}</code> by {main.by} (a new commit; later checkpoints stay in history)
+        </>
+      )}{' '}
+      <span className="text-xs text-zinc-500">{timeAgo(main.at)}</span>
+    </p>
+  );
+}
+
+/** What became of the rollback this person confirmed, read from the live timeline. */
+function rollbackOutcome(view: SessionView, requested: { tag: string; after: number }): { tone: 'busy' | 'ok' | 'error'; text: string } {
+  const entry = view.timeline.slice(requested.after).find((candidate) => candidate.kind === 'rollback' && candidate.checkpoint === requested.tag);
+  if (!entry || entry.kind !== 'rollback') return { tone: 'busy', text: `Rolling back to ${requested.tag}…` };
+  if (entry.result.status !== 'completed') {
+    const error = (entry.result as { error?: { code: string; message: string } }).error;
+    return { tone: 'error', text: `Rollback to ${requested.tag} failed${error ? `: ${error.code} ${error.message}` : ''}.` };
+  }
+  if (entry.result.branch) return { tone: 'ok', text: `Rolled back: branch ${entry.result.branch} starts at ${requested.tag}; main did not move.` };
+  return { tone: 'ok', text: `Rolled back: main is now at ${shortHash(entry.result.commit)}, restored from ${requested.tag}.` };
+}
+
+const OUTCOME_TONE = {
+  busy: 'text-sky-700 dark:text-sky-300',
+  ok: 'text-emerald-700 dark:text-emerald-400',
+  error: 'text-rose-700 dark:text-rose-400',
+} as const;
+
 export default function Timeline() {
   const { live, view, user } = useSession();
   const [repo, setRepo] = useState<RepoCheckpoint[]>([]);
@@ -58,6 +105,17 @@ export default function Timeline() {
   const [confirming, setConfirming] = useState<string | null>(null);
   const annotations = useNotes(live.shared, 'annotations');
   const canRollback = roleAtLeast(user?.role, 'operator');
+  const [requested, setRequested] = useState<{ tag: string; after: number } | null>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const main = mainState(view);
+  const onMain = tagOnMain(main);
+  const rollbackBusy = view.pendingRollback !== null || view.pendingSave !== null;
+  const outcome = requested ? rollbackOutcome(view, requested) : null;
+
+  /** The dialog is gone: focus goes back to the button that opened it, not to <body>. */
+  function refocus(tag: string) {
+    requestAnimationFrame(() => list.current?.querySelector<HTMLButtonElement>(`button[data-rollback="${CSS.escape(tag)}"]`)?.focus());
+  }
 
   useEffect(() => {
     api<{ checkpoints: RepoCheckpoint[] }>('GET', `/api/sessions/${view.id}/checkpoints`)
@@ -76,24 +134,42 @@ export default function Timeline() {
         <CardHeader title="Checkpoints" id="checkpoints-title">
           <span className="text-xs text-zinc-500">published commits on main</span>
         </CardHeader>
+        <MainBanner main={main} />
+        <p role="status" aria-label="Rollback status" className={`px-4 text-sm empty:hidden ${outcome ? `py-2 ${OUTCOME_TONE[outcome.tone]}` : ''}`}>
+          {outcome?.text ?? ''}
+        </p>
         <ErrorNotice error={error} title="Could not list checkpoints" />
         {rows.length === 0 ? <Empty>No checkpoint yet. Save publishes one when the gates pass.</Empty> : null}
-        <ol aria-label="Checkpoints" className="divide-y divide-zinc-200 dark:divide-zinc-800">
+        <ol ref={list} aria-label="Checkpoints" className="divide-y divide-zinc-200 dark:divide-zinc-800">
           {rows.map((row, index) => {
             const notes: Note[] = annotations[row.tag] ?? [];
             return (
               <li key={row.tag} aria-label={row.tag} className="relative px-4 py-4">
                 <div className="flex flex-wrap items-center gap-2">
-                  <span aria-hidden className={`size-2.5 rounded-full ${index === 0 ? 'bg-emerald-500' : 'bg-zinc-300 dark:bg-zinc-600'}`} />
+                  <span aria-hidden className={`size-2.5 rounded-full ${row.tag === onMain ? 'bg-emerald-500' : 'bg-zinc-300 dark:bg-zinc-600'}`} />
                   <code className="font-mono text-sm font-medium">{row.tag}</code>
                   <code className="font-mono text-xs text-zinc-500" title={row.commit}>
                     {shortHash(row.commit)}
                   </code>
-                  {index === 0 ? <span className="rounded bg-emerald-50 px-1.5 text-xs text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">latest</span> : null}
-                  {!row.inSession ? <span className="text-xs text-zinc-400">from another session</span> : null}
-                  <span className="ml-auto text-xs text-zinc-400">{timeAgo(row.at)}</span>
+                  {index === 0 ? <span className="rounded bg-zinc-100 px-1.5 text-xs text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">latest</span> : null}
+                  {row.tag === onMain ? (
+                    <span className="rounded bg-emerald-50 px-1.5 text-xs text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">
+                      {main?.source === 'rollback' ? 'restored on main' : 'on main'}
+                    </span>
+                  ) : null}
+                  {!row.inSession ? <span className="text-xs text-zinc-500">from another session</span> : null}
+                  <span className="ml-auto text-xs text-zinc-500">{timeAgo(row.at)}</span>
                   {canRollback ? (
-                    <Button onClick={() => setConfirming(row.tag)} aria-label={`Roll back to ${row.tag}`} disabled={view.pendingRollback !== null || view.pendingSave !== null}>
+                    <Button
+                      data-rollback={row.tag}
+                      onClick={() => {
+                        if (!rollbackBusy) setConfirming(row.tag);
+                      }}
+                      aria-label={`Roll back to ${row.tag}`}
+                      aria-disabled={rollbackBusy || undefined}
+                      title={rollbackBusy ? 'Wait for the running Save or rollback to finish' : undefined}
+                      className={rollbackBusy ? 'cursor-not-allowed opacity-50' : ''}
+                    >
                       Roll back…
                     </Button>
                   ) : null}
@@ -111,7 +187,7 @@ export default function Timeline() {
                   <ul className="space-y-1">
                     {notes.map((note) => (
                       <li key={note.id} className="rounded-md bg-amber-50 px-2 py-1 text-sm dark:bg-amber-950/40">
-                        <span className="font-medium">{note.name ?? note.userId}</span> <span className="text-xs text-zinc-400">{timeAgo(note.at)}</span>
+                        <span className="font-medium">{note.name ?? note.userId}</span> <span className="text-xs text-zinc-500">{timeAgo(note.at)}</span>
                         <p className="break-words">{note.text}</p>
                       </li>
                     ))}
@@ -137,7 +213,7 @@ export default function Timeline() {
                     {entry.result.status.replace(/_/g, ' ')}
                   </span>
                   {entry.result.status === 'published' ? <code className="ml-1 font-mono text-xs">{String(entry.result.tag)}</code> : null}
-                  <span className="block text-xs text-zinc-400">{timeAgo(entry.completedAt)}</span>
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.completedAt)}</span>
                 </>
               ) : entry.kind === 'rollback' ? (
                 <>
@@ -146,12 +222,12 @@ export default function Timeline() {
                   <span className={entry.result.status === 'completed' ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}>{entry.result.status}</span>
                   {entry.result.status === 'completed' && entry.result.commit ? <code className="ml-1 font-mono text-xs">{shortHash(entry.result.commit)}</code> : null}
                   {entry.result.status === 'completed' && entry.result.branch ? <code className="ml-1 font-mono text-xs">{entry.result.branch}</code> : null}
-                  <span className="block text-xs text-zinc-400">{timeAgo(entry.completedAt)}</span>
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.completedAt)}</span>
                 </>
               ) : (
                 <>
                   <span className="font-medium">Review resumed</span> <span className="text-zinc-500">by {entry.by}</span>
-                  <span className="block text-xs text-zinc-400">{timeAgo(entry.at)}</span>
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
                 </>
               )}
             </li>
@@ -163,7 +239,22 @@ export default function Timeline() {
           ) : null}
         </ol>
       </Card>
-      {confirming ? <RollbackDialog sessionId={view.id} tag={confirming} onClose={() => setConfirming(null)} onDone={() => { setConfirming(null); void live.refresh(); }} /> : null}
+      {confirming ? (
+        <RollbackDialog
+          sessionId={view.id}
+          tag={confirming}
+          onClose={() => {
+            setConfirming(null);
+            refocus(confirming);
+          }}
+          onDone={() => {
+            setRequested({ tag: confirming, after: view.timeline.length });
+            setConfirming(null);
+            refocus(confirming);
+            void live.refresh();
+          }}
+        />
+      ) : null}
     </div>
   );
 }
