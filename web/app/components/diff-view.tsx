@@ -1,4 +1,4 @@
-import { Fragment, useState, type FormEvent } from 'react';
+import { Fragment, useRef, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import type { DiffFile } from '../lib/api-types.js';
 import type { StoredUser } from '../lib/auth.js';
@@ -11,7 +11,7 @@ const ROW: Record<string, string> = {
   del: 'bg-rose-50 dark:bg-rose-950/40',
   context: '',
   hunk: 'bg-sky-50 text-sky-800 dark:bg-sky-950/40 dark:text-sky-300',
-  meta: 'text-zinc-400',
+  meta: 'text-zinc-500',
 };
 
 function NoteList({ notes }: { notes: Note[] }) {
@@ -19,7 +19,7 @@ function NoteList({ notes }: { notes: Note[] }) {
     <ul className="space-y-1.5">
       {notes.map((note) => (
         <li key={note.id} className="text-sm">
-          <span className="font-medium">{note.name ?? note.userId}</span> <span className="text-xs text-zinc-400">{timeAgo(note.at)}</span>
+          <span className="font-medium">{note.name ?? note.userId}</span> <span className="text-xs text-zinc-500">{timeAgo(note.at)}</span>
           <p className="break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">{note.text}</p>
         </li>
       ))}
@@ -85,7 +85,14 @@ export function DiffFileView({
   user: StoredUser | null;
 }) {
   const [open, setOpen] = useState<number | null>(null);
+  const [announce, setAnnounce] = useState('');
+  const table = useRef<HTMLTableElement>(null);
   const lines = parsePatch(file.patch);
+  /** The form unmounts on submit or cancel: focus returns to its line's + button, not to <body>. */
+  function close(line: number) {
+    setOpen(null);
+    requestAnimationFrame(() => table.current?.querySelector<HTMLButtonElement>(`button[data-line="${line}"]`)?.focus());
+  }
   return (
     <section aria-label={`Diff of ${file.path}`} className="overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-800">
       <header className="flex flex-wrap items-center gap-2 border-b border-zinc-200 bg-zinc-50 px-3 py-2 text-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -95,9 +102,12 @@ export function DiffFileView({
           <span className="text-emerald-600 dark:text-emerald-400">+{file.additions}</span> <span className="text-rose-600 dark:text-rose-400">−{file.deletions}</span>
         </span>
       </header>
+      <p role="status" className="sr-only">
+        {announce}
+      </p>
       {file.binary ? <p className="p-3 text-sm text-zinc-500">Binary file; no text diff.</p> : null}
       <div className="overflow-x-auto">
-        <table className="w-full border-collapse font-mono text-xs">
+        <table ref={table} className="w-full border-collapse font-mono text-xs">
           <tbody>
             {lines.map((line, index) => {
               const key = line.newLine !== null ? commentKey(taskId, file.path, line.newLine) : null;
@@ -106,22 +116,28 @@ export function DiffFileView({
               return (
                 <Fragment key={index}>
                   <tr className={`group ${ROW[line.kind]}`}>
-                    <td className="w-10 border-r border-zinc-200 px-2 text-right text-zinc-400 select-none dark:border-zinc-800">{line.oldLine ?? ''}</td>
-                    <td className="w-10 border-r border-zinc-200 px-2 text-right text-zinc-400 select-none dark:border-zinc-800">{line.newLine ?? ''}</td>
+                    <td className="w-10 border-r border-zinc-200 px-2 text-right text-zinc-500 select-none dark:border-zinc-800 dark:text-zinc-400">{line.oldLine ?? ''}</td>
+                    <td
+                      className={`w-10 border-r border-zinc-200 px-2 text-right text-zinc-500 select-none dark:border-zinc-800 dark:text-zinc-400 ${commentable ? 'cursor-pointer hover:text-indigo-700 dark:hover:text-indigo-300' : ''}`}
+                      onClick={commentable ? () => setOpen(open === line.newLine ? null : line.newLine) : undefined}
+                    >
+                      {line.newLine ?? ''}
+                    </td>
                     <td className="w-7 text-center">
                       {commentable ? (
                         <button
                           type="button"
                           aria-label={`Comment on ${file.path} line ${line.newLine}`}
+                          data-line={line.newLine ?? undefined}
                           onClick={() => setOpen(open === line.newLine ? null : line.newLine)}
-                          className="size-5 rounded bg-indigo-600 text-white opacity-0 group-hover:opacity-100 focus:opacity-100"
+                          className="size-5 rounded bg-indigo-600 text-white opacity-25 group-hover:opacity-100 focus:opacity-100"
                         >
                           +
                         </button>
                       ) : null}
                     </td>
                     <td className="px-2 py-px whitespace-pre">
-                      <span aria-hidden className="mr-2 text-zinc-400 select-none">
+                      <span aria-hidden className="mr-2 text-zinc-500 select-none">
                         {line.kind === 'add' ? '+' : line.kind === 'del' ? '−' : ' '}
                       </span>
                       {line.text}
@@ -135,10 +151,14 @@ export function DiffFileView({
                           {open === line.newLine && doc ? (
                             <CommentForm
                               label={`Comment for ${file.path} line ${line.newLine}`}
-                              onCancel={() => setOpen(null)}
+                              onCancel={() => {
+                                if (line.newLine !== null) close(line.newLine);
+                              }}
                               onSubmit={(text) => {
-                                if (line.newLine !== null) addNote(doc, 'comments', commentKey(taskId, file.path, line.newLine), text, user);
-                                setOpen(null);
+                                if (line.newLine === null) return;
+                                addNote(doc, 'comments', commentKey(taskId, file.path, line.newLine), text, user);
+                                setAnnounce(`Comment added on ${file.path} line ${line.newLine}.`);
+                                close(line.newLine);
                               }}
                             />
                           ) : null}

@@ -3,10 +3,10 @@ import type { ButtonHTMLAttributes, ReactNode } from 'react';
 type Variant = 'primary' | 'secondary' | 'danger' | 'ghost';
 
 const VARIANTS: Record<Variant, string> = {
-  primary: 'bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-600/40 shadow-sm',
+  primary: 'bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-600/40 aria-disabled:bg-indigo-600/40 shadow-sm',
   secondary:
-    'bg-white text-zinc-800 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 disabled:text-zinc-400 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:hover:bg-zinc-800 dark:disabled:text-zinc-600',
-  danger: 'bg-rose-600 text-white hover:bg-rose-500 disabled:bg-rose-600/40 shadow-sm',
+    'bg-white text-zinc-800 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 disabled:text-zinc-500 aria-disabled:text-zinc-500 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:hover:bg-zinc-800 dark:disabled:text-zinc-500 dark:aria-disabled:text-zinc-500',
+  danger: 'bg-rose-600 text-white hover:bg-rose-500 disabled:bg-rose-600/40 aria-disabled:bg-rose-600/40 shadow-sm',
   ghost: 'text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100',
 };
 
@@ -15,7 +15,7 @@ export function Button({ variant = 'secondary', className = '', ...props }: Butt
     <button
       type="button"
       {...props}
-      className={`inline-flex items-center justify-center gap-1.5 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors disabled:cursor-not-allowed ${VARIANTS[variant]} ${className}`}
+      className={`inline-flex items-center justify-center gap-1.5 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors disabled:cursor-not-allowed aria-disabled:cursor-not-allowed ${VARIANTS[variant]} ${className}`}
     />
   );
 }
@@ -53,7 +53,7 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 export const inputClass =
-  'block w-full rounded-md border-0 bg-white px-3 py-1.5 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none dark:bg-zinc-950 dark:text-zinc-100 dark:ring-zinc-700';
+  'block w-full rounded-md border-0 bg-white px-3 py-1.5 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-500 focus:ring-2 focus:ring-indigo-500 focus:outline-none dark:bg-zinc-950 dark:text-zinc-100 dark:ring-zinc-700';
 
 export const labelClass = 'block text-xs font-medium text-zinc-600 dark:text-zinc-400 mb-1';
 

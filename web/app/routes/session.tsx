@@ -113,8 +113,11 @@ export default function SessionLayout() {
             <div className="ml-auto flex flex-col items-end gap-1">
               <Button
                 variant="primary"
-                onClick={save}
-                disabled={!canSave || busy || saving}
+                onClick={() => {
+                  if (!busy && !saving) void save();
+                }}
+                disabled={!canSave}
+                aria-disabled={busy || saving || undefined}
                 aria-describedby={canSave ? undefined : 'save-role-note'}
                 title={canSave ? 'Merge every task ready for review, run the gates, publish a checkpoint on main' : 'Saving needs the operator role'}
               >

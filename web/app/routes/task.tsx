@@ -94,7 +94,8 @@ export default function TaskPage() {
         <Card aria-labelledby="review-title" className="min-w-0">
           <CardHeader title="Review" id="review-title">
             <span className="text-xs text-zinc-500">
-              {diff ? `${diff.stats.files} files · +${diff.stats.additions} −${diff.stats.deletions}` : ''} · {commentCount} comment{commentCount === 1 ? '' : 's'}
+              {diff ? `${diff.stats.files} files · +${diff.stats.additions} −${diff.stats.deletions} · ` : ''}
+              {commentCount} comment{commentCount === 1 ? '' : 's'}
             </span>
           </CardHeader>
           <div className="space-y-4 p-4">
@@ -102,7 +103,14 @@ export default function TaskPage() {
             <ErrorNotice error={diffError} title="Could not load the diff" />
             {commit && !diff && !diffError ? <Spinner label="Loading diff…" /> : null}
             {diff && diff.files.length === 0 ? <Empty>No changes against the base.</Empty> : null}
-            {!live.shared && diff ? <p className="text-xs text-zinc-500">Comments appear once live collaboration is connected.</p> : null}
+            {!live.shared && diff ? <p className="text-xs text-zinc-600 dark:text-zinc-400">Comments appear once live collaboration is connected.</p> : null}
+            {live.shared && diff && diff.files.length > 0 ? (
+              <p className="text-xs text-zinc-600 dark:text-zinc-400">
+                {live.sharedReadOnly
+                  ? `You can read comments; adding them needs the reviewer role (you are ${user?.role ?? 'signed out'}).`
+                  : 'Click a line number (or the + beside it) to comment; everyone here sees it at once.'}
+              </p>
+            ) : null}
             {diff?.files.map((file) => (
               <DiffFileView key={file.path} taskId={task.id} file={file} comments={taskComments} doc={live.shared} canComment={!live.sharedReadOnly} user={user} />
             ))}
