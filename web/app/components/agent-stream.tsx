@@ -64,12 +64,12 @@ export function AgentStream({ lines, label, limit }: { lines: StreamLine[]; labe
         }}
         className="max-h-[28rem] overflow-auto bg-zinc-950 px-3 py-2 font-mono text-xs leading-relaxed text-zinc-200"
       >
-        {lines.length === 0 ? <li className="py-2 text-zinc-500">No output yet.</li> : null}
+        {lines.length === 0 ? <li className="py-2 text-zinc-400">No output yet.</li> : null}
         {lines.map((line) => {
           const style = TYPE_STYLE[line.type] ?? { label: line.type, className: 'text-zinc-400' };
           return (
             <li key={`${line.seq}-${line.type}`} className="grid grid-cols-[4.5rem_1fr] gap-2 border-b border-zinc-900 py-1 last:border-0">
-              <span className="text-[10px] tracking-wide text-zinc-500 uppercase">{style.label}</span>
+              <span className="text-[10px] tracking-wide text-zinc-400 uppercase">{style.label}</span>
               <span className={`${style.className} break-words whitespace-pre-wrap`}>
                 {describeLine(line)}
                 {line.type === 'command' && line.output ? <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span> : null}

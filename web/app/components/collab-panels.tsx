@@ -32,7 +32,7 @@ export function ChatPanel({ doc, readOnly, user }: { doc: Y.Doc | null; readOnly
                   {message.name.slice(0, 1).toUpperCase()}
                 </span>
                 <span className="min-w-0">
-                  <span className="font-medium">{message.name}</span> <span className="text-xs text-zinc-400">{timeAgo(message.at)}</span>
+                  <span className="font-medium">{message.name}</span> <span className="text-xs text-zinc-500 dark:text-zinc-400">{timeAgo(message.at)}</span>
                   <span className="block break-words text-zinc-700 dark:text-zinc-300">{message.text}</span>
                 </span>
               </li>

@@ -49,7 +49,7 @@ export function Spinner({ label }: { label: string }) {
 }
 
 export function Empty({ children }: { children: ReactNode }) {
-  return <p className="px-4 py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{children}</p>;
+  return <p className="px-4 py-6 text-center text-sm text-zinc-600 dark:text-zinc-400">{children}</p>;
 }
 
 export const inputClass =

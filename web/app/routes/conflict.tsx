@@ -13,7 +13,7 @@ function Lines({ title, lines, tone }: { title: string; lines: string[]; tone: s
   return (
     <div className="min-w-0">
       <p className={`px-2 py-1 text-[11px] font-semibold tracking-wide uppercase ${tone}`}>{title}</p>
-      <pre className="overflow-x-auto px-2 pb-2 font-mono text-xs whitespace-pre">{lines.length === 0 ? <span className="text-zinc-400">(no lines)</span> : lines.join('\n')}</pre>
+      <pre className="overflow-x-auto px-2 pb-2 font-mono text-xs whitespace-pre">{lines.length === 0 ? <span className="text-zinc-500 dark:text-zinc-400">(no lines)</span> : lines.join('\n')}</pre>
     </div>
   );
 }

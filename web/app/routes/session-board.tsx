@@ -40,15 +40,19 @@ export default function SessionBoard() {
           const tasks = view.tasks.filter((task) => column.statuses.includes(task.status));
           return (
             <section key={column.id} aria-label={column.title} className="min-w-0 rounded-lg bg-zinc-100/80 p-2 dark:bg-zinc-900/60">
-              <h2 aria-hidden className="flex items-center justify-between px-1 pb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+              <h2 className="flex items-center justify-between px-1 pb-2 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">
                 {column.title}
-                <span className="rounded-full bg-white px-1.5 text-zinc-600 tabular-nums dark:bg-zinc-800 dark:text-zinc-300">{tasks.length}</span>
+                <span className="rounded-full bg-white px-1.5 text-zinc-700 tabular-nums dark:bg-zinc-800 dark:text-zinc-300">
+                  <span className="sr-only">: </span>
+                  {tasks.length}
+                  <span className="sr-only"> {tasks.length === 1 ? 'task' : 'tasks'}</span>
+                </span>
               </h2>
               <div className="space-y-2">
                 {tasks.map((task) => (
                   <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} />
                 ))}
-                {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-400">No tasks</p> : null}
+                {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-600 dark:text-zinc-400">No tasks</p> : null}
               </div>
             </section>
           );
@@ -64,7 +68,7 @@ export default function SessionBoard() {
             </Card>
           ))}
           {running.length === 0 ? (
-            <p className="rounded-lg border border-dashed border-zinc-300 px-4 py-6 text-center text-sm text-zinc-500 dark:border-zinc-700">
+            <p className="rounded-lg border border-dashed border-zinc-300 px-4 py-6 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
               No agent is running. Running agents stream their messages, commands and file changes here.
             </p>
           ) : null}

@@ -151,7 +151,7 @@ export default function SessionLayout() {
               Board
             </NavLink>
             <NavLink to={`/sessions/${view.id}/timeline`} className={tabClass}>
-              Timeline <span className="ml-1 text-xs text-zinc-400">{view.checkpoints.length}</span>
+              Timeline <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{view.checkpoints.length}</span>
             </NavLink>
             <NavLink to={`/sessions/${view.id}/conflict`} className={tabClass}>
               Conflicts {conflict ? <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-xs text-white">!</span> : null}

@@ -23,7 +23,7 @@ function TaskCounts({ counts }: { counts: Record<string, number> }) {
     ['failed', counts.failed ?? 0, 'text-rose-600 dark:text-rose-400'],
   ];
   const shown = parts.filter(([, n]) => n > 0);
-  if (shown.length === 0) return <span className="text-zinc-400">no tasks yet</span>;
+  if (shown.length === 0) return <span className="text-zinc-500 dark:text-zinc-400">no tasks yet</span>;
   return (
     <span className="flex flex-wrap gap-x-3 gap-y-1">
       {shown.map(([label, n, color]) => (
@@ -114,7 +114,7 @@ export default function Sessions() {
                     <span className="text-xs text-zinc-600 dark:text-zinc-400">
                       <TaskCounts counts={session.taskCounts} />
                     </span>
-                    <span className="w-20 text-xs text-zinc-400 sm:text-right">{timeAgo(session.createdAt)}</span>
+                    <span className="w-20 text-xs text-zinc-500 sm:text-right dark:text-zinc-400">{timeAgo(session.createdAt)}</span>
                   </Link>
                 </li>
               ))}
