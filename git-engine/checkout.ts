@@ -96,16 +96,26 @@ async function blobReader(repo: Repo): Promise<(oid: string) => Promise<Uint8Arr
 }
 
 /**
- * Writes `to` into the worktree and rewrites its index. Paths the index already records with the
- * target content are left alone unless `force` (then any file that differs is rewritten), so local
- * edits on paths the update does not touch survive, as with git. `from` is the tree the worktree
- * was on (for a non-forced update).
+ * Writes `to` into the worktree and rewrites its index. With `from` (the tree the worktree was on)
+ * and without `force` this is git's two-way merge (`git merge --ff-only`, `read-tree -m -u`): a
+ * path whose entry is the same in `from` and `to` keeps its index entries (every stage) and its
+ * file untouched, staged changes and staged deletions included; only paths that differ between
+ * `from` and `to` are written or removed (callers refuse first with `localChangesInTheWay`).
+ * Without `from` (or with `force`), paths the index already records with the target content are
+ * left alone unless `force` (then any file that differs is rewritten).
  */
 export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTree, force: boolean, from?: FlatTree): Promise<void> {
   const current = await indexMap(target.indexFile);
+  const twoWay = !force && from !== undefined;
+  const rawEntries = twoWay ? ((await readIndex(target.indexFile))?.entries ?? []) : [];
   const kept = new Map<string, IndexEntry>();
+  /** Every stage of the paths the two-way merge leaves alone. */
+  const untouched: IndexEntry[] = [];
+  const unchanged = (p: string): boolean => twoWay && same(from?.get(p), to.get(p));
+  for (const e of rawEntries) if (unchanged(e.path)) untouched.push(e);
   const toWrite: Array<[string, FlatEntry]> = [];
   await mapLimit([...to], CONCURRENCY, async ([p, e]) => {
+    if (unchanged(p)) return;
     const cur = current.get(p);
     let keep = !!cur && same(indexAsFlat(cur), e);
     if (keep && force && cur) {
@@ -118,7 +128,7 @@ export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTr
     else toWrite.push([p, e]);
   });
   for (const [p, cur] of current) {
-    if (to.has(p)) continue;
+    if (to.has(p) || unchanged(p)) continue;
     // Without force only paths the update itself deletes go; a file the user staged stays staged.
     if (force || !from || from.has(p)) await removeWorkFile(target.workdir, p);
     else kept.set(p, cur);
@@ -141,5 +151,5 @@ export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTr
     const stats = await writeEntries(target.workdir, jobs);
     jobs.forEach((j, i) => written.push(entryFromStat(j.rel, j.entry.oid, modeToNumber(j.entry.mode), stats[i] ?? null)));
   }
-  await writeIndex(target.indexFile, [...kept.values(), ...written]);
+  await writeIndex(target.indexFile, [...untouched, ...kept.values(), ...written]);
 }
