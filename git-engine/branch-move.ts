@@ -5,7 +5,7 @@ import { GitEngineError } from './errors.js';
 import { faultPoint } from './fault-injection.js';
 import { checkoutTree, localChangesInTheWay, type WorkdirTarget } from './checkout.js';
 import { assertNoOperationInProgress } from './operation-state.js';
-import { writeRefAtomic } from './refs.js';
+import { lockRef } from './refs.js';
 import type { Repo } from './repo.js';
 import { flattenCommit } from './tree-util.js';
 import { worktreesOnBranch } from './worktree.js';
@@ -25,13 +25,23 @@ export async function assertCanMoveBranch(repo: Repo, branch: string, from: stri
   return targets;
 }
 
-/** Callers check `assertCanMoveBranch` first; `recovering` accepts paths already holding the new content. */
+/**
+ * Callers check `assertCanMoveBranch` first; `recovering` accepts paths already holding the new
+ * content (and takes over the ref lock a killed run of the same move left behind). The ref's lock
+ * is held from the compare-and-swap through the worktree update to the rename, as git does.
+ */
 export async function moveBranch(repo: Repo, branch: string, from: string, to: string, recovering = false, reason = 'thalogos: fast-forward'): Promise<void> {
-  const targets = await assertCanMoveBranch(repo, branch, from, to, recovering);
-  if (targets.length > 0) {
-    const [oldTree, newTree] = [await flattenCommit(repo, from), await flattenCommit(repo, to)];
-    for (const t of targets) await checkoutTree(repo, t, newTree, false, oldTree);
-    faultPoint('move-after-checkout');
+  const lock = await lockRef(repo, `refs/heads/${branch}`, { expectedOld: from, newOid: to, reclaim: recovering });
+  try {
+    const targets = await assertCanMoveBranch(repo, branch, from, to, recovering);
+    if (targets.length > 0) {
+      const [oldTree, newTree] = [await flattenCommit(repo, from), await flattenCommit(repo, to)];
+      for (const t of targets) await checkoutTree(repo, t, newTree, false, oldTree);
+      faultPoint('move-after-checkout');
+    }
+  } catch (err) {
+    await lock.release();
+    throw err;
   }
-  await writeRefAtomic(repo, `refs/heads/${branch}`, to, reason);
+  await lock.commit(to, reason);
 }

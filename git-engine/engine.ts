@@ -1,5 +1,6 @@
 // createGitEngine: the public object the runtime calls. It validates every external name on the
 // main thread, then hands the work to the worker pool; Save is sequenced here (see save.ts).
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { GitEngineError } from './errors.js';
 import type { Checkpoint } from './checkpoints.js';
@@ -59,6 +60,12 @@ function validateRepoPathArg(repoPath: unknown): string {
   return repoPath;
 }
 
+/** The mutex key: one repository is one key however its path is spelled (`/r`, `/r/`, a symlink). */
+async function repoKey(repoPath: string): Promise<string> {
+  const resolved = path.resolve(validateRepoPathArg(repoPath));
+  return fs.realpath(resolved).catch(() => resolved);
+}
+
 function validateOptions(o: GitEngineOptions): void {
   if (typeof o.orchestratorVersion !== 'string' || !/^[^\r\n\0]{1,100}$/.test(o.orchestratorVersion)) {
     throw new GitEngineError('INVALID_NAME', 'orchestratorVersion must be a single short line');
@@ -111,19 +118,19 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       for (const t of p.taskIds) validateId('taskId', t);
       if (new Set(p.taskIds).size !== p.taskIds.length) throw new GitEngineError('INVALID_NAME', 'taskIds must be unique');
       if (p.gateTimeoutMs !== undefined && !(Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs > 0)) throw new GitEngineError('INVALID_NAME', 'gateTimeoutMs must be positive');
-      const repoPath = validateRepoPathArg(p.repoPath);
+      validateRepoPathArg(p.repoPath);
       assertNotClosed(closed);
-      return mutex.run(repoPath, () => runSave(pool, ctx, p, options.gateEnv));
+      return mutex.run(await repoKey(p.repoPath), () => runSave(pool, ctx, p, options.gateEnv));
     },
     async recoverSave(p) {
       ids(p);
-      return mutex.run(validateRepoPathArg(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId }));
+      return mutex.run(await repoKey(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId }));
     },
     async rollback(p) {
       ids(p);
       validateCheckpointName(p.checkpoint);
       if (p.mode !== 'restore_commit' && p.mode !== 'branch') throw new GitEngineError('INVALID_NAME', "mode must be 'restore_commit' or 'branch'");
-      return mutex.run(validateRepoPathArg(p.repoPath), () => call('rollback', p.repoPath, { ...p }));
+      return mutex.run(await repoKey(p.repoPath), () => call('rollback', p.repoPath, { ...p }));
     },
     listCheckpoints: (repoPath) => call('listCheckpoints', repoPath, {}),
     async listSessionBranches(repoPath, sessionId) {
@@ -136,7 +143,8 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     },
     async resolveConflict(p) {
       ids(p);
-      return call('resolveConflict', p.repoPath, validateResolveConflict(p));
+      const args = validateResolveConflict(p);
+      return mutex.run(await repoKey(p.repoPath), () => call('resolveConflict', p.repoPath, args));
     },
     async close() {
       if (closed) return;

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitEngine, type GitEngine } from './index.js';
-import { fsckProblems, git, makeRepo, refsSnapshot, removeDir, write } from './test-support.js';
+import { lockRef, writeRefAtomic } from './refs.js';
+import { openRepo } from './repo.js';
+import { fsckProblems, git, gitStatus, makeRepo, refsSnapshot, removeDir, write } from './test-support.js';
 
 let engine: GitEngine;
 const roots: string[] = [];
@@ -56,3 +58,61 @@ describe('ref locks', () => {
     expect(fsckProblems(r.repo)).toEqual([]);
   });
 });
+
+describe('compare-and-swap ref writes', () => {
+  it('writeRefAtomic with expectedOld refuses a moved ref (loose or packed): MAIN_MOVED for main, BRANCH_MOVED otherwise', async () => {
+    const r = await repoWithTask();
+    const main = git(r.repo, ['rev-parse', 'main']);
+    const task = git(r.repo, ['rev-parse', 'session/s1/task/t1']);
+    for (const packed of [false, true]) {
+      if (packed) git(r.repo, ['pack-refs', '--all']);
+      const repo = await openRepo(r.repo);
+      const refs = refsSnapshot(r.repo);
+      await expect(writeRefAtomic(repo, 'refs/heads/main', task, 'x', { expectedOld: task })).rejects.toMatchObject({ code: 'MAIN_MOVED', data: { actual: main } });
+      await expect(writeRefAtomic(repo, 'refs/heads/session/s1/task/t1', main, 'x', { expectedOld: main })).rejects.toMatchObject({ code: 'BRANCH_MOVED' });
+      await expect(writeRefAtomic(repo, 'refs/heads/session/s1/task/t1', main, 'x', { expectedOld: null })).rejects.toMatchObject({ code: 'BRANCH_MOVED' });
+      expect(refsSnapshot(r.repo)).toBe(refs);
+      expect(fs.existsSync(path.join(r.repo, '.git/refs/heads/main.lock'))).toBe(false);
+    }
+    const repo = await openRepo(r.repo);
+    await writeRefAtomic(repo, 'refs/heads/main', task, 'x', { expectedOld: main });
+    expect(git(r.repo, ['rev-parse', 'main'])).toBe(task);
+    await writeRefAtomic(repo, 'refs/heads/fresh', task, 'x', { expectedOld: null });
+    expect(git(r.repo, ['rev-parse', 'fresh'])).toBe(task);
+    expect(fsckProblems(r.repo)).toEqual([]);
+  });
+
+  it('while the engine holds a ref lock, native git cannot move the ref', async () => {
+    const r = await repoWithTask();
+    const main = git(r.repo, ['rev-parse', 'main']);
+    const task = git(r.repo, ['rev-parse', 'session/s1/task/t1']);
+    const repo = await openRepo(r.repo);
+    const lock = await lockRef(repo, 'refs/heads/main', { expectedOld: main, newOid: task });
+    expect(gitStatusCode(r.repo, ['update-ref', 'refs/heads/main', task])).not.toBe(0);
+    await lock.commit(task, 'x');
+    expect(git(r.repo, ['rev-parse', 'main'])).toBe(task);
+  });
+
+  it('the engine serialises Saves of one repository however its path is spelled (/repo and /repo/)', async () => {
+    const r = makeRepo({ 'README.md': 'hello\n' });
+    roots.push(r.root);
+    const busy = path.join(r.root, 'busy');
+    // A gate that fails if another gate of this repository runs at the same time.
+    write(r.repo, '.thalogos.json', JSON.stringify({ gates: [`test ! -e ${busy} && touch ${busy} && sleep 1 && rm ${busy}`] }));
+    git(r.repo, ['add', '.thalogos.json']);
+    git(r.repo, ['commit', '-q', '-m', 'gates']);
+    await addTask(r, 's1', 't1');
+    await addTask(r, 's2', 't1');
+    const [a, b] = await Promise.all([
+      engine.save({ repoPath: r.repo, sessionId: 's1', saveId: 'a', taskIds: ['t1'], integrationWorktreePath: path.join(r.root, 'int-s1') }),
+      engine.save({ repoPath: `${r.repo}/`, sessionId: 's2', saveId: 'b', taskIds: ['t1'], integrationWorktreePath: path.join(r.root, 'int-s2') }),
+    ]);
+    expect([a.status, b.status]).toEqual(['published', 'published']);
+    expect(git(r.repo, ['status', '--porcelain'])).toBe('');
+    expect(fsckProblems(r.repo)).toEqual([]);
+  }, 30_000);
+});
+
+function gitStatusCode(cwd: string, args: string[]): number {
+  return gitStatus(cwd, args).code;
+}

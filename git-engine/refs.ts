@@ -1,6 +1,6 @@
 // Ref reads and writes on the common gitdir. Writes go through `<ref>.lock` + rename, so each ref
 // moves atomically (a kill -9 leaves the old or the new value, never a torn file), like git itself.
-import fs from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { GitEngineError } from './errors.js';
@@ -22,36 +22,111 @@ export async function mustReadBranch(repo: Repo, branch: string): Promise<string
   return oid;
 }
 
-export async function writeRefAtomic(repo: Repo, ref: string, oid: string, reason = 'thalogos'): Promise<void> {
-  if (!OID_RE.test(oid) || !ref.startsWith('refs/')) throw new Error(`bad ref write ${ref} -> ${oid}`);
-  const old = repo.reflog ? await readRef(repo, ref) : null;
+/** The value of a ref as stored: the loose file, else packed-refs (no symbolic refs, no peeling). */
+export async function readStoredRef(repo: Repo, ref: string): Promise<string | null> {
+  try {
+    const text = (await fs.readFile(path.join(repo.gitdir, ref), 'utf8')).trim();
+    if (OID_RE.test(text)) return text;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR') throw err;
+  }
+  const packed = await fs.readFile(path.join(repo.gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    if (line.length > 41 && line.slice(41) === ref && OID_RE.test(line.slice(0, 40))) return line.slice(0, 40);
+  }
+  return null;
+}
+
+export interface RefLockOptions {
+  /** Compare-and-swap: the value the ref must hold (null: must not exist). Undefined: no check. */
+  expectedOld?: string | null;
+  /** Written into the lock at once (git writes the new value there too). */
+  newOid?: string;
+  /**
+   * Recovery of our own interrupted write: a lock that already holds exactly `newOid` was left by
+   * a killed run of the same journaled update; it is taken over instead of refused.
+   */
+  reclaim?: boolean;
+}
+
+export interface RefLock {
+  /** The ref's value read under the lock. */
+  readonly old: string | null;
+  /** Writes `oid` (fsync) and renames the lock over the ref; the lock is gone afterwards. */
+  commit(oid: string, reason?: string): Promise<void>;
+  /** Drops the lock without moving the ref. */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes `<ref>.lock` exclusively and re-reads the ref under it, like git's ref transactions. A
+ * caller that updates a worktree before the ref holds the lock across that update.
+ */
+export async function lockRef(repo: Repo, ref: string, opts: RefLockOptions = {}): Promise<RefLock> {
+  if (!ref.startsWith('refs/') || ref.split('/').includes('..') || (opts.newOid !== undefined && !OID_RE.test(opts.newOid))) {
+    throw new Error(`bad ref lock ${ref}`);
+  }
   const file = path.join(repo.gitdir, ref);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const lock = `${file}.lock`;
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await fs.open(lock, 'wx');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const held = opts.reclaim && opts.newOid ? await fs.readFile(lock, 'utf8').catch(() => null) : null;
+    if (held !== null && held.trim() === opts.newOid) {
+      await fs.rm(lock, { force: true });
+      handle = await fs.open(lock, 'wx');
+    } else {
       throw new GitEngineError('REF_LOCKED', `${ref} is locked by another writer (${lock} exists)`, { ref, lockPath: lock });
     }
-    throw err;
   }
-  try {
-    try {
-      await handle.writeFile(`${oid}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(lock, file);
-  } catch (err) {
-    // A failed write (ENOSPC, EIO, ...) must not leave the lock behind: every later write of this
-    // ref would be refused.
+  const h = handle;
+  let open = true;
+  const drop = async () => {
+    if (open) { open = false; await h.close().catch(() => undefined); }
     await fs.rm(lock, { force: true }).catch(() => undefined);
+  };
+  let old: string | null;
+  try {
+    old = await readStoredRef(repo, ref);
+    if (opts.expectedOld !== undefined && old !== opts.expectedOld) {
+      const isMain = ref === `refs/heads/${repo.mainBranch}`;
+      throw new GitEngineError(isMain ? 'MAIN_MOVED' : 'BRANCH_MOVED', `${ref} is at ${old ?? 'nothing'}, expected ${opts.expectedOld ?? 'nothing'}`, { ref, expected: opts.expectedOld, actual: old });
+    }
+    if (opts.newOid) await h.writeFile(`${opts.newOid}\n`);
+  } catch (err) {
+    await drop();
     throw err;
   }
-  await appendReflog(repo, ref, old, oid, reason);
+  return {
+    old,
+    async commit(oid, reason = 'thalogos') {
+      if (!OID_RE.test(oid)) { await drop(); throw new Error(`bad ref write ${ref} -> ${oid}`); }
+      try {
+        if (oid !== opts.newOid) { await h.truncate(0); await h.write(`${oid}\n`, 0); }
+        await h.sync();
+        open = false;
+        await h.close();
+        await fs.rename(lock, file);
+      } catch (err) {
+        // A failed write (ENOSPC, EIO, ...) must not leave the lock behind: every later write of
+        // this ref would be refused.
+        await drop();
+        throw err;
+      }
+      await appendReflog(repo, ref, old, oid, reason);
+    },
+    release: drop,
+  };
+}
+
+export async function writeRefAtomic(repo: Repo, ref: string, oid: string, reason = 'thalogos', opts: Omit<RefLockOptions, 'newOid'> = {}): Promise<void> {
+  if (!OID_RE.test(oid) || !ref.startsWith('refs/')) throw new Error(`bad ref write ${ref} -> ${oid}`);
+  const lock = await lockRef(repo, ref, { ...opts, newOid: oid });
+  await lock.commit(oid, reason);
 }
 
 /**

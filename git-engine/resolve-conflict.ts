@@ -8,7 +8,7 @@ import { GitEngineError } from './errors.js';
 import { checkoutTree, localChangesInTheWay } from './checkout.js';
 import { mergeCommits, type ConflictChoice, type ConflictFile } from './merge/index.js';
 import { assertNoOperationInProgress } from './operation-state.js';
-import { mustReadBranch, writeRefAtomic } from './refs.js';
+import { lockRef, mustReadBranch } from './refs.js';
 import type { Repo } from './repo.js';
 import type { ResolveConflictArgs, ResolveConflictResult } from './resolve-conflict-params.js';
 import type { EngineContext } from './save-ops.js';
@@ -45,31 +45,37 @@ export async function resolveConflict(repo: Repo, ctx: EngineContext, p: Resolve
     throw new GitEngineError('INVALID_RESOLUTION', 'a choice was not used by the merge', { reason: 'unused', applied: resolved.chosen?.length ?? 0 });
   }
 
-  // The task's worktree (wherever it was created) follows the branch, like `git merge` there would
-  // update it: refused before anything is written if local changes are in the way.
-  const targets = await worktreesOnBranch(repo, branch);
-  const newTree = targets.length > 0 ? await flattenTree(repo, resolved.tree) : null;
-  const oldTree = targets.length > 0 ? await flattenCommit(repo, p.theirs) : null;
-  if (newTree && oldTree) {
-    for (const t of targets) {
-      await assertNoOperationInProgress(t, 'WORKTREE_DIRTY');
-      const dirty = await localChangesInTheWay(t, oldTree, newTree);
-      if (dirty.length > 0) {
-        throw new GitEngineError('WORKTREE_DIRTY', `local changes in ${t.workdir} would be overwritten`, { workdir: t.workdir, paths: dirty.slice(0, 50) });
+  // The task branch's lock is held from here to the ref move: the compare-and-swap against
+  // `theirs`, the dirty check and the worktree update all see the same branch head.
+  const lock = await lockRef(repo, `refs/heads/${branch}`, { expectedOld: p.theirs });
+  let commit: string;
+  try {
+    // The task's worktree (wherever it was created) follows the branch, like `git merge` there
+    // would update it: refused before anything is written if local changes are in the way.
+    const targets = await worktreesOnBranch(repo, branch);
+    const newTree = targets.length > 0 ? await flattenTree(repo, resolved.tree) : null;
+    const oldTree = targets.length > 0 ? await flattenCommit(repo, p.theirs) : null;
+    if (newTree && oldTree) {
+      for (const t of targets) {
+        await assertNoOperationInProgress(t, 'WORKTREE_DIRTY');
+        const dirty = await localChangesInTheWay(t, oldTree, newTree);
+        if (dirty.length > 0) {
+          throw new GitEngineError('WORKTREE_DIRTY', `local changes in ${t.workdir} would be overwritten`, { workdir: t.workdir, paths: dirty.slice(0, 50) });
+        }
       }
     }
+    const message = withTrailers(
+      `Resolve conflicts with the integration of session ${p.sessionId}`,
+      { agent: p.resolvedBy ?? DEFAULT_RESOLVER, sessionId: p.sessionId, taskId: p.taskId, orchestratorVersion: ctx.orchestratorVersion },
+      [['Resolved-Hunks', String(p.resolutions.length)]],
+    );
+    commit = await writeCommit(repo, ctx, { tree: resolved.tree, parents: [p.theirs, p.ours], message });
+    if (newTree && oldTree) for (const t of targets) await checkoutTree(repo, t, newTree, false, oldTree);
+  } catch (err) {
+    await lock.release();
+    throw err;
   }
-
-  const message = withTrailers(
-    `Resolve conflicts with the integration of session ${p.sessionId}`,
-    { agent: p.resolvedBy ?? DEFAULT_RESOLVER, sessionId: p.sessionId, taskId: p.taskId, orchestratorVersion: ctx.orchestratorVersion },
-    [['Resolved-Hunks', String(p.resolutions.length)]],
-  );
-  const commit = await writeCommit(repo, ctx, { tree: resolved.tree, parents: [p.theirs, p.ours], message });
-  // Compare-and-swap: the agent may have committed while we merged.
-  await assertBranchAt(repo, branch, p.theirs);
-  if (newTree && oldTree) for (const t of targets) await checkoutTree(repo, t, newTree, false, oldTree);
-  await writeRefAtomic(repo, `refs/heads/${branch}`, commit, `thalogos: resolve conflicts with session ${p.sessionId}`);
+  await lock.commit(commit, `thalogos: resolve conflicts with session ${p.sessionId}`);
   return { commit, branch, files: [...new Set(p.resolutions.map((r) => r.path))].sort() };
 }
 

@@ -36,7 +36,7 @@ export async function rollback(repo: Repo, ctx: EngineContext, p: { sessionId: s
   if (existing && existing !== target) {
     throw new GitEngineError('BRANCH_EXISTS', `${branch} exists at another commit`, { branch, head: existing });
   }
-  if (!existing) await writeRefAtomic(repo, `refs/heads/${branch}`, target, `thalogos: rollback branch from ${tag}`);
+  if (!existing) await writeRefAtomic(repo, `refs/heads/${branch}`, target, `thalogos: rollback branch from ${tag}`, { expectedOld: null });
   await ensureLinkedWorktree(repo, { name: `${p.sessionId}.rollback.${suffix}`, worktreePath, branch, commit: target });
   return { mode: 'branch', commit: target, branch, worktreePath };
 }

@@ -91,7 +91,7 @@ async function applyUpdates(repo: Repo, j: SaveJournal, recovering: boolean): Pr
     if (cur === u.new) continue;
     if (cur !== u.old) throw new GitEngineError('JOURNAL_CONFLICT', `${u.ref} is at ${cur}, expected ${u.old} or ${u.new}`, { ref: u.ref, actual: cur });
     if (u.ref === `refs/heads/${j.mainBranch}` && u.old) await moveBranch(repo, j.mainBranch, u.old, u.new, recovering, `thalogos: save ${j.saveId} (fast-forward)`);
-    else await writeRefAtomic(repo, u.ref, u.new, `thalogos: save ${j.saveId}`);
+    else await writeRefAtomic(repo, u.ref, u.new, `thalogos: save ${j.saveId}`, { expectedOld: u.old, reclaim: recovering });
     faultPoint(`publish-after-ref-${i}`);
   }
 }
@@ -136,7 +136,9 @@ export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId
 /** Gates failed: main stays; the integration branch is moved to the candidate for review. */
 export async function recordGateFailure(repo: Repo, p: { sessionId: string }): Promise<void> {
   const j = await phaseJournal(repo, p.sessionId, 'gating');
-  await writeRefAtomic(repo, `refs/heads/${integrationBranch(p.sessionId)}`, j.candidate, `thalogos: save ${j.saveId} (gates failed)`);
+  const ref = `refs/heads/${integrationBranch(p.sessionId)}`;
+  // Force-moved for review, but not over a concurrent writer: compare with what we read.
+  await writeRefAtomic(repo, ref, j.candidate, `thalogos: save ${j.saveId} (gates failed)`, { expectedOld: await readRef(repo, ref) });
   await deleteJournal(repo.gitdir, p.sessionId);
 }
 
