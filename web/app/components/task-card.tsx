@@ -42,10 +42,33 @@ export function TaskErrorSummary({ error }: { error: NonNullable<TaskView['error
 }
 
 const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'committing']);
+const RETRYABLE = new Set(['failed', 'cancelled']);
+
+/** The same goal again as a new task, on the agent the task was asked to use first. */
+export function retryBody(task: TaskView): { prompt: string; agent?: string } {
+  const agent = task.agentOrder[0];
+  return agent ? { prompt: task.prompt, agent } : { prompt: task.prompt };
+}
 
 export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean }) {
   const [error, setError] = useState<ApiFailure | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const [retrying, setRetrying] = useState(false);
+  const [retried, setRetried] = useState('');
+  async function retry() {
+    if (retrying) return;
+    setRetrying(true);
+    setError(null);
+    setRetried('');
+    try {
+      const next = await api<TaskView>('POST', `/api/sessions/${sessionId}/tasks`, retryBody(task));
+      setRetried(`Started again as a new task on ${next.agent || 'the router'}.`);
+    } catch (failure) {
+      setError(failure as ApiFailure);
+    } finally {
+      setRetrying(false);
+    }
+  }
   async function cancel() {
     setCancelling(true);
     setError(null);
@@ -95,9 +118,25 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
           </button>
         </div>
       ) : null}
+      {canCancel && RETRYABLE.has(task.status) ? (
+        <div className="mt-2 flex items-center justify-end gap-2">
+          <p role="status" className="text-xs text-emerald-700 empty:hidden dark:text-emerald-400">
+            {retried}
+          </p>
+          <button
+            type="button"
+            onClick={() => void retry()}
+            aria-disabled={retrying || undefined}
+            aria-label={`Retry task ${task.prompt}`}
+            className="rounded px-2 py-0.5 text-xs font-medium text-indigo-700 hover:bg-indigo-50 aria-disabled:opacity-50 dark:text-indigo-300 dark:hover:bg-indigo-950"
+          >
+            {retrying ? 'Retrying…' : 'Retry'}
+          </button>
+        </div>
+      ) : null}
       {error ? (
         <div className="mt-2">
-          <ErrorNotice error={error} title="Cancel refused" onDismiss={() => setError(null)} />
+          <ErrorNotice error={error} title={RETRYABLE.has(task.status) ? 'Retry refused' : 'Cancel refused'} onDismiss={() => setError(null)} />
         </div>
       ) : null}
     </article>

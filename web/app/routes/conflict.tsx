@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Button, Card, CardHeader, Empty, inputClass, labelClass, shortHash } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
-import type { ConflictHunk, ConflictReport } from '../lib/api-types.js';
+import type { AgentStatus, ConflictHunk, ConflictReport } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
 import { useSession } from '../lib/session-context.js';
 
@@ -59,6 +59,18 @@ export default function ConflictPage() {
   const [agent, setAgent] = useState('');
   const [error, setError] = useState<ApiFailure | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  /** The report this person resolved here (by its task and task-side commit). */
+  const [resolvedKey, setResolvedKey] = useState<string | null>(null);
+  const [agents, setAgents] = useState<AgentStatus[]>([]);
+  useEffect(() => {
+    let stopped = false;
+    api<{ agents: AgentStatus[] }>('GET', '/api/agents')
+      .then((body) => !stopped && setAgents(body.agents))
+      .catch(() => undefined); // the picker still lists the session's agents, without their status
+    return () => {
+      stopped = true;
+    };
+  }, []);
   const result = view.lastSave?.result as { status: string; report?: ConflictReport } | undefined;
   const report = result?.status === 'conflict' ? (result.report ?? null) : null;
   const canResolve = roleAtLeast(user?.role, 'reviewer');
@@ -73,6 +85,9 @@ export default function ConflictPage() {
   }
 
   const task = view.tasks.find((candidate) => candidate.id === report.taskId);
+  const reportKey = `${report.taskId}@${report.theirs}`;
+  // Resolved here, or the task branch moved past the conflicting commit (resolved elsewhere).
+  const resolved = resolvedKey === reportKey || (task?.commit != null && task.commit !== report.theirs && task.status === 'ready_for_review');
   const allHunks = report.files.flatMap((file) => file.hunks.map((_, index) => `${file.path}#${index}`));
   const complete = allHunks.every((key) => sides[key] !== undefined);
 
@@ -89,12 +104,13 @@ export default function ConflictPage() {
   }
 
   const resolve = () =>
-    run('Resolved: the task branch now merges cleanly; Save again to publish', () =>
-      api('POST', RESOLVE_ENDPOINT(view.id), {
+    run('Resolved: the task branch now merges cleanly; Save again to publish', async () => {
+      await api('POST', RESOLVE_ENDPOINT(view.id), {
         taskId: report.taskId,
         resolutions: report.files.flatMap((file) => file.hunks.map((_, hunk) => ({ path: file.path, hunk, side: sides[`${file.path}#${hunk}`] }))),
-      }),
-    );
+      });
+      setResolvedKey(reportKey);
+    });
   const delegate = () =>
     run('Handed to an agent; Save again once the task is ready for review', () =>
       api('POST', DELEGATE_ENDPOINT(view.id), agent ? { taskId: report.taskId, agent } : { taskId: report.taskId }),
@@ -127,6 +143,12 @@ export default function ConflictPage() {
         </div>
       </Card>
 
+      {resolved ? (
+        <p role="status" aria-label="Conflict resolved" className="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200">
+          <strong className="font-semibold">Resolved.</strong> The task branch now merges cleanly. Press <strong>Save</strong> to publish it; the report below is the conflict as it was.
+        </p>
+      ) : null}
+
       {report.files.map((file) => (
         <Card key={file.path} aria-label={`Conflict in ${file.path}`}>
           <CardHeader title={<span className="font-mono">{file.path}</span>}>
@@ -141,7 +163,7 @@ export default function ConflictPage() {
                 index={index}
                 hunk={hunk}
                 side={sides[`${file.path}#${index}`]}
-                disabled={!canResolve}
+                disabled={!canResolve || resolved}
                 onPick={(side) => setSides((previous) => ({ ...previous, [`${file.path}#${index}`]: side }))}
               />
             ))}
@@ -158,7 +180,7 @@ export default function ConflictPage() {
             <p className="text-xs text-zinc-500">
               {Object.keys(sides).length} of {allHunks.length} hunks decided.
             </p>
-            <Button variant="primary" onClick={resolve} disabled={!canResolve || !complete}>
+            <Button variant="primary" onClick={resolve} disabled={!canResolve || !complete || resolved}>
               Apply resolutions
             </Button>
           </div>
@@ -169,13 +191,20 @@ export default function ConflictPage() {
             </label>
             <select id="conflict-agent" value={agent} onChange={(event) => setAgent(event.target.value)} className={inputClass} disabled={!canResolve}>
               <option value="">Let the router pick</option>
-              {view.agentOrder.filter((id) => id !== 'command').map((id) => (
-                <option key={id} value={id}>
-                  {id}
-                </option>
-              ))}
+              {view.agentOrder.filter((id) => id !== 'command').map((id) => {
+                const status = agents.find((candidate) => candidate.id === id)?.status;
+                return (
+                  <option key={id} value={id}>
+                    {id}
+                    {status && status !== 'available' ? ` (${status})` : ''}
+                  </option>
+                );
+              })}
             </select>
-            <Button onClick={delegate} disabled={!canResolve}>
+            {agents.length > 0 && !agents.some((candidate) => candidate.id !== 'command' && candidate.status === 'available') ? (
+              <p className="text-xs text-amber-800 dark:text-amber-300">No coding agent is signed in here, so handing the conflict over will fail; pick a side per hunk instead.</p>
+            ) : null}
+            <Button onClick={delegate} disabled={!canResolve || resolved}>
               Hand to an agent
             </Button>
           </div>

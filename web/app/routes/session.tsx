@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, NavLink, Outlet, useParams } from 'react-router';
 import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
@@ -45,6 +45,12 @@ export default function SessionLayout() {
   const [saveError, setSaveError] = useState<ApiFailure | null>(null);
   const [saving, setSaving] = useState(false);
   const [resumeError, setResumeError] = useState<ApiFailure | null>(null);
+  // "2m ago" must keep counting when nothing else re-renders (the sync documents are quiet).
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((tick) => tick + 1), 30_000);
+    return () => clearInterval(timer);
+  }, []);
 
   const canSave = roleAtLeast(user?.role, 'operator');
   const busy = view?.pendingSave != null || view?.status === 'saving' || view?.status === 'frozen';
@@ -136,7 +142,14 @@ export default function SessionLayout() {
               <MainNow view={view} />
             </div>
             {view.status === 'awaiting_review' && roleAtLeast(user?.role, 'reviewer') ? (
-              <Button onClick={resume}>Resume session</Button>
+              <span className="flex flex-wrap items-center gap-2">
+                <span id="resume-note" className="text-xs text-zinc-600 dark:text-zinc-400">
+                  {conflict ? 'Resolve the conflict, then Save publishes it. ' : ''}Resume goes back to work without publishing.
+                </span>
+                <Button onClick={resume} aria-describedby="resume-note">
+                  Resume session
+                </Button>
+              </span>
             ) : null}
           </div>
           <div className="mt-2 space-y-2">

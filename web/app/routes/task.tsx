@@ -14,8 +14,21 @@ import { useNotes } from '../lib/shared-doc.js';
 
 const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'committing']);
 
+/** Text for a task without a commit, by what became of it. */
+function noDiffText(status: string): string {
+  if (status === 'ready_for_review' || status === 'merged') return 'This task changed no files.';
+  if (status === 'failed') return 'The task failed before committing anything, so there is no diff. Its agent stream shows what happened.';
+  if (status === 'cancelled' || status === 'rejected' || status === 'interrupted') return `The task was ${status} before committing anything, so there is no diff.`;
+  return 'The diff appears once the agent has finished and its work is committed.';
+}
+
+/** A fresh review per task: nothing (diff, selected run, errors) carries over to the next one. */
 export default function TaskPage() {
   const { taskId = '' } = useParams();
+  return <TaskReview key={taskId} taskId={taskId} />;
+}
+
+function TaskReview({ taskId }: { taskId: string }) {
   const { live, view, user } = useSession();
   const task = view.tasks.find((candidate) => candidate.id === taskId);
   const [diff, setDiff] = useState<TaskDiff | null>(null);
@@ -99,7 +112,7 @@ export default function TaskPage() {
             </span>
           </CardHeader>
           <div className="space-y-4 p-4">
-            {!commit ? <Empty>{task.status === 'ready_for_review' || task.status === 'merged' ? 'This task changed no files.' : 'The diff appears once the agent has finished and its work is committed.'}</Empty> : null}
+            {!commit ? <Empty>{noDiffText(task.status)}</Empty> : null}
             <ErrorNotice error={diffError} title="Could not load the diff" />
             {commit && !diff && !diffError ? <Spinner label="Loading diff…" /> : null}
             {diff && diff.files.length === 0 ? <Empty>No changes against the base.</Empty> : null}
