@@ -116,3 +116,35 @@ describe('compare-and-swap ref writes', () => {
 function gitStatusCode(cwd: string, args: string[]): number {
   return gitStatus(cwd, args).code;
 }
+
+describe('deleting a packed branch', () => {
+  it('removeWorktree(deleteBranch) removes the branch from packed-refs and its reflog, like git branch -D', async () => {
+    const r = await repoWithTask();
+    git(r.repo, ['pack-refs', '--all']);
+    git(r.repo, ['tag', '-a', '-m', 'annotated', 'keep-me', 'main']);
+    git(r.repo, ['pack-refs', '--all']);
+    expect(fs.existsSync(path.join(r.repo, '.git/logs/refs/heads/session/s1/task/t1'))).toBe(true);
+    const others = refsSnapshot(r.repo).split('\n').filter((l) => !l.includes('session/s1/task/t1')).join('\n');
+    await engine.removeWorktree({ repoPath: r.repo, sessionId: 's1', taskId: 't1', worktreePath: path.join(r.root, 'wt-s1-t1'), deleteBranch: true });
+    expect(gitStatus(r.repo, ['rev-parse', '--verify', '-q', 'refs/heads/session/s1/task/t1']).code).not.toBe(0);
+    expect(refsSnapshot(r.repo)).toBe(others);
+    expect(git(r.repo, ['rev-parse', 'keep-me^{commit}'])).toBe(git(r.repo, ['rev-parse', 'main']));
+    expect(fs.existsSync(path.join(r.repo, '.git/logs/refs/heads/session/s1/task/t1'))).toBe(false);
+    expect(fs.existsSync(path.join(r.repo, '.git/packed-refs.lock'))).toBe(false);
+    expect(fsckProblems(r.repo)).toEqual([]);
+  });
+
+  it('a held packed-refs.lock refuses the delete with REF_LOCKED; packed-refs is untouched', async () => {
+    const r = await repoWithTask();
+    git(r.repo, ['pack-refs', '--all']);
+    const lockPath = path.join(r.repo, '.git/packed-refs.lock');
+    fs.writeFileSync(lockPath, '');
+    const packed = fs.readFileSync(path.join(r.repo, '.git/packed-refs'), 'utf8');
+    await expect(engine.removeWorktree({ repoPath: r.repo, sessionId: 's1', taskId: 't1', worktreePath: path.join(r.root, 'wt-s1-t1'), deleteBranch: true }))
+      .rejects.toMatchObject({ code: 'REF_LOCKED', data: { lockPath } });
+    expect(fs.readFileSync(path.join(r.repo, '.git/packed-refs'), 'utf8')).toBe(packed);
+    expect(fs.existsSync(lockPath)).toBe(true);
+    fs.rmSync(lockPath);
+    expect(git(r.repo, ['rev-parse', '--verify', 'refs/heads/session/s1/task/t1'])).toMatch(/^[0-9a-f]{40}$/);
+  });
+});

@@ -149,8 +149,56 @@ async function appendReflog(repo: Repo, ref: string, old: string | null, oid: st
   }
 }
 
+/**
+ * Deletes a branch or tag like `git branch -D`: under `<ref>.lock`, packed-refs is rewritten
+ * through `packed-refs.lock` (exclusive, fsync, rename) when it holds the ref, then the loose file
+ * and the ref's reflog are removed.
+ */
 export async function deleteRef(repo: Repo, ref: string): Promise<void> {
-  await git.deleteRef({ fs: repo.fs, gitdir: repo.gitdir, ref });
+  const lock = await lockRef(repo, ref);
+  try {
+    await removePacked(repo, ref);
+    await fs.rm(path.join(repo.gitdir, ref), { force: true });
+    await fs.rm(path.join(repo.gitdir, 'logs', ref), { force: true });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function removePacked(repo: Repo, ref: string): Promise<void> {
+  const file = path.join(repo.gitdir, 'packed-refs');
+  const lines = (await fs.readFile(file, 'utf8').catch(() => '')).split('\n');
+  const at = lines.findIndex((l) => l.slice(41) === ref && OID_RE.test(l.slice(0, 40)));
+  if (at < 0) return;
+  const lock = `${file}.lock`;
+  let h: FileHandle;
+  try {
+    h = await fs.open(lock, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new GitEngineError('REF_LOCKED', `packed-refs is locked (${lock} exists)`, { ref, lockPath: lock });
+    throw err;
+  }
+  try {
+    // Re-read under the lock: another writer may have repacked in between.
+    const current = (await fs.readFile(file, 'utf8').catch(() => '')).split('\n');
+    const out: string[] = [];
+    for (let i = 0; i < current.length; i++) {
+      const l = current[i] as string;
+      if (l.slice(41) === ref && OID_RE.test(l.slice(0, 40))) {
+        if ((current[i + 1] ?? '').startsWith('^')) i += 1; // its peeled line goes too
+        continue;
+      }
+      out.push(l);
+    }
+    await h.writeFile(out.join('\n'));
+    await h.sync();
+    await h.close();
+    await fs.rename(lock, file);
+  } catch (err) {
+    await h.close().catch(() => undefined);
+    await fs.rm(lock, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Full ref names under a prefix such as `refs/heads/session/abc` (loose and packed). */
