@@ -148,3 +148,21 @@ describe('deleting a packed branch', () => {
     expect(git(r.repo, ['rev-parse', '--verify', 'refs/heads/session/s1/task/t1'])).toMatch(/^[0-9a-f]{40}$/);
   });
 });
+
+describe('listing refs under a prefix', () => {
+  it("after git pack-refs, session s1's branches do not include session s10's", async () => {
+    const r = await repoWithTask({ 'README.md': 'hello\n' }, 's1', 't1');
+    await addTask(r, 's10', 't1');
+    await addTask(r, 's1', 't2');
+    const expected = ['session/s1/task/t1', 'session/s1/task/t2'];
+    expect((await engine.listSessionBranches(r.repo, 's1')).map((b) => b.branch)).toEqual(expected);
+    git(r.repo, ['pack-refs', '--all']);
+    expect(fs.existsSync(path.join(r.repo, '.git/refs/heads/session/s1/task/t1'))).toBe(false);
+    // One loose again on top of packed ones: both are listed once.
+    git(r.repo, ['update-ref', 'refs/heads/session/s1/task/t2', 'main']);
+    const listed = await engine.listSessionBranches(r.repo, 's1');
+    expect(listed.map((b) => b.branch)).toEqual(expected);
+    expect(listed.map((b) => b.branch)).toEqual(git(r.repo, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/session/s1/']).split('\n'));
+    expect(listed.find((b) => b.branch.endsWith('t2'))?.head).toBe(git(r.repo, ['rev-parse', 'main']));
+  });
+});

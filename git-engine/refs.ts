@@ -201,8 +201,27 @@ async function removePacked(repo: Repo, ref: string): Promise<void> {
   }
 }
 
-/** Full ref names under a prefix such as `refs/heads/session/abc` (loose and packed). */
+/**
+ * Full ref names under a prefix such as `refs/heads/session/abc` (loose and packed), sorted. Only
+ * names inside `<prefix>/` count: session `s1` must not list `s10`'s branches (isomorphic-git's
+ * listRefs matches packed names by string prefix).
+ */
 export async function listRefsUnder(repo: Repo, prefix: string): Promise<string[]> {
-  const names = await git.listRefs({ fs: repo.fs, gitdir: repo.gitdir, filepath: prefix });
-  return names.filter((n) => !n.endsWith('.lock')).map((n) => `${prefix}/${n}`);
+  const dir = `${prefix.replace(/\/+$/, '')}/`;
+  const names = new Set<string>();
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(repo.gitdir, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const name = `${rel}${e.name}`;
+      if (e.isDirectory()) await walk(`${name}/`);
+      else if (e.isFile() && !e.name.endsWith('.lock')) names.add(name);
+    }
+  };
+  await walk(dir);
+  const packed = await fs.readFile(path.join(repo.gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    const name = line.slice(41);
+    if (OID_RE.test(line.slice(0, 40)) && name.startsWith(dir)) names.add(name);
+  }
+  return [...names].sort();
 }
