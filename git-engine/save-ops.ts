@@ -96,8 +96,23 @@ async function applyUpdates(repo: Repo, j: SaveJournal, recovering: boolean): Pr
   }
 }
 
-export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[] }): Promise<SaveResult> {
+/**
+ * The journal lives in the git dir, which the gates' worktree shares: gates are untrusted and could
+ * rewrite it. The values the merge step returned are the truth; the journal must still agree.
+ */
+async function trustedJournal(repo: Repo, p: { sessionId: string; candidate: string; mainBefore: string }): Promise<SaveJournal> {
   const j = await phaseJournal(repo, p.sessionId, 'gating');
+  if (j.candidate !== p.candidate || j.mainBefore !== p.mainBefore || j.mainBranch !== repo.mainBranch) {
+    await deleteJournal(repo.gitdir, p.sessionId);
+    throw new GitEngineError('JOURNAL_CONFLICT', 'the save journal was changed while the gates ran', {
+      sessionId: p.sessionId, expected: { candidate: p.candidate, mainBefore: p.mainBefore }, actual: { candidate: j.candidate, mainBefore: j.mainBefore },
+    });
+  }
+  return j;
+}
+
+export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId: string; candidate: string; mainBefore: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[] }): Promise<SaveResult> {
+  const j = await trustedJournal(repo, p);
   try {
     const mainNow = await mustReadBranch(repo, j.mainBranch);
     if (mainNow !== j.mainBefore) throw new GitEngineError('MAIN_MOVED', `${j.mainBranch} moved during the Save`, { expected: j.mainBefore, actual: mainNow });
@@ -134,8 +149,8 @@ export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId
 }
 
 /** Gates failed: main stays; the integration branch is moved to the candidate for review. */
-export async function recordGateFailure(repo: Repo, p: { sessionId: string }): Promise<void> {
-  const j = await phaseJournal(repo, p.sessionId, 'gating');
+export async function recordGateFailure(repo: Repo, p: { sessionId: string; candidate: string; mainBefore: string }): Promise<void> {
+  const j = await trustedJournal(repo, p);
   const ref = `refs/heads/${integrationBranch(p.sessionId)}`;
   // Force-moved for review, but not over a concurrent writer: compare with what we read.
   await writeRefAtomic(repo, ref, j.candidate, `thalogos: save ${j.saveId} (gates failed)`, { expectedOld: await readRef(repo, ref) });

@@ -210,4 +210,16 @@ describe('save', () => {
     }
     expect(refsSnapshot(c.repo)).toBe(before);
   });
+
+  it('a gate that rewrites the journal cannot choose what main moves to: JOURNAL_CONFLICT, nothing moves', async () => {
+    // The gate points the journal's candidate at the task head (a real commit that skipped the merge).
+    const gate = 'f="$(git rev-parse --path-format=absolute --git-common-dir)/thalogos/save-s1.json"; t="$(git rev-parse session/s1/task/t1)"; sed -i "s/\\"candidate\\": \\"[0-9a-f]*\\"/\\"candidate\\": \\"$t\\"/" "$f"';
+    const c = setup({ gates: [gate] });
+    const head = await task(engine, c, 't1', (wt) => write(wt, 't1.txt', 'x\n'));
+    const mainBefore = git(c.repo, ['rev-parse', 'main']);
+    await expect(engine.save(saveArgs(c, ['t1']))).rejects.toMatchObject({ code: 'JOURNAL_CONFLICT', data: { actual: { candidate: head } } });
+    expect(git(c.repo, ['rev-parse', 'main'])).toBe(mainBefore);
+    expect(git(c.repo, ['tag', '-l'])).toBe('');
+    expect(fs.existsSync(path.join(c.repo, '.git/thalogos/save-s1.json'))).toBe(false);
+  });
 });

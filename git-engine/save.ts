@@ -35,12 +35,13 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
     throw err;
   }
   if (!gates.passed) {
-    await call('recordGateFailure', { sessionId: p.sessionId });
+    await call('recordGateFailure', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore });
     return { status: 'gates_failed', integrationCommit: merged.candidate, mergedTaskIds: merged.mergedTaskIds, gates: gates.results };
   }
   p.onProgress?.('publishing', { candidate: merged.candidate });
   const autoResolved: AutoResolution[] = merged.autoResolved;
-  return call<SaveResult>('publishSave', { sessionId: p.sessionId, mergedTaskIds: merged.mergedTaskIds, autoResolved, gates: gates.results });
+  // candidate/mainBefore come from the merge step, not from the journal the gates could reach.
+  return call<SaveResult>('publishSave', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore, mergedTaskIds: merged.mergedTaskIds, autoResolved, gates: gates.results });
 }
 
 /** One Save/rollback at a time per repository inside this process (journals guard across processes). */
