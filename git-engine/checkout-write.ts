@@ -73,7 +73,15 @@ function replacingSync<T>(abs: string, create: () => T): T {
 export function writeTreeEntrySync(root: string, rel: string, entry: FlatEntry, content: Uint8Array | null): BigIntStats | null {
   const abs = path.join(root, rel);
   if (entry.mode === '160000') {
-    replacingSync(abs, () => fsSync.mkdirSync(abs));
+    try {
+      fsSync.mkdirSync(abs);
+    } catch (err) {
+      if (!isEexist(err)) throw err;
+      // An existing directory is the submodule (set up or not): git leaves it alone.
+      if (fsSync.lstatSync(abs).isDirectory()) return null;
+      fsSync.rmSync(abs, { force: true });
+      fsSync.mkdirSync(abs);
+    }
     return null;
   }
   if (entry.mode === '120000') {

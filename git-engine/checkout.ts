@@ -1,6 +1,7 @@
 // Bringing a worktree (files + index) from its current state to a target tree, and detecting local
 // changes that such an update would overwrite (the `git merge --ff-only` safety rule).
 import path from 'node:path';
+import { GitEngineError } from './errors.js';
 import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writeIndex, type IndexEntry } from './index-file.js';
 import type { Repo } from './repo.js';
 import { readBlob, type FlatEntry, type FlatTree } from './tree-util.js';
@@ -9,7 +10,7 @@ import { writeEntries, type WriteJob } from './checkout-lanes.js';
 import { makeDirsFor } from './checkout-write.js';
 import { snapshotObjectFs } from './object-read-fs.js';
 import { PackCorruptError, PackReader } from './pack-reader.js';
-import { lstatOrNull, removeWorkFile, workEntry } from './workdir-files.js';
+import { isPopulatedDir, lstatOrNull, removeWorkFile, workEntry } from './workdir-files.js';
 
 // Files in flight: libuv's pool has 4 threads; more requests queued keeps them busy between turns.
 const CONCURRENCY = 64;
@@ -35,34 +36,67 @@ async function indexMap(file: string): Promise<Map<string, IndexEntry>> {
 
 const indexAsFlat = (e: IndexEntry | undefined): FlatEntry | null => (e && e.stage === 0 ? { mode: modeToString(e.mode), oid: e.oid } : null);
 
-async function workdirMatches(abs: string, want: FlatEntry | null, idx: IndexEntry | undefined): Promise<boolean> {
-  if (!want) return (await lstatOrNull(abs)) === null;
+/**
+ * Whether the worktree holds `want` at `abs`. A gitlink is a directory whose content git does not
+ * look at without --recurse-submodules: as the old entry any directory (or nothing) matches; as a
+ * new entry only nothing or an empty directory (a populated one is someone's repository).
+ */
+async function workdirMatches(abs: string, want: FlatEntry | null, idx: IndexEntry | undefined, asOld = true): Promise<boolean> {
   const st = await lstatOrNull(abs);
+  if (!want) return st === null;
+  if (want.mode === GITLINK) return !st || (st.isDirectory() && (asOld || !(await isPopulatedDir(abs))));
   if (!st) return false;
   if (idx && same(indexAsFlat(idx), want) && statMatches(idx, st)) return true;
   const w = await workEntry(abs);
   return same(w?.entry, want);
 }
 
+const GITLINK = '160000';
+
+/**
+ * Gitlink paths (in `tracked` or the index) holding a non-empty directory that `to` needs to be
+ * something else than a gitlink or nothing: a file there, or tracked files inside. Updating them
+ * would destroy a set-up submodule, so they count as local changes in the way.
+ */
+async function submodulesInTheWay(workdir: string, tracked: FlatTree | null, index: Map<string, IndexEntry>, to: FlatTree): Promise<string[]> {
+  const gitlinks = new Set<string>();
+  for (const [p, e] of tracked ?? []) if (e.mode === GITLINK) gitlinks.add(p);
+  for (const [p, e] of index) if (e.mode === 0o160000) gitlinks.add(p);
+  const out: string[] = [];
+  for (const g of gitlinks) {
+    const n = to.get(g);
+    if (n?.mode === GITLINK) continue;
+    const prefix = `${g}/`;
+    if (!n && ![...to.keys()].some((p) => p.startsWith(prefix))) continue;
+    if (await isPopulatedDir(path.join(workdir, g))) out.push(g);
+  }
+  return out.sort();
+}
+
+const underAny = (p: string, dirs: readonly string[]): boolean => dirs.some((d) => p === d || p.startsWith(`${d}/`));
+
 /**
  * Paths where moving the worktree from `oldTree` to `newTree` would overwrite something local:
- * a staged or unstaged change, or an untracked file in the way. With `acceptNew`, a path that
- * already holds the new content is fine (recovery after an interrupted update).
+ * a staged or unstaged change, an untracked file in the way, or a set-up submodule whose path must
+ * become something else. With `acceptNew`, a path that already holds the new content is fine
+ * (recovery after an interrupted update).
  */
 export async function localChangesInTheWay(target: WorkdirTarget, oldTree: FlatTree, newTree: FlatTree, acceptNew = false): Promise<string[]> {
   const index = await indexMap(target.indexFile);
   const changed = new Set<string>();
   for (const [p, e] of newTree) if (!same(oldTree.get(p), e)) changed.add(p);
   for (const p of oldTree.keys()) if (!newTree.has(p)) changed.add(p);
-  const dirty: string[] = [];
+  const submodules = await submodulesInTheWay(target.workdir, oldTree, index, newTree);
+  const dirty: string[] = [...submodules];
   for (const p of changed) {
+    if (underAny(p, submodules)) continue;
     const oldE = oldTree.get(p) ?? null;
     const newE = newTree.get(p) ?? null;
     const idx = index.get(p);
     const idxFlat = indexAsFlat(idx);
     const indexOk = (idx === undefined ? !oldE : same(idxFlat, oldE)) || (acceptNew && (idx === undefined ? !newE : same(idxFlat, newE)));
     const abs = path.join(target.workdir, p);
-    const workOk = indexOk && ((await workdirMatches(abs, oldE, idx)) || (acceptNew || !oldE ? await workdirMatches(abs, newE, undefined) : false));
+    const workOk = indexOk && ((await workdirMatches(abs, oldE, idx)) || (acceptNew || !oldE ? await workdirMatches(abs, newE, undefined, false) : false));
     if (!indexOk || !workOk || (newE && !oldE && (await untrackedFileAbove(target.workdir, p, oldTree)))) dirty.push(p);
   }
   return dirty.sort();
@@ -106,6 +140,12 @@ async function blobReader(repo: Repo): Promise<(oid: string) => Promise<Uint8Arr
  */
 export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTree, force: boolean, from?: FlatTree): Promise<void> {
   const current = await indexMap(target.indexFile);
+  // Non-forced callers refused already (localChangesInTheWay); a forced update must not destroy a
+  // set-up submodule either.
+  const submodules = await submodulesInTheWay(target.workdir, from ?? null, current, to);
+  if (submodules.length > 0) {
+    throw new GitEngineError('WORKTREE_DIRTY', `submodules in ${target.workdir} would be overwritten`, { workdir: target.workdir, paths: submodules });
+  }
   const twoWay = !force && from !== undefined;
   const rawEntries = twoWay ? ((await readIndex(target.indexFile))?.entries ?? []) : [];
   const kept = new Map<string, IndexEntry>();
@@ -130,8 +170,10 @@ export async function checkoutTree(repo: Repo, target: WorkdirTarget, to: FlatTr
   for (const [p, cur] of current) {
     if (to.has(p) || unchanged(p)) continue;
     // Without force only paths the update itself deletes go; a file the user staged stays staged.
-    if (force || !from || from.has(p)) await removeWorkFile(target.workdir, p);
-    else kept.set(p, cur);
+    if (!(force || !from || from.has(p))) kept.set(p, cur);
+    // A set-up submodule stays, untracked, when its gitlink goes (git only tries rmdir).
+    else if (cur.mode === 0o160000 && (await isPopulatedDir(path.join(target.workdir, p)))) continue;
+    else await removeWorkFile(target.workdir, p);
   }
   // Directories first, level by level, then the files; blobs come from one object-listing snapshot.
   await makeDirsFor(target.workdir, toWrite.map(([p]) => p), CONCURRENCY);

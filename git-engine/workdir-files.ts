@@ -1,5 +1,5 @@
 // Reading and writing single worktree files the way git stores them: regular files (exec bit from
-// the owner's x bit), symlinks (the link text is the blob) and gitlinks (an empty directory).
+// the owner's x bit), symlinks (the link text is the blob) and gitlinks (a directory).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
@@ -36,39 +36,18 @@ export async function workEntry(abs: string): Promise<{ entry: FlatEntry; st: Bi
 }
 
 /**
- * Makes sure `dir` (and its parents) inside `root` is a real directory, never following a symlink.
- * Returns true when `dir` itself was created (so it is empty).
+ * A non-empty directory: at a gitlink path that is a set-up submodule (its own .git, maybe with
+ * uncommitted work), which git leaves alone without --recurse-submodules. Never removed or replaced.
  */
-export async function ensureDir(root: string, dir: string): Promise<boolean> {
-  const parts = dir.split('/');
-  let cur = root;
-  let created = false;
-  for (const part of parts) {
-    cur = path.join(cur, part);
-    const st = await lstatOrNull(cur);
-    if (st && !st.isDirectory()) await fs.rm(cur, { force: true });
-    created = !st || !st.isDirectory();
-    if (created) await fs.mkdir(cur);
+export async function isPopulatedDir(abs: string): Promise<boolean> {
+  const st = await lstatOrNull(abs);
+  if (!st?.isDirectory()) return false;
+  const dir = await fs.opendir(abs);
+  try {
+    return (await dir.read()) !== null;
+  } finally {
+    await dir.close();
   }
-  return created;
-}
-
-/** Writes one file; its directory must exist already (see ensureDir). */
-export async function writeWorkFile(root: string, rel: string, entry: FlatEntry, content: Uint8Array | null, mayExist = true): Promise<BigIntStats | null> {
-  const abs = path.join(root, rel);
-  // Replace rather than overwrite, so the new mode applies and a symlink is never followed.
-  if (mayExist && (await lstatOrNull(abs))) await fs.rm(abs, { recursive: true, force: true });
-  if (entry.mode === '160000') {
-    await fs.mkdir(abs);
-    return null; // git stores gitlinks with zeroed stat data
-  }
-  if (entry.mode === '120000') {
-    await fs.symlink(Buffer.from(content ?? new Uint8Array()).toString('utf8'), abs);
-  } else {
-    // Created with 0777/0666 and the process umask applied, as git does.
-    await fs.writeFile(abs, content ?? new Uint8Array(), { mode: entry.mode === '100755' ? 0o777 : 0o666 });
-  }
-  return fs.lstat(abs, { bigint: true });
 }
 
 /** Removes a file and then its parents while they are empty (stopping at the worktree root). */
