@@ -19,6 +19,8 @@ export function RollbackDialog({ sessionId, tag, onClose, onDone }: { sessionId:
     try {
       await api('POST', `/api/sessions/${sessionId}/rollback`, { checkpoint: tag, mode });
       onDone();
+      // Closing (rather than unmounting) lets the browser return focus to the opening button.
+      ref.current?.close();
     } catch (failure) {
       setError(failure as ApiFailure);
     } finally {

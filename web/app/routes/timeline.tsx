@@ -88,7 +88,7 @@ function rollbackOutcome(view: SessionView, requested: { tag: string; after: num
     const error = (entry.result as { error?: { code: string; message: string } }).error;
     return { tone: 'error', text: `Rollback to ${requested.tag} failed${error ? `: ${error.code} ${error.message}` : ''}.` };
   }
-  if (entry.result.branch) return { tone: 'ok', text: `Rolled back: branch ${entry.result.branch} starts at ${requested.tag}; main did not move.` };
+  if (entry.mode === 'branch') return { tone: 'ok', text: `Rolled back: branch ${entry.result.branch ?? ''} starts at ${requested.tag}; main did not move.` };
   return { tone: 'ok', text: `Rolled back: main is now at ${shortHash(entry.result.commit)}, restored from ${requested.tag}.` };
 }
 
@@ -221,7 +221,7 @@ export default function Timeline() {
                   <span className="text-zinc-500">by {entry.requestedBy}</span>:{' '}
                   <span className={entry.result.status === 'completed' ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}>{entry.result.status}</span>
                   {entry.result.status === 'completed' && entry.result.commit ? <code className="ml-1 font-mono text-xs">{shortHash(entry.result.commit)}</code> : null}
-                  {entry.result.status === 'completed' && entry.result.branch ? <code className="ml-1 font-mono text-xs">{entry.result.branch}</code> : null}
+                  {entry.result.status === 'completed' && entry.mode === 'branch' && entry.result.branch ? <code className="ml-1 font-mono text-xs">{entry.result.branch}</code> : null}
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.completedAt)}</span>
                 </>
               ) : (
@@ -249,8 +249,6 @@ export default function Timeline() {
           }}
           onDone={() => {
             setRequested({ tag: confirming, after: view.timeline.length });
-            setConfirming(null);
-            refocus(confirming);
             void live.refresh();
           }}
         />
