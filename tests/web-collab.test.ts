@@ -64,6 +64,11 @@ describe('web console: two people co-steering one session, live', () => {
     await olivia.getByRole('button', { name: 'Comment on hi.txt line 1' }).click();
     await olivia.getByLabel('Comment for hi.txt line 1').fill('Greeting reads well.');
     await olivia.getByRole('button', { name: 'Add comment' }).click();
+    // The form closed; focus went back to the line's + button and the outcome was announced.
+    await expect.poll(() => olivia.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Comment on hi.txt line 1');
+    await olivia.getByRole('status').filter({ hasText: 'Comment added on hi.txt line 1.' }).waitFor();
+    await olivia.getByText('Click a line number (or the + beside it) to comment').waitFor();
+    await victor.getByText('adding them needs the reviewer role (you are viewer)').waitFor();
     const comments = victor.getByRole('group', { name: 'Comments on hi.txt line 1' });
     await expect.poll(() => comments.textContent(), LIVE).toContain('Greeting reads well.');
     expect(await comments.textContent()).toContain('olivia');
@@ -79,6 +84,8 @@ describe('web console: two people co-steering one session, live', () => {
     await victor.getByText('Save needs the operator role (viewer).').waitFor();
 
     await olivia.getByRole('button', { name: 'Save', exact: true }).click();
+    // Busy Save is aria-disabled, not disabled: focus stays on it.
+    expect(await olivia.evaluate(() => document.activeElement?.tagName === 'BUTTON' && /Sav/.test(document.activeElement.textContent ?? ''))).toBe(true);
     for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-1/);
     const tag = /checkpoint\/\d{4}-\d{2}-\d{2}-1/.exec((await saveStatus(victor).textContent()) ?? '')?.[0] ?? '';
     const commit = git(repo, 'rev-parse', 'main');
@@ -119,9 +126,13 @@ describe('web console: two people co-steering one session, live', () => {
       expect(text).toContain('right');
     }
     // Pick a side per hunk: the task's side wins, the next Save publishes it.
+    expect(await olivia.getByRole('status', { name: 'Conflict resolved' }).count()).toBe(0);
     await olivia.getByRole('radio', { name: 'Take task side for a.txt hunk 1' }).check();
     await olivia.getByRole('button', { name: 'Apply resolutions' }).click();
     await olivia.getByText('Resolved: the task branch now merges cleanly; Save again to publish.').waitFor(LIVE);
+    // The report stays for reference but is marked resolved, and Save is named as the next step.
+    expect(await olivia.getByRole('status', { name: 'Conflict resolved' }).textContent()).toContain('Save to publish');
+    expect(await olivia.getByRole('button', { name: 'Apply resolutions' }).isDisabled()).toBe(true);
     await olivia.getByRole('button', { name: 'Save', exact: true }).click();
     for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-2/);
     expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).toBe('right');
@@ -139,11 +150,26 @@ describe('web console: two people co-steering one session, live', () => {
     await dialog.waitFor({ state: 'hidden' });
     expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).not.toBe('line2');
 
+    // Cancelling hands focus back to the button that opened the dialog.
+    await expect.poll(() => olivia.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Roll back to ${tag}`);
+
     await olivia.getByRole('button', { name: `Roll back to ${tag}` }).click();
     await dialog.getByRole('button', { name: 'Confirm rollback' }).click();
+    await expect.poll(() => olivia.getByRole('status', { name: 'Rollback status' }).textContent(), LIVE).toContain(`main is now at`);
+    expect(await olivia.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Roll back to ${tag}`);
     for (const page of [olivia, victor]) {
       await page.getByRole('link', { name: /^Timeline/ }).click();
       await expect.poll(() => page.getByRole('list', { name: 'Timeline events' }).textContent(), LIVE).toMatch(new RegExp(`Rollback to ${tag}.*completed`));
+      // The header and the timeline say where main is now, not the rolled-back checkpoint.
+      const restore = git(repo, 'rev-parse', 'main').slice(0, 10);
+      await expect.poll(() => page.getByRole('status', { name: 'main branch' }).textContent(), LIVE).toContain(`restored from checkpoint ${tag}`);
+      expect(await page.getByRole('status', { name: 'main branch' }).textContent()).toContain(restore);
+      expect(await page.getByLabel('Where main is').textContent()).toContain(restore);
+      const checkpoints = page.getByRole('list', { name: 'Checkpoints' });
+      expect(await checkpoints.getByRole('listitem', { name: tag }).textContent()).toContain('restored on main');
+      const newest = checkpoints.getByRole('listitem', { name: /^checkpoint\// }).first();
+      expect(await newest.textContent()).toContain('latest');
+      expect(await newest.textContent()).not.toContain('on main');
     }
     expect(git(repo, 'show', 'main:a.txt')).toBe('line1\nline2\nline3');
     expect(git(repo, 'show', 'main:hi.txt')).toBe('hi');
