@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTERS } from './adapter-list.js';
 import { AgentEventSchema } from './agent-event.js';
 import { createAdapterRegistry, type AdapterRegistry } from './registry.js';
-import { drain, processGone, script, tempDir } from './test-support.js';
+import { drain, processesWithCommandLine, processGone, script, tempDir, waitUntil } from './test-support.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const cleanups: Array<() => Promise<void>> = [];
@@ -93,6 +93,30 @@ describe('command adapter through the registry (real sh)', () => {
     expect(outcome.status).toBe('succeeded');
     expect(events[0]?.type === 'command' && events[0].output).toContain('started');
     expect(processGone(Number(readFileSync(join(dir, 'bg.pid'), 'utf8')))).toBe(true);
+  });
+
+  // Unique sleep lengths: the check looks for the command line system-wide.
+  it('cancel also kills a process that left the group with setsid', async () => {
+    const { registry, dir } = await setup();
+    const run = registry.run('command', { runId: 'c8', cwd: dir, prompt: 'setsid sleep 31338 & sleep 30' });
+    await run.started;
+    await waitUntil(() => processesWithCommandLine('sleep 31338').length > 0, 10_000, 'setsid sleep started');
+    run.cancel('stop');
+    const { outcome } = await drain(run);
+    expect(outcome.status).toBe('cancelled');
+    expect(processesWithCommandLine('sleep 31338')).toEqual([]);
+  });
+
+  it('a timeout kills a process that left the group, and one orphaned after a normal exit is killed too', async () => {
+    const { registry, dir } = await setup({ command: { timeoutMs: 600 } });
+    const timed = await drain(registry.run('command', { runId: 'c9', cwd: dir, prompt: 'setsid sleep 31339 & sleep 30' }));
+    expect(timed.outcome.status).toBe('timed_out');
+    expect(processesWithCommandLine('sleep 31339')).toEqual([]);
+    // The shell exits at once; the daemon is reparented away from it and out of its group.
+    const orphan = await drain(registry.run('command', { runId: 'c10', cwd: dir,
+      prompt: '(setsid sleep 31340 > /dev/null 2>&1 &); echo left-behind' }));
+    expect(orphan.outcome.status).toBe('succeeded');
+    expect(processesWithCommandLine('sleep 31340')).toEqual([]);
   });
 
   it('an AbortSignal cancels the run', async () => {

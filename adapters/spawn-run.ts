@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BuiltCommand, ExitInfo, StreamParser } from './agent-adapter.js';
 import type { AgentEvent, AgentEventDraft } from './agent-event.js';
 import { EventStream } from './event-stream.js';
 import { failure, type RunFailure } from './failure-classifier.js';
 import { LineSplitter, TailBuffer } from './line-splitter.js';
+import { ProcessTree, RUN_MARKER_VARIABLE } from './process-tree.js';
 import type { Redactor } from './redact.js';
 
 export interface RunOutcome {
@@ -50,17 +52,6 @@ export interface SpawnRunOptions {
 const MAX_RAW_LINE = 16_384;
 /** After the leader exits, how long grandchildren may keep the pipes open before they are killed. */
 const DRAIN_MS = 3_000;
-
-/** Resolves once no process of the group is left (killed processes linger until reaped). */
-async function groupGone(pid: number | undefined, maxMs = 3_000): Promise<void> {
-  if (pid === undefined) return;
-  const until = Date.now() + maxMs;
-  for (;;) {
-    try { process.kill(-pid, 0); } catch { return; }
-    if (Date.now() > until) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Runs one CLI process and turns its stdout into normalised events (see AgentRun). */
 export function spawnRun(opts: SpawnRunOptions): AgentRun {
@@ -109,10 +100,13 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
   const done = new Promise<RunOutcome>((r) => { resolveDone = r; });
 
   let child: ChildProcess | null = null;
+  let tree: ProcessTree | null = null;
+  const marker = randomUUID();
   try {
     child = spawn(command.bin, command.args, {
       cwd: command.cwd,
-      env: command.env,
+      // The marker finds the run's processes even after they left its process group and parent.
+      env: { ...command.env, [RUN_MARKER_VARIABLE]: marker },
       // stdin closed: Codex waits forever on an open pipe. Own process group: cancel reaches
       // every grandchild (the native binary behind a node shim, the shells it starts).
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,12 +116,10 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     // Synchronous spawn failures (e.g. an argument with a NUL byte) end the run like ENOENT does.
     spawnError = err instanceof Error ? err : new Error(String(err));
   }
+  if (child?.pid !== undefined) tree = new ProcessTree(child.pid, marker);
 
-  const killGroup = (sig: NodeJS.Signals): void => {
-    const pid = child?.pid;
-    if (pid === undefined) return;
-    try { process.kill(-pid, sig); } catch { /* group already gone */ }
-  };
+  // The whole tree, not only the leader's group: shell tools run in sessions of their own.
+  const killGroup = (sig: NodeJS.Signals): void => { tree?.signal(sig); };
 
   const terminate = (): void => {
     if (finished || graceTimer !== undefined) return;
@@ -145,7 +137,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     opts.signal?.removeEventListener('abort', onAbort);
     // No process of the run outlives it (daemonised helpers, a shell the agent left behind).
     killGroup('SIGKILL');
-    void groupGone(child?.pid).then(complete);
+    void (tree?.killAll() ?? Promise.resolve()).then(complete);
   };
 
   const complete = (): void => {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTERS, AgentEventSchema, buildPrompt, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type AgentRun, type RunOutcome } from '../../adapters/index.js';
+import { processesWithCommandLine, processGone } from '../../adapters/test-support.js';
 import type { CliSetup } from './cli-setup.js';
 import { FAKE_KEYS, tempGitRepo } from './cli-setup.js';
 import type { FakeTurn } from './script.js';
@@ -63,8 +64,15 @@ export async function collect(run: { events: AsyncIterable<AgentEvent>; done: Pr
 }
 
 function isGone(pid: number): boolean {
-  try { process.kill(-pid, 0); return false; } catch { return true; }
+  return processGone(pid, true);
 }
+
+/**
+ * Sleep lengths unique per CLI and scenario: the checks look for the command line system-wide, and
+ * the CLI test files run in parallel. Claude Code and Gemini CLI start shell tools in a session of
+ * their own, so only a kill that follows the whole process tree reaches these.
+ */
+const SLEEPS = { codex: 31337, claude: 31347, gemini: 31357 } as const;
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -188,31 +196,54 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       expect(outcome.error?.transient, JSON.stringify(outcome)).toBe(true);
     });
 
-    it('a hanging model: the run times out and the process group is gone', async () => {
-      s = await scenario(id, makeSetup, [{ kind: 'hang' }], { timeoutMs: 8_000 });
+    it('a hanging model: the run times out, and no process it started survives', async () => {
+      // The tool call leaves a daemon behind (reparented, in no group of the run), then the model hangs.
+      const daemon = `sleep ${SLEEPS[id] + 1}`;
+      s = await scenario(id, makeSetup, [
+        { kind: 'shell', command: `(exec ${daemon} > /dev/null 2>&1 &); echo daemon-started` },
+        { kind: 'hang' },
+      ], { timeoutMs: 12_000 });
       await s.registry.handshakeAll();
       const run = s.registry.run(id, { runId: `${id}-hang`, cwd: s.repo, prompt: 'Say hi.' });
       const { pid } = await run.started;
+      const server = s.server;
+      await waitFor(() => server.requests.some((r) => r.reply === 'hang'), 45_000);
+      // Codex ends a tool command's background processes itself when the command returns.
+      if (id !== 'codex') expect(processesWithCommandLine(daemon).length, 'the daemon is running').toBeGreaterThan(0);
       const { outcome } = await collect(run);
       expect(outcome.status).toBe('timed_out');
       expect(outcome.error).toMatchObject({ code: 'AGENT_TIMEOUT', transient: true });
-      expect(s.server.requests.some((r) => r.reply === 'hang')).toBe(true);
       expect(isGone(pid!)).toBe(true);
+      expect(processesWithCommandLine(daemon)).toEqual([]);
     });
 
-    it('cancel mid-run kills the whole process group', async () => {
-      s = await scenario(id, makeSetup, [{ kind: 'hang' }]);
+    it('cancel mid-run kills every process of the run, including a shell tool in its own session', async () => {
+      const sleeper = `sleep ${SLEEPS[id]}`;
+      s = await scenario(id, makeSetup, [{ kind: 'shell', command: `exec ${sleeper}` }]);
       await s.registry.handshakeAll();
       const run = s.registry.run(id, { runId: `${id}-cancel`, cwd: s.repo, prompt: 'Say hi.' });
       const { pid } = await run.started;
-      const server = s.server;
-      await waitFor(() => server.requests.some((r) => r.reply === 'hang'), 45_000);
+      await waitFor(() => processesWithCommandLine(sleeper).length > 0, 45_000);
       expect(isGone(pid!)).toBe(false);
       run.cancel('user pressed stop');
       const { events, outcome } = await collect(run);
       expect(outcome.status).toBe('cancelled');
       expect(outcome.error).toMatchObject({ code: 'AGENT_CANCELLED', transient: false });
       expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed' });
+      expect(isGone(pid!)).toBe(true);
+      expect(processesWithCommandLine(sleeper)).toEqual([]);
+    });
+
+    it('cancel while the model request hangs kills the process group', async () => {
+      s = await scenario(id, makeSetup, [{ kind: 'hang' }]);
+      await s.registry.handshakeAll();
+      const run = s.registry.run(id, { runId: `${id}-cancel-hang`, cwd: s.repo, prompt: 'Say hi.' });
+      const { pid } = await run.started;
+      const server = s.server;
+      await waitFor(() => server.requests.some((r) => r.reply === 'hang'), 45_000);
+      run.cancel('user pressed stop');
+      const { outcome } = await collect(run);
+      expect(outcome.status).toBe('cancelled');
       expect(isGone(pid!)).toBe(true);
     });
   });
