@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { git } from './helpers/git-repo.js';
-import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+import { focused, launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
 
 const LIVE = { timeout: 30_000, interval: 200 };
 
@@ -65,7 +65,7 @@ describe('web console: two people co-steering one session, live', () => {
     await olivia.getByLabel('Comment for hi.txt line 1').fill('Greeting reads well.');
     await olivia.getByRole('button', { name: 'Add comment' }).click();
     // The form closed; focus went back to the line's + button and the outcome was announced.
-    await expect.poll(() => olivia.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Comment on hi.txt line 1');
+    await expect.poll(() => focused(olivia).then((f) => f.label)).toBe('Comment on hi.txt line 1');
     await olivia.getByRole('status').filter({ hasText: 'Comment added on hi.txt line 1.' }).waitFor();
     await olivia.getByText('Click a line number (or the + beside it) to comment').waitFor();
     await victor.getByText('adding them needs the reviewer role (you are viewer)').waitFor();
@@ -85,7 +85,9 @@ describe('web console: two people co-steering one session, live', () => {
 
     await olivia.getByRole('button', { name: 'Save', exact: true }).click();
     // Busy Save is aria-disabled, not disabled: focus stays on it.
-    expect(await olivia.evaluate(() => document.activeElement?.tagName === 'BUTTON' && /Sav/.test(document.activeElement.textContent ?? ''))).toBe(true);
+    const afterSave = await focused(olivia);
+    expect(afterSave.tag).toBe('BUTTON');
+    expect(afterSave.text).toMatch(/^Sav/);
     for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-1/);
     const tag = /checkpoint\/\d{4}-\d{2}-\d{2}-1/.exec((await saveStatus(victor).textContent()) ?? '')?.[0] ?? '';
     const commit = git(repo, 'rev-parse', 'main');
@@ -151,12 +153,12 @@ describe('web console: two people co-steering one session, live', () => {
     expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).not.toBe('line2');
 
     // Cancelling hands focus back to the button that opened the dialog.
-    await expect.poll(() => olivia.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Roll back to ${tag}`);
+    await expect.poll(() => focused(olivia).then((f) => f.label)).toBe(`Roll back to ${tag}`);
 
     await olivia.getByRole('button', { name: `Roll back to ${tag}` }).click();
     await dialog.getByRole('button', { name: 'Confirm rollback' }).click();
     await expect.poll(() => olivia.getByRole('status', { name: 'Rollback status' }).textContent(), LIVE).toContain(`main is now at`);
-    expect(await olivia.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Roll back to ${tag}`);
+    expect(await focused(olivia).then((f) => f.label)).toBe(`Roll back to ${tag}`);
     for (const page of [olivia, victor]) {
       await page.getByRole('link', { name: /^Timeline/ }).click();
       await expect.poll(() => page.getByRole('list', { name: 'Timeline events' }).textContent(), LIVE).toMatch(new RegExp(`Rollback to ${tag}.*completed`));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { waitFor } from './helpers/api.js';
-import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+import { focused, launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
 
 describe('web console: sign-in and sessions in real Chromium against the real runtime', () => {
   let stack: ConsoleStack;
@@ -93,7 +93,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     await page.getByRole('button', { name: 'Start task' }).click();
     await page.getByRole('status').filter({ hasText: 'Task started: echo hi > hi.txt' }).waitFor();
     // Focus did not fall to <body> when the form reset.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('goal');
+    expect((await focused(page)).id).toBe('goal');
     await page.getByRole('region', { name: 'Ready for review', exact: true }).getByRole('article', { name: 'Task echo hi > hi.txt' }).waitFor({ timeout: 30_000 });
 
     if (!modelReady) {
@@ -105,7 +105,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
       const failed = page.getByRole('region', { name: 'Failed or closed', exact: true }).getByRole('article', { name: 'Task add a greeting' }).first();
       await failed.waitFor({ timeout: 30_000 });
       const details = failed.locator('details');
-      expect(await details.evaluate((el) => (el as HTMLDetailsElement).open)).toBe(false);
+      expect(await details.getAttribute('open')).toBeNull();
       expect(await failed.locator('code').first().textContent()).toMatch(/^[A-Z_]+$/);
       // Retry re-submits the same goal as a new task; focus stays on Retry.
       const before = (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.length as number;
@@ -114,7 +114,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
       const tasks = (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks as Array<{ prompt: string }>;
       expect(tasks.length).toBe(before + 1);
       expect(tasks.at(-1)?.prompt).toBe('add a greeting');
-      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Retry task add a greeting');
+      expect(await focused(page).then((f) => f.label)).toBe('Retry task add a greeting');
     }
     await context.close();
   });
@@ -156,7 +156,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     // The next poll or refresh is refused: the token is dropped and the page asks for a new one.
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.waitForURL((url) => url.pathname === '/sign-in' && url.searchParams.get('next') === `/sessions/${sid}/timeline`, { timeout: 15_000 });
-    expect(await page.evaluate(() => sessionStorage.getItem('thalogos.token'))).toBeNull();
+    expect(await page.evaluate('sessionStorage.getItem("thalogos.token")')).toBeNull();
     await page.getByText('no longer accepts the token').waitFor();
     await page.getByLabel('Access token').fill(await stack.token('rex2', 'operator'));
     await page.getByRole('button', { name: 'Sign in' }).click();

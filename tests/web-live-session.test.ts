@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamLine } from '../web/app/lib/api-types.js';
-import { mergeStreamLines } from '../web/app/lib/live-session.js';
+import { mergeStreamLines } from '../web/app/lib/stream-merge.js';
 
 const line = (seq: number, text = `line ${seq}`): StreamLine => ({ type: 'message', seq, at: '2026-01-01T00:00:00.000Z', text });
 const entry = (runId: string, seq: number, logSeq = seq) => ({ seq: logSeq, type: 'AGENT.EVENT', data: { runId, event: line(seq) } });

@@ -100,3 +100,11 @@ export async function signedInPage(browser: Browser, url: string, token: string,
   await page.waitForURL('**/sessions');
   return { context, page };
 }
+
+/** The element that has keyboard focus in the page (read in the page; <body> when focus was lost). */
+export async function focused(page: Page): Promise<{ tag: string; id: string; label: string | null; text: string }> {
+  // A string expression: the test project has no DOM types, the page has.
+  return (await page.evaluate(
+    '(() => { const el = document.activeElement; return el ? { tag: el.tagName, id: el.id, label: el.getAttribute("aria-label"), text: el.textContent || "" } : { tag: "", id: "", label: null, text: "" }; })()',
+  )) as { tag: string; id: string; label: string | null; text: string };
+}

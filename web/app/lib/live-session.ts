@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { api, isFatal, type ApiFailure } from './api.js';
 import type { SessionView, StreamLine } from './api-types.js';
 import { readToken, readUser } from './auth.js';
+import { mergeStreamLines, type LogPage } from './stream-merge.js';
 
 /** How the console gets its data right now: the sync documents, or polling the HTTP API. */
 export type LiveMode = 'connecting' | 'sync' | 'polling';
@@ -32,7 +33,6 @@ export interface LiveSession {
 }
 
 const POLL_MS = 1000;
-export const MAX_STREAM_LINES = 200;
 const COLORS = ['#6366f1', '#0ea5e9', '#10b981', '#f59e0b', '#ef4444', '#ec4899', '#8b5cf6', '#14b8a6'];
 
 export function colorFor(name: string): string {
@@ -54,35 +54,6 @@ function readRuns(agents: Y.Map<unknown>): Record<string, StreamLine[]> {
     out[runId] = lines instanceof Y.Array ? (lines.toJSON() as StreamLine[]) : [];
   }
   return out;
-}
-
-/** Log entries as GET /api/sessions/:id/events returns them (only what the streams need). */
-interface LogPage {
-  events: Array<{ seq: number; type: string; data: { runId?: string; event?: StreamLine } }>;
-}
-
-/**
- * Adds polled lines to the streams without repeating any: a run's lines are unique by their
- * `seq`, whichever source (state document or event log) delivered them first.
- */
-export function mergeStreamLines(previous: Record<string, StreamLine[]>, entries: LogPage['events'], max = MAX_STREAM_LINES): Record<string, StreamLine[]> {
-  const added: Record<string, StreamLine[]> = {};
-  for (const entry of entries) {
-    const runId = entry.data?.runId;
-    const event = entry.data?.event;
-    if (entry.type !== 'AGENT.EVENT' || !runId || !event || typeof event.seq !== 'number') continue;
-    (added[runId] ??= []).push(event);
-  }
-  if (Object.keys(added).length === 0) return previous;
-  const next = { ...previous };
-  for (const [runId, lines] of Object.entries(added)) {
-    const bySeq = new Map<number, StreamLine>();
-    for (const line of next[runId] ?? []) bySeq.set(line.seq, line);
-    for (const line of lines) if (!bySeq.has(line.seq)) bySeq.set(line.seq, line);
-    const merged = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-    next[runId] = merged.length > max ? merged.slice(-max) : merged;
-  }
-  return next;
 }
 
 /**

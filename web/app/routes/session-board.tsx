@@ -5,7 +5,7 @@ import { TaskCard } from '../components/task-card.js';
 import { Card, CardHeader } from '../components/ui.js';
 import type { StreamLine, TaskStatus, TaskView } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
-import { MAX_STREAM_LINES } from '../lib/live-session.js';
+import { MAX_STREAM_LINES } from '../lib/stream-merge.js';
 import { useSession } from '../lib/session-context.js';
 
 const COLUMNS: Array<{ id: string; title: string; statuses: TaskStatus[] }> = [

@@ -8,7 +8,7 @@ import { Button, Card, CardHeader, Empty, shortHash, Spinner, timeAgo } from '..
 import { api, type ApiFailure } from '../lib/api.js';
 import type { TaskDiff } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
-import { MAX_STREAM_LINES } from '../lib/live-session.js';
+import { MAX_STREAM_LINES } from '../lib/stream-merge.js';
 import { useSession } from '../lib/session-context.js';
 import { useNotes } from '../lib/shared-doc.js';
 
