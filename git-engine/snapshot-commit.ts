@@ -9,7 +9,7 @@ import { GitEngineError } from './errors.js';
 import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writeIndex, type IndexEntry } from './index-file.js';
 import { IgnoreStack } from './ignore-rules.js';
 import { hashBlob } from './object-hash.js';
-import { mustReadBranch, writeRefAtomic } from './refs.js';
+import { mustReadBranch, readRef, writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
 import { flattenCommit, writeFlatTree, type FlatTree } from './tree-util.js';
 import { isInside } from './validate-names.js';
@@ -20,7 +20,12 @@ import { writeCommit, type ObjectContext } from './write-objects.js';
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'mode' | 'symlink';
 export interface Change { path: string; kind: ChangeKind }
 
-interface Scanned { flat: FlatTree; stats: Map<string, BigIntStats> }
+interface Scanned {
+  flat: FlatTree;
+  stats: Map<string, BigIntStats>;
+  /** Directories with their own .git the snapshot cannot record: embedded repositories and set-up submodules. */
+  nested: string[];
+}
 
 function trackedDirs(head: FlatTree): Set<string> {
   const dirs = new Set<string>();
@@ -32,12 +37,13 @@ function trackedDirs(head: FlatTree): Set<string> {
 }
 
 /** Walks the worktree without following symlinks; hashes only files whose stat data changed. */
-async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, index: { entries: IndexEntry[]; mtimeNs: bigint } | null): Promise<Scanned> {
+async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, index: { entries: IndexEntry[]; mtimeNs: bigint } | null, writeBlobs = true): Promise<Scanned> {
   const root = wt.worktreePath;
   const byPath = new Map(index?.entries.filter((e) => e.stage === 0).map((e) => [e.path, e]) ?? []);
   const dirsWithTracked = trackedDirs(head);
   const flat: FlatTree = new Map();
   const stats = new Map<string, BigIntStats>();
+  const nested: string[] = [];
   const walk = async (dir: string, rules: IgnoreStack): Promise<void> => {
     const names = (await fs.readdir(path.join(root, dir))).sort();
     for (const name of names) {
@@ -47,8 +53,9 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
       const st = await fs.lstat(abs, { bigint: true });
       if (st.isDirectory()) {
         const headEntry = head.get(rel);
-        if (headEntry?.mode === '160000') { flat.set(rel, headEntry); continue; } // submodule: keep as recorded
         const nestedRepo = await fs.lstat(path.join(abs, '.git')).then(() => true, () => false);
+        if (nestedRepo) nested.push(rel);
+        if (headEntry?.mode === '160000') { flat.set(rel, headEntry); continue; } // submodule: keep as recorded
         if (nestedRepo) continue; // an embedded repository is not snapshotted
         if (rules.isIgnored(rel, true) && !dirsWithTracked.has(rel)) continue;
         await walk(rel, await rules.enter(root, rel));
@@ -73,7 +80,7 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
       } else {
         const content = await readWorkContent(abs, st);
         oid = hashBlob(content);
-        if (head.get(rel)?.oid !== oid) {
+        if (writeBlobs && head.get(rel)?.oid !== oid) {
           await git.writeBlob({ fs: repo.fs, gitdir: repo.gitdir, blob: content });
         }
       }
@@ -82,7 +89,7 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
     }
   };
   await walk('', await IgnoreStack.forRoot(repo.gitdir, root));
-  return { flat, stats };
+  return { flat, stats, nested };
 }
 
 export function diffFlat(before: FlatTree, after: FlatTree): Change[] {
@@ -122,4 +129,19 @@ export async function snapshotCommit(repo: Repo, wt: LinkedWorktree, branch: str
   const entries = [...scanned.flat].map(([p, e]) => entryFromStat(p, e.oid, modeToNumber(e.mode), e.mode === '160000' ? null : scanned.stats.get(p) ?? null));
   await writeIndex(indexFile, entries);
   return { commit, head: commit ?? head, changes };
+}
+
+/**
+ * What removing the worktree would lose (paths, sorted): every change commitWorktree would record
+ * against the worktree's HEAD, and directories with their own .git (embedded repositories and
+ * set-up submodules, which a snapshot cannot record). Ignored files do not count, as with
+ * `git worktree remove`. Reads only; writes no object.
+ */
+export async function uncommittedWork(repo: Repo, wt: LinkedWorktree): Promise<string[]> {
+  const wtHead = await worktreeHead(wt.adminDir);
+  const head = wtHead.branch ? await readRef(repo, `refs/heads/${wtHead.branch}`) : wtHead.oid;
+  const headTree: FlatTree = head ? await flattenCommit(repo, head) : new Map();
+  const scanned = await scanWorktree(repo, wt, headTree, await readIndex(path.join(wt.adminDir, 'index')), false);
+  const paths = new Set([...diffFlat(headTree, scanned.flat).map((c) => c.path), ...scanned.nested]);
+  return [...paths].sort();
 }

@@ -1,11 +1,13 @@
 // The task-worktree operations behind GitEngine.createWorktree / commitWorktree / removeWorktree.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import git from 'isomorphic-git';
-import { GitEngineError } from './errors.js';
+import { GitEngineError, type GitEngineErrorCode } from './errors.js';
 import { OID_RE } from './object-hash.js';
 import { deleteRef, mustReadBranch, readRef, writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
 import type { EngineContext } from './save-ops.js';
-import { snapshotCommit, type Change } from './snapshot-commit.js';
+import { snapshotCommit, uncommittedWork, type Change } from './snapshot-commit.js';
 import { validateExtraTrailers, withTrailers } from './trailers.js';
 import { taskBranch, validateBranchName, validateWorktreePath } from './validate-names.js';
 import { ensureLinkedWorktree, findWorktreeByPath, listLinkedWorktrees, removeLinkedWorktree, worktreeHead, type LinkedWorktree } from './worktree.js';
@@ -63,9 +65,39 @@ export async function commitTaskWorktree(repo: Repo, ctx: EngineContext, p: Task
   return snapshotCommit(repo, wt, branch, ctx, message);
 }
 
-export async function removeTaskWorktree(repo: Repo, p: TaskRef & { deleteBranch?: boolean }): Promise<void> {
+/**
+ * The code for a branch deletion refused because the branch is not merged into main. (errors.ts
+ * has no BRANCH_NOT_MERGED yet; data.reason says which refusal it is.)
+ */
+const NOT_MERGED: GitEngineErrorCode = 'WORKTREE_DIRTY';
+
+/**
+ * Removes a task worktree (and with `deleteBranch` its branch), refusing like `git worktree
+ * remove` / `git branch -d` unless `force`: uncommitted work in the worktree (anything
+ * commitWorktree would record, embedded repositories, set-up submodules) is WORKTREE_DIRTY, and a
+ * branch not merged into main is refused too. Nothing is removed when it refuses.
+ */
+export async function removeTaskWorktree(repo: Repo, p: TaskRef & { deleteBranch?: boolean; force?: boolean }): Promise<void> {
   const branch = taskBranch(p.sessionId, p.taskId);
   const wt = await mustFindTaskWorktree(repo, p);
+  const force = p.force === true;
+  // A creation interrupted before its checkout finished holds nothing of anyone's.
+  const interrupted = (await fs.readFile(path.join(wt.adminDir, 'locked'), 'utf8').catch(() => null)) === 'initializing\n';
+  if (!force && !interrupted) {
+    const lost = await uncommittedWork(repo, wt);
+    if (lost.length > 0) {
+      throw new GitEngineError('WORKTREE_DIRTY', `${wt.worktreePath} has uncommitted work (commit it, or remove with force)`, { workdir: wt.worktreePath, reason: 'uncommitted_work', paths: lost.slice(0, 50) });
+    }
+  }
+  const tip = p.deleteBranch ? await readRef(repo, `refs/heads/${branch}`) : null;
+  if (tip && !force && !(await isMergedInto(repo, tip, await mustReadBranch(repo, repo.mainBranch)))) {
+    throw new GitEngineError(NOT_MERGED, `${branch} is not merged into ${repo.mainBranch} (delete it with force)`, { reason: 'branch_not_merged', branch, commit: tip });
+  }
   await removeLinkedWorktree(repo, wt);
-  if (p.deleteBranch && (await readRef(repo, `refs/heads/${branch}`))) await deleteRef(repo, `refs/heads/${branch}`);
+  if (tip) await deleteRef(repo, `refs/heads/${branch}`);
+}
+
+async function isMergedInto(repo: Repo, commit: string, into: string): Promise<boolean> {
+  if (commit === into) return true;
+  return git.isDescendent({ fs: repo.objectFs, gitdir: repo.gitdir, oid: into, ancestor: commit, depth: -1, cache: repo.cache });
 }

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitEngine, GitEngineError, type GitEngine } from './index.js';
-import { fsckProblems, git, makeRepo, refsSnapshot, removeDir, write } from './test-support.js';
+import { fsckProblems, git, gitStatus, makeRepo, refsSnapshot, removeDir, write } from './test-support.js';
+
+const gitStatusCode = (cwd: string, args: string[]): number => gitStatus(cwd, args).code;
 
 let engine: GitEngine;
 const roots: string[] = [];
@@ -111,11 +113,17 @@ describe('createWorktree', () => {
 });
 
 describe('removeWorktree', () => {
+  /** `force` is not in engine.ts's parameter type yet; the worker reads it from the call's data. */
+  const remove = (p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; deleteBranch?: boolean; force?: boolean }) => engine.removeWorktree(p);
+
   it('removes the directory and prunes the admin entry cleanly', async () => {
     const { root, repo } = setup();
     const wt = path.join(root, 'wt');
     await engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt });
-    write(wt, 'scratch.txt', 'untracked\n');
+    // Ignored files do not count as work, as with `git worktree remove`.
+    fs.appendFileSync(path.join(repo, '.git/info/exclude'), 'node_modules/\n');
+    write(wt, 'node_modules/x/index.js', 'ignored\n');
+    expect(git(wt, ['status', '--porcelain'])).toBe('');
     await engine.removeWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt, deleteBranch: true });
     expect(fs.existsSync(wt)).toBe(false);
     expect(git(repo, ['worktree', 'list', '--porcelain'])).not.toContain(wt);
@@ -123,5 +131,57 @@ describe('removeWorktree', () => {
     expect(git(repo, ['branch', '--list', 'session/*'])).toBe('');
     expect(fsckProblems(repo)).toEqual([]);
     await expect(engine.removeWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt })).rejects.toMatchObject({ code: 'WORKTREE_NOT_FOUND' });
+  });
+
+  it('refuses to remove uncommitted work (WORKTREE_DIRTY, as git worktree remove) unless force', async () => {
+    const { root, repo } = setup();
+    const wt = path.join(root, 'wt');
+    await engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt });
+    write(wt, 'scratch.txt', 'untracked\n');
+    write(wt, 'src/a.txt', 'edited\n');
+    fs.rmSync(path.join(wt, 'README.md'));
+    write(wt, 'vendor/lib/x.txt', 'in an embedded repository\n');
+    git(path.join(wt, 'vendor/lib'), ['init', '-q']);
+    // Native git sees the same work and refuses to remove the worktree.
+    expect(gitStatus(wt, ['status', '--porcelain']).out.split('\n').filter(Boolean).sort()).toEqual([' D README.md', ' M src/a.txt', '?? scratch.txt', '?? vendor/']);
+    const before = refsSnapshot(repo);
+    const err = await remove({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'WORKTREE_DIRTY', data: { workdir: wt, paths: ['README.md', 'scratch.txt', 'src/a.txt', 'vendor/lib'] } });
+    expect(fs.readFileSync(path.join(wt, 'src/a.txt'), 'utf8')).toBe('edited\n');
+    expect(fs.readFileSync(path.join(wt, 'vendor/lib/x.txt'), 'utf8')).toBe('in an embedded repository\n');
+    expect(git(repo, ['worktree', 'list', '--porcelain'])).toContain(wt);
+    expect(refsSnapshot(repo)).toBe(before);
+    expect(gitStatusCode(repo, ['worktree', 'remove', wt])).not.toBe(0);
+
+    await remove({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt, force: true });
+    expect(fs.existsSync(wt)).toBe(false);
+    expect(git(repo, ['worktree', 'prune', '--dry-run', '--verbose'])).toBe('');
+  });
+
+  it('deleteBranch refuses a branch not merged into main (as git branch -d) unless force', async () => {
+    const { root, repo } = setup();
+    const wt = path.join(root, 'wt');
+    await engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt });
+    write(wt, 'one.txt', 'one\n');
+    const { head } = await engine.commitWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt, agent: 'codex', message: 'one' });
+    // The oracle: git lists the branch as not merged into main.
+    expect(git(repo, ['branch', '--no-merged', 'main', '--format=%(refname:short)'])).toBe('session/s1/task/t1');
+    const before = refsSnapshot(repo);
+    await expect(remove({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt, deleteBranch: true }))
+      .rejects.toMatchObject({ data: { reason: 'branch_not_merged', branch: 'session/s1/task/t1', commit: head } });
+    expect(refsSnapshot(repo)).toBe(before);
+    expect(fs.existsSync(path.join(wt, 'one.txt'))).toBe(true);
+    // Once main contains it, -d semantics let it go.
+    git(repo, ['merge', '-q', '--ff-only', 'session/s1/task/t1']);
+    expect(git(repo, ['branch', '--no-merged', 'main'])).toBe('');
+    await remove({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: wt, deleteBranch: true });
+    expect(git(repo, ['branch', '--list', 'session/*'])).toBe('');
+    // force deletes an unmerged branch (git branch -D).
+    await engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't2', worktreePath: wt });
+    write(wt, 'two.txt', 'two\n');
+    await engine.commitWorktree({ repoPath: repo, sessionId: 's1', taskId: 't2', worktreePath: wt, agent: 'codex', message: 'two' });
+    await remove({ repoPath: repo, sessionId: 's1', taskId: 't2', worktreePath: wt, deleteBranch: true, force: true });
+    expect(git(repo, ['branch', '--list', 'session/*'])).toBe('');
+    expect(fsckProblems(repo)).toEqual([]);
   });
 });
