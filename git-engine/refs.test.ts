@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitEngine, type GitEngine } from './index.js';
-import { lockRef, writeRefAtomic } from './refs.js';
+import { deleteRef, lockRef, writeRefAtomic } from './refs.js';
 import { openRepo } from './repo.js';
 import { fsckProblems, git, gitStatus, makeRepo, refsSnapshot, removeDir, write } from './test-support.js';
 
@@ -118,14 +118,15 @@ function gitStatusCode(cwd: string, args: string[]): number {
 }
 
 describe('deleting a packed branch', () => {
-  it('removeWorktree(deleteBranch) removes the branch from packed-refs and its reflog, like git branch -D', async () => {
+  it('deleteRef removes a packed branch from packed-refs and its reflog, like git branch -D', async () => {
     const r = await repoWithTask();
     git(r.repo, ['pack-refs', '--all']);
     git(r.repo, ['tag', '-a', '-m', 'annotated', 'keep-me', 'main']);
     git(r.repo, ['pack-refs', '--all']);
     expect(fs.existsSync(path.join(r.repo, '.git/logs/refs/heads/session/s1/task/t1'))).toBe(true);
     const others = refsSnapshot(r.repo).split('\n').filter((l) => !l.includes('session/s1/task/t1')).join('\n');
-    await engine.removeWorktree({ repoPath: r.repo, sessionId: 's1', taskId: 't1', worktreePath: path.join(r.root, 'wt-s1-t1'), deleteBranch: true });
+    git(r.repo, ['worktree', 'remove', '--force', path.join(r.root, 'wt-s1-t1')]);
+    await deleteRef(await openRepo(r.repo), 'refs/heads/session/s1/task/t1');
     expect(gitStatus(r.repo, ['rev-parse', '--verify', '-q', 'refs/heads/session/s1/task/t1']).code).not.toBe(0);
     expect(refsSnapshot(r.repo)).toBe(others);
     expect(git(r.repo, ['rev-parse', 'keep-me^{commit}'])).toBe(git(r.repo, ['rev-parse', 'main']));
@@ -140,7 +141,7 @@ describe('deleting a packed branch', () => {
     const lockPath = path.join(r.repo, '.git/packed-refs.lock');
     fs.writeFileSync(lockPath, '');
     const packed = fs.readFileSync(path.join(r.repo, '.git/packed-refs'), 'utf8');
-    await expect(engine.removeWorktree({ repoPath: r.repo, sessionId: 's1', taskId: 't1', worktreePath: path.join(r.root, 'wt-s1-t1'), deleteBranch: true }))
+    await expect(deleteRef(await openRepo(r.repo), 'refs/heads/session/s1/task/t1'))
       .rejects.toMatchObject({ code: 'REF_LOCKED', data: { lockPath } });
     expect(fs.readFileSync(path.join(r.repo, '.git/packed-refs'), 'utf8')).toBe(packed);
     expect(fs.existsSync(lockPath)).toBe(true);
