@@ -51,6 +51,10 @@ export interface GitEngine {
   close(): Promise<void>;
 }
 
+/** Gate timeout bounds: 1 s .. 24 h. */
+export const MIN_GATE_TIMEOUT_MS = 1000;
+export const MAX_GATE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
 const IDENTITY_RE = /^[^<>\n\r\0]{1,200}$/;
 
 function validateRepoPathArg(repoPath: unknown): string {
@@ -117,7 +121,10 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       if (!Array.isArray(p.taskIds) || p.taskIds.length === 0) throw new GitEngineError('INVALID_NAME', 'taskIds must be a non-empty array');
       for (const t of p.taskIds) validateId('taskId', t);
       if (new Set(p.taskIds).size !== p.taskIds.length) throw new GitEngineError('INVALID_NAME', 'taskIds must be unique');
-      if (p.gateTimeoutMs !== undefined && !(Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs > 0)) throw new GitEngineError('INVALID_NAME', 'gateTimeoutMs must be positive');
+      // Node clamps timers above 2^31-1 ms to 1 ms: an out-of-range timeout would kill every gate at once.
+      if (p.gateTimeoutMs !== undefined && !(typeof p.gateTimeoutMs === 'number' && Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs >= MIN_GATE_TIMEOUT_MS && p.gateTimeoutMs <= MAX_GATE_TIMEOUT_MS)) {
+        throw new GitEngineError('INVALID_NAME', `gateTimeoutMs must be between ${MIN_GATE_TIMEOUT_MS} and ${MAX_GATE_TIMEOUT_MS}`, { field: 'gateTimeoutMs', value: String(p.gateTimeoutMs).slice(0, 50), min: MIN_GATE_TIMEOUT_MS, max: MAX_GATE_TIMEOUT_MS });
+      }
       validateRepoPathArg(p.repoPath);
       assertNotClosed(closed);
       return mutex.run(await repoKey(p.repoPath), () => runSave(pool, ctx, p, options.gateEnv));

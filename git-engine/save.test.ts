@@ -118,7 +118,7 @@ describe('save', () => {
     const c = setup({ gates: ['sleep 30 & sleep 30; echo never'] });
     await task(engine, c, 't1', (wt) => write(wt, 'one.txt', 'one\n'));
     const mainBefore = git(c.repo, ['rev-parse', 'main']);
-    const res = await engine.save(saveArgs(c, ['t1'], { gateTimeoutMs: 300 }));
+    const res = await engine.save(saveArgs(c, ['t1'], { gateTimeoutMs: 1000 }));
     if (res.status !== 'gates_failed') throw new Error(JSON.stringify(res));
     expect(res.gates[0]).toMatchObject({ timedOut: true, exitCode: null });
     expect(git(c.repo, ['rev-parse', 'main'])).toBe(mainBefore);
@@ -221,5 +221,16 @@ describe('save', () => {
     expect(git(c.repo, ['rev-parse', 'main'])).toBe(mainBefore);
     expect(git(c.repo, ['tag', '-l'])).toBe('');
     expect(fs.existsSync(path.join(c.repo, '.git/thalogos/save-s1.json'))).toBe(false);
+  });
+
+  it('refuses a gateTimeoutMs outside 1 s .. 24 h (Node would clamp 2^31 ms to 1 ms) and changes nothing', async () => {
+    const c = setup({ gates: ['true'] });
+    await task(engine, c, 't1', (wt) => write(wt, 't1.txt', 'x\n'));
+    const before = refsSnapshot(c.repo);
+    for (const gateTimeoutMs of [2 ** 31, 25 * 60 * 60 * 1000, 999, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(engine.save(saveArgs(c, ['t1'], { gateTimeoutMs }))).rejects.toMatchObject({ code: 'INVALID_NAME', data: { field: 'gateTimeoutMs' } });
+    }
+    expect(refsSnapshot(c.repo)).toBe(before);
+    expect((await engine.save(saveArgs(c, ['t1'], { gateTimeoutMs: 24 * 60 * 60 * 1000 }))).status).toBe('published');
   });
 });
