@@ -15,7 +15,7 @@ import { flattenCommit, writeFlatTree, type FlatTree } from './tree-util.js';
 import { isInside } from './validate-names.js';
 import { fileMode, readWorkContent } from './workdir-files.js';
 import { worktreeHead, type LinkedWorktree } from './worktree.js';
-import { writeCommit, type ObjectContext } from './write-objects.js';
+import { objectWriteFs, writeCommit, type ObjectContext } from './write-objects.js';
 
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'mode' | 'symlink';
 export interface Change { path: string; kind: ChangeKind }
@@ -81,7 +81,7 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
         const content = await readWorkContent(abs, st);
         oid = hashBlob(content);
         if (writeBlobs && head.get(rel)?.oid !== oid) {
-          await git.writeBlob({ fs: repo.fs, gitdir: repo.gitdir, blob: content });
+          await git.writeBlob({ fs: objectWriteFs(repo), gitdir: repo.gitdir, blob: content });
         }
       }
       flat.set(rel, { mode, oid });

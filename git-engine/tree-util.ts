@@ -4,6 +4,7 @@ import type { Repo } from './repo.js';
 import { readObjectWithRetry, snapshotObjectFs } from './object-read-fs.js';
 import { validateRepoPath } from './validate-names.js';
 import type { FsClient } from './worktree-layout.js';
+import { objectWriteFs } from './write-objects.js';
 
 export interface FlatEntry { mode: string; oid: string }
 export type FlatTree = Map<string, FlatEntry>;
@@ -88,7 +89,7 @@ export async function writeFlatTree(repo: Repo, flat: FlatTree): Promise<string>
     const entries: Array<{ mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' }> = [];
     for (const [name, child] of node.dirs) entries.push({ mode: '040000', path: name, oid: await write(child), type: 'tree' });
     for (const [name, e] of node.files) entries.push({ mode: e.mode, path: name, oid: e.oid, type: e.mode === '160000' ? 'commit' : 'blob' });
-    return git.writeTree({ fs: repo.fs, gitdir: repo.gitdir, tree: entries });
+    return git.writeTree({ fs: objectWriteFs(repo), gitdir: repo.gitdir, tree: entries });
   };
   return write(root);
 }
