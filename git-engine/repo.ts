@@ -47,7 +47,12 @@ export async function openRepo(repoPath: unknown): Promise<Repo> {
   const rfs = refOnlyFs(gitdir);
   const cache = {};
   let mainBranch: string | null = null;
-  for (const candidate of ['main', 'master']) {
+  // The branch HEAD points to wins when it is main or master (a stale `main` next to a checked-out
+  // `master` is not the published line); otherwise main, then master.
+  const head = (await fs.promises.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  const headBranch = head.startsWith('ref: refs/heads/') ? head.slice('ref: refs/heads/'.length) : null;
+  const order = headBranch === 'main' || headBranch === 'master' ? [headBranch, headBranch === 'main' ? 'master' : 'main'] : ['main', 'master'];
+  for (const candidate of order) {
     try {
       await git.resolveRef({ fs: rfs, gitdir, ref: `refs/heads/${candidate}` });
       mainBranch = candidate;
