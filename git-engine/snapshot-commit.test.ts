@@ -108,6 +108,37 @@ describe('commitWorktree', () => {
     await expect(engine.commitWorktree({ ...commitArgs(repo, wt), extraTrailers: { 'Co-Author': 'a\nInjected: yes' } })).rejects.toMatchObject({ code: 'INVALID_NAME' });
     await expect(engine.commitWorktree({ ...commitArgs(repo, wt), taskId: 'other' })).rejects.toMatchObject({ code: 'WORKTREE_NOT_FOUND' });
   });
+
+  it('refuses names that alias .git (as native git add does) with INVALID_NAME naming the path; commits nothing', async () => {
+    const { repo, wt } = await setup();
+    const head = git(repo, ['rev-parse', 'session/s1/task/t1']);
+    const cases: Array<[string, (abs: string) => void]> = [
+      ['.GIT/config', (abs) => write(wt, abs, '[core]\n')],
+      ['sub/.Git/hooks/post-checkout', (abs) => write(wt, abs, '#!/bin/sh\n')],
+      ['git~1/config', (abs) => write(wt, abs, 'x\n')],
+      ['.git./config', (abs) => write(wt, abs, 'x\n')],
+      ['.git /config', (abs) => write(wt, abs, 'x\n')],
+      ['.g\u200cit/config', (abs) => write(wt, abs, 'x\n')],
+      ['.gitmodules', (abs) => fs.symlinkSync('README.md', path.join(wt, abs))],
+    ];
+    for (const [rel, make] of cases) {
+      make(rel);
+      // The oracle: native git refuses to add it too.
+      expect(gitStatus(wt, ['-c', 'core.protectHFS=true', 'add', '--', rel]).code).not.toBe(0);
+      const err = await engine.commitWorktree(commitArgs(repo, wt)).catch((e: unknown) => e);
+      const top = rel.split('/').slice(0, rel.startsWith('sub/') ? 2 : 1).join('/');
+      expect([rel, err]).toMatchObject([rel, { code: 'INVALID_NAME', data: { path: top } }]);
+      expect(git(repo, ['rev-parse', 'session/s1/task/t1'])).toBe(head);
+      fs.rmSync(path.join(wt, rel.startsWith('sub/') ? 'sub' : top), { recursive: true });
+    }
+    // Names that merely look similar are fine.
+    write(wt, '.gitx/a', 'a\n');
+    write(wt, 'x.git', 'b\n');
+    write(wt, 'git~2', 'c\n');
+    const res = await engine.commitWorktree(commitArgs(repo, wt));
+    expect(res.changes.map((c) => c.path)).toEqual(['.gitx/a', 'git~2', 'x.git']);
+    expect(fsckProblems(repo)).toEqual([]);
+  });
 });
 
 describe('signed commits', () => {

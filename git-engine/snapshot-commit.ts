@@ -12,7 +12,7 @@ import { hashBlob } from './object-hash.js';
 import { mustReadBranch, readRef, writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
 import { flattenCommit, writeFlatTree, type FlatTree } from './tree-util.js';
-import { isInside } from './validate-names.js';
+import { isGitAliasComponent, isInside } from './validate-names.js';
 import { fileMode, readWorkContent } from './workdir-files.js';
 import { worktreeHead, type LinkedWorktree } from './worktree.js';
 import { objectWriteFs, writeCommit, type ObjectContext } from './write-objects.js';
@@ -34,6 +34,16 @@ function trackedDirs(head: FlatTree): Set<string> {
     while (d !== '.') { dirs.add(d); d = path.posix.dirname(d); }
   }
   return dirs;
+}
+
+/**
+ * A name git's verify_path refuses (`.GIT`, `.git.`, `git~1`, a `.gitmodules` symlink, ...): it
+ * would be, or become on a case-insensitive / NTFS / HFS+ checkout, the .git directory.
+ */
+function refuseGitAlias(rel: string, name: string, symlink: boolean): void {
+  if (isGitAliasComponent(name, symlink)) {
+    throw new GitEngineError('INVALID_NAME', `${rel} is a name git refuses (it aliases .git)`, { path: rel, reason: 'git_alias' });
+  }
 }
 
 /** Walks the worktree without following symlinks; hashes only files whose stat data changed. */
@@ -58,12 +68,14 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
         if (headEntry?.mode === '160000') { flat.set(rel, headEntry); continue; } // submodule: keep as recorded
         if (nestedRepo) continue; // an embedded repository is not snapshotted
         if (rules.isIgnored(rel, true) && !dirsWithTracked.has(rel)) continue;
+        refuseGitAlias(rel, name, false);
         await walk(rel, await rules.enter(root, rel));
         continue;
       }
       const mode = fileMode(st);
       if (!mode) continue; // sockets, fifos, devices
       if (!head.has(rel) && rules.isIgnored(rel, false)) continue;
+      refuseGitAlias(rel, name, mode === '120000');
       if (mode === '120000') {
         const target = await fs.readlink(abs);
         const resolved = path.resolve(path.dirname(abs), target);

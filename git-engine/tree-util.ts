@@ -31,7 +31,7 @@ export async function flattenTree(repo: Repo, treeOid: string, objectFs: FsClien
     return tree.map((e): Item => {
       const p = prefix ? `${prefix}/${e.path}` : e.path;
       // A crafted tree must never make us write outside a worktree.
-      validateRepoPath(p);
+      validateRepoPath(p, e.mode);
       if (e.type !== 'tree') return [p, { mode: e.mode, oid: e.oid }];
       const sub = walk(e.oid, p);
       // Awaited later, in order; until then a failure must not count as unhandled.

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GitEngineError } from './errors.js';
-import { isValidRefName, taskBranch, validateCheckpointName, validateId, validateRepoPath, validateWorktreePath } from './validate-names.js';
-import { gitStatus } from './test-support.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isGitAliasComponent, isValidRefName, taskBranch, validateCheckpointName, validateId, validateRepoPath, validateWorktreePath } from './validate-names.js';
+import { git, gitStatus, removeDir, tempDir } from './test-support.js';
 
 const code = (fn: () => unknown) => { try { fn(); return 'ok'; } catch (e) { return (e as GitEngineError).code; } };
 
@@ -31,6 +33,29 @@ describe('name validation', () => {
     expect(code(() => validateWorktreePath('/srv/repo/.git/x', repo, gitdir))).toBe('PATH_OUTSIDE_REPOSITORY');
     for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'a//b', '.git/config', 'sub/.GIT/hooks', './a']) expect(code(() => validateRepoPath(bad))).toBe('PATH_OUTSIDE_REPOSITORY');
     expect(validateRepoPath('src/a.txt')).toBe('src/a.txt');
+  });
+
+  it('refuses the path components native git refuses as .git aliases (verify_path, NTFS and HFS+ rules)', () => {
+    const repo = tempDir();
+    try {
+      git(repo, ['init', '-q']);
+      fs.writeFileSync(path.join(repo, 'blob'), 'x');
+      const oid = git(repo, ['hash-object', '-w', 'blob']);
+      const corpus = ['.git', '.GIT', '.Git', 'git~1', 'GIT~1', '.git.', '.git ', '.git. .', '.g\u200cit', '.\ufeffGit', '.git::$INDEX_ALLOCATION', '.git:x',
+        '.gitx', 'x.git', '.git~1', 'git~2', 'git~1x', '.gitmodules', '.GITMODULES.', 'git', '.g', 'normal.txt'];
+      for (const [i, name] of corpus.entries()) {
+        for (const symlink of [false, true]) {
+          // Native git decides on a file (or symlink) at `d<i>/<name>`, written straight into the index.
+          const rel = `d${i}/${name}`;
+          const native = gitStatus(repo, ['-c', 'core.protectHFS=true', '-c', 'core.protectNTFS=true', 'update-index', '--add', '--cacheinfo', `${symlink ? '120000' : '100644'},${oid},${rel}`]).code === 0;
+          expect([name, symlink, !isGitAliasComponent(name, symlink)]).toEqual([name, symlink, native]);
+          const mode = symlink ? '120000' : '100644';
+          expect([rel, code(() => validateRepoPath(rel, mode)) === 'ok']).toEqual([rel, native]);
+        }
+      }
+    } finally {
+      removeDir(repo);
+    }
   });
 
   it('parses checkpoint names', () => {

@@ -88,14 +88,35 @@ export function isInside(child: string, parent: string): boolean {
 }
 
 /**
- * A path inside the repository as stored in a tree ('a/b/c'): relative, '/'-separated, no empty,
- * '.', '..' or '.git' components. Trees read from objects are checked too, because a crafted
- * tree must not make a checkout write outside the worktree.
+ * Code points HFS+ ignores when comparing names (git's utf8.c `next_hfs_char`): `.g\u200cit` is
+ * `.git` on a Mac.
  */
-export function validateRepoPath(p: string): string {
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/**
+ * One path component that git's `verify_path` refuses because it is, or on some filesystem
+ * aliases, the `.git` directory: `.git` in any case, with HFS+-ignorable code points, with the
+ * trailing dots/spaces or the `:stream` NTFS drops, or NTFS's short name `git~1`. A symlink also
+ * may not be `.gitmodules` under the same rules (git follows .gitmodules).
+ */
+export function isGitAliasComponent(name: string, symlink = false): boolean {
+  const folded = name.replace(HFS_IGNORABLE, '').toLowerCase();
+  // NTFS ignores trailing dots and spaces, and `name:stream` opens a stream of `name`.
+  const ntfs = (base: string): boolean => folded.startsWith(base) && /^[. ]*(?::.*)?$/.test(folded.slice(base.length));
+  if (ntfs('.git') || ntfs('git~1')) return true;
+  return symlink && ntfs('.gitmodules');
+}
+
+/**
+ * A path inside the repository as stored in a tree ('a/b/c'): relative, '/'-separated, no empty,
+ * '.', '..' components and none that is or aliases `.git` (see isGitAliasComponent; `mode` is the
+ * tree entry's, for the symlink rule). Trees read from objects are checked too, because a crafted
+ * tree must not make a checkout write outside the worktree (or into a .git directory).
+ */
+export function validateRepoPath(p: string, mode?: string): string {
   const parts = p.split('/');
   const bad = p.length === 0 || p.includes('\0') || p.includes('\\') || p.startsWith('/') ||
-    parts.some((c) => c === '' || c === '.' || c === '..' || c.toLowerCase() === '.git');
+    parts.some((c, i) => c === '' || c === '.' || c === '..' || isGitAliasComponent(c, mode === '120000' && i === parts.length - 1));
   if (bad) throw new GitEngineError('PATH_OUTSIDE_REPOSITORY', 'path escapes the repository', { path: p });
   return p;
 }
