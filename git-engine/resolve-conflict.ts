@@ -5,10 +5,12 @@
 // then an ancestor of the task branch, so the next Save merges the task without a conflict.
 import fs from 'node:fs';
 import { GitEngineError } from './errors.js';
-import { checkoutTree, localChangesInTheWay } from './checkout.js';
+import git from 'isomorphic-git';
+import { finishPendingMove, moveBranch } from './branch-move.js';
+import { localChangesInTheWay } from './checkout.js';
 import { mergeCommits, type ConflictChoice, type ConflictFile } from './merge/index.js';
 import { assertNoOperationInProgress } from './operation-state.js';
-import { lockRef, mustReadBranch } from './refs.js';
+import { mustReadBranch } from './refs.js';
 import type { Repo } from './repo.js';
 import type { ResolveConflictArgs, ResolveConflictResult } from './resolve-conflict-params.js';
 import type { EngineContext } from './save-ops.js';
@@ -24,6 +26,15 @@ export const DEFAULT_RESOLVER = 'person';
 
 export async function resolveConflict(repo: Repo, ctx: EngineContext, p: ResolveConflictArgs): Promise<ResolveConflictResult> {
   const branch = taskBranch(p.sessionId, p.taskId);
+  // A resolution killed between the task worktree's files and the branch ref is finished first;
+  // when it was this very resolution, its commit is the answer.
+  const pending = await finishPendingMove(repo, branch, 'WORKTREE_DIRTY');
+  if (pending && pending.old === p.theirs) {
+    const { commit } = await git.readCommit({ fs: repo.objectFs, gitdir: repo.gitdir, oid: pending.new, cache: repo.cache });
+    if (commit.parent.length === 2 && commit.parent[0] === p.theirs && commit.parent[1] === p.ours) {
+      return { commit: pending.new, branch, files: [...new Set(p.resolutions.map((r) => r.path))].sort() };
+    }
+  }
   await assertBranchAt(repo, branch, p.theirs);
   const input = {
     fs, gitdir: repo.gitdir, cache: repo.cache, ours: p.ours, theirs: p.theirs,
@@ -45,37 +56,29 @@ export async function resolveConflict(repo: Repo, ctx: EngineContext, p: Resolve
     throw new GitEngineError('INVALID_RESOLUTION', 'a choice was not used by the merge', { reason: 'unused', applied: resolved.chosen?.length ?? 0 });
   }
 
-  // The task branch's lock is held from here to the ref move: the compare-and-swap against
-  // `theirs`, the dirty check and the worktree update all see the same branch head.
-  const lock = await lockRef(repo, `refs/heads/${branch}`, { expectedOld: p.theirs });
-  let commit: string;
-  try {
-    // The task's worktree (wherever it was created) follows the branch, like `git merge` there
-    // would update it: refused before anything is written if local changes are in the way.
-    const targets = await worktreesOnBranch(repo, branch);
-    const newTree = targets.length > 0 ? await flattenTree(repo, resolved.tree) : null;
-    const oldTree = targets.length > 0 ? await flattenCommit(repo, p.theirs) : null;
-    if (newTree && oldTree) {
-      for (const t of targets) {
-        await assertNoOperationInProgress(t, 'WORKTREE_DIRTY');
-        const dirty = await localChangesInTheWay(t, oldTree, newTree);
-        if (dirty.length > 0) {
-          throw new GitEngineError('WORKTREE_DIRTY', `local changes in ${t.workdir} would be overwritten`, { workdir: t.workdir, paths: dirty.slice(0, 50) });
-        }
+  // The task's worktree (wherever it was created) follows the branch, like `git merge` there would
+  // update it: refused before anything is written if local changes are in the way (checked again
+  // under the branch's lock by moveBranch).
+  const targets = await worktreesOnBranch(repo, branch);
+  const newTree = targets.length > 0 ? await flattenTree(repo, resolved.tree) : null;
+  const oldTree = targets.length > 0 ? await flattenCommit(repo, p.theirs) : null;
+  if (newTree && oldTree) {
+    for (const t of targets) {
+      await assertNoOperationInProgress(t, 'WORKTREE_DIRTY');
+      const dirty = await localChangesInTheWay(t, oldTree, newTree);
+      if (dirty.length > 0) {
+        throw new GitEngineError('WORKTREE_DIRTY', `local changes in ${t.workdir} would be overwritten`, { workdir: t.workdir, paths: dirty.slice(0, 50) });
       }
     }
-    const message = withTrailers(
-      `Resolve conflicts with the integration of session ${p.sessionId}`,
-      { agent: p.resolvedBy ?? DEFAULT_RESOLVER, sessionId: p.sessionId, taskId: p.taskId, orchestratorVersion: ctx.orchestratorVersion },
-      [['Resolved-Hunks', String(p.resolutions.length)]],
-    );
-    commit = await writeCommit(repo, ctx, { tree: resolved.tree, parents: [p.theirs, p.ours], message });
-    if (newTree && oldTree) for (const t of targets) await checkoutTree(repo, t, newTree, false, oldTree);
-  } catch (err) {
-    await lock.release();
-    throw err;
   }
-  await lock.commit(commit, `thalogos: resolve conflicts with session ${p.sessionId}`);
+  const message = withTrailers(
+    `Resolve conflicts with the integration of session ${p.sessionId}`,
+    { agent: p.resolvedBy ?? DEFAULT_RESOLVER, sessionId: p.sessionId, taskId: p.taskId, orchestratorVersion: ctx.orchestratorVersion },
+    [['Resolved-Hunks', String(p.resolutions.length)]],
+  );
+  const commit = await writeCommit(repo, ctx, { tree: resolved.tree, parents: [p.theirs, p.ours], message });
+  // Compare-and-swap under the branch's lock, journaled, worktree first, ref last.
+  await moveBranch(repo, branch, p.theirs, commit, { reason: `thalogos: resolve conflicts with session ${p.sessionId}`, dirtyCode: 'WORKTREE_DIRTY', journal: {} });
   return { commit, branch, files: [...new Set(p.resolutions.map((r) => r.path))].sort() };
 }
 

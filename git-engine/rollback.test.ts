@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitEngine, type GitEngine } from './index.js';
 import { fsckProblems, git, makeRepo, refsSnapshot, removeDir, write } from './test-support.js';
@@ -79,3 +81,35 @@ describe('rollback', () => {
     expect(refsSnapshot(repo)).toBe(before);
   });
 });
+
+describe('rollback crash safety', () => {
+  const engineModule = fileURLToPath(new URL('./engine.ts', import.meta.url));
+  const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+  it('a kill -9 between the main worktree update and the ref move is finished by the retry (no second restore commit)', async () => {
+    const { repo, cp1, cp2 } = await twoCheckpoints();
+    const script = `const { createGitEngine } = await import(${JSON.stringify(engineModule)});
+      const e = createGitEngine({ orchestratorVersion: '0.1.0-test', now: () => new Date('2026-03-04T05:06:07Z') });
+      await e.rollback({ repoPath: ${JSON.stringify(repo)}, sessionId: 's1', checkpoint: ${JSON.stringify(cp1.tag)}, mode: 'restore_commit' });`;
+    // A script file, not -e: the engine's workers inherit execArgv.
+    const scriptFile = path.join(path.dirname(repo), 'crash-rollback.mjs');
+    fs.writeFileSync(scriptFile, script);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', scriptFile], {
+      cwd: projectRoot, env: { ...process.env, THALOGOS_GIT_ENGINE_FAULT: 'move-after-checkout' }, encoding: 'utf8', timeout: 60_000,
+    });
+    expect(r.signal, r.stderr.slice(-2000)).toBe('SIGKILL');
+    // Files and index hold the restore, main does not: native git sees staged changes.
+    expect(git(repo, ['rev-parse', 'main'])).toBe(cp2.commit);
+    expect(fs.existsSync(path.join(repo, 'two.txt'))).toBe(false);
+    expect(git(repo, ['status', '--porcelain'])).not.toBe('');
+    const res = await engine.rollback({ repoPath: repo, sessionId: 's1', checkpoint: cp1.tag, mode: 'restore_commit' });
+    expect(git(repo, ['rev-parse', 'main'])).toBe(res.commit);
+    expect(git(repo, ['rev-parse', `${res.commit}^`])).toBe(cp2.commit);
+    expect(git(repo, ['rev-parse', `${res.commit}^{tree}`])).toBe(git(repo, ['rev-parse', `${cp1.tag}^{tree}`]));
+    expect(git(repo, ['status', '--porcelain'])).toBe('');
+    expect(fs.existsSync(path.join(repo, '.git/refs/heads/main.lock'))).toBe(false);
+    expect(fs.readdirSync(path.join(repo, '.git/thalogos')).filter((f) => f.startsWith('move-'))).toEqual([]);
+    expect(fsckProblems(repo)).toEqual([]);
+  }, 90_000);
+});
+

@@ -1,7 +1,7 @@
 // Rollback without rewriting history: a restore commit on top of main whose tree is the
 // checkpoint's (with a `Restores:` trailer), or a new branch + linked worktree at the checkpoint.
 import { GitEngineError } from './errors.js';
-import { assertCanMoveBranch, moveBranch } from './branch-move.js';
+import { finishPendingMove, moveBranch } from './branch-move.js';
 import { checkpointCommit } from './checkpoints.js';
 import { mustReadBranch, readRef, writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
@@ -18,6 +18,10 @@ export async function rollback(repo: Repo, ctx: EngineContext, p: { sessionId: s
   const { tag, suffix } = validateCheckpointName(p.checkpoint);
   const target = await checkpointCommit(repo, tag);
   if (p.mode === 'restore_commit') {
+    // A restore killed between main's files and main's ref is finished first; when it was this
+    // very rollback, that is the answer (a retry does not stack a second restore commit).
+    const pending = await finishPendingMove(repo, repo.mainBranch);
+    if (pending?.restores === tag) return { mode: 'restore_commit', commit: pending.new, branch: repo.mainBranch };
     const head = await mustReadBranch(repo, repo.mainBranch);
     const message = withTrailers(
       `Restore ${tag}\n\nThe tree of ${repo.mainBranch} is set back to ${tag} (${target}); history is kept.`,
@@ -25,8 +29,7 @@ export async function rollback(repo: Repo, ctx: EngineContext, p: { sessionId: s
       [['Restores', tag]],
     );
     const commit = await writeCommit(repo, ctx, { tree: await commitTree(repo, target), parents: [head], message });
-    await assertCanMoveBranch(repo, repo.mainBranch, head, commit);
-    await moveBranch(repo, repo.mainBranch, head, commit, false, `thalogos: restore ${tag}`);
+    await moveBranch(repo, repo.mainBranch, head, commit, { reason: `thalogos: restore ${tag}`, journal: { restores: tag } });
     return { mode: 'restore_commit', commit, branch: repo.mainBranch };
   }
   if (!p.worktreePath) throw new GitEngineError('INVALID_NAME', "mode 'branch' needs a worktreePath");

@@ -79,3 +79,56 @@ export async function writeJournal(gitdir: string, journal: SaveJournal, exclusi
 export async function deleteJournal(gitdir: string, sessionId: string): Promise<void> {
   await fs.rm(journalPath(gitdir, sessionId), { force: true });
 }
+
+/**
+ * The journal of one branch move that updates worktrees before the ref (rollback's restore
+ * commit on main, resolveConflict on a task branch): `<gitdir>/thalogos/move-<ref>.json`, written
+ * before the first file changes, deleted after the ref moved. A run killed in between leaves it,
+ * and the next operation on that branch finishes the move (see branch-move.ts).
+ */
+export const MoveJournalSchema = z.object({
+  version: z.literal(1),
+  branch: z.string().min(1),
+  old: oid,
+  new: oid,
+  reason: z.string(),
+  /** For a restore commit: the checkpoint it restores, so a retry of the same rollback returns it. */
+  restores: z.string().optional(),
+});
+export type MoveJournal = z.infer<typeof MoveJournalSchema>;
+
+export function moveJournalPath(gitdir: string, branch: string): string {
+  return path.join(gitdir, 'thalogos', `move-${encodeURIComponent(branch)}.json`);
+}
+
+export async function readMoveJournal(gitdir: string, branch: string): Promise<MoveJournal | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(moveJournalPath(gitdir, branch), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  let parsed;
+  try { parsed = MoveJournalSchema.safeParse(JSON.parse(text)); } catch { parsed = null; }
+  if (!parsed?.success || parsed.data.branch !== branch) throw new GitEngineError('JOURNAL_CONFLICT', 'move journal is unreadable', { branch });
+  return parsed.data;
+}
+
+export async function writeMoveJournal(gitdir: string, j: MoveJournal): Promise<void> {
+  const file = moveJournalPath(gitdir, j.branch);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  const h = await fs.open(tmp, 'w');
+  try {
+    await h.writeFile(JSON.stringify(j, null, 2));
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+export async function deleteMoveJournal(gitdir: string, branch: string): Promise<void> {
+  await fs.rm(moveJournalPath(gitdir, branch), { force: true });
+}

@@ -8,7 +8,7 @@ import { GitEngineError } from './errors.js';
 import { faultPoint } from './fault-injection.js';
 import { readGateConfig } from './gate-config.js';
 import { mergeCommits, type AutoResolution } from './merge/index.js';
-import { assertCanMoveBranch, moveBranch } from './branch-move.js';
+import { assertCanMoveBranch, finishPendingMove, moveBranch } from './branch-move.js';
 import { nextCheckpointName } from './checkpoints.js';
 import { mustReadBranch, readRef, writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
@@ -32,6 +32,8 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
     throw new GitEngineError('SAVE_IN_PROGRESS', 'an earlier Save of this session did not finish; call recoverSave first', { sessionId: p.sessionId });
   }
   const integration = integrationBranch(p.sessionId);
+  // A rollback killed between main's files and main's ref is finished before main is read.
+  await finishPendingMove(repo, repo.mainBranch);
   const mainBefore = await mustReadBranch(repo, repo.mainBranch);
   // The candidate is rebuilt from main at every Save (see README: a failed candidate never leaks
   // into the next Save; branches already contained in main are skipped).
