@@ -28,6 +28,20 @@ export const JournalSchema = z.object({
 });
 export type SaveJournal = z.infer<typeof JournalSchema>;
 
+/** Writes `text` to a fresh temp file beside `file` and fsyncs it; the caller renames or links it. */
+async function writeSyncedTemp(file: string, text: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  const h = await fs.open(tmp, 'w');
+  try {
+    await h.writeFile(text);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  return tmp;
+}
+
 export function journalPath(gitdir: string, sessionId: string): string {
   return path.join(gitdir, 'thalogos', `save-${sessionId}.json`);
 }
@@ -51,15 +65,7 @@ export async function readJournal(gitdir: string, sessionId: string): Promise<Sa
  */
 export async function writeJournal(gitdir: string, journal: SaveJournal, exclusive = false): Promise<void> {
   const file = journalPath(gitdir, journal.sessionId);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  const h = await fs.open(tmp, 'w');
-  try {
-    await h.writeFile(JSON.stringify(journal, null, 2));
-    await h.sync();
-  } finally {
-    await h.close();
-  }
+  const tmp = await writeSyncedTemp(file, JSON.stringify(journal, null, 2));
   if (!exclusive) {
     await fs.rename(tmp, file);
     return;
@@ -117,16 +123,7 @@ export async function readMoveJournal(gitdir: string, branch: string): Promise<M
 
 export async function writeMoveJournal(gitdir: string, j: MoveJournal): Promise<void> {
   const file = moveJournalPath(gitdir, j.branch);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  const h = await fs.open(tmp, 'w');
-  try {
-    await h.writeFile(JSON.stringify(j, null, 2));
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await fs.rename(tmp, file);
+  await fs.rename(await writeSyncedTemp(file, JSON.stringify(j, null, 2)), file);
 }
 
 export async function deleteMoveJournal(gitdir: string, branch: string): Promise<void> {
