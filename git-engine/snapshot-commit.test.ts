@@ -109,6 +109,29 @@ describe('commitWorktree', () => {
     await expect(engine.commitWorktree({ ...commitArgs(repo, wt), taskId: 'other' })).rejects.toMatchObject({ code: 'WORKTREE_NOT_FOUND' });
   });
 
+  it('refuses a file name that is not valid UTF-8 with INVALID_NAME naming it hex-escaped; commits nothing', async () => {
+    const { repo, wt } = await setup();
+    const head = git(repo, ['rev-parse', 'session/s1/task/t1']);
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${wt}/src/f`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'latin-1 name\n');
+    // Native git sees it (as bytes); the engine cannot record it faithfully and says so.
+    expect(git(wt, ['status', '--porcelain'])).toBe('?? "src/f\\377\\376.txt"');
+    await expect(engine.commitWorktree(commitArgs(repo, wt))).rejects.toMatchObject({ code: 'INVALID_NAME', data: { path: 'src/f\\xff\\xfe.txt', reason: 'not_utf8' } });
+    expect(git(repo, ['rev-parse', 'session/s1/task/t1'])).toBe(head);
+  });
+
+  it('refuses when a tracked directory became a repository of its own (git init in it) instead of deleting its files', async () => {
+    const { repo, wt } = await setup({ 'README.md': 'hello\n', 'src/a.txt': 'a\n', 'src/deep/b.txt': 'b\n' });
+    const head = git(repo, ['rev-parse', 'session/s1/task/t1']);
+    write(wt, 'src/a.txt', 'edited\n');
+    git(path.join(wt, 'src'), ['init', '-q']);
+    // For native git the files are still tracked, not deleted.
+    expect(git(wt, ['ls-files', 'src'])).toBe('src/a.txt\nsrc/deep/b.txt');
+    expect(gitStatus(wt, ['status', '--porcelain']).out).not.toMatch(/^ D/m);
+    await expect(engine.commitWorktree(commitArgs(repo, wt))).rejects.toMatchObject({ code: 'INVALID_NAME', data: { path: 'src', reason: 'tracked_directory_is_a_repository' } });
+    expect(git(repo, ['rev-parse', 'session/s1/task/t1'])).toBe(head);
+    expect(git(repo, ['ls-tree', '-r', '--name-only', head, 'src'])).toBe('src/a.txt\nsrc/deep/b.txt');
+  });
+
   it('refuses names that alias .git (as native git add does) with INVALID_NAME naming the path; commits nothing', async () => {
     const { repo, wt } = await setup();
     const head = git(repo, ['rev-parse', 'session/s1/task/t1']);

@@ -46,6 +46,21 @@ function refuseGitAlias(rel: string, name: string, symlink: boolean): void {
   }
 }
 
+/** Bytes outside printable ASCII as \\xNN, for naming a path that is not valid UTF-8. */
+function escapeBytes(raw: Buffer): string {
+  return [...raw].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
+/** A directory entry's name, refused when it is not valid UTF-8 (git stores names as bytes; the engine's trees and index as UTF-8). */
+function utf8Name(dir: string, raw: Buffer): string {
+  const name = raw.toString('utf8');
+  if (!Buffer.from(name, 'utf8').equals(raw)) {
+    const rel = dir ? `${dir}/${escapeBytes(raw)}` : escapeBytes(raw);
+    throw new GitEngineError('INVALID_NAME', `${rel}: file name is not valid UTF-8`, { path: rel, reason: 'not_utf8' });
+  }
+  return name;
+}
+
 /** Walks the worktree without following symlinks; hashes only files whose stat data changed. */
 async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, index: { entries: IndexEntry[]; mtimeNs: bigint } | null, writeBlobs = true): Promise<Scanned> {
   const root = wt.worktreePath;
@@ -55,7 +70,7 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
   const stats = new Map<string, BigIntStats>();
   const nested: string[] = [];
   const walk = async (dir: string, rules: IgnoreStack): Promise<void> => {
-    const names = (await fs.readdir(path.join(root, dir))).sort();
+    const names = (await fs.readdir(path.join(root, dir), { encoding: 'buffer' })).map((raw) => utf8Name(dir, raw)).sort();
     for (const name of names) {
       const rel = dir ? `${dir}/${name}` : name;
       if (name === '.git') continue;
@@ -65,6 +80,10 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
         const headEntry = head.get(rel);
         const nestedRepo = await fs.lstat(path.join(abs, '.git')).then(() => true, () => false);
         if (nestedRepo) nested.push(rel);
+        if (nestedRepo && headEntry?.mode !== '160000' && dirsWithTracked.has(rel)) {
+          // Skipping it like an untracked embedded repository would record every tracked file in it as deleted.
+          throw new GitEngineError('INVALID_NAME', `${rel} holds tracked files but is now a git repository of its own (it has a .git)`, { path: rel, reason: 'tracked_directory_is_a_repository' });
+        }
         if (headEntry?.mode === '160000') { flat.set(rel, headEntry); continue; } // submodule: keep as recorded
         if (nestedRepo) continue; // an embedded repository is not snapshotted
         if (rules.isIgnored(rel, true) && !dirsWithTracked.has(rel)) continue;
