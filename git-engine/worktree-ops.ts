@@ -30,7 +30,11 @@ export async function createTaskWorktree(repo: Repo, p: TaskRef & { base?: strin
   const branch = taskBranch(p.sessionId, p.taskId);
   const worktreePath = validateWorktreePath(p.worktreePath, repo.repoPath, repo.gitdir);
   const name = `${p.sessionId}.${p.taskId}`;
-  // The same branch must not be checked out in a second worktree (git refuses that too).
+  // The same branch must not be checked out in a second worktree, the main one included (git
+  // refuses that too: two worktrees on one branch overwrite each other's commits).
+  if (repo.workdir && (await worktreeHead(repo.gitdir)).branch === branch) {
+    throw new GitEngineError('WORKTREE_EXISTS', `${branch} is checked out at ${repo.workdir}`, { branch, path: repo.workdir });
+  }
   for (const wt of await listLinkedWorktrees(repo)) {
     if (wt.name !== name && (await worktreeHead(wt.adminDir)).branch === branch) {
       throw new GitEngineError('WORKTREE_EXISTS', `${branch} is checked out at ${wt.worktreePath}`, { branch, path: wt.worktreePath });

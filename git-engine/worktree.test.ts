@@ -80,6 +80,25 @@ describe('createWorktree', () => {
     expect(fsckProblems(repo)).toEqual([]);
   });
 
+  it('refuses a task branch checked out in the main worktree or another worktree (as git worktree add)', async () => {
+    const { root, repo } = setup();
+    git(repo, ['branch', 'session/s1/task/t1']);
+    git(repo, ['checkout', '-q', 'session/s1/task/t1']);
+    const before = refsSnapshot(repo);
+    // The oracle: native git refuses the same.
+    expect(gitStatus(repo, ['worktree', 'add', path.join(root, 'native'), 'session/s1/task/t1']).code).not.toBe(0);
+    await expect(engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: path.join(root, 'wt') }))
+      .rejects.toMatchObject({ code: 'WORKTREE_EXISTS', data: { branch: 'session/s1/task/t1', path: repo } });
+    expect(fs.existsSync(path.join(root, 'wt'))).toBe(false);
+    expect(fs.existsSync(path.join(repo, '.git/worktrees'))).toBe(false);
+    expect(refsSnapshot(repo)).toBe(before);
+    // A linked worktree made by native git on the branch counts too.
+    git(repo, ['checkout', '-q', 'main']);
+    git(repo, ['worktree', 'add', '-q', path.join(root, 'native'), 'session/s1/task/t1']);
+    await expect(engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't1', worktreePath: path.join(root, 'wt') }))
+      .rejects.toMatchObject({ code: 'WORKTREE_EXISTS', data: { path: path.join(root, 'native') } });
+  });
+
   it('rejects bad names with INVALID_NAME and changes nothing', async () => {
     const { root, repo } = setup();
     const before = refsSnapshot(repo);
