@@ -35,7 +35,8 @@ export interface GitEngine {
   createWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; base?: string }): Promise<{ worktreePath: string; branch: string; baseCommit: string }>;
   commitWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; agent: string; message: string; extraTrailers?: Record<string, string> }):
     Promise<{ commit: string | null; head: string; changes: Change[] }>;
-  removeWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; deleteBranch?: boolean }): Promise<void>;
+  /** Refuses with WORKTREE_DIRTY while the worktree holds uncommitted work, unless `force`. */
+  removeWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; deleteBranch?: boolean; force?: boolean }): Promise<void>;
   save(p: SaveParams): Promise<SaveResult>;
   recoverSave(p: { repoPath: string; sessionId: string }): Promise<{ state: 'none' | 'completed' | 'rolled_back'; result?: SaveResult }>;
   rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string }): Promise<RollbackResult>;
