@@ -105,9 +105,18 @@ export class ProcessTree {
     return false;
   }
 
-  /** SIGKILLs the tree until nothing of it is left, at most `maxMs`. */
-  async killAll(maxMs = 3_000): Promise<void> {
+  /**
+   * Ends whatever is left of the tree: SIGTERM first and up to `termGraceMs` to exit (a login
+   * shell's `pyenv rehash` killed outright leaves a stale lock that stalls every later shell for
+   * 60 s), then SIGKILL until nothing is left, at most `maxMs` in all.
+   */
+  async killAll(maxMs = 3_000, termGraceMs = 0): Promise<void> {
     const until = Date.now() + maxMs;
+    if (termGraceMs > 0 && this.alive()) {
+      this.signal('SIGTERM');
+      const termUntil = Date.now() + termGraceMs;
+      while (Date.now() < termUntil && this.alive()) await new Promise((r) => setTimeout(r, 25));
+    }
     let lastKill = 0;
     while (this.alive()) {
       if (Date.now() > until) return;

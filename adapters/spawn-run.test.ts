@@ -119,6 +119,15 @@ describe('command adapter through the registry (real sh)', () => {
     expect(processesWithCommandLine('sleep 31340')).toEqual([]);
   });
 
+  it('processes left behind after a normal exit get SIGTERM first, so their exit traps run', async () => {
+    const { registry, dir } = await setup();
+    const { outcome } = await drain(registry.run('command', { runId: 'c11', cwd: dir,
+      prompt: `sh -c 'trap "echo cleaned > cleaned.txt; exit 0" TERM; sleep 31341 & wait' > /dev/null 2>&1 & echo ok` }));
+    expect(outcome.status).toBe('succeeded');
+    expect(readFileSync(join(dir, 'cleaned.txt'), 'utf8')).toBe('cleaned\n');
+    expect(processesWithCommandLine('sleep 31341')).toEqual([]);
+  });
+
   it('an AbortSignal cancels the run', async () => {
     const { registry, dir } = await setup();
     const ac = new AbortController();

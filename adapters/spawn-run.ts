@@ -52,6 +52,8 @@ export interface SpawnRunOptions {
 const MAX_RAW_LINE = 16_384;
 /** After the leader exits, how long grandchildren may keep the pipes open before they are killed. */
 const DRAIN_MS = 3_000;
+/** After a normal exit, how long processes left behind get between SIGTERM and SIGKILL. */
+const LEFTOVER_GRACE_MS = 1_000;
 
 /** Runs one CLI process and turns its stdout into normalised events (see AgentRun). */
 export function spawnRun(opts: SpawnRunOptions): AgentRun {
@@ -136,8 +138,10 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     clearTimeout(drainTimer);
     opts.signal?.removeEventListener('abort', onAbort);
     // No process of the run outlives it (daemonised helpers, a shell the agent left behind).
-    killGroup('SIGKILL');
-    void (tree?.killAll() ?? Promise.resolve()).then(complete);
+    // After cancel/timeout the tree already had its SIGTERM and grace; after a normal exit the
+    // leftovers get a short one, so their exit traps (lock files) still run.
+    const alreadyWarned = cancelled !== null || timedOut;
+    void (tree?.killAll(3_000 + LEFTOVER_GRACE_MS, alreadyWarned ? 0 : LEFTOVER_GRACE_MS) ?? Promise.resolve()).then(complete);
   };
 
   const complete = (): void => {
@@ -202,8 +206,8 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     proc.on('exit', (code, signal) => {
       exit = { exitCode: code, signal };
       // Grandchildren holding the pipes would keep `close` from ever firing.
+      // finalize() then ends them (SIGTERM, a short grace, SIGKILL).
       drainTimer = setTimeout(() => {
-        killGroup('SIGKILL');
         proc.stdout?.destroy();
         proc.stderr?.destroy();
         finalize();
