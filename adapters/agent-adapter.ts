@@ -29,6 +29,8 @@ export interface ParsedOutcome {
   reportedStatus: 'succeeded' | 'failed' | null;
   /** The CLI's own error text, used to classify the failure. */
   errorText: string | null;
+  /** An HTTP status the CLI reported as data (Claude's `api_error_status`); beats any text. */
+  httpStatus?: number | null;
 }
 
 /** Turns one CLI's stdout (line by line) into normalised events. One instance per run. */

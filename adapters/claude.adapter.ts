@@ -117,6 +117,7 @@ function createClaudeParser(): StreamParser {
           outcome.reportedStatus = failed ? 'failed' : 'succeeded';
           if (failed) {
             const status = d.api_error_status ? `API status ${d.api_error_status}: ` : '';
+            outcome.httpStatus = d.api_error_status ?? null;
             outcome.errorText = `${status}${d.result ?? d.errors?.join('; ') ?? d.subtype}`;
           } else {
             outcome.finalMessage = d.result ?? lastText;

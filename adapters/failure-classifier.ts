@@ -7,6 +7,7 @@ export interface RunFailure {
 
 export type FailureCode =
   | 'AGENT_AUTH'
+  | 'AGENT_QUOTA'
   | 'AGENT_USAGE'
   | 'AGENT_RATE_LIMITED'
   | 'AGENT_UPSTREAM'
@@ -14,27 +15,71 @@ export type FailureCode =
   | 'AGENT_TIMEOUT'
   | 'AGENT_CANCELLED'
   | 'AGENT_SPAWN_FAILED'
+  | 'AGENT_RESUME_FAILED'
   | 'AGENT_FAILED';
 
 const TRANSIENT: ReadonlySet<FailureCode> = new Set(['AGENT_RATE_LIMITED', 'AGENT_UPSTREAM', 'AGENT_NETWORK', 'AGENT_TIMEOUT']);
 
-// Ordered: the first match wins, so auth beats a generic "error 4xx" and 429 beats 5xx wording.
+// Billing/quota exhausted: retrying will not help (OpenAI even sends it as a 429), so it comes first.
+const QUOTA = /insufficient_quota|check your plan and billing|exceeded your current quota|credit balance is too low|billing hard limit|payment required/i;
+
+// An HTTP status only where the text says it is one ("status 401", `"code": 503`, "HTTP/1.1 500",
+// "429 Too Many Requests"): a bare number may be a line, a port or a token count.
+const STATUS_PATTERNS: readonly RegExp[] = [
+  /\bstatus(?:[ _-]?code)?["']?\s*[:= ]\s*\(?([1-5]\d\d)\b/i,
+  /\berror[ _-]?code["']?\s*[:= ]\s*([1-5]\d\d)\b/i,
+  /"code"\s*:\s*([1-5]\d\d)\b/,
+  /\bHTTP(?:\/\d(?:\.\d)?)?\s+([1-5]\d\d)\b/i,
+  /\b([45]\d\d)\s+(?:Unauthorized|Forbidden|Payment Required|Not Found|Request Timeout|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Bad Request|Unprocessable)\b/i,
+];
+
+/** The class of an HTTP status, or null when the status says nothing useful. */
+export function codeForHttpStatus(status: number): FailureCode | null {
+  if (status === 401 || status === 403 || status === 407) return 'AGENT_AUTH';
+  if (status === 402) return 'AGENT_QUOTA';
+  if (status === 429) return 'AGENT_RATE_LIMITED';
+  if (status === 408) return 'AGENT_NETWORK';
+  if (status >= 500 && status <= 599) return 'AGENT_UPSTREAM';
+  if (status === 400 || status === 404 || status === 413 || status === 422) return 'AGENT_USAGE';
+  return null;
+}
+
+// Ordered: the first match wins. No bare numbers here (statuses are read above).
 const RULES: ReadonlyArray<[FailureCode, RegExp]> = [
-  ['AGENT_AUTH', /\b401\b|\b403\b|unauthori[sz]ed|authentication|invalid[ _-]?api[ _-]?key|invalid x-api-key|not logged in|please log ?in|\/login|credentials|permission_denied|api key not valid|forbidden/i],
-  ['AGENT_RATE_LIMITED', /\b429\b|rate.?limit|too many requests|resource_exhausted|quota|overloaded/i],
-  ['AGENT_UPSTREAM', /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway timeout|server_error|api_error|upstream|high demand|temporar(?:y|ily)|try again later|unavailable/i],
+  // `/login` only as a command to run ("Please run /login"), never inside a URL path.
+  ['AGENT_AUTH', /unauthori[sz]ed|unauthenticated|authentication (?:failed|error|required)|invalid[ _-]?api[ _-]?key|invalid x-api-key|not logged in|please log ?in|(?<![\w./-])\/login\b|(?:invalid|missing|expired|no) credentials|permission_denied|api key not valid|forbidden/i],
+  ['AGENT_RATE_LIMITED', /rate.?limit|too many requests|resource_exhausted|quota|overloaded/i],
+  ['AGENT_UPSTREAM', /internal server error|bad gateway|service unavailable|gateway timeout|server_error|api_error|upstream|high demand|try again later|\bunavailable\b/i],
   ['AGENT_NETWORK', /econnrefused|econnreset|etimedout|enotfound|eai_again|socket hang up|fetch failed|network|connection (?:refused|reset|closed|error)|stream disconnected|timed? ?out/i],
-  ['AGENT_USAGE', /unexpected argument|unknown option|unrecognized|usage:|invalid value|bad input|not a git repository|untrusted|invalid (?:model|request)|model .* not (?:found|supported)|\b400\b|\b404\b/i],
+  ['AGENT_USAGE', /unexpected argument|unknown option|unrecognized|usage:|invalid value|bad input|not a git repository|untrusted|invalid (?:model|request)|model .* not (?:found|supported)/i],
 ];
 
 export function isTransient(code: string): boolean {
   return TRANSIENT.has(code as FailureCode);
 }
 
+/** The HTTP status a failure text states explicitly (see STATUS_PATTERNS), or null. */
+export function statusInText(text: string): number | null {
+  for (const re of STATUS_PATTERNS) {
+    const m = re.exec(text);
+    if (m?.[1] !== undefined) return Number(m[1]);
+  }
+  return null;
+}
+
+/** Quota wording, then a stated HTTP status, then wording; null when nothing matched. */
+function classifyOrNull(text: string, httpStatus: number | null = null): FailureCode | null {
+  if (QUOTA.test(text)) return 'AGENT_QUOTA';
+  const status = httpStatus ?? statusInText(text);
+  const byStatus = status === null ? null : codeForHttpStatus(status);
+  if (byStatus !== null) return byStatus;
+  for (const [code, re] of RULES) if (re.test(text)) return code;
+  return null;
+}
+
 /** Classifies a failure from whatever text the CLI left (its error event, result, stderr). */
 export function classifyFailureText(text: string, fallback: FailureCode = 'AGENT_FAILED'): FailureCode {
-  for (const [code, re] of RULES) if (re.test(text)) return code;
-  return fallback;
+  return classifyOrNull(text) ?? fallback;
 }
 
 export function failure(code: FailureCode, message: string): RunFailure {
@@ -42,19 +87,25 @@ export function failure(code: FailureCode, message: string): RunFailure {
 }
 
 /**
- * The common case for CLIs: success when the exit is 0 and the stream did not report a failure;
- * otherwise classify from the CLI's own error text, then the stderr tail. `exitCodes` maps
- * CLI-specific codes (e.g. codex 2, gemini 41) that decide the class on their own.
+ * The common case for CLIs: success when the exit is 0 and the stream did not report a failure.
+ * Otherwise the most specific evidence decides, in order: an exit code in `exitCodes` (e.g. codex
+ * 2, gemini 41), the HTTP status the stream reported as data, the CLI's own error text, and only
+ * then the stderr tail (whose chatter, like "Loaded cached credentials.", must not override them).
  */
 export function classifyStandardExit(
-  exit: { exitCode: number | null; signal: string | null; parsed: { reportedStatus: 'succeeded' | 'failed' | null; errorText: string | null }; stderrTail: string },
+  exit: { exitCode: number | null; signal: string | null; parsed: { reportedStatus: 'succeeded' | 'failed' | null; errorText: string | null; httpStatus?: number | null | undefined }; stderrTail: string },
   exitCodes: Readonly<Record<number, FailureCode>> = {},
 ): { status: 'succeeded' | 'failed'; error: RunFailure | null } {
   if (exit.exitCode === 0 && exit.parsed.reportedStatus !== 'failed') return { status: 'succeeded', error: null };
   const detail = exit.parsed.errorText ?? lastLines(exit.stderrTail, 5)
     ?? (exit.signal ? `killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`);
   const mapped = exit.exitCode !== null ? exitCodes[exit.exitCode] : undefined;
-  const code = mapped ?? classifyFailureText(`${exit.parsed.errorText ?? ''}\n${exit.stderrTail}`);
+  const { errorText, httpStatus } = exit.parsed;
+  const fromStatus = httpStatus === null || httpStatus === undefined ? null : codeForHttpStatus(httpStatus);
+  const fromError = errorText === null ? null : classifyOrNull(errorText, null);
+  const code = mapped
+    ?? (fromError === 'AGENT_QUOTA' ? fromError : fromStatus ?? fromError)
+    ?? classifyOrNull(exit.stderrTail) ?? 'AGENT_FAILED';
   return { status: 'failed', error: failure(code, detail) };
 }
 
