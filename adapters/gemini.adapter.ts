@@ -154,7 +154,8 @@ export const geminiAdapter: AgentAdapter = {
   buildCommand(opts, config, ctx) {
     // A prompt starting with "-" would be read as an option: `-p=<prompt>` keeps it a value.
     const args = [
-      `--prompt=${opts.prompt}`, '--output-format', 'stream-json', '--yolo',
+      // --skip-trust: a fresh task worktree is never in the user's trusted folders (exit 55 otherwise).
+      `--prompt=${opts.prompt}`, '--output-format', 'stream-json', '--yolo', '--skip-trust',
       ...(config.model ? ['-m', config.model] : []),
       ...(opts.resumeToken ? ['--resume', opts.resumeToken] : []),
       ...config.args,

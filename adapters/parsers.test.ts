@@ -190,7 +190,7 @@ describe('gemini parser on recorded 0.61.0 streams', () => {
 
   it('keeps a prompt that looks like an option a value', () => {
     const c = geminiAdapter.buildCommand({ ...RUN, prompt: '--yolo is not a prompt', resumeToken: 'u-1' }, { enabled: true, model: 'm', args: [], env: {}, timeoutMs: 1 }, { bin: 'gemini', env: {} });
-    expect(c.args).toEqual(['--prompt=--yolo is not a prompt', '--output-format', 'stream-json', '--yolo', '-m', 'm', '--resume', 'u-1']);
+    expect(c.args).toEqual(['--prompt=--yolo is not a prompt', '--output-format', 'stream-json', '--yolo', '--skip-trust', '-m', 'm', '--resume', 'u-1']);
   });
 });
 

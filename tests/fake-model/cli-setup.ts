@@ -71,7 +71,7 @@ export async function claudeSetup(serverUrl: string, timeoutMs = 45_000): Promis
 
 /**
  * Gemini CLI: GOOGLE_GEMINI_BASE_URL, a temp HOME whose settings select API-key auth (without it
- * the CLI ignores the key), a trusted workspace, and an explicit model: the default "auto" first
+ * the CLI ignores the key) and an explicit model: the default "auto" first
  * asks a classifier model and retries for ~90 s when the answer is not what it expects.
  */
 export async function geminiSetup(serverUrl: string, timeoutMs = 45_000): Promise<CliSetup> {
@@ -92,7 +92,7 @@ export async function geminiSetup(serverUrl: string, timeoutMs = 45_000): Promis
         HOME: home,
         GOOGLE_GEMINI_BASE_URL: serverUrl,
         GEMINI_API_KEY: FAKE_KEYS.gemini,
-        GEMINI_CLI_TRUST_WORKSPACE: 'true',
+        // No GEMINI_CLI_TRUST_WORKSPACE: the adapter's --skip-trust must be enough for a new worktree.
       },
       timeoutMs,
     },
