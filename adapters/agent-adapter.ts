@@ -19,6 +19,12 @@ export interface BuiltCommand {
   /** The complete environment for the child. */
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Written to the child's stdin, which is then closed at once (Codex waits forever on an open
+   * stdin). The prompt goes here: one argv element is limited to 128 KiB (E2BIG). Absent: stdin
+   * is closed from the start.
+   */
+  stdin?: string;
 }
 
 /** What a parser learned from the stream besides the events themselves. */

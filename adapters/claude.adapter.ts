@@ -173,9 +173,10 @@ export const claudeAdapter: AgentAdapter = {
       '--permission-mode', 'acceptEdits', '--allowedTools=Bash,Write,Edit',
       ...(config.model ? ['--model', config.model] : []),
       ...(opts.resumeToken ? ['--resume', opts.resumeToken] : []),
-      ...config.args, '--', opts.prompt,
+      ...config.args,
     ];
-    return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd };
+    // `-p` without a prompt argument reads it from stdin: an argv element is limited to 128 KiB.
+    return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd, stdin: opts.prompt };
   },
   createParser: createClaudeParser,
   classifyExit: (exit) => classifyStandardExit(exit),

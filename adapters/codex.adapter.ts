@@ -160,11 +160,11 @@ export const codexAdapter: AgentAdapter = {
   },
   buildCommand(opts, config, ctx) {
     const model = config.model ? ['-m', config.model] : [];
-    // `--` ends the options: a prompt starting with "-" must stay a prompt.
+    // The prompt goes on stdin (`-`): an argv element is limited to 128 KiB. `--` ends the options.
     const args = opts.resumeToken
-      ? ['exec', 'resume', '--json', '--skip-git-repo-check', '-c', 'sandbox_mode="workspace-write"', ...model, ...config.args, '--', opts.resumeToken, opts.prompt]
-      : ['exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-C', opts.cwd, ...model, ...config.args, '--', opts.prompt];
-    return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd };
+      ? ['exec', 'resume', '--json', '--skip-git-repo-check', '-c', 'sandbox_mode="workspace-write"', ...model, ...config.args, '--', opts.resumeToken, '-']
+      : ['exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-C', opts.cwd, ...model, ...config.args, '--', '-'];
+    return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd, stdin: opts.prompt };
   },
   createParser: createCodexParser,
   // Codex: 0 ok, 1 run failed (classified from its error text), 2 usage error.

@@ -152,15 +152,16 @@ export const geminiAdapter: AgentAdapter = {
     return 'no GEMINI_API_KEY or GOOGLE_API_KEY, no Vertex AI settings and no ~/.gemini login (run `gemini` once to log in)';
   },
   buildCommand(opts, config, ctx) {
-    // A prompt starting with "-" would be read as an option: `-p=<prompt>` keeps it a value.
+    // The prompt goes on stdin (an argv element is limited to 128 KiB); the CLI puts stdin before
+    // the (empty) `--prompt=` value, which keeps it headless.
     const args = [
       // --skip-trust: a fresh task worktree is never in the user's trusted folders (exit 55 otherwise).
-      `--prompt=${opts.prompt}`, '--output-format', 'stream-json', '--yolo', '--skip-trust',
+      '--prompt=', '--output-format', 'stream-json', '--yolo', '--skip-trust',
       ...(config.model ? ['-m', config.model] : []),
       ...(opts.resumeToken ? ['--resume', opts.resumeToken] : []),
       ...config.args,
     ];
-    return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd };
+    return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd, stdin: opts.prompt };
   },
   createParser: createGeminiParser,
   classifyExit: (exit) => classifyStandardExit(exit, EXIT_CODES),

@@ -76,14 +76,16 @@ describe('codex parser on recorded 0.169.0 streams', () => {
       .toMatchObject({ code: 'AGENT_USAGE', transient: false });
   });
 
-  it('builds exec and exec resume command lines with stdin-free, option-safe prompts', () => {
+  it('builds exec and exec resume command lines; the prompt goes on stdin (`-`)', () => {
     const cfg = { enabled: true, model: 'gpt-5.5', args: ['-c', 'x=1'], env: { A: 'b' }, timeoutMs: 1000 };
     const env = { PATH: '/bin', CLAUDECODE: '1', CODEX_SANDBOX: 'seatbelt' };
     const fresh = codexAdapter.buildCommand({ ...RUN, prompt: '-rf everything' }, cfg, { bin: '/x/codex', env });
-    expect(fresh.args).toEqual(['exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-C', RUN.cwd, '-m', 'gpt-5.5', '-c', 'x=1', '--', '-rf everything']);
+    expect(fresh.args).toEqual(['exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-C', RUN.cwd, '-m', 'gpt-5.5', '-c', 'x=1', '--', '-']);
+    expect(fresh.stdin).toBe('-rf everything');
     expect(fresh.env).toEqual({ PATH: '/bin', A: 'b' });
     const resumed = codexAdapter.buildCommand({ ...RUN, resumeToken: 'thread-1' }, cfg, { bin: '/x/codex', env });
-    expect(resumed.args).toEqual(['exec', 'resume', '--json', '--skip-git-repo-check', '-c', 'sandbox_mode="workspace-write"', '-m', 'gpt-5.5', '-c', 'x=1', '--', 'thread-1', 'p']);
+    expect(resumed.args).toEqual(['exec', 'resume', '--json', '--skip-git-repo-check', '-c', 'sandbox_mode="workspace-write"', '-m', 'gpt-5.5', '-c', 'x=1', '--', 'thread-1', '-']);
+    expect(resumed.stdin).toBe('p');
     expect(resumed.cwd).toBe(RUN.cwd);
   });
 });
@@ -134,10 +136,11 @@ describe('claude parser on recorded 2.1.197 streams', () => {
     expect(parser.outcome().finalMessage).toBe('All done.');
   });
 
-  it('passes a resume token and keeps the prompt after --', () => {
+  it('passes a resume token; the prompt goes on stdin, never read as an option', () => {
     const cfg = { enabled: true, args: [], env: {}, timeoutMs: 1000 };
     const c = claudeAdapter.buildCommand({ ...RUN, prompt: '--help', resumeToken: 's-1' }, cfg, { bin: 'claude', env: { CLAUDECODE: '1', HOME: '/h' } });
-    expect(c.args).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools=Bash,Write,Edit', '--resume', 's-1', '--', '--help']);
+    expect(c.args).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools=Bash,Write,Edit', '--resume', 's-1']);
+    expect(c.stdin).toBe('--help');
     expect(c.env['CLAUDECODE']).toBeUndefined();
   });
 });
@@ -190,7 +193,8 @@ describe('gemini parser on recorded 0.61.0 streams', () => {
 
   it('keeps a prompt that looks like an option a value', () => {
     const c = geminiAdapter.buildCommand({ ...RUN, prompt: '--yolo is not a prompt', resumeToken: 'u-1' }, { enabled: true, model: 'm', args: [], env: {}, timeoutMs: 1 }, { bin: 'gemini', env: {} });
-    expect(c.args).toEqual(['--prompt=--yolo is not a prompt', '--output-format', 'stream-json', '--yolo', '--skip-trust', '-m', 'm', '--resume', 'u-1']);
+    expect(c.args).toEqual(['--prompt=', '--output-format', 'stream-json', '--yolo', '--skip-trust', '-m', 'm', '--resume', 'u-1']);
+    expect(c.stdin).toBe('--yolo is not a prompt');
   });
 });
 

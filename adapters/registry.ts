@@ -41,6 +41,9 @@ export interface AdapterRegistry {
   redactor: Redactor;
 }
 
+/** MAX_ARG_STRLEN on Linux: one argument, including its NUL terminator. */
+const MAX_ARG_BYTES = 131_072;
+
 const RunOptionsSchema = z.object({
   runId: z.string().min(1).max(200),
   cwd: z.string().refine(isAbsolute, 'cwd must be an absolute path'),
@@ -108,6 +111,12 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
       if (!valid.success) throw new AdapterError('INVALID_RUN_OPTIONS', z.prettifyError(valid.error), { id });
       const cfg = configFor(id);
       const command = adapter.buildCommand(runOpts, cfg, { bin: status.binPath, env: opts.env });
+      // Linux limits one argv element to 128 KiB (E2BIG): say so before spawning. The CLIs get the
+      // prompt on stdin; the `command` adapter's `sh -c <prompt>` cannot.
+      const tooLong = command.args.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
+      if (tooLong !== undefined) {
+        throw new AdapterError('INVALID_RUN_OPTIONS', `an argument of ${Buffer.byteLength(tooLong)} bytes is over the ${MAX_ARG_BYTES - 1}-byte limit of one command-line argument${tooLong === runOpts.prompt ? ' (the prompt)' : ''}`, { id });
+      }
       opts.logger?.info({ adapter: id, runId: runOpts.runId, cwd: runOpts.cwd, resume: Boolean(runOpts.resumeToken) }, 'agent run starting');
       const run = spawnRun({
         runId: runOpts.runId, command, parser: adapter.createParser(runOpts), classifyExit: (e) => adapter.classifyExit(e),

@@ -128,6 +128,15 @@ describe('command adapter through the registry (real sh)', () => {
     expect(processesWithCommandLine('sleep 31341')).toEqual([]);
   });
 
+  it('a command over one argument\'s 128 KiB limit is refused before spawning (INVALID_RUN_OPTIONS)', async () => {
+    const { registry, dir } = await setup();
+    const prompt = `true ${'x'.repeat(140_000)}`;
+    expect(() => registry.run('command', { runId: 'c12', cwd: dir, prompt })).toThrow(expect.objectContaining({ code: 'INVALID_RUN_OPTIONS' }));
+    // Just under the limit still runs.
+    const ok = await drain(registry.run('command', { runId: 'c13', cwd: dir, prompt: `true ${'x'.repeat(131_000)}` }));
+    expect(ok.outcome.status).toBe('succeeded');
+  });
+
   it('an AbortSignal cancels the run', async () => {
     const { registry, dir } = await setup();
     const ac = new AbortController();

@@ -109,9 +109,9 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
       cwd: command.cwd,
       // The marker finds the run's processes even after they left its process group and parent.
       env: { ...command.env, [RUN_MARKER_VARIABLE]: marker },
-      // stdin closed: Codex waits forever on an open pipe. Own process group: cancel reaches
+      // stdin closed (or written and closed at once): Codex waits forever on an open pipe. Own process group: cancel reaches
       // every grandchild (the native binary behind a node shim, the shells it starts).
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [command.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
   } catch (err) {
@@ -119,6 +119,11 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     spawnError = err instanceof Error ? err : new Error(String(err));
   }
   if (child?.pid !== undefined) tree = new ProcessTree(child.pid, marker);
+  if (child?.stdin && command.stdin !== undefined) {
+    // A CLI that exits without reading its input must not fail the run with EPIPE.
+    child.stdin.on('error', () => { /* the exit tells the story */ });
+    child.stdin.end(command.stdin);
+  }
 
   // The whole tree, not only the leader's group: shell tools run in sessions of their own.
   const killGroup = (sig: NodeJS.Signals): void => { tree?.signal(sig); };

@@ -159,6 +159,18 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       if (id !== 'gemini') expect(cmd?.type === 'command' && cmd.exitCode).toBe(3);
     });
 
+    it('a prompt over 128 KiB (one argv element\'s limit) reaches the model whole', async () => {
+      s = await scenario(id, makeSetup, [{ kind: 'text', text: 'Read it all.' }]);
+      await s.registry.handshakeAll();
+      const lines = Array.from({ length: 4_000 }, (_, i) => `- note ${i}: keep the public API stable and small`);
+      const prompt = buildPrompt({ task: 'BEGIN-MARK-5521 Summarise the notes.', sharedMemory: lines.join('\n'), acceptanceNotes: 'END-MARK-9917' });
+      expect(Buffer.byteLength(prompt)).toBeGreaterThan(131_072);
+      const { events, outcome } = await collect(s.registry.run(id, { runId: `${id}-big`, cwd: s.repo, prompt }));
+      expect(outcome.status, JSON.stringify({ outcome, events }).slice(0, 2000)).toBe('succeeded');
+      const body = JSON.stringify(s.server.modelRequests()[0]?.body ?? null);
+      for (const part of ['BEGIN-MARK-5521', '- note 0: keep', '- note 3999: keep', 'END-MARK-9917']) expect(body).toContain(part);
+    });
+
     it('resumes the conversation from the resume token', async () => {
       s = await scenario(id, makeSetup, [{ kind: 'text', text: 'First answer: ALPHA-7731.' }]);
       await s.registry.handshakeAll();
