@@ -174,6 +174,7 @@ describe('a binary that disappears between handshake and run', () => {
     const { events, outcome } = await drain(run);
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'AGENT_SPAWN_FAILED', transient: false } });
     expect(events.map((e) => e.type)).toEqual(['error', 'done']);
+    expect(await run.resumeToken).toBeNull();
     expect(await run.started).toEqual({ cliVersion: '0.169.0', pid: null });
   });
 });

@@ -28,6 +28,12 @@ export interface AgentRun {
   /** Every normalised event in order; ends once the process exited and its streams drained. */
   events: AsyncIterable<AgentEvent>;
   started: Promise<{ cliVersion: string | null; pid: number | null }>;
+  /**
+   * The token to resume this conversation, as soon as the CLI announces it (Codex
+   * `thread.started`, Claude `system/init`, Gemini `init`), so it can be recorded before the run
+   * ends; null when the run ends without one. Same value as `RunOutcome.resumeToken`. Never rejects.
+   */
+  resumeToken: Promise<string | null>;
   /** SIGTERM to the process group, then SIGKILL after the grace period. */
   cancel(reason?: string): void;
   /** Never rejects. */
@@ -89,6 +95,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
       drafts = [{ type: 'raw', line: line.slice(0, MAX_RAW_LINE), reason: 'invalid' }];
     }
     for (const d of drafts) emit(d);
+    announceToken(parser.outcome().resumeToken);
   };
 
   const stdoutLines = new LineSplitter((line, overlong) => {
@@ -98,6 +105,14 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
 
   let resolveStarted!: (v: { cliVersion: string | null; pid: number | null }) => void;
   const started = new Promise<{ cliVersion: string | null; pid: number | null }>((r) => { resolveStarted = r; });
+  let resolveToken!: (t: string | null) => void;
+  let tokenKnown = false;
+  const resumeToken = new Promise<string | null>((r) => { resolveToken = r; });
+  const announceToken = (token: string | null): void => {
+    if (tokenKnown || token === null) return;
+    tokenKnown = true;
+    resolveToken(redactor.text(token));
+  };
   let resolveDone!: (o: RunOutcome) => void;
   const done = new Promise<RunOutcome>((r) => { resolveDone = r; });
 
@@ -181,6 +196,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     });
     opts.logger?.info({ runId, status, exitCode: ex.exitCode, code: error?.code ?? null }, 'agent run finished');
     resolveStarted({ cliVersion: opts.cliVersion, pid: child?.pid ?? null });
+    resolveToken(outcome.resumeToken);
     resolveDone(outcome);
   };
 
@@ -227,5 +243,5 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
   }
 
-  return { runId, events: stream, started, cancel, done };
+  return { runId, events: stream, started, resumeToken, cancel, done };
 }

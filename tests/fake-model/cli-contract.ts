@@ -253,9 +253,13 @@ export function describeCliContract(id: 'codex' | 'claude' | 'gemini', makeSetup
       const { pid } = await run.started;
       const server = s.server;
       await waitFor(() => server.requests.some((r) => r.reply === 'hang'), 45_000);
+      // The resume token is known long before the run ends: the runtime records it at once.
+      const early = await Promise.race([run.resumeToken, new Promise((r) => setTimeout(() => r('not yet'), 10_000))]);
+      expect(typeof early === 'string' && early.length > 0 && early !== 'not yet', String(early)).toBe(true);
       run.cancel('user pressed stop');
       const { outcome } = await collect(run);
       expect(outcome.status).toBe('cancelled');
+      expect(outcome.resumeToken).toBe(early);
       expect(isGone(pid!)).toBe(true);
     });
   });

@@ -60,6 +60,9 @@ export async function claudeSetup(serverUrl: string, timeoutMs = 45_000): Promis
         ANTHROPIC_BASE_URL: serverUrl,
         ANTHROPIC_API_KEY: FAKE_KEYS.claude,
         CLAUDE_CONFIG_DIR: home,
+        // Its Bash tool runs `bash -l`: the host's own profile (pyenv rehash and its lock file)
+        // must not decide whether a test passes.
+        HOME: home,
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         CLAUDE_CODE_MAX_RETRIES: '0',
       },
