@@ -118,6 +118,11 @@ describe('a Save that stops on a conflict, resolved by people or handed to an ag
     const started = (await api('GET', `/api/sessions/${sid}/events?taskId=${second}`)).body.events
       .filter((entry: { type: string }) => entry.type === 'AGENT.STARTED').at(-1);
     expect(started.data.prompt).toContain(`git merge ${report.ours}`);
+    // Codex announced its thread id mid-run; it is in the log before the run ended.
+    const types = (await api('GET', `/api/sessions/${sid}/events?taskId=${second}`)).body.events.map((entry: { type: string; data: { resumeToken?: string } }) => entry);
+    const resumable = types.find((entry: { type: string }) => entry.type === 'AGENT.RESUMABLE');
+    expect(resumable?.data.resumeToken).toMatch(/\S/);
+    expect(types.indexOf(resumable)).toBeLessThan(types.findLastIndex((entry: { type: string }) => entry.type === 'AGENT.EXITED'));
     expect(started.data.prompt).toContain('Keep both greetings when merging.');
     const sentToModel = JSON.stringify(model.modelRequests().at(-1)?.body);
     expect(sentToModel).toContain(report.ours);

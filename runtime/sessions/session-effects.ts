@@ -100,9 +100,14 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     if (started.pid !== null) writeRunFile(deps.dataDir, { runId, sessionId: host.id, taskId, pid: started.pid });
     // The pid lets a restart stop an orphaned process group; the prompt makes the run auditable.
     await record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null, prompt, at: new Date().toISOString() }, agentActor);
+    // The CLI's conversation id is logged as soon as it is known: a crash later can resume it.
+    const resumable = run.resumeToken.then((token) =>
+      token ? record({ type: 'AGENT.RESUMABLE', taskId, runId, resumeToken: token }, agentActor) : undefined,
+    );
     // Awaiting each append slows the stream to the disk's pace instead of queueing without bound.
     for await (const event of run.events) await record({ type: 'AGENT.EVENT', taskId, runId, event }, agentActor);
     const outcome = await run.done;
+    await resumable;
     deps.onAgentOutcome?.(agent, outcome.status, outcome.usage);
     await record({
       type: 'AGENT.EXITED', taskId, runId, outcome: outcome.status, exitCode: outcome.exitCode,
