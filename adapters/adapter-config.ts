@@ -10,7 +10,8 @@ export const AdapterConfigSchema = z.object({
   args: z.array(z.string()).default([]),
   /** Added to the child's environment (and redacted from every sink). */
   env: z.record(z.string(), z.string()).default({}),
-  timeoutMs: z.number().int().positive().default(1_800_000),
+  // setTimeout's limit: a larger value fires at once, i.e. every run would time out immediately.
+  timeoutMs: z.number().int().positive().max(2_147_483_647).default(1_800_000),
 });
 export type AdapterConfig = z.output<typeof AdapterConfigSchema>;
 

@@ -161,6 +161,25 @@ describe('command adapter through the registry (real sh)', () => {
   });
 });
 
+describe('an adapter that throws while finishing the run', () => {
+  it('done still resolves (AGENT_FAILED) and the stream still ends with done', async () => {
+    const t = await tempDir('throws');
+    cleanups.push(t.cleanup);
+    const base = ADAPTERS.find((a) => a.id === 'command')!;
+    const broken = { ...base, classifyExit: () => { throw new Error('classifier bug'); } };
+    const registry = createAdapterRegistry({ config: { order: ['command'], adapters: {} }, env: process.env, projectRoot: ROOT, adapters: [broken] });
+    await registry.handshakeAll();
+    const { events, outcome } = await drain(registry.run('command', { runId: 't1', cwd: t.dir, prompt: 'echo hi' }));
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'AGENT_FAILED', message: expect.stringContaining('classifier bug') } });
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed' });
+  });
+
+  it('a timeoutMs beyond setTimeout\'s limit is an invalid config, not an instant timeout', () => {
+    expect(() => createAdapterRegistry({ config: { order: ['command'], adapters: { command: { timeoutMs: 2 ** 31 } } } as never,
+      env: {}, projectRoot: ROOT })).toThrow(expect.objectContaining({ code: 'INVALID_ADAPTER_CONFIG' }));
+  });
+});
+
 describe('a binary that disappears between handshake and run', () => {
   it('fails with AGENT_SPAWN_FAILED, still ends with done, and started resolves without a pid', async () => {
     const t = await tempDir('vanish');

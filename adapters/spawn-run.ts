@@ -164,7 +164,30 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     void (tree?.killAll(3_000 + LEFTOVER_GRACE_MS, alreadyWarned ? 0 : LEFTOVER_GRACE_MS) ?? Promise.resolve()).then(complete);
   };
 
+  let streamClosed = false;
   const complete = (): void => {
+    try {
+      completeRun();
+    } catch (err) {
+      // An adapter bug (outcome(), classifyExit()) must not leave `done` pending forever.
+      const message = redactor.text(`the ${command.bin} adapter failed to finish the run: ${String(err)}`);
+      opts.logger?.error({ runId, err: message }, 'agent run finalisation threw');
+      const error = failure('AGENT_FAILED', message);
+      if (!streamClosed) {
+        emit({ type: 'error', message, code: error.code });
+        emit({ type: 'done', finalMessage: null, status: 'failed' });
+        stream.close();
+        streamClosed = true;
+      }
+      const ex = exit ?? { exitCode: null, signal: null };
+      resolveStarted({ cliVersion: opts.cliVersion, pid: child?.pid ?? null });
+      resolveToken(null);
+      resolveDone({ runId, status: 'failed', exitCode: ex.exitCode, signal: ex.signal, finalMessage: null, error,
+        resumeToken: null, cliVersion: opts.cliVersion, usage: { ...usage }, stderrTail: '' });
+    }
+  };
+
+  const completeRun = (): void => {
     stdoutLines.end();
     const ex = exit ?? { exitCode: null, signal: null };
     safely(() => parser.finish(ex), '');
@@ -190,6 +213,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     const finalMessage = parsed.finalMessage === null ? null : redactor.text(parsed.finalMessage);
     emit({ type: 'done', finalMessage, status: status === 'succeeded' ? 'succeeded' : 'failed' });
     stream.close();
+    streamClosed = true;
     const outcome: RunOutcome = redactor.value({
       runId, status, exitCode: ex.exitCode, signal: ex.signal, finalMessage, error,
       resumeToken: parsed.resumeToken, cliVersion: opts.cliVersion, usage: { ...usage }, stderrTail: tail,
