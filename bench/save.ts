@@ -21,17 +21,12 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createGitEngine } from '../git-engine/index.js';
 import { generateLargeRepo, git as nativeGit, inProcessMergeChain, nativeMergeChain } from '../git-engine/merge/git-fixture.js';
+import { positiveIntArg } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
 
-const files = arg('files', 10_000);
-const branches = arg('branches', 8);
-const perBranch = arg('per-branch', 50);
+const files = positiveIntArg('files', 10_000);
+const branches = positiveIntArg('branches', 8);
+const perBranch = positiveIntArg('per-branch', 50);
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-save-'));
 

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as openpgp from 'openpgp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitEngine, GitEngineError, type ConflictReport, type GitEngine } from './index.js';
-import { fsckProblems, git, makeRepo, refsSnapshot, removeDir, tempDir, write } from './test-support.js';
+import { fsckProblems, git, makeRepo, refsSnapshot, removeDir, tempDir, write, signingKeyFixture } from './test-support.js';
 
 // A clock that advances on every read: the second Save rebuilds the earlier tasks' merge commits
 // with other oids, so the follow-up merge cannot lean on an identical candidate.
@@ -17,12 +16,9 @@ const roots: string[] = [];
 
 beforeAll(async () => {
   engine = createGitEngine({ orchestratorVersion: '0.1.0-test', now });
-  const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', userIDs: [{ name: 'Thalogos Test', email: 'thalogos@localhost' }], format: 'armored' });
-  signed = createGitEngine({ orchestratorVersion: '0.1.0-test', now, signingKey: { armoredPrivateKey: privateKey } });
-  gnupg = tempDir('thalogos-gpg-');
-  fs.chmodSync(gnupg, 0o700);
-  fs.writeFileSync(path.join(gnupg, 'pub.asc'), publicKey);
-  expect(spawnSync('gpg', ['--batch', '--import', path.join(gnupg, 'pub.asc')], { env: { ...process.env, GNUPGHOME: gnupg } }).status).toBe(0);
+  const key = await signingKeyFixture();
+  gnupg = key.gnupg;
+  signed = createGitEngine({ orchestratorVersion: '0.1.0-test', now, signingKey: { armoredPrivateKey: key.privateKey } });
 });
 afterAll(async () => { await engine.close(); await signed.close(); removeDir(gnupg); });
 afterEach(() => { for (const r of roots.splice(0)) removeDir(r); });

@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as openpgp from 'openpgp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitEngine, type GitEngine } from './index.js';
-import { fsckProblems, git, gitStatus, makeRepo, refsSnapshot, removeDir, tempDir, write } from './test-support.js';
+import { fsckProblems, git, gitStatus, makeRepo, refsSnapshot, removeDir, tempDir, write, signingKeyFixture } from './test-support.js';
 
 const NOW = new Date('2026-03-04T05:06:07Z');
 let engine: GitEngine;
@@ -14,12 +12,9 @@ const roots: string[] = [];
 
 beforeAll(async () => {
   engine = createGitEngine({ orchestratorVersion: '0.1.0-test', now: () => NOW });
-  const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', userIDs: [{ name: 'Thalogos Test', email: 'thalogos@localhost' }], format: 'armored' });
-  signed = createGitEngine({ orchestratorVersion: '0.1.0-test', now: () => NOW, signingKey: { armoredPrivateKey: privateKey } });
-  gnupg = tempDir('thalogos-gpg-');
-  fs.chmodSync(gnupg, 0o700);
-  fs.writeFileSync(path.join(gnupg, 'pub.asc'), publicKey);
-  expect(spawnSync('gpg', ['--batch', '--import', path.join(gnupg, 'pub.asc')], { env: { ...process.env, GNUPGHOME: gnupg } }).status).toBe(0);
+  const key = await signingKeyFixture();
+  gnupg = key.gnupg;
+  signed = createGitEngine({ orchestratorVersion: '0.1.0-test', now: () => NOW, signingKey: { armoredPrivateKey: key.privateKey } });
 });
 afterAll(async () => { await engine.close(); await signed.close(); removeDir(gnupg); });
 afterEach(() => { for (const r of roots.splice(0)) removeDir(r); });

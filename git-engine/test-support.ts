@@ -60,3 +60,15 @@ export function refsSnapshot(repo: string): string {
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/** A fresh OpenPGP key whose public half is imported into a temp GNUPGHOME, for native git's checks. */
+export async function signingKeyFixture(): Promise<{ privateKey: string; gnupg: string }> {
+  const openpgp = await import('openpgp');
+  const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', userIDs: [{ name: 'Thalogos Test', email: 'thalogos@localhost' }], format: 'armored' });
+  const gnupg = tempDir('thalogos-gpg-');
+  fs.chmodSync(gnupg, 0o700);
+  fs.writeFileSync(path.join(gnupg, 'pub.asc'), publicKey);
+  const imported = spawnSync('gpg', ['--batch', '--import', path.join(gnupg, 'pub.asc')], { env: { ...process.env, GNUPGHOME: gnupg }, encoding: 'utf8' });
+  if (imported.status !== 0) throw new Error(`gpg --import failed: ${imported.stderr}`);
+  return { privateKey, gnupg };
+}
