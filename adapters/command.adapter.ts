@@ -5,15 +5,25 @@ import { TailBuffer } from './line-splitter.js';
 
 /** Output kept for the command event: codemods can be chatty, the event log must stay small. */
 const MAX_OUTPUT = 256 * 1024;
+/**
+ * Stdout lines streamed live (status 'output') before the run goes quiet until the final event:
+ * people watching see progress, and a chatty codemod cannot flood the event log.
+ */
+const MAX_LIVE_LINES = 500;
+const MAX_LIVE_LINE = 2048;
 
 function createCommandParser(command: string): StreamParser {
   // stdout and stderr interleaved in arrival order, as a terminal would show them.
   const output = new TailBuffer(MAX_OUTPUT);
   let outcome: ParsedOutcome = { finalMessage: null, resumeToken: null, reportedStatus: null, errorText: null };
+  let live = 0;
   return {
     line(line) {
       output.push(`${line}\n`);
-      return [];
+      if (live >= MAX_LIVE_LINES) return [];
+      live += 1;
+      const text = line.length > MAX_LIVE_LINE ? `${line.slice(0, MAX_LIVE_LINE)}…` : line;
+      return [{ type: 'command', command, exitCode: null, output: text, status: 'output' }];
     },
     stderr(chunk) {
       output.push(chunk);
@@ -38,7 +48,7 @@ export const commandAdapter: AgentAdapter = {
   parseVersion: () => null,
   minVersion: null,
   descriptor: (config) => ({
-    id: 'command', displayName: 'Shell command', cliVersion: null, defaultModel: config.model ?? null, streams: false,
+    id: 'command', displayName: 'Shell command', cliVersion: null, defaultModel: config.model ?? null, streams: true,
     canResume: false, sandboxModes: [], structuredFinalOutput: false, costPerMTokens: null,
   }),
   buildCommand(opts, config, ctx) {

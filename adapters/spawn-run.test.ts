@@ -33,11 +33,13 @@ describe('command adapter through the registry (real sh)', () => {
     expect((await run.started).pid).toBeGreaterThan(0);
     const { events, outcome } = await drain(run);
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('hi\n');
-    expect(events.map((e) => e.type)).toEqual(['command', 'done']);
-    expect(events[0]).toMatchObject({ type: 'command', exitCode: 0, status: 'completed', seq: 0 });
-    expect(events[0]?.at).toMatch(/^2026-01-01T00:00:\d\d\.000Z$/);
-    expect(events[0]?.type === 'command' && events[0].output).toMatch(/wrote/);
-    expect(events[1]).toMatchObject({ type: 'done', status: 'succeeded', finalMessage: expect.stringContaining('wrote'), seq: 1 });
+    // Each stdout line streams as it comes (status 'output'), then the command's result.
+    expect(events.map((e) => e.type)).toEqual(['command', 'command', 'done']);
+    expect(events[0]).toMatchObject({ type: 'command', exitCode: null, output: 'wrote', status: 'output', seq: 0 });
+    expect(events[1]).toMatchObject({ type: 'command', exitCode: 0, status: 'completed', seq: 1 });
+    expect(events[1]?.at).toMatch(/^2026-01-01T00:00:\d\d\.000Z$/);
+    expect(events[1]?.type === 'command' && events[1].output).toMatch(/wrote/);
+    expect(events[2]).toMatchObject({ type: 'done', status: 'succeeded', finalMessage: expect.stringContaining('wrote'), seq: 2 });
     for (const e of events) expect(AgentEventSchema.parse(e)).toEqual(e);
     expect(outcome).toMatchObject({ runId: 'c1', status: 'succeeded', exitCode: 0, error: null, resumeToken: null });
     // Replayable: a late second reader sees the same events.

@@ -176,4 +176,15 @@ describe('web console: two people co-steering one session, live', () => {
     expect(git(repo, 'show', 'main:a.txt')).toBe('line1\nline2\nline3');
     expect(git(repo, 'show', 'main:hi.txt')).toBe('hi');
   });
+
+  it('a running command streams its output lines to the other person before it ends', async () => {
+    for (const page of [olivia, victor]) await page.getByRole('link', { name: 'Board' }).click();
+    const prompt = 'echo first-step-done; sleep 4; echo last > last.txt';
+    await startTask(olivia, prompt);
+    await column(victor, 'Running').getByRole('article', { name: `Task ${prompt}` }).waitFor(LIVE);
+    await expect.poll(() => victor.getByRole('log').first().textContent(), LIVE).toContain('first-step-done');
+    // Seen while the command was still running, not only in its final result.
+    expect(await column(victor, 'Running').getByRole('article', { name: `Task ${prompt}` }).count()).toBe(1);
+    await column(victor, 'Ready for review').getByRole('article', { name: `Task ${prompt}` }).waitFor(LIVE);
+  });
 });

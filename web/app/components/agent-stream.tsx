@@ -8,6 +8,8 @@ export function describeLine(line: StreamLine): string {
     case 'reasoning':
       return String(line.text ?? '');
     case 'command':
+      // A line of output while the command runs (the command adapter streams them live).
+      if (line.status === 'output') return String(line.output ?? '');
       return `$ ${String(line.command ?? '')}${line.exitCode === null || line.exitCode === undefined ? '' : `  → exit ${line.exitCode}`}`;
     case 'file_change':
       return `${String(line.kind ?? 'changed')} ${String(line.path ?? '')}`;
@@ -66,13 +68,14 @@ export function AgentStream({ lines, label, limit }: { lines: StreamLine[]; labe
       >
         {lines.length === 0 ? <li className="py-2 text-zinc-400">No output yet.</li> : null}
         {lines.map((line) => {
-          const style = TYPE_STYLE[line.type] ?? { label: line.type, className: 'text-zinc-400' };
+          const liveOutput = line.type === 'command' && line.status === 'output';
+          const style = (liveOutput ? TYPE_STYLE.raw : TYPE_STYLE[line.type]) ?? { label: line.type, className: 'text-zinc-400' };
           return (
             <li key={`${line.seq}-${line.type}`} className="grid grid-cols-[4.5rem_1fr] gap-2 border-b border-zinc-900 py-1 last:border-0">
               <span className="text-[10px] tracking-wide text-zinc-400 uppercase">{style.label}</span>
               <span className={`${style.className} break-words whitespace-pre-wrap`}>
                 {describeLine(line)}
-                {line.type === 'command' && line.output ? <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span> : null}
+                {line.type === 'command' && line.output && !liveOutput ? <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span> : null}
               </span>
             </li>
           );
