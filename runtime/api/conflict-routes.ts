@@ -1,7 +1,7 @@
 import type { ConflictReport } from '../../git-engine/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
-import { isCommandAgent } from '../sessions/agent-kinds.js';
+import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/agent-kinds.js';
 import type { SessionHost } from '../sessions/session-host.js';
 import type { AppContext } from './app-context.js';
 import { actorOf } from './principal-actor.js';
@@ -85,9 +85,7 @@ export function conflictRoutes(app: AppContext): Route[] {
         if (ctx.body.agent !== undefined && (!known.includes(ctx.body.agent) || isCommandAgent(ctx.body.agent))) {
           throw new ApiError('UNKNOWN_AGENT', `${ctx.body.agent} cannot resolve conflicts; use one of the language-model agents`, { known });
         }
-        const llmAgents = app.defaults.agentOrder.filter((id) => !isCommandAgent(id));
-        const preferred = ctx.body.agent ? [ctx.body.agent, ...llmAgents.filter((id) => id !== ctx.body.agent)] : llmAgents;
-        const agentOrder = [...preferred.filter((id) => app.adapters.isAvailable(id)), ...preferred.filter((id) => !app.adapters.isAvailable(id))];
+        const agentOrder = availableFirst(languageModelOrder(app.defaults.agentOrder, ctx.body.agent), (id) => app.adapters.isAvailable(id));
         await host.submit(
           { type: 'TASK.REWORK', taskId: report.taskId, prompt: conflictPrompt(report, task.prompt), agentOrder, by: ctx.principal?.name ?? '', at: new Date().toISOString() },
           { actor: actorOf(ctx.principal), command: true },

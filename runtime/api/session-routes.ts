@@ -1,7 +1,7 @@
 import type { SessionEvent } from '../../actors/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
-import { isCommandAgent } from '../sessions/agent-kinds.js';
+import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/agent-kinds.js';
 import { resolveAllowedRepo } from '../sessions/repo-policy.js';
 import { newId } from '../sessions/session-registry.js';
 import type { AppContext } from './app-context.js';
@@ -27,11 +27,9 @@ export function sessionRoutes(app: AppContext): Route[] {
       throw new ApiError('UNKNOWN_AGENT', `no agent adapter named ${requested}`, { known });
     }
     if (requested && isCommandAgent(requested)) return [requested];
-    const fallbacks = app.defaults.agentOrder.filter((id) => id !== requested && !isCommandAgent(id));
-    if (requested) return [requested, ...fallbacks];
+    if (requested) return languageModelOrder(app.defaults.agentOrder, requested);
     // No agent asked for: the router puts available adapters first, in the session's order.
-    const available = fallbacks.filter((id) => app.adapters.isAvailable(id));
-    return [...available, ...fallbacks.filter((id) => !available.includes(id))];
+    return availableFirst(languageModelOrder(app.defaults.agentOrder), (id) => app.adapters.isAvailable(id));
   };
 
   /** A command on one task: the task must exist, and its machine must accept the command now. */

@@ -8,3 +8,14 @@ const COMMAND_AGENTS = new Set(['command']);
 export function isCommandAgent(agentId: string): boolean {
   return COMMAND_AGENTS.has(agentId);
 }
+
+/** The language-model agents of `order` (no command agents), with `requested` moved to the front. */
+export function languageModelOrder(order: readonly string[], requested?: string): string[] {
+  const rest = order.filter((id) => id !== requested && !isCommandAgent(id));
+  return requested ? [requested, ...rest] : rest;
+}
+
+/** The same agents, those available now first (each group keeps its order). */
+export function availableFirst(ids: readonly string[], isAvailable: (id: string) => boolean): string[] {
+  return [...ids.filter((id) => isAvailable(id)), ...ids.filter((id) => !isAvailable(id))];
+}

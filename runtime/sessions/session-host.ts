@@ -99,9 +99,9 @@ export class SessionHost {
     return describeSession(this.requireActor().getSnapshot());
   }
 
-  /** The session state value, e.g. `active` or `saving`. */
+  /** The session state value, e.g. `active` or `saving` (read off the snapshot, no view built). */
   status(): string {
-    return this.view().status;
+    return String(this.requireActor().getSnapshot().value);
   }
 
   /** Whether the machine would accept this event now (used by command validation). */
