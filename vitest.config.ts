@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One config for the whole suite: unit tests sit beside the code, cross-folder suites in tests/.
 export default defineConfig({
   test: {
-    include: ['{runtime,actors,sync,adapters,git-engine,scripts,tests}/**/*.test.ts'],
+    include: ['{contracts,runtime,actors,sync,adapters,git-engine,scripts,tests}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'dist/**'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -22,6 +22,7 @@ describe('describeSession', () => {
       lastSave: null,
       pendingSave: null,
       pendingRollback: null,
+      damage: null,
     });
     expect(v.tasks).toEqual([
       {
@@ -44,6 +45,8 @@ describe('describeSession', () => {
         usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
         closed: null,
         merged: null,
+        rework: null,
+        resolutions: [],
       },
     ]);
   });

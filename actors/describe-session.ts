@@ -5,72 +5,12 @@ import type { AgentContext } from './agent.machine.js';
 import { ZERO_USAGE } from './agent.machine.js';
 import { ActorsError } from './actors-error.js';
 import { agentActorId, taskActorId } from './events.js';
-import type { AgentUsage, Handoff, ResumeFrom, SessionStatus, TaskChanges, TaskStatus } from './events.js';
-import type { Checkpoint, PendingRollback, PendingSave, SaveRecord, SessionContext, TimelineEntry } from './session.machine.js';
-import type { TaskClosure, TaskContext, TaskError, TaskMerge, TaskRun } from './task.machine.js';
+import type { AgentUsage, TaskStatus } from './events.js';
+import type { SessionContext } from './session.machine.js';
+import type { TaskContext, TaskRun } from './task.machine.js';
+import type { RunView, SessionStatus, SessionView, TaskView } from '../contracts/index.js';
 
-export interface RunView {
-  runId: string;
-  agent: string;
-  attempt: number;
-  /** null while the run is in flight. */
-  outcome: TaskRun['outcome'];
-  /** The agent actor's state while in flight (starting, running, cancelling, timing_out), else null. */
-  state: string | null;
-  finalMessage: string | null;
-  lastMessage: string | null;
-  error: TaskRun['error'];
-  usage: AgentUsage;
-  eventCounts: Record<string, number>;
-  cliVersion: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  handoff: Handoff | null;
-  resume: ResumeFrom | null;
-}
-
-export interface TaskView {
-  id: string;
-  status: TaskStatus;
-  prompt: string;
-  /** The current agent, or the last one that ran. */
-  agent: string;
-  agentOrder: string[];
-  /** Attempt number of the current (or last) run on its agent; 0 before the first run. */
-  attempt: number;
-  runs: RunView[];
-  worktreePath: string | null;
-  branch: string | null;
-  baseCommit: string | null;
-  commit: string | null;
-  changes: TaskChanges | null;
-  error: TaskError | null;
-  createdAt: string;
-  createdBy: string | null;
-  /** The newest agent message of the newest run that has one. */
-  lastMessage: string | null;
-  /** Sum over all runs. */
-  usage: AgentUsage;
-  closed: TaskClosure | null;
-  merged: TaskMerge | null;
-}
-
-export interface SessionView {
-  id: string;
-  title: string;
-  repoPath: string;
-  status: SessionStatus;
-  createdAt: string;
-  createdBy: string;
-  agentOrder: string[];
-  maxParallel: number;
-  tasks: TaskView[];
-  checkpoints: Checkpoint[];
-  timeline: TimelineEntry[];
-  lastSave: SaveRecord | null;
-  pendingSave: PendingSave | null;
-  pendingRollback: PendingRollback | null;
-}
+export type { RunView, SessionView, TaskView } from '../contracts/index.js';
 
 /** The part of a machine snapshot the view reads; live and persisted snapshots both have it. */
 interface SnapshotLike<TContext> {
@@ -151,6 +91,9 @@ function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskVi
     usage: runs.reduce((total, run) => addUsage(total, run.usage), ZERO_USAGE),
     closed: c.closed,
     merged: c.merged,
+    // Snapshots persisted before these fields existed have neither.
+    rework: c.rework ?? null,
+    resolutions: c.resolutions ?? [],
   };
 }
 
@@ -180,5 +123,6 @@ export function describeSession(snapshot: unknown): SessionView {
     lastSave: c.lastSave,
     pendingSave: c.pendingSave,
     pendingRollback: c.pendingRollback,
+    damage: null,
   });
 }

@@ -9,7 +9,7 @@ import { describeSession } from './describe-session.js';
 import { provideEffects } from './effects.js';
 import type { SessionEvent } from './events.js';
 import { sessionMachine } from './session.machine.js';
-import { ev, permanent, SESSION_INPUT, spyEffects, transient } from './test-support.js';
+import { ev, permanent, saveResults, SESSION_INPUT, spyEffects, transient } from './test-support.js';
 import type { EffectCall } from './test-support.js';
 
 /** A session's life touching every machine state: dispatch, retry, fallback, interrupt, Save, review, rollback. */
@@ -40,7 +40,7 @@ function script(): SessionEvent[] {
     ev.cancel('t3'),
     ev.cancel('t1'),
     ev.saveProgress('save-1', 'merging'),
-    ev.saveCompleted('save-1', { status: 'gates_failed', details: { gate: 'test' } }),
+    ev.saveCompleted('save-1', saveResults.gatesFailed('test')),
     ev.add('t4'),
     ev.resume(),
     ev.ready('t4'),
@@ -50,7 +50,7 @@ function script(): SessionEvent[] {
     ev.exited('t4', 't4-r2', 'succeeded'),
     ev.committed('t4', 'c4'),
     ev.save('save-2'),
-    ev.saveCompleted('save-2', { status: 'published', tag: 'checkpoint/1', commit: 'm1', mergedTaskIds: ['t2', 't4'] }),
+    ev.saveCompleted('save-2', saveResults.published('checkpoint/1', ['t2', 't4'], 'm1')),
     ev.add('t5'),
     ev.ready('t5'),
   ];

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveAgentOrder } from './session.machine.js';
 import type { SessionEvent, TaskAddEvent } from './events.js';
-import { ev, paramsOf, runToReview, sendAll, startSession, taskOf, view } from './test-support.js';
+import { ev, paramsOf, runToReview, saveResults, sendAll, startSession, taskOf, view } from './test-support.js';
 
 const statuses = (actor: Parameters<typeof view>[0]) =>
   Object.fromEntries(view(actor).tasks.map((task) => [task.id, task.status]));
 
-const published = (tag: string, mergedTaskIds: string[]) => ({ status: 'published' as const, tag, commit: `commit-${tag}`, mergedTaskIds });
+const published = (tag: string, mergedTaskIds: string[]) => saveResults.published(tag, mergedTaskIds);
 
 describe('session machine: tasks and dispatch', () => {
   it('starts idle and becomes active with the first task', () => {
@@ -181,13 +181,18 @@ describe('session machine: Save', () => {
     expect(paramsOf(effects, 'releaseTask')).toEqual([{ sessionId: 's1', taskId: 't1', outcome: 'merged' }]);
   });
 
+  const failures = {
+    gates_failed: saveResults.gatesFailed('npm test'),
+    conflict: saveResults.conflict('t1'),
+    error: { status: 'error', error: { code: 'MAIN_WORKTREE_DIRTY', message: 'local edits' } },
+  } as const;
   it.each(['gates_failed', 'conflict', 'error'] as const)('%s -> awaiting_review -> REVIEW.RESUME -> active', (status) => {
     const { actor, effects } = startSession();
     sendAll(actor, [ev.add('t1')]);
     runToReview(actor, 't1');
-    sendAll(actor, [ev.save('save-1'), ev.saveCompleted('save-1', { status, details: { gate: 'npm test' } })]);
+    sendAll(actor, [ev.save('save-1'), ev.saveCompleted('save-1', failures[status])]);
     expect(actor.getSnapshot().value).toBe('awaiting_review');
-    expect(view(actor).lastSave).toMatchObject({ saveId: 'save-1', result: { status, details: { gate: 'npm test' } } });
+    expect(view(actor).lastSave).toMatchObject({ saveId: 'save-1', result: failures[status] });
     expect(statuses(actor)).toEqual({ t1: 'ready_for_review' });
     expect(view(actor).checkpoints).toEqual([]);
 
@@ -210,7 +215,7 @@ describe('session machine: Save', () => {
     const { actor, effects } = startSession();
     sendAll(actor, [ev.add('t1')]);
     runToReview(actor, 't1');
-    sendAll(actor, [ev.save('save-1'), ev.saveCompleted('save-1', { status: 'conflict' }), ev.save('save-2')]);
+    sendAll(actor, [ev.save('save-1'), ev.saveCompleted('save-1', saveResults.conflict('t1')), ev.save('save-2')]);
     expect(actor.getSnapshot().value).toBe('saving');
     sendAll(actor, [ev.saveCompleted('save-2', published('cp-2', ['t1']))]);
     expect(actor.getSnapshot().value).toBe('active');
@@ -255,7 +260,7 @@ describe('session machine: rollback', () => {
     expect(actor.getSnapshot().value).toBe('idle');
     sendAll(actor, [ev.add('t1')]);
     runToReview(actor, 't1');
-    sendAll(actor, [ev.save('s'), ev.saveCompleted('s', { status: 'gates_failed' })]);
+    sendAll(actor, [ev.save('s'), ev.saveCompleted('s', saveResults.gatesFailed())]);
     expect(actor.getSnapshot().value).toBe('awaiting_review');
     expect(actor.getSnapshot().can(ev.rollback('rb-2'))).toBe(true);
   });

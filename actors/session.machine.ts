@@ -5,9 +5,6 @@ import { assign, enqueueActions, sendTo, setup, spawnChild } from 'xstate';
 import type { StartRollbackParams, StartSaveParams } from './effect-params.js';
 import { taskActorId } from './events.js';
 import type {
-  RollbackMode,
-  RollbackResult,
-  SaveResult,
   SessionEvent,
   TaskAddEvent,
   TaskStatus,
@@ -15,63 +12,8 @@ import type {
 } from './events.js';
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
 
-export interface SessionInput {
-  sessionId: string;
-  title: string;
-  repoPath: string;
-  createdAt: string;
-  createdBy: string;
-  /** Default agent order for tasks that bring none. */
-  agentOrder: string[];
-  /** How many tasks may be preparing, running or committing at once. */
-  maxParallel: number;
-  taskTimeoutMs: number;
-  maxRetries: number;
-}
-
-export interface Checkpoint {
-  tag: string;
-  commit: string;
-  at: string;
-  saveId: string;
-  mergedTaskIds: string[];
-}
-
-export interface PendingSave {
-  saveId: string;
-  requestedAt: string;
-  requestedBy: string;
-  /** 'draining' until startSave runs, then 'started', then whatever SAVE.PROGRESS reports. */
-  phase: string;
-  taskIds: string[];
-}
-
-export interface SaveRecord {
-  saveId: string;
-  requestedAt: string;
-  requestedBy: string;
-  completedAt: string;
-  taskIds: string[];
-  result: SaveResult;
-}
-
-export interface PendingRollback {
-  rollbackId: string;
-  checkpoint: string;
-  mode: RollbackMode;
-  requestedAt: string;
-  requestedBy: string;
-}
-
-export interface RollbackRecord extends PendingRollback {
-  completedAt: string;
-  result: RollbackResult;
-}
-
-export type TimelineEntry =
-  | ({ kind: 'save' } & SaveRecord)
-  | ({ kind: 'rollback' } & RollbackRecord)
-  | { kind: 'review_resumed'; at: string; by: string };
+export type { Checkpoint, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { Checkpoint, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 
 export interface SessionContext extends SessionInput {
   /** Task ids in creation order; dispatch and Save follow this order. */
@@ -210,6 +152,11 @@ export const sessionMachine = setup({
       ({ event }) => taskActorId(eventTaskId(event) ?? ''),
       ({ event }) => event,
     ),
+    recordConflictResolved: assign(({ context, event }) => {
+      if (event.type !== 'TASK.CONFLICT_RESOLVED') return {};
+      const entry = { kind: 'conflict_resolved' as const, taskId: event.taskId, saveId: event.saveId, commit: event.commit, at: event.at, by: event.by };
+      return { timeline: [...context.timeline, entry] };
+    }),
 
     requestSave: assign(({ event }) => {
       if (event.type !== 'SAVE.REQUEST') return {};
@@ -343,6 +290,7 @@ export const sessionMachine = setup({
     'TASK.REWORK': forward,
     'TASK.INTERRUPT': forward,
     'TASK.REQUEUE': forward,
+    'TASK.CONFLICT_RESOLVED': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordConflictResolved'] },
     'AGENT.STARTED': forward,
     'AGENT.EVENT': forward,
     'AGENT.RESUMABLE': forward,
@@ -367,7 +315,7 @@ export const sessionMachine = setup({
     frozen: {
       always: { guard: 'drained', target: 'saving' },
       // Sending a task back to work would keep the Save from ever draining.
-      on: { 'TASK.REWORK': {} },
+      on: { 'TASK.REWORK': {}, 'TASK.CONFLICT_RESOLVED': {} },
     },
     saving: {
       entry: [
@@ -390,6 +338,7 @@ export const sessionMachine = setup({
         // A task being merged cannot be rejected or reworked under the Save's feet.
         'TASK.REJECT': {},
         'TASK.REWORK': {},
+        'TASK.CONFLICT_RESOLVED': {},
       },
     },
     awaiting_review: {

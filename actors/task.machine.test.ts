@@ -10,6 +10,7 @@ import {
   startSession,
   taskOf,
   transient,
+  view,
 } from './test-support.js';
 
 function sessionWithTask(overrides: Parameters<typeof startSession>[0] = {}) {
@@ -410,6 +411,45 @@ describe('task machine: rework', () => {
     expect(task.status).toBe('ready_for_review');
     expect(task.commit).toBe('def456');
     expect(task.runs.map((run) => run.agent)).toEqual(['codex', 'claude']);
+  });
+
+  it('keeps the goal as stated and records the instruction beside it', () => {
+    const { actor } = sessionWithTask();
+    runToReview(actor, 't1');
+    const goal = taskOf(actor, 't1').prompt;
+    sendAll(actor, [rework('t1')]);
+    const task = taskOf(actor, 't1');
+    expect(task.prompt).toBe(goal);
+    expect(task.rework).toEqual({ prompt: 'merge the integration and resolve the conflicts', by: 'rae', at: '2026-01-01T00:10:00.000Z' });
+  });
+
+  it('a rework that fails on every agent leaves the task ready for review with its commit (the work is not lost)', () => {
+    const { actor, effects } = sessionWithTask();
+    runToReview(actor, 't1', 'abc123');
+    sendAll(actor, [rework('t1'), ev.started('t1', 't1-r2'), ev.exited('t1', 't1-r2', 'failed', { error: permanent('ADAPTER_UNAVAILABLE') })]);
+    const task = taskOf(actor, 't1');
+    expect(task.status).toBe('ready_for_review');
+    expect(task.commit).toBe('abc123');
+    expect(task.error).toMatchObject({ code: 'REWORK_FAILED', cause: { code: 'ADAPTER_UNAVAILABLE' } });
+    expect(paramsOf(effects, 'releaseTask')).toEqual([]);
+  });
+
+  it('a conflict resolved by people moves the task to the resolution commit and the session records it', () => {
+    const { actor } = sessionWithTask();
+    runToReview(actor, 't1', 'abc123');
+    const resolved = {
+      type: 'TASK.CONFLICT_RESOLVED' as const, taskId: 't1', saveId: 'save1', commit: 'merge789', ours: 'o', theirs: 'abc123',
+      resolutions: [{ path: 'a.txt', hunk: 0, side: 'theirs' as const }], by: 'rae', at: '2026-01-01T00:30:00.000Z',
+    };
+    expect(canAccept(actor.getSnapshot(), resolved)).toBe(true);
+    sendAll(actor, [resolved]);
+    const task = taskOf(actor, 't1');
+    expect(task.status).toBe('ready_for_review');
+    expect(task.commit).toBe('merge789');
+    expect(task.resolutions).toEqual([{ saveId: 'save1', commit: 'merge789', by: 'rae', at: '2026-01-01T00:30:00.000Z', files: ['a.txt'] }]);
+    expect(view(actor).timeline.at(-1)).toEqual({ kind: 'conflict_resolved', taskId: 't1', saveId: 'save1', commit: 'merge789', by: 'rae', at: '2026-01-01T00:30:00.000Z' });
+    // The session's Save candidates follow the new head.
+    expect(actor.getSnapshot().context.taskCommits.t1).toBe('merge789');
   });
 
   it('is refused without agents, outside ready_for_review, and while a Save runs', () => {

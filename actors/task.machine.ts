@@ -2,6 +2,7 @@
 // the next agent in its order), a commit, and a review outcome.
 import { assign, sendParent, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { AnyActorRef } from 'xstate';
+import type { TaskResolution, TaskRework } from '../contracts/index.js';
 import { agentMachine } from './agent.machine.js';
 import type { AgentContext, AgentRunOutput } from './agent.machine.js';
 import { ZERO_USAGE } from './agent.machine.js';
@@ -55,7 +56,7 @@ export interface TaskRun {
   resume: ResumeFrom | null;
 }
 
-export type TaskErrorCode = 'AGENTS_EXHAUSTED' | 'WORKTREE_FAILED' | 'COMMIT_FAILED';
+export type TaskErrorCode = 'AGENTS_EXHAUSTED' | 'WORKTREE_FAILED' | 'COMMIT_FAILED' | 'REWORK_FAILED';
 
 export interface TaskError {
   code: TaskErrorCode;
@@ -102,6 +103,10 @@ export interface TaskContext extends TaskInput {
   cancelRequested: TaskClosure | null;
   closed: TaskClosure | null;
   merged: TaskMerge | null;
+  /** The instruction of the current (or last) rework; the goal in `prompt` stays as stated. */
+  rework: TaskRework | null;
+  /** Conflicts people resolved on the task's branch, in order. */
+  resolutions: TaskResolution[];
 }
 
 /** A finished agent child, as XState delivers it. */
@@ -224,7 +229,7 @@ export const taskMachine = setup({
         return {
           ...runIdentity(context),
           attempt: run?.attempt ?? 1,
-          prompt: context.prompt,
+          prompt: context.rework?.prompt ?? context.prompt,
           handoff: run?.handoff ?? null,
           resume: run?.resume ?? null,
           timeoutMs: context.timeoutMs,
@@ -293,7 +298,7 @@ export const taskMachine = setup({
     applyRework: assign(({ event }) => {
       if (event.type !== 'TASK.REWORK') return {};
       return {
-        prompt: event.prompt,
+        rework: { prompt: event.prompt, by: event.by, at: event.at },
         agentOrder: event.agentOrder,
         agentIndex: 0,
         attemptsForAgent: 0,
@@ -329,6 +334,29 @@ export const taskMachine = setup({
           runs: context.runs.map((run) => run.runId),
           cause: output?.error ? { code: output.error.code, message: output.error.message } : null,
         },
+      };
+    }),
+    /** A rework whose agents all failed leaves the work it was asked to change as it was. */
+    failRework: assign(({ context, event }) => {
+      const output = doneOutput(event);
+      const reason = output ? fallbackReason(output, context.timeoutMs) : 'unknown';
+      return {
+        error: {
+          code: 'REWORK_FAILED' as const,
+          message: `the rework failed on every agent in [${context.agentOrder.join(', ')}] (last: ${reason}); the task's earlier work is unchanged and still ready for review`,
+          agent: output?.agent ?? currentAgent(context),
+          runs: context.runs.map((run) => run.runId),
+          cause: output?.error ? { code: output.error.code, message: output.error.message } : null,
+        },
+      };
+    }),
+    recordResolution: assign(({ context, event }) => {
+      if (event.type !== 'TASK.CONFLICT_RESOLVED') return {};
+      const files = [...new Set(event.resolutions.map((choice) => choice.path))];
+      return {
+        commit: event.commit,
+        error: null,
+        resolutions: [...context.resolutions, { saveId: event.saveId, commit: event.commit, by: event.by, at: event.at, files }],
       };
     }),
     failWorktree: assign(({ context, event }) => {
@@ -407,6 +435,8 @@ export const taskMachine = setup({
       return output !== null && output.runId === context.currentRunId && context.agentIndex + 1 < context.agentOrder.length;
     },
     isCurrentRunDone: ({ context, event }) => doneOutput(event)?.runId === context.currentRunId,
+    // Only a rework of work that was already committed can fall back to it.
+    isReworkRunDone: ({ context, event }) => doneOutput(event)?.runId === context.currentRunId && context.rework !== null && context.commit !== null,
     resumeAtCommit: ({ context }) => context.resumeAtCommit,
     cancelRequested: ({ context }) => context.cancelRequested !== null,
     noCancelRequested: ({ context }) => context.cancelRequested === null,
@@ -432,6 +462,8 @@ export const taskMachine = setup({
     cancelRequested: null,
     closed: null,
     merged: null,
+    rework: null,
+    resolutions: [],
   }),
   // The session records a new task as queued itself; the first TASK.STATUS comes with the first change.
   initial: 'queued',
@@ -477,6 +509,7 @@ export const taskMachine = setup({
             guard: 'canFallBack',
             actions: ['recordRunEnd', 'stopAgent', 'fallBack', 'beginRun', 'spawnAgent'],
           },
+          { guard: 'isReworkRunDone', target: 'ready_for_review', actions: ['recordRunEnd', 'stopAgent', 'failRework'] },
           { guard: 'isCurrentRunDone', target: 'failed', actions: ['recordRunEnd', 'stopAgent', 'failExhausted'] },
         ],
         'TASK.CANCEL': {
@@ -543,6 +576,8 @@ export const taskMachine = setup({
         'TASK.MERGED': { target: 'merged', actions: 'recordMerge' },
         'TASK.REWORK': { guard: 'hasReworkAgent', target: 'running', actions: ['applyRework', 'beginRun', 'spawnAgent'] },
         'TASK.REJECT': { target: 'rejected', actions: 'closeByReject' },
+        // Re-entered so the session learns the branch's new head.
+        'TASK.CONFLICT_RESOLVED': { target: 'ready_for_review', reenter: true, actions: 'recordResolution' },
       },
     },
     interrupted: {

@@ -206,3 +206,17 @@ export function runToReview(actor: SessionActor, taskId: string, commit: string 
     ev.committed(taskId, commit),
   ]);
 }
+
+/** Save results as the engine returns them (contracts/save.ts), with placeholder details. */
+export const saveResults = {
+  published: (tag: string, mergedTaskIds: string[], commit = `commit-${tag}`): SaveResult => ({
+    status: 'published', tag, commit, integrationCommit: commit, mergedTaskIds, autoResolved: [], gates: [],
+  }),
+  gatesFailed: (command = 'npm test'): SaveResult => ({
+    status: 'gates_failed', integrationCommit: 'candidate', mergedTaskIds: [], gates: [{ command, exitCode: 1, timedOut: false, durationMs: 5, output: 'failed' }],
+  }),
+  conflict: (taskId = 't1'): SaveResult => ({
+    status: 'conflict',
+    report: { sessionId: 'sess-1', taskId, branch: `session/sess-1/task/${taskId}`, ours: 'ours', theirs: 'theirs', files: [], autoResolved: [], summary: { files: 0, hunks: 0 } },
+  }),
+};

@@ -1,0 +1,87 @@
+// The one registry of error codes that can reach a client: HTTP status and whether retrying the
+// same request may succeed. Libraries (git-engine, adapters, sync) throw their own typed errors
+// with these codes; the HTTP edge maps any error carrying a registered code through this table,
+// so a code is never remapped by string matching in a route.
+import { z } from 'zod';
+
+interface ErrorCodeInfo {
+  status: number;
+  retryable: boolean;
+}
+
+const entry = (status: number, retryable = false): ErrorCodeInfo => ({ status, retryable });
+
+export const ERROR_CODES = {
+  // Request shape and authentication.
+  BAD_JSON: entry(400),
+  VALIDATION_FAILED: entry(400),
+  INVALID_NAME: entry(400),
+  INVALID_RESOLUTION: entry(400),
+  UNRESOLVED_CONFLICT: entry(400),
+  UNAUTHENTICATED: entry(401),
+  FORBIDDEN: entry(403),
+  REPO_NOT_ALLOWED: entry(403),
+  NOT_FOUND: entry(404),
+  SESSION_NOT_FOUND: entry(404),
+  TASK_NOT_FOUND: entry(404),
+  TOKEN_NOT_FOUND: entry(404),
+  CHECKPOINT_NOT_FOUND: entry(404),
+  BRANCH_NOT_FOUND: entry(404),
+  WORKTREE_NOT_FOUND: entry(404),
+  METHOD_NOT_ALLOWED: entry(405),
+  PAYLOAD_TOO_LARGE: entry(413),
+  UNSUPPORTED_MEDIA_TYPE: entry(415),
+  // The request is well formed but the world is not in a state that allows it.
+  SESSION_BUSY: entry(409, true),
+  SAVE_IN_PROGRESS: entry(409, true),
+  ROLLBACK_IN_PROGRESS: entry(409, true),
+  INVALID_STATE: entry(409),
+  NOTHING_TO_SAVE: entry(409),
+  SESSION_DAMAGED: entry(409),
+  STALE_CONFLICT: entry(409),
+  WORKTREE_DIRTY: entry(409),
+  MAIN_WORKTREE_DIRTY: entry(409),
+  MAIN_MOVED: entry(409, true),
+  BRANCH_MOVED: entry(409, true),
+  BRANCH_EXISTS: entry(409),
+  WORKTREE_EXISTS: entry(409),
+  JOURNAL_CONFLICT: entry(409),
+  REF_LOCKED: entry(409, true),
+  INDEX_LOCKED: entry(409, true),
+  // The repository or configuration cannot serve the request.
+  NOT_A_REPOSITORY: entry(422),
+  NO_MAIN_BRANCH: entry(422),
+  UNKNOWN_AGENT: entry(422),
+  NO_AGENT_AVAILABLE: entry(422),
+  PATH_OUTSIDE_REPOSITORY: entry(422),
+  SYMLINK_ESCAPE: entry(422),
+  GATE_CONFIG_INVALID: entry(422),
+  ADAPTER_UNAVAILABLE: entry(503, true),
+  // Server side.
+  INTERNAL: entry(500),
+  WORKER_FAILED: entry(500, true),
+  SIGNING_FAILED: entry(500),
+  SHUTTING_DOWN: entry(503, true),
+  ENGINE_CLOSED: entry(503, true),
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+export function errorCodeInfo(code: ErrorCode): ErrorCodeInfo {
+  return ERROR_CODES[code];
+}
+
+/** The JSON body of every error reply. */
+export const ErrorReplySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean().optional(),
+    data: z.unknown().optional(),
+  }),
+});
+export type ErrorReply = z.infer<typeof ErrorReplySchema>;

@@ -1,0 +1,99 @@
+// What a Save produces, from the engine's merge report to the result the session records. One
+// definition for git-engine (which builds them), the actors (which record them), the runtime (which
+// serves them) and the console (which renders them).
+import { z } from 'zod';
+
+export const GateResultSchema = z.object({
+  command: z.string(),
+  exitCode: z.number().int().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+  output: z.string(),
+});
+export type GateResult = z.infer<typeof GateResultSchema>;
+
+export const AutoResolutionSchema = z.object({
+  path: z.string(),
+  /** `whitespace_only`, `adjacent_hunks`, `identical_change`, or a newer policy's rule name. */
+  rule: z.string(),
+  detail: z.string(),
+});
+export type AutoResolution = z.infer<typeof AutoResolutionSchema>;
+
+export const ConflictKindSchema = z.enum(['content', 'add_add', 'modify_delete', 'binary', 'mode', 'rename', 'file_directory', 'criss_cross']);
+export type ConflictKind = z.infer<typeof ConflictKindSchema>;
+
+export const ConflictSideSchema = z.object({ oid: z.string().nullable(), mode: z.string().nullable() });
+export type ConflictSide = z.infer<typeof ConflictSideSchema>;
+
+export const ConflictHunkSchema = z.object({
+  /** 1-based line number in the base version where the conflicting region starts. */
+  baseStart: z.number().int(),
+  base: z.array(z.string()),
+  ours: z.array(z.string()),
+  theirs: z.array(z.string()),
+});
+export type ConflictHunk = z.infer<typeof ConflictHunkSchema>;
+
+export const ConflictFileSchema = z.object({
+  path: z.string(),
+  kind: ConflictKindSchema,
+  base: ConflictSideSchema,
+  ours: ConflictSideSchema,
+  theirs: ConflictSideSchema,
+  hunks: z.array(ConflictHunkSchema),
+  summary: z.string(),
+});
+export type ConflictFile = z.infer<typeof ConflictFileSchema>;
+
+export const ConflictReportSchema = z.object({
+  sessionId: z.string(),
+  taskId: z.string(),
+  branch: z.string(),
+  ours: z.string(),
+  theirs: z.string(),
+  files: z.array(ConflictFileSchema),
+  autoResolved: z.array(AutoResolutionSchema),
+  summary: z.object({ files: z.number().int(), hunks: z.number().int() }),
+});
+export type ConflictReport = z.infer<typeof ConflictReportSchema>;
+
+export const CodedErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type CodedError = z.infer<typeof CodedErrorSchema>;
+
+/** What the engine's Save returns. */
+export const EngineSaveResultSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('published'),
+    commit: z.string(),
+    tag: z.string(),
+    integrationCommit: z.string(),
+    mergedTaskIds: z.array(z.string()),
+    autoResolved: z.array(AutoResolutionSchema),
+    gates: z.array(GateResultSchema),
+  }),
+  z.object({ status: z.literal('conflict'), report: ConflictReportSchema }),
+  z.object({ status: z.literal('gates_failed'), integrationCommit: z.string(), mergedTaskIds: z.array(z.string()), gates: z.array(GateResultSchema) }),
+  z.object({ status: z.literal('nothing_to_save') }),
+]);
+export type EngineSaveResult = z.infer<typeof EngineSaveResultSchema>;
+
+/**
+ * What a session records as the outcome of a Save: the engine's result, or an error the runtime
+ * met running it (the engine threw, the runtime restarted mid-Save).
+ */
+export const SaveResultSchema = z.union([
+  EngineSaveResultSchema,
+  z.object({ status: z.literal('error'), error: CodedErrorSchema }),
+]);
+export type SaveResult = z.infer<typeof SaveResultSchema>;
+export type SaveStatus = SaveResult['status'];
+
+export const RollbackModeSchema = z.enum(['restore_commit', 'branch']);
+export type RollbackMode = z.infer<typeof RollbackModeSchema>;
+
+export const RollbackResultSchema = z.union([
+  z.object({ status: z.literal('completed'), mode: RollbackModeSchema.optional(), commit: z.string().nullable(), branch: z.string().nullable(), worktreePath: z.string().optional() }),
+  z.object({ status: z.literal('error'), error: CodedErrorSchema }),
+]);
+export type RollbackResult = z.infer<typeof RollbackResultSchema>;

@@ -1,0 +1,180 @@
+// Every event the runtime may log and deliver to a session actor. These are the "actor event" log
+// entries: replay feeds them, validated against these schemas, to the pure machines. An entry that
+// does not parse is never delivered; its session is quarantined instead (see log-entries.ts).
+import { z } from 'zod';
+import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
+
+export const TaskStatusSchema = z.enum([
+  'queued', 'preparing', 'running', 'retry_wait', 'committing', 'ready_for_review',
+  'merged', 'rejected', 'failed', 'cancelled', 'interrupted',
+]);
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
+export const SessionStatusSchema = z.enum(['idle', 'active', 'frozen', 'saving', 'awaiting_review']);
+export type SessionStatus = z.infer<typeof SessionStatusSchema>;
+
+export const AgentOutcomeSchema = z.enum(['succeeded', 'failed', 'cancelled', 'timed_out']);
+export type AgentOutcome = z.infer<typeof AgentOutcomeSchema>;
+
+/** An agent failure as the adapter reports it; `transient` failures are retried on the same agent. */
+export const AgentErrorSchema = z.object({ code: z.string(), message: z.string(), transient: z.boolean() });
+export type AgentError = z.infer<typeof AgentErrorSchema>;
+
+export const AgentUsageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() });
+export type AgentUsage = z.infer<typeof AgentUsageSchema>;
+
+export const TaskChangesSchema = z.object({
+  filesChanged: z.number().int().nonnegative(),
+  insertions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  files: z.array(z.string()),
+});
+export type TaskChanges = z.infer<typeof TaskChangesSchema>;
+
+const id = z.string().min(1);
+const taskScoped = { taskId: id };
+const runScoped = { taskId: id, runId: id };
+const optionalAt = z.string().optional();
+
+/** A normalised adapter event. Only `message` (text) and `usage` are interpreted by the machines. */
+export const AgentStreamEventSchema = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  inputTokens: z.number().nullable().optional(),
+  outputTokens: z.number().nullable().optional(),
+  costUsd: z.number().nullable().optional(),
+});
+export type AgentStreamEvent = z.infer<typeof AgentStreamEventSchema>;
+
+export const AgentStartedEventSchema = z.object({
+  type: z.literal('AGENT.STARTED'), ...runScoped,
+  cliVersion: z.string().nullable(),
+  resumeToken: z.string().nullable().optional(),
+  /** The process id (and group id) of the CLI: lets a restart stop a run orphaned by a crash. */
+  pid: z.number().int().nullable().optional(),
+  /** What the agent was told (task, shared memory, hand-off): kept for the audit, not interpreted. */
+  prompt: z.string().optional(),
+  at: optionalAt,
+});
+export const AgentStreamedEventSchema = z.object({ type: z.literal('AGENT.EVENT'), ...runScoped, event: AgentStreamEventSchema });
+/** The CLI's session/thread id, as soon as the adapter learns it: a crash later can still resume. */
+export const AgentResumableEventSchema = z.object({ type: z.literal('AGENT.RESUMABLE'), ...runScoped, resumeToken: z.string() });
+export const AgentExitedEventSchema = z.object({
+  type: z.literal('AGENT.EXITED'), ...runScoped,
+  outcome: AgentOutcomeSchema,
+  exitCode: z.number().int().nullable(),
+  finalMessage: z.string().nullable(),
+  error: AgentErrorSchema.nullable().optional(),
+  /** Some CLIs only reveal their session (resume) token at exit. */
+  resumeToken: z.string().nullable().optional(),
+  cliVersion: z.string().nullable().optional(),
+  at: optionalAt,
+});
+export const AgentTimeoutEventSchema = z.object({ type: z.literal('AGENT.TIMEOUT'), ...runScoped });
+export const AgentCancelEventSchema = z.object({ type: z.literal('AGENT.CANCEL'), ...runScoped, reason: z.string() });
+
+export const TaskWorktreeReadyEventSchema = z.object({
+  type: z.literal('TASK.WORKTREE_READY'), ...taskScoped, worktreePath: z.string(), branch: z.string(), baseCommit: z.string(),
+});
+export const TaskWorktreeFailedEventSchema = z.object({ type: z.literal('TASK.WORKTREE_FAILED'), ...taskScoped, error: CodedErrorSchema });
+export const TaskCommittedEventSchema = z.object({
+  type: z.literal('TASK.COMMITTED'), ...taskScoped, commit: z.string().nullable(), changes: TaskChangesSchema,
+});
+export const TaskCommitFailedEventSchema = z.object({ type: z.literal('TASK.COMMIT_FAILED'), ...taskScoped, error: CodedErrorSchema });
+export const TaskRetryDueEventSchema = z.object({ type: z.literal('TASK.RETRY_DUE'), ...taskScoped });
+export const TaskCancelEventSchema = z.object({ type: z.literal('TASK.CANCEL'), ...taskScoped, by: z.string(), at: z.string() });
+export const TaskRejectEventSchema = z.object({
+  type: z.literal('TASK.REJECT'), ...taskScoped, by: z.string(), at: z.string(), reason: z.string().optional(),
+});
+/**
+ * Sends a task that is ready for review back to work in its own worktree with a new instruction
+ * (e.g. "merge the integration and resolve these conflicts"), trying agents in `agentOrder`. The
+ * task keeps its goal; the instruction is recorded beside it.
+ */
+export const TaskReworkEventSchema = z.object({
+  type: z.literal('TASK.REWORK'), ...taskScoped, prompt: z.string(), agentOrder: z.array(z.string()), by: z.string(), at: z.string(),
+});
+/** People resolved a Save's conflict on this task's branch: the branch now holds `commit`. */
+export const ConflictResolvedEventSchema = z.object({
+  type: z.literal('TASK.CONFLICT_RESOLVED'), ...taskScoped,
+  saveId: z.string(),
+  commit: z.string(),
+  ours: z.string(),
+  theirs: z.string(),
+  resolutions: z.array(z.object({ path: z.string(), hunk: z.number().int().nonnegative(), side: z.enum(['ours', 'theirs']) })),
+  by: z.string(),
+  at: z.string(),
+});
+/** Sent by the runtime after a crash to tasks that were preparing/running/committing/retry_wait. */
+export const TaskInterruptEventSchema = z.object({ type: z.literal('TASK.INTERRUPT'), ...taskScoped, reason: z.string().optional(), at: optionalAt });
+export const TaskRequeueEventSchema = z.object({ type: z.literal('TASK.REQUEUE'), ...taskScoped, at: optionalAt });
+
+export const TaskAddEventSchema = z.object({
+  type: z.literal('TASK.ADD'), ...taskScoped,
+  prompt: z.string(),
+  /** The requested agent; it goes first in the task's agent order. */
+  agent: z.string().nullable(),
+  /** Fallback order for this task; empty means the session's order. */
+  agentOrder: z.array(z.string()),
+  at: z.string(),
+  by: z.string(),
+});
+export const SaveRequestEventSchema = z.object({ type: z.literal('SAVE.REQUEST'), saveId: id, at: z.string(), by: z.string() });
+export const SaveProgressEventSchema = z.object({ type: z.literal('SAVE.PROGRESS'), saveId: id, phase: z.string() });
+export const SaveCompletedEventSchema = z.object({ type: z.literal('SAVE.COMPLETED'), saveId: id, result: SaveResultSchema, at: z.string() });
+export const ReviewResumeEventSchema = z.object({ type: z.literal('REVIEW.RESUME'), at: z.string(), by: z.string() });
+export const RollbackRequestEventSchema = z.object({
+  type: z.literal('ROLLBACK.REQUEST'), rollbackId: id, checkpoint: z.string(), mode: RollbackModeSchema, at: z.string(), by: z.string(),
+});
+export const RollbackCompletedEventSchema = z.object({
+  type: z.literal('ROLLBACK.COMPLETED'), rollbackId: id, result: RollbackResultSchema, at: z.string(),
+});
+
+export const AgentEventSchema = z.discriminatedUnion('type', [
+  AgentStartedEventSchema, AgentStreamedEventSchema, AgentResumableEventSchema,
+  AgentExitedEventSchema, AgentTimeoutEventSchema, AgentCancelEventSchema,
+]);
+export const TaskCommandEventSchema = z.discriminatedUnion('type', [
+  TaskReworkEventSchema, TaskWorktreeReadyEventSchema, TaskWorktreeFailedEventSchema, TaskCommittedEventSchema,
+  TaskCommitFailedEventSchema, TaskRetryDueEventSchema, TaskCancelEventSchema, TaskRejectEventSchema,
+  TaskInterruptEventSchema, TaskRequeueEventSchema, ConflictResolvedEventSchema,
+]);
+export const SessionCommandEventSchema = z.discriminatedUnion('type', [
+  TaskAddEventSchema, SaveRequestEventSchema, SaveProgressEventSchema, SaveCompletedEventSchema,
+  ReviewResumeEventSchema, RollbackRequestEventSchema, RollbackCompletedEventSchema,
+]);
+/** Everything the runtime may send to the root session actor (and therefore log as an actor event). */
+export const SessionEventSchema = z.discriminatedUnion('type', [
+  ...SessionCommandEventSchema.options, ...TaskCommandEventSchema.options, ...AgentEventSchema.options,
+]);
+
+export type AgentStartedEvent = z.infer<typeof AgentStartedEventSchema>;
+export type AgentStreamedEvent = z.infer<typeof AgentStreamedEventSchema>;
+export type AgentResumableEvent = z.infer<typeof AgentResumableEventSchema>;
+export type AgentExitedEvent = z.infer<typeof AgentExitedEventSchema>;
+export type AgentTimeoutEvent = z.infer<typeof AgentTimeoutEventSchema>;
+export type AgentCancelEvent = z.infer<typeof AgentCancelEventSchema>;
+export type TaskWorktreeReadyEvent = z.infer<typeof TaskWorktreeReadyEventSchema>;
+export type TaskWorktreeFailedEvent = z.infer<typeof TaskWorktreeFailedEventSchema>;
+export type TaskCommittedEvent = z.infer<typeof TaskCommittedEventSchema>;
+export type TaskCommitFailedEvent = z.infer<typeof TaskCommitFailedEventSchema>;
+export type TaskRetryDueEvent = z.infer<typeof TaskRetryDueEventSchema>;
+export type TaskCancelEvent = z.infer<typeof TaskCancelEventSchema>;
+export type TaskRejectEvent = z.infer<typeof TaskRejectEventSchema>;
+export type TaskReworkEvent = z.infer<typeof TaskReworkEventSchema>;
+export type ConflictResolvedEvent = z.infer<typeof ConflictResolvedEventSchema>;
+export type TaskInterruptEvent = z.infer<typeof TaskInterruptEventSchema>;
+export type TaskRequeueEvent = z.infer<typeof TaskRequeueEventSchema>;
+export type TaskAddEvent = z.infer<typeof TaskAddEventSchema>;
+export type SaveRequestEvent = z.infer<typeof SaveRequestEventSchema>;
+export type SaveProgressEvent = z.infer<typeof SaveProgressEventSchema>;
+export type SaveCompletedEvent = z.infer<typeof SaveCompletedEventSchema>;
+export type ReviewResumeEvent = z.infer<typeof ReviewResumeEventSchema>;
+export type RollbackRequestEvent = z.infer<typeof RollbackRequestEventSchema>;
+export type RollbackCompletedEvent = z.infer<typeof RollbackCompletedEventSchema>;
+export type AgentEvent = z.infer<typeof AgentEventSchema>;
+export type TaskCommandEvent = z.infer<typeof TaskCommandEventSchema>;
+export type SessionCommandEvent = z.infer<typeof SessionCommandEventSchema>;
+export type SessionEvent = z.infer<typeof SessionEventSchema>;
+
+export const SESSION_EVENT_TYPES: ReadonlySet<string> = new Set(SessionEventSchema.options.map((option) => option.shape.type.value));
