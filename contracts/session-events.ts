@@ -101,7 +101,7 @@ export const ConflictResolvedEventSchema = z.object({
   commit: z.string(),
   ours: z.string(),
   theirs: z.string(),
-  resolutions: z.array(z.object({ path: z.string(), hunk: z.number().int().nonnegative(), side: z.enum(['ours', 'theirs']) })),
+  resolutions: z.array(z.object({ path: z.string(), hunk: z.number().int().nonnegative().optional(), side: z.enum(['ours', 'theirs']) })),
   by: z.string(),
   at: z.string(),
 });

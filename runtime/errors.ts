@@ -1,51 +1,46 @@
+import { ERROR_CODES, isErrorCode, type ErrorCode } from '../contracts/index.js';
+
 /**
  * Typed API errors. The `code` is stable: it reaches HTTP clients, the CLI and the console as-is,
- * so tests and callers branch on it, never on the message.
+ * so tests and callers branch on it, never on the message. Status and retryability come from the
+ * one registry in contracts/error-codes.ts.
  */
-export const API_ERROR_STATUS = {
-  BAD_JSON: 400,
-  VALIDATION_FAILED: 400,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  PAYLOAD_TOO_LARGE: 413,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  SESSION_NOT_FOUND: 404,
-  TASK_NOT_FOUND: 404,
-  TOKEN_NOT_FOUND: 404,
-  CHECKPOINT_NOT_FOUND: 404,
-  REPO_NOT_ALLOWED: 403,
-  NOT_A_REPOSITORY: 422,
-  NO_MAIN_BRANCH: 422,
-  UNKNOWN_AGENT: 422,
-  SESSION_BUSY: 409,
-  SAVE_IN_PROGRESS: 409,
-  ROLLBACK_IN_PROGRESS: 409,
-  INVALID_STATE: 409,
-  INTERNAL: 500,
-  SHUTTING_DOWN: 503,
-} as const;
-
-export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
+export type ApiErrorCode = ErrorCode;
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly status: number;
+  readonly retryable: boolean;
   constructor(
     readonly code: ApiErrorCode,
     message: string,
     readonly data?: unknown,
   ) {
     super(message);
-    this.status = API_ERROR_STATUS[code];
+    this.status = ERROR_CODES[code].status;
+    this.retryable = ERROR_CODES[code].retryable;
   }
 
-  toJSON(): { error: { code: ApiErrorCode; message: string; data?: unknown } } {
-    return { error: { code: this.code, message: this.message, ...(this.data === undefined ? {} : { data: this.data }) } };
+  toJSON(): { error: { code: ApiErrorCode; message: string; retryable: boolean; data?: unknown } } {
+    return { error: { code: this.code, message: this.message, retryable: this.retryable, ...(this.data === undefined ? {} : { data: this.data }) } };
   }
 }
 
 export function isApiError(value: unknown): value is ApiError {
   return value instanceof ApiError;
+}
+
+/**
+ * The one place where any error becomes an API error: an ApiError as it is; any other error that
+ * carries a registered `code` (git-engine, adapters, sync, the session host) keeps its code,
+ * message and data; anything else is an internal error whose details stay in the server log.
+ */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (isErrorCode(code) && code !== 'INTERNAL') {
+    const data = (error as { data?: unknown }).data;
+    return new ApiError(code, error instanceof Error ? error.message : String(error), data);
+  }
+  return new ApiError('INTERNAL', 'internal error');
 }

@@ -8,6 +8,7 @@ import { createGitEngine } from '../git-engine/index.js';
 import { createSyncServer } from '../sync/index.js';
 import type { AppContext } from './api/app-context.js';
 import { createConsoleHandler } from './console/index.js';
+import { damageRoutes } from './api/damage-routes.js';
 import { conflictRoutes } from './api/conflict-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
@@ -163,7 +164,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context)]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context)]) router.add(route);
   // The web console (React Router build) answers every path the API does not claim.
   const consoleHandler = await createConsoleHandler({
     buildDir: path.join(PROJECT_ROOT, 'web', 'build'),

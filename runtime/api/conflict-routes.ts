@@ -1,4 +1,4 @@
-import type { ConflictReport } from '../../git-engine/index.js';
+import type { ConflictReport } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/agent-kinds.js';
@@ -11,16 +11,21 @@ import { DelegateConflictBody, ResolveConflictBody } from './schemas.js';
  * The conflict a Save stopped on, if the session is waiting for people because of one. Only the
  * latest Save's report can be acted on: an older one no longer describes the branches.
  */
-function openConflict(host: SessionHost, taskId: string | undefined): ConflictReport {
+function openConflict(host: SessionHost, taskId: string | undefined): { report: ConflictReport; saveId: string } {
   const view = host.view();
-  const result = view.lastSave?.result as { status?: string; report?: ConflictReport } | undefined;
-  if (view.status !== 'awaiting_review' || result?.status !== 'conflict' || !result.report) {
+  const save = view.lastSave;
+  if (view.status !== 'awaiting_review' || !save || save.result.status !== 'conflict') {
     throw new ApiError('INVALID_STATE', 'the session is not stopped on a merge conflict', { status: view.status });
   }
-  if (taskId !== undefined && taskId !== result.report.taskId) {
-    throw new ApiError('INVALID_STATE', `the open conflict is on task ${result.report.taskId}, not ${taskId}`);
+  const { report } = save.result;
+  if (taskId !== undefined && taskId !== report.taskId) {
+    throw new ApiError('INVALID_STATE', `the open conflict is on task ${report.taskId}, not ${taskId}`);
   }
-  return result.report;
+  // Resolved once already: the task branch has moved past this report.
+  if (view.timeline.some((entry) => entry.kind === 'conflict_resolved' && entry.saveId === save.saveId && entry.taskId === report.taskId)) {
+    throw new ApiError('STALE_CONFLICT', `the conflict of Save ${save.saveId} on task ${report.taskId} is already resolved; Save again`);
+  }
+  return { report, saveId: save.saveId };
 }
 
 function conflictPrompt(report: ConflictReport, originalPrompt: string): string {
@@ -49,26 +54,29 @@ export function conflictRoutes(app: AppContext): Route[] {
       body: ResolveConflictBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        const report = openConflict(host, ctx.body.taskId);
-        const actor = actorOf(ctx.principal);
-        // The decision is logged before the repository changes, and its outcome after.
-        await app.log.appendOne({ actor, sessionId: host.id, taskId: report.taskId, type: 'CONFLICT.RESOLVE', data: { ours: report.ours, theirs: report.theirs, resolutions: ctx.body.resolutions } });
-        try {
+        const by = ctx.principal?.name ?? '';
+        // Checked, written to git and logged as one step of the session's queue: nothing else
+        // reaches the session in between, and a refused resolution (bad choices, a branch that
+        // moved) throws before the append, so it leaves no entry behind.
+        const entry = await host.submitPrepared(async () => {
+          const { report, saveId } = openConflict(host, ctx.body.taskId);
+          const task = host.view().tasks.find((candidate) => candidate.id === report.taskId);
+          if (task?.status !== 'ready_for_review') {
+            throw new ApiError('INVALID_STATE', `task ${report.taskId} is ${task?.status ?? 'gone'}; only a task ready for review can take a resolution`, { taskId: report.taskId, status: task?.status ?? null });
+          }
           const resolved = await app.engine.resolveConflict({
             repoPath: host.meta.repoPath, sessionId: host.id, taskId: report.taskId, ours: report.ours, theirs: report.theirs, resolutions: ctx.body.resolutions,
             // The Agent: trailer names the person; characters a git identity cannot hold are dropped.
-            resolvedBy: (ctx.principal?.name ?? '').replace(/[<>\r\n\0]/g, '').trim() || 'person',
+            resolvedBy: by.replace(/[<>\r\n\0]/g, '').trim() || 'person',
           });
-          await app.log.appendOne({ actor, sessionId: host.id, taskId: report.taskId, type: 'CONFLICT.RESOLVED', data: resolved });
-          return json(200, { taskId: report.taskId, ...resolved, session: host.view() });
-        } catch (error) {
-          const code = (error as { code?: string }).code ?? 'INTERNAL';
-          await app.log.appendOne({ actor, sessionId: host.id, taskId: report.taskId, type: 'CONFLICT.RESOLVE_FAILED', data: { code, message: (error as Error).message } });
-          if (['UNRESOLVED_CONFLICT', 'INVALID_RESOLUTION', 'STALE_CONFLICT', 'WORKTREE_DIRTY'].includes(code)) {
-            throw new ApiError(code === 'STALE_CONFLICT' || code === 'WORKTREE_DIRTY' ? 'INVALID_STATE' : 'VALIDATION_FAILED', (error as Error).message, { code, data: (error as { data?: unknown }).data });
-          }
-          throw error;
-        }
+          return {
+            type: 'TASK.CONFLICT_RESOLVED', taskId: report.taskId, saveId, commit: resolved.commit, ours: report.ours, theirs: report.theirs,
+            resolutions: ctx.body.resolutions, by, at: new Date().toISOString(),
+          };
+        }, { actor: actorOf(ctx.principal), command: true });
+        const event = entry.data as { taskId: string; commit: string };
+        const files = [...new Set(ctx.body.resolutions.map((choice) => choice.path))];
+        return json(200, { taskId: event.taskId, commit: event.commit, branch: `session/${host.id}/task/${event.taskId}`, files, session: host.view() });
       },
     }),
     defineRoute({
@@ -78,7 +86,7 @@ export function conflictRoutes(app: AppContext): Route[] {
       body: DelegateConflictBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        const report = openConflict(host, ctx.body.taskId);
+        const { report } = openConflict(host, ctx.body.taskId);
         const task = host.view().tasks.find((candidate) => candidate.id === report.taskId);
         if (!task) throw new ApiError('TASK_NOT_FOUND', `no task ${report.taskId}`);
         const known = app.adapters.order();

@@ -1,4 +1,5 @@
-import type { SessionEvent } from '../../actors/index.js';
+import type { SessionEvent, SessionView } from '../../actors/index.js';
+import type { SessionSummary } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/agent-kinds.js';
@@ -10,11 +11,11 @@ import { actorOf } from './principal-actor.js';
 import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RollbackBody, SaveBody } from './schemas.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
-  const summary = (id: string) => {
+  const summary = (id: string): SessionSummary => {
     const view = app.sessions.get(id).view();
     const counts: Record<string, number> = {};
     for (const task of view.tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
-    return { id: view.id, title: view.title, repoPath: view.repoPath, status: view.status, createdAt: view.createdAt, taskCounts: counts };
+    return { id: view.id, title: view.title, repoPath: view.repoPath, status: view.status, createdAt: view.createdAt, taskCounts: counts, damage: view.damage };
   };
   const taskOf = (sessionId: string, taskId: string) => {
     const task = app.sessions.get(sessionId).view().tasks.find((candidate) => candidate.id === taskId);
@@ -125,6 +126,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       body: SaveBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
+        refuseEmptySave(host.view());
         const saveId = newId('save');
         await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'SAVE_IN_PROGRESS');
         return json(202, { saveId, session: host.view() });
@@ -212,4 +214,20 @@ async function submitCommand(
     }
     throw error;
   }
+}
+
+/** Statuses a Save drains (waits for) before merging: their work may still become ready. */
+const WORKING_STATUSES = new Set(['preparing', 'running', 'retry_wait', 'committing']);
+
+/**
+ * A Save with nothing ready and nothing still working would merge nothing: refused up front with
+ * 409 NOTHING_TO_SAVE, before anything is logged or the session changes state.
+ */
+function refuseEmptySave(view: SessionView): void {
+  if (view.status === 'damaged') return; // the submit refuses it with SESSION_DAMAGED
+  const ready = view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null);
+  if (ready.length > 0 || view.tasks.some((task) => WORKING_STATUSES.has(task.status))) return;
+  throw new ApiError('NOTHING_TO_SAVE', 'no task is ready to merge: finish a task (or retry a failed one), then Save', {
+    tasks: view.tasks.length,
+  });
 }

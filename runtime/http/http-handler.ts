@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ApiError } from '../errors.js';
+import { ApiError, toApiError } from '../errors.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { roleAtLeast } from '../auth/roles.js';
 import { readBody } from './read-body.js';
@@ -144,13 +144,6 @@ function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
 
 export function formatIssues(error: z.ZodError): Array<{ path: string; message: string }> {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-}
-
-function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'SHUTTING_DOWN') return new ApiError('SHUTTING_DOWN', 'the server is shutting down');
-  return new ApiError('INTERNAL', 'internal error');
 }
 
 function writeReply(res: HttpResponse, reply: Reply & { closeConnection?: boolean }, requestId: string): void {

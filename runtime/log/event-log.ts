@@ -99,6 +99,7 @@ export class EventLog {
         const body = {
           seq,
           at,
+          kind: entry.kind ?? 'audit',
           actor: entry.actor,
           sessionId: entry.sessionId,
           taskId: entry.taskId ?? null,

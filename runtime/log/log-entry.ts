@@ -1,33 +1,20 @@
-import { z } from 'zod';
+// The log entry shape lives in contracts/ (every folder reads log entries); this module adds what
+// only the runtime needs to write them.
+import type { ActorRef, EntryKind } from '../../contracts/index.js';
 
-/** Who caused an entry: a person (by token id), an agent run, or the runtime itself. */
-export const ActorRefSchema = z.strictObject({
-  kind: z.enum(['user', 'agent', 'system']),
-  id: z.string(),
-  name: z.string().optional(),
-});
-export type ActorRef = z.infer<typeof ActorRefSchema>;
-
-export const LogEntrySchema = z.strictObject({
-  seq: z.number().int().positive(),
-  at: z.string(),
-  actor: ActorRefSchema,
-  sessionId: z.string().nullable(),
-  taskId: z.string().nullable(),
-  type: z.string(),
-  data: z.unknown(),
-  prevHash: z.string(),
-  hash: z.string(),
-});
-export type LogEntry = z.infer<typeof LogEntrySchema>;
+export { ActorRefSchema, LogEntrySchema, SYSTEM_ACTOR } from '../../contracts/index.js';
+export type { ActorRef, EntryKind, LogEntry } from '../../contracts/index.js';
 
 /** What callers hand to the log; sequence, time and chain fields are assigned on append. */
 export interface NewLogEntry {
+  /**
+   * `actor`: delivered to the session's actor and replayed (only SessionHost writes these);
+   * `audit` (the default): a record of who did what, never delivered to an actor.
+   */
+  kind?: EntryKind;
   actor: ActorRef;
   sessionId: string | null;
   taskId?: string | null;
   type: string;
   data: unknown;
 }
-
-export const SYSTEM_ACTOR: ActorRef = { kind: 'system', id: 'runtime' };

@@ -223,6 +223,11 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
 
     startSave: ({ sessionId, saveId, taskIds }) => {
       if (runtime.closing) return;
+      // Every task the Save waited for ended without work to merge: nothing to do, nothing moved.
+      if (taskIds.length === 0) {
+        void record({ type: 'SAVE.COMPLETED', saveId, result: { status: 'nothing_to_save' }, at: new Date().toISOString() });
+        return;
+      }
       const startedAt = process.hrtime.bigint();
       deps.engine
         .save({

@@ -27,6 +27,7 @@ export interface RegistryDeps {
   logger: Logger;
   effects: (host: SessionHost) => SessionEffects;
   onApplied?: (host: SessionHost, entry: LogEntry) => void;
+  onQuarantined?: (host: SessionHost) => void;
   /** Finishes or undoes a Save that a crash interrupted; returns the SAVE.COMPLETED result or null to run it again. */
   recoverSave?: (host: SessionHost, saveId: string) => Promise<SaveResult | null>;
   now?: () => Date;
@@ -48,7 +49,7 @@ export class SessionRegistry {
   }
 
   private hostDeps() {
-    return { log: this.deps.log, snapshots: this.deps.snapshots, logger: this.deps.logger, onApplied: this.deps.onApplied };
+    return { log: this.deps.log, snapshots: this.deps.snapshots, logger: this.deps.logger, onApplied: this.deps.onApplied, onQuarantined: this.deps.onQuarantined };
   }
 
   async restoreAll(): Promise<void> {
@@ -58,36 +59,59 @@ export class SessionRegistry {
     }
   }
 
+  /** Sessions that are quarantined (their log holds an entry their actor cannot apply). */
+  damaged(): SessionHost[] {
+    return this.all().filter((host) => host.damage !== null);
+  }
+
+  /**
+   * Rebuilds one session from its log (after an admin skipped or repaired its damaged entry) and,
+   * if it now serves, recovers the work that was in flight when it was quarantined.
+   */
+  async reload(id: string): Promise<SessionHost> {
+    const old = this.get(id);
+    await old.close({ snapshot: false });
+    const host = await SessionHost.restore(old.meta, this.hostDeps(), this.deps.effects);
+    this.hosts.set(id, host);
+    if (!host.damage) await this.recoverHost(host);
+    return host;
+  }
+
   /**
    * After a crash: tasks whose work was cut short are marked interrupted and re-queued (a resume
    * token travels with them), and an interrupted Save is finished or reported as interrupted.
    */
   async recoverInterrupted(): Promise<void> {
     for (const host of this.hosts.values()) {
-      const view = host.view();
-      const inFlight = view.tasks.filter((task) => IN_FLIGHT_TASK_STATES.has(task.status));
-      for (const task of inFlight) {
-        await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' }, { actor: SYSTEM_ACTOR, command: false });
-        await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
-      }
-      const pending = view.pendingSave as { saveId?: string } | null;
-      if (view.status === 'saving' && pending?.saveId) {
-        // The engine's journal tells whether the refs were published before the crash; if not,
-        // the repository is as it was and people decide whether to Save again.
-        const recovered = this.deps.recoverSave ? await this.deps.recoverSave(host, pending.saveId) : null;
-        const result: SaveResult = recovered ?? {
-          status: 'error',
-          error: { code: 'INTERRUPTED', message: 'the runtime restarted during Save; main was not changed. Save again.' },
-        };
-        await host.submit({ type: 'SAVE.COMPLETED', saveId: pending.saveId, result, at: new Date().toISOString() }, { actor: SYSTEM_ACTOR, command: false });
-      }
-      const rollback = view.pendingRollback as { rollbackId?: string } | null;
-      if (rollback?.rollbackId) {
-        await host.submit(
-          { type: 'ROLLBACK.COMPLETED', rollbackId: rollback.rollbackId, result: { status: 'error', error: { code: 'INTERRUPTED', message: 'the runtime restarted during the rollback; check the checkpoint timeline and retry' } }, at: new Date().toISOString() },
-          { actor: SYSTEM_ACTOR, command: false },
-        );
-      }
+      // A quarantined session is read-only until an admin repairs it (then reload recovers it).
+      if (!host.damage) await this.recoverHost(host);
+    }
+  }
+
+  private async recoverHost(host: SessionHost): Promise<void> {
+    const view = host.view();
+    const inFlight = view.tasks.filter((task) => IN_FLIGHT_TASK_STATES.has(task.status));
+    for (const task of inFlight) {
+      await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' }, { actor: SYSTEM_ACTOR, command: false });
+      await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
+    }
+    const pending = view.pendingSave as { saveId?: string } | null;
+    if (view.status === 'saving' && pending?.saveId) {
+      // The engine's journal tells whether the refs were published before the crash; if not,
+      // the repository is as it was and people decide whether to Save again.
+      const recovered = this.deps.recoverSave ? await this.deps.recoverSave(host, pending.saveId) : null;
+      const result: SaveResult = recovered ?? {
+        status: 'error',
+        error: { code: 'INTERRUPTED', message: 'the runtime restarted during Save; main was not changed. Save again.' },
+      };
+      await host.submit({ type: 'SAVE.COMPLETED', saveId: pending.saveId, result, at: new Date().toISOString() }, { actor: SYSTEM_ACTOR, command: false });
+    }
+    const rollback = view.pendingRollback as { rollbackId?: string } | null;
+    if (rollback?.rollbackId) {
+      await host.submit(
+        { type: 'ROLLBACK.COMPLETED', rollbackId: rollback.rollbackId, result: { status: 'error', error: { code: 'INTERRUPTED', message: 'the runtime restarted during the rollback; check the checkpoint timeline and retry' } }, at: new Date().toISOString() },
+        { actor: SYSTEM_ACTOR, command: false },
+      );
     }
   }
 
