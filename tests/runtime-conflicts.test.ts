@@ -69,8 +69,11 @@ describe('a Save that stops on a conflict, resolved by people or handed to an ag
   it('resolves the conflict by picking a side per hunk, then the next Save publishes the choice', async () => {
     const { sid, repo, second, report } = await conflictedSession();
     expect(report.files.map((file: { path: string }) => file.path)).toEqual(['a.txt']);
+    const headBefore = (await api('GET', `/api/sessions/${sid}/events?after=0&limit=1`)).body.head;
     const missing = await api('POST', `/api/sessions/${sid}/conflicts/resolve`, { resolutions: [{ path: 'b.txt', hunk: 0, side: 'theirs' }] });
-    expect([missing.status, missing.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([missing.status, missing.body.error.code]).toEqual([400, 'INVALID_RESOLUTION']);
+    // A refused resolution leaves nothing in the log (the first wave appended two entries).
+    expect((await api('GET', `/api/sessions/${sid}/events?after=0&limit=1`)).body.head).toBe(headBefore);
     const wrongTask = await api('POST', `/api/sessions/${sid}/conflicts/resolve`, { taskId: 't-other', resolutions: [{ path: 'a.txt', hunk: 0, side: 'theirs' }] });
     expect([wrongTask.status, wrongTask.body.error.code]).toEqual([409, 'INVALID_STATE']);
     const viewerToken = (await api('POST', '/api/tokens', { name: 'vic', role: 'viewer' })).body.token as string;
@@ -82,7 +85,10 @@ describe('a Save that stops on a conflict, resolved by people or handed to an ag
     expect(git(repo, 'rev-parse', `session/${sid}/task/${second}`)).toBe(resolved.body.commit);
     expect(git(repo, 'log', '-1', '--format=%P', resolved.body.commit)).toBe(`${report.theirs} ${report.ours}`);
     const types = (await api('GET', `/api/sessions/${sid}/events?taskId=${second}`)).body.events.map((entry: { type: string }) => entry.type);
-    expect(types).toEqual(expect.arrayContaining(['CONFLICT.RESOLVE', 'CONFLICT.RESOLVED']));
+    expect(types).toContain('TASK.CONFLICT_RESOLVED');
+    expect(types).not.toContain('CONFLICT.RESOLVE');
+    const again = await api('POST', `/api/sessions/${sid}/conflicts/resolve`, { taskId: second, resolutions: [{ path: 'a.txt', hunk: 0, side: 'ours' }] });
+    expect([again.status, again.body.error.code]).toEqual([409, 'STALE_CONFLICT']);
 
     await api('POST', `/api/sessions/${sid}/save`, {});
     const view = await waitFor(async () => {
