@@ -14,7 +14,7 @@ import { defineRoute, json } from '../http/route.js';
 import { Router } from '../http/router.js';
 import { PROJECT_ROOT } from '../version.js';
 import { createConsoleHandler } from './console-handler.js';
-import { toFetchRequest, writeFetchResponse } from './fetch-bridge.js';
+import { toFetchRequest, writeFetchResponse } from '../http/uws/fetch-bridge.js';
 
 const BUILD_DIR = path.join(PROJECT_ROOT, 'web', 'build');
 

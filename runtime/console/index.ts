@@ -1,5 +1,4 @@
 // Public surface of runtime/console: the web console served from the runtime's own uWS app.
 export { createConsoleHandler } from './console-handler.js';
 export type { ConsoleHandler, ConsoleHandlerOptions } from './console-handler.js';
-export { toFetchRequest, writeFetchResponse } from './fetch-bridge.js';
 export { readStaticFile, resolveStaticPath } from './static-files.js';

@@ -1,12 +1,19 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import type { FallbackRequest } from '../http/http-handler.js';
+
+/** What a uWS handler copies out of its (short-lived) request before going async. */
+export interface UwsRequestInfo {
+  method: string;
+  url: string;
+  query: string;
+  headers: Record<string, string>;
+}
 
 /** Headers uWS writes itself (framing) or that must not be forwarded hop to hop. */
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'set-cookie']);
 const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
 
 /** Builds a Fetch `Request` from what the uWS handler copied out of its (short-lived) request. */
-export function toFetchRequest(req: FallbackRequest, body: Buffer | null, signal?: AbortSignal): Request {
+export function toFetchRequest(req: UwsRequestInfo, body: Buffer | null, signal?: AbortSignal): Request {
   const host = req.headers.host ?? 'localhost';
   const url = new URL(`http://${host}${req.url}${req.query ? `?${req.query}` : ''}`);
   const headers = new Headers();
@@ -23,6 +30,8 @@ export interface WriteOptions {
   onEnd?: () => void;
   /** HEAD answers carry headers only. */
   headOnly?: boolean;
+  /** Close the connection after the response (e.g. a request body was refused midway). */
+  closeConnection?: boolean;
 }
 
 /**
@@ -45,8 +54,22 @@ export async function writeFetchResponse(res: HttpResponse, response: Response, 
     if (isAborted()) return;
     res.cork(() => {
       writeHead();
-      if (options.headOnly) res.endWithoutBody();
-      else res.end();
+      // A HEAD answer reports the length the GET would have (uWS writes that header itself).
+      const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+      if (options.headOnly) res.endWithoutBody(Number.isFinite(declared) ? declared : undefined, options.closeConnection ?? false);
+      else res.end(undefined, options.closeConnection ?? false);
+    });
+    options.onEnd?.();
+    return;
+  }
+  if (options.closeConnection) {
+    // uWS adds its `Connection: close` when ending, which cannot follow a chunked body: such
+    // answers (refusals of an oversized upload) are small, so they are sent in one piece.
+    const whole = new Uint8Array(await response.arrayBuffer());
+    if (isAborted()) return;
+    res.cork(() => {
+      writeHead();
+      res.end(whole, true);
     });
     options.onEnd?.();
     return;
@@ -63,7 +86,7 @@ export async function writeFetchResponse(res: HttpResponse, response: Response, 
       if (done) {
         res.cork(() => {
           if (!headWritten) writeHead();
-          res.end();
+          res.end(undefined, options.closeConnection ?? false);
         });
         options.onEnd?.();
         return;

@@ -1,5 +1,5 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../errors.js';
 
 /**
  * Collects a request body from uWS with a hard cap. uWS hands out chunks that are only valid
