@@ -29,6 +29,7 @@ import { SnapshotStore } from './sessions/snapshot-store.js';
 import { Metrics } from './telemetry/metrics.js';
 import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
+import { systemClock, type Clock } from './clock.js';
 
 /** How long shutdown waits for agent processes: the adapters' SIGTERM grace (5 s) plus a margin. */
 const AGENT_STOP_WAIT_MS = 8_000;
@@ -45,11 +46,15 @@ export interface RunningServer {
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Timestamps (log entries, events, snapshots) and timers (retries, timeouts); tests inject one. */
+  clock?: Clock;
 }
 
 /** Composes the whole runtime: storage, auth, engine, adapters, sessions, HTTP on one uWS app. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
   const logger = options.logger ?? createLogger(config.logLevel);
   const fileConfig = await loadConfigFile(config.configFile);
   const signingKey = await loadSigningKey(fileConfig, env, path.dirname(config.configFile));
@@ -57,9 +62,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const db = new Level<string, unknown>(path.join(config.dataDir, 'db'), { valueEncoding: 'json' });
   await db.open();
-  const log = await EventLog.open(db);
+  const log = await EventLog.open(db, now);
   const tokens = await TokenStore.open(db);
-  const snapshots = new SnapshotStore(db);
+  const snapshots = new SnapshotStore(db, now);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
 
   // Agents and gates (which a task branch can rewrite) run without the runtime's own secrets.
@@ -96,7 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const projection = new LiveProjection(sync, logger);
 
-  const effectsRuntime: EffectsRuntime = { runs: new RunTable(), timers: new Set(), closing: false };
+  const effectsRuntime: EffectsRuntime = { runs: new RunTable(), timers: new Set(), closing: false, clock };
   let shuttingDown = false;
   let metrics: Metrics | null = null;
   const sessions: SessionRegistry = new SessionRegistry({
@@ -118,8 +123,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           if (usage.costUsd !== null) metrics?.agentCostUsd.inc({ agent }, usage.costUsd);
         },
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
+        now,
       }, effectsRuntime),
     onApplied: (host, entry) => projection.onApplied(host, entry),
+    now,
     recoverSave: async (host) => {
       const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
       return recovered.state === 'completed' && recovered.result ? { ...recovered.result } : null;
@@ -160,7 +167,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       maxRetries: fileConfig.sessions.maxRetries,
     },
     version: VERSION,
-    startedAt: new Date(),
+    startedAt: now(),
+    now,
   };
 
   const router = new Router();
@@ -197,7 +205,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       uWS.us_listen_socket_close(listenSocket);
       await projection.flush();
       await sessions.closeAll();
-      for (const timer of effectsRuntime.timers) clearTimeout(timer);
+      for (const timer of effectsRuntime.timers) clock.clearTimeout(timer);
       await effectsRuntime.runs.cancelAll('runtime shutting down', AGENT_STOP_WAIT_MS);
       await sync.close();
       await engine.close();

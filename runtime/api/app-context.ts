@@ -20,4 +20,6 @@ export interface AppContext {
   defaults: SessionDefaults;
   version: string;
   startedAt: Date;
+  /** The runtime's clock: every timestamp a route writes comes from here (tests inject one). */
+  now: () => Date;
 }

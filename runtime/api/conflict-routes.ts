@@ -71,7 +71,7 @@ export function conflictRoutes(app: AppContext): Route[] {
           });
           return {
             type: 'TASK.CONFLICT_RESOLVED', taskId: report.taskId, saveId, commit: resolved.commit, ours: report.ours, theirs: report.theirs,
-            resolutions: ctx.body.resolutions, by, at: new Date().toISOString(),
+            resolutions: ctx.body.resolutions, by, at: app.now().toISOString(),
           };
         }, { actor: actorOf(ctx.principal), command: true });
         const event = entry.data as { taskId: string; commit: string };
@@ -95,7 +95,7 @@ export function conflictRoutes(app: AppContext): Route[] {
         }
         const agentOrder = availableFirst(languageModelOrder(app.defaults.agentOrder, ctx.body.agent), (id) => app.adapters.isAvailable(id));
         await host.submit(
-          { type: 'TASK.REWORK', taskId: report.taskId, prompt: conflictPrompt(report, task.prompt), agentOrder, by: ctx.principal?.name ?? '', at: new Date().toISOString() },
+          { type: 'TASK.REWORK', taskId: report.taskId, prompt: conflictPrompt(report, task.prompt), agentOrder, by: ctx.principal?.name ?? '', at: app.now().toISOString() },
           { actor: actorOf(ctx.principal), command: true },
         );
         return json(202, host.view().tasks.find((candidate) => candidate.id === report.taskId));

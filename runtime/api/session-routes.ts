@@ -44,7 +44,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = ctx.params.taskId ?? '';
         taskOf(host.id, taskId);
-        await submitCommand(host, { type, taskId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
+        await submitCommand(host, { type, taskId, at: app.now().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
         return json(202, taskOf(host.id, taskId));
       },
     });
@@ -91,7 +91,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const agentOrder = routingOrder(ctx.body.agent);
         const event: SessionEvent = {
           type: 'TASK.ADD', taskId, prompt: ctx.body.prompt, agent: ctx.body.agent ?? null, agentOrder,
-          at: new Date().toISOString(), by: ctx.principal?.name ?? 'unknown',
+          at: app.now().toISOString(), by: ctx.principal?.name ?? 'unknown',
         };
         await submitCommand(host, event, ctx.principal, 'SESSION_BUSY');
         return json(202, taskOf(host.id, taskId));
@@ -128,7 +128,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const host = app.sessions.get(ctx.params.id ?? '');
         refuseEmptySave(host.view());
         const saveId = newId('save');
-        await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'SAVE_IN_PROGRESS');
+        await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: app.now().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'SAVE_IN_PROGRESS');
         return json(202, { saveId, session: host.view() });
       },
     }),
@@ -139,7 +139,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       body: EmptyBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        await submitCommand(host, { type: 'REVIEW.RESUME', at: new Date().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
+        await submitCommand(host, { type: 'REVIEW.RESUME', at: app.now().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
         return json(202, host.view());
       },
     }),
@@ -157,7 +157,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const rollbackId = newId('rb');
         await submitCommand(
           host,
-          { type: 'ROLLBACK.REQUEST', rollbackId, checkpoint: ctx.body.checkpoint, mode: ctx.body.mode, at: new Date().toISOString(), by: ctx.principal?.name ?? '' },
+          { type: 'ROLLBACK.REQUEST', rollbackId, checkpoint: ctx.body.checkpoint, mode: ctx.body.mode, at: app.now().toISOString(), by: ctx.principal?.name ?? '' },
           ctx.principal,
           'ROLLBACK_IN_PROGRESS',
         );

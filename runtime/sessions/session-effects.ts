@@ -10,6 +10,7 @@ import { isCommandAgent } from './agent-kinds.js';
 import { removeRunFile, writeRunFile } from './run-files.js';
 import type { RunTable } from './run-table.js';
 import type { SessionHost } from './session-host.js';
+import type { Clock } from '../clock.js';
 
 export interface EffectDeps {
   engine: GitEngine;
@@ -20,12 +21,16 @@ export interface EffectDeps {
   sharedMemory?: (sessionId: string) => Promise<string>;
   onAgentOutcome?: (agent: string, outcome: string, usage: { inputTokens: number; outputTokens: number; costUsd: number | null }) => void;
   onSaveFinished?: (outcome: string, seconds: number) => void;
+  /** The runtime's clock for every timestamp an effect result carries. */
+  now: () => Date;
 }
 
 /** What all sessions' effects share: live runs, pending timers, and whether the process is stopping. */
 export interface EffectsRuntime {
   runs: RunTable;
-  timers: Set<NodeJS.Timeout>;
+  timers: Set<unknown>;
+  /** Schedules retries and timeouts (the system's timers unless a test injects its own). */
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   /** Once set, no new work starts: what was in flight is recovered on the next start. */
   closing: boolean;
 }
@@ -67,14 +72,14 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
   });
   const later = (ms: number, fire: () => void): void => {
     if (runtime.closing) return;
-    const timer = setTimeout(() => {
+    const timer = runtime.clock.setTimeout(() => {
       timers.delete(timer);
       if (!runtime.closing) fire();
     }, ms);
     timers.add(timer);
   };
   const exited = (taskId: string, runId: string, outcome: AgentExited['outcome'], error: AgentExited['error']): AgentExited => ({
-    type: 'AGENT.EXITED', taskId, runId, outcome, exitCode: null, finalMessage: null, error, at: new Date().toISOString(),
+    type: 'AGENT.EXITED', taskId, runId, outcome, exitCode: null, finalMessage: null, error, at: deps.now().toISOString(),
   });
 
   /** A language-model agent gets the task, the session's shared memory and any hand-off. */
@@ -99,7 +104,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     const started = await run.started.catch(() => ({ cliVersion: null, pid: null }));
     if (started.pid !== null) writeRunFile(deps.dataDir, { runId, sessionId: host.id, taskId, pid: started.pid });
     // The pid lets a restart stop an orphaned process group; the prompt makes the run auditable.
-    await record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null, prompt, at: new Date().toISOString() }, agentActor);
+    await record({ type: 'AGENT.STARTED', taskId, runId, cliVersion: started.cliVersion, pid: started.pid, resumeToken: null, prompt, at: deps.now().toISOString() }, agentActor);
     // The CLI's conversation id is logged as soon as it is known: a crash later can resume it.
     const resumable = run.resumeToken.then((token) =>
       token ? record({ type: 'AGENT.RESUMABLE', taskId, runId, resumeToken: token }, agentActor) : undefined,
@@ -112,7 +117,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     await record({
       type: 'AGENT.EXITED', taskId, runId, outcome: outcome.status, exitCode: outcome.exitCode,
       finalMessage: outcome.finalMessage, error: outcome.error, resumeToken: outcome.resumeToken, cliVersion: outcome.cliVersion,
-      at: new Date().toISOString(),
+      at: deps.now().toISOString(),
     }, agentActor);
   };
 
@@ -225,7 +230,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       if (runtime.closing) return;
       // Every task the Save waited for ended without work to merge: nothing to do, nothing moved.
       if (taskIds.length === 0) {
-        void record({ type: 'SAVE.COMPLETED', saveId, result: { status: 'nothing_to_save' }, at: new Date().toISOString() });
+        void record({ type: 'SAVE.COMPLETED', saveId, result: { status: 'nothing_to_save' }, at: deps.now().toISOString() });
         return;
       }
       const startedAt = process.hrtime.bigint();
@@ -239,7 +244,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         .catch((error: unknown): SessionSaveResult => ({ status: 'error', error: errorOf(error) }))
         .then((result) => {
           deps.onSaveFinished?.(String(result.status), Number(process.hrtime.bigint() - startedAt) / 1e9);
-          return record({ type: 'SAVE.COMPLETED', saveId, result, at: new Date().toISOString() });
+          return record({ type: 'SAVE.COMPLETED', saveId, result, at: deps.now().toISOString() });
         });
     },
 
@@ -250,7 +255,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         .rollback({ repoPath, sessionId, checkpoint, mode, worktreePath })
         .then((result): RollbackResult => ({ ...result, status: 'completed' }))
         .catch((error: unknown): RollbackResult => ({ status: 'error', error: errorOf(error) }))
-        .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result, at: new Date().toISOString() }));
+        .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result, at: deps.now().toISOString() }));
     },
   };
 }

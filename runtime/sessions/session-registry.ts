@@ -48,6 +48,10 @@ export class SessionRegistry {
     this.metaRows = jsonSublevel(deps.db, 'sessions');
   }
 
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
   private hostDeps() {
     return { log: this.deps.log, snapshots: this.deps.snapshots, logger: this.deps.logger, onApplied: this.deps.onApplied, onQuarantined: this.deps.onQuarantined };
   }
@@ -104,12 +108,12 @@ export class SessionRegistry {
         status: 'error',
         error: { code: 'INTERRUPTED', message: 'the runtime restarted during Save; main was not changed. Save again.' },
       };
-      await host.submit({ type: 'SAVE.COMPLETED', saveId: pending.saveId, result, at: new Date().toISOString() }, { actor: SYSTEM_ACTOR, command: false });
+      await host.submit({ type: 'SAVE.COMPLETED', saveId: pending.saveId, result, at: this.now().toISOString() }, { actor: SYSTEM_ACTOR, command: false });
     }
     const rollback = view.pendingRollback as { rollbackId?: string } | null;
     if (rollback?.rollbackId) {
       await host.submit(
-        { type: 'ROLLBACK.COMPLETED', rollbackId: rollback.rollbackId, result: { status: 'error', error: { code: 'INTERRUPTED', message: 'the runtime restarted during the rollback; check the checkpoint timeline and retry' } }, at: new Date().toISOString() },
+        { type: 'ROLLBACK.COMPLETED', rollbackId: rollback.rollbackId, result: { status: 'error', error: { code: 'INTERRUPTED', message: 'the runtime restarted during the rollback; check the checkpoint timeline and retry' } }, at: this.now().toISOString() },
         { actor: SYSTEM_ACTOR, command: false },
       );
     }
@@ -119,7 +123,7 @@ export class SessionRegistry {
     if (this.closing) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down');
     let id = newId('s');
     while (this.hosts.has(id)) id = newId('s');
-    const createdAt = (this.deps.now ?? (() => new Date()))().toISOString();
+    const createdAt = this.now().toISOString();
     const meta: SessionMeta = { id, title: input.title, repoPath: input.repoPath, createdAt, createdBy: input.by.id };
     const machineInput: SessionInput = {
       sessionId: id,

@@ -10,12 +10,12 @@ interface SnapshotRow {
 export class SnapshotStore {
   private readonly snapshots: JsonSublevel<SnapshotRow>;
 
-  constructor(db: Db) {
+  constructor(db: Db, private readonly now: () => Date = () => new Date()) {
     this.snapshots = jsonSublevel(db, 'snapshots');
   }
 
   async save(sessionId: string, seq: number, snapshot: unknown): Promise<void> {
-    await this.snapshots.put(sessionId, { seq, snapshot, savedAt: new Date().toISOString() });
+    await this.snapshots.put(sessionId, { seq, snapshot, savedAt: this.now().toISOString() });
   }
 
   async load(sessionId: string): Promise<{ seq: number; snapshot: unknown } | null> {
