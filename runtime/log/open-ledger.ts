@@ -1,3 +1,4 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { SnapshotStore } from '../sessions/snapshot-store.js';
@@ -21,8 +22,13 @@ export const LOG_HEAD_JOURNAL_STARTED = 'LOG.HEAD_JOURNAL_STARTED';
 const REPAIR_ACTOR = { kind: 'system' as const, id: 'log-repair' };
 
 /** Where the pieces live inside the data dir. */
-export function ledgerPaths(dataDir: string): { db: string; journal: string; walAtStart: string } {
-  return { db: path.join(dataDir, 'db'), journal: path.join(dataDir, 'log-head.journal'), walAtStart: path.join(dataDir, 'wal-at-start') };
+export function ledgerPaths(dataDir: string): { db: string; journal: string; walAtStart: string; damage: string } {
+  return {
+    db: path.join(dataDir, 'db'),
+    journal: path.join(dataDir, 'log-head.journal'),
+    walAtStart: path.join(dataDir, 'wal-at-start'),
+    damage: path.join(dataDir, 'log-damage.json'),
+  };
 }
 
 /** The start refused: the log does not match what was recorded outside it. Names the data dir and the runbook. */
@@ -74,7 +80,9 @@ export async function openLedger(dataDir: string, options: LedgerOptions): Promi
   const now = options.now ?? (() => new Date());
   const paths = ledgerPaths(dataDir);
   await preserveWriteAheadLogs(paths.db, paths.walAtStart);
-  const findings: IntegrityFinding[] = [];
+  // Damage found by an earlier, refused start: LevelDB has since recovered (and deleted) its
+  // write-ahead log, so this start may no longer see it; the refusal stands until a repair.
+  const findings: IntegrityFinding[] = await readDamage(paths.damage);
 
   let db: Db;
   try {
@@ -82,7 +90,7 @@ export async function openLedger(dataDir: string, options: LedgerOptions): Promi
   } catch (error) {
     if (!(error instanceof LevelOpenCorruptionError)) throw error;
     findings.push({ kind: 'leveldb_open_failed', seq: null, reason: `LevelDB refused to open: ${error.message}` });
-    if (!options.repair) throw new LogCorruptionError(dataDir, findings, await keepPreservedLogs(paths.walAtStart, now()));
+    if (!options.repair) throw await refuse(dataDir, findings, now);
     logger.error({ dataDir, reason: error.message }, 'LevelDB is corrupt; running LevelDB repair because --repair-log was given');
     await repairLevel(paths.db);
     db = await openLevel(paths.db);
@@ -109,13 +117,14 @@ export async function openLedger(dataDir: string, options: LedgerOptions): Promi
     findings.push(...check.findings);
     let repaired: IntegrityFinding[] | null = null;
     if (findings.length > 0) {
-      if (!options.repair) throw new LogCorruptionError(dataDir, findings, await keepPreservedLogs(paths.walAtStart, now()));
-      const kept = await keepPreservedLogs(paths.walAtStart, now());
-      await repair({ log, journal, snapshots, findings, journalLast, preservedWal: kept, now });
-      repaired = findings;
+      if (!options.repair) throw await refuse(dataDir, findings, now);
+      const kept = await keepEvidence(paths, now);
+      repaired = dedupe(findings);
+      await repair({ log, journal, snapshots, findings: repaired, journalLast, preservedWal: kept, now });
+      await rm(paths.damage, { force: true });
       logger.error(
-        { dataDir, findings, head: log.head, preservedWal: kept, runbook: LOG_CORRUPTION_RUNBOOK },
-        `THE EVENT LOG WAS REPAIRED (--repair-log): ${findings.length} problem(s) accepted and recorded as ${LOG_REPAIRED}; the head is re-anchored at seq ${log.head.seq}. Read ${LOG_CORRUPTION_RUNBOOK}.`,
+        { dataDir, findings: repaired, head: log.head, preservedWal: kept, runbook: LOG_CORRUPTION_RUNBOOK },
+        `THE EVENT LOG WAS REPAIRED (--repair-log): ${repaired.length} problem(s) accepted and recorded as ${LOG_REPAIRED}; the head is re-anchored at seq ${log.head.seq}. Read ${LOG_CORRUPTION_RUNBOOK}.`,
       );
     } else {
       if (check.completeJournal) {
@@ -132,6 +141,57 @@ export async function openLedger(dataDir: string, options: LedgerOptions): Promi
   }
 }
 
+interface DamageRecord {
+  foundAt: string;
+  findings: IntegrityFinding[];
+  preservedWal: string | null;
+}
+
+/** Writes down what a refused start found (so later starts refuse too) and builds the error. */
+async function refuse(dataDir: string, findings: IntegrityFinding[], now: () => Date): Promise<LogCorruptionError> {
+  const paths = ledgerPaths(dataDir);
+  const previous = await readDamageRecord(paths.damage);
+  const preservedWal = await keepEvidence(paths, now);
+  const record: DamageRecord = { foundAt: previous?.foundAt ?? now().toISOString(), findings: dedupe(findings), preservedWal };
+  await writeFile(paths.damage, `${JSON.stringify(record, null, 2)}\n`);
+  return new LogCorruptionError(dataDir, record.findings, preservedWal);
+}
+
+/**
+ * The first refusal keeps the write-ahead log as it was when the damage was found; what a later
+ * start sees is LevelDB's log after its recovery, which says nothing new.
+ */
+async function keepEvidence(paths: ReturnType<typeof ledgerPaths>, now: () => Date): Promise<string | null> {
+  const previous = (await readDamageRecord(paths.damage))?.preservedWal ?? null;
+  if (!previous) return keepPreservedLogs(paths.walAtStart, now());
+  await discardPreservedLogs(paths.walAtStart);
+  return previous;
+}
+
+async function readDamageRecord(file: string): Promise<DamageRecord | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as DamageRecord;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // An unreadable record still means a start was refused.
+    return { foundAt: 'unknown', findings: [{ kind: 'journal_corrupt', seq: null, reason: `${file} is unreadable` }], preservedWal: null };
+  }
+}
+
+async function readDamage(file: string): Promise<IntegrityFinding[]> {
+  return (await readDamageRecord(file))?.findings ?? [];
+}
+
+function dedupe(findings: IntegrityFinding[]): IntegrityFinding[] {
+  const seen = new Set<string>();
+  return findings.filter((finding) => {
+    const key = `${finding.kind}|${finding.seq}|${finding.reason}|${finding.sessionId ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /**
  * The operator accepted the damage. Take LevelDB as it is now: drop the snapshots that no longer
  * match it (their sessions are rebuilt from the log), point the head row at the last entry,
@@ -143,7 +203,7 @@ async function repair(input: {
   snapshots: SnapshotStore;
   findings: IntegrityFinding[];
   journalLast: HeadRecord | null;
-  preservedWal: string;
+  preservedWal: string | null;
   now: () => Date;
 }): Promise<void> {
   const { log, journal, findings } = input;

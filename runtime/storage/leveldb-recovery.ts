@@ -43,13 +43,18 @@ export async function preserveWriteAheadLogs(dbDir: string, keepDir: string): Pr
   return names;
 }
 
-/** Moves the preserved logs aside under a dated name so a later start does not overwrite them. */
-export async function keepPreservedLogs(keepDir: string, now: Date): Promise<string> {
+/**
+ * Moves the preserved logs aside under a dated name so a later start does not overwrite them;
+ * null when there were none (an empty or new database).
+ */
+export async function keepPreservedLogs(keepDir: string, now: Date): Promise<string | null> {
   const kept = `${keepDir}-damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
-  await rename(keepDir, kept).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-    await mkdir(kept, { recursive: true });
-  });
+  try {
+    await rename(keepDir, kept);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
   return kept;
 }
 
