@@ -44,6 +44,15 @@ describe('HeadJournal', () => {
     expect((await readFile(file, 'utf8')).split('\n').filter(Boolean)).toHaveLength(2);
   });
 
+  it('does not mistake a record being written for damage', async () => {
+    const journal = await HeadJournal.open(file);
+    await journal.append({ seq: 1, hash: hash(1) });
+    await appendFile(file, '{"seq":2,"hash":"00'); // another append's write, caught half-way
+    expect(await journal.last()).toEqual({ seq: 1, hash: hash(1) });
+    expect((await journal.current()).records).toEqual([{ seq: 1, hash: hash(1) }]);
+    await journal.close();
+  });
+
   it('reads from the last anchor on; damaged lines before it are accepted history', async () => {
     const journal = await HeadJournal.open(file);
     await journal.append({ seq: 1, hash: hash(1) });

@@ -71,7 +71,7 @@ export class HeadJournal {
     const start = Math.max(0, size - TAIL_BYTES);
     const buffer = Buffer.alloc(size - start);
     await this.handle.read(buffer, 0, buffer.length, start);
-    const lines = buffer.toString('utf8').split('\n').filter(Boolean);
+    const lines = completeLines(buffer);
     const line = lines.at(-1);
     return line === undefined ? null : parseRecord(line, -1);
   }
@@ -85,7 +85,7 @@ export class HeadJournal {
     const { size } = await this.handle.stat();
     const buffer = Buffer.alloc(size);
     await this.handle.read(buffer, 0, size, 0);
-    const lines = buffer.toString('utf8').split('\n');
+    const lines = completeLines(buffer);
     const records: HeadRecord[] = [];
     let index = lines.length - 1;
     for (; index >= 0; index -= 1) {
@@ -128,6 +128,13 @@ export class HeadJournal {
     await this.handle.truncate(lastNewline < 0 ? start : start + lastNewline + 1);
     await this.handle.datasync();
   }
+}
+
+/** Lines that ended with a newline: a record being written right now is not one yet. */
+function completeLines(buffer: Buffer): string[] {
+  const lines = buffer.toString('utf8').split('\n');
+  lines.pop();
+  return lines.filter(Boolean);
 }
 
 function parseRecord(line: string, lineNumber: number): HeadRecord {

@@ -209,6 +209,23 @@ describe('event log integrity beyond the chain', () => {
     expect((await (await start()).audit()).ok).toBe(true);
   });
 
+  it('LevelDB refusing to open is a refusal too; --repair-log runs LevelDB\'s RepairDB and records it', async () => {
+    const ledger = await start();
+    await fill(ledger, 4);
+    await stop();
+    const dbDir = ledgerPaths(dataDir).db;
+    const manifest = (await readdir(dbDir)).find((name) => name.startsWith('MANIFEST-')) as string;
+    const bytes = await readFile(path.join(dbDir, manifest));
+    bytes[10] = (bytes[10] ?? 0) ^ 0xff;
+    await writeFile(path.join(dbDir, manifest), bytes);
+    const error = await startError();
+    expect(error.findings.map((finding) => finding.kind)).toEqual(['leveldb_open_failed']);
+    expect(error.findings[0]?.reason).toMatch(/Corruption/);
+    const repaired = await start(true);
+    expect((await repaired.log.read()).map((entry) => entry.type)).toEqual([...Array.from({ length: 4 }, () => ['A', 'B']).flat(), LOG_REPAIRED]);
+    expect((await repaired.audit()).ok).toBe(true);
+  });
+
   it('--repair-log starts anyway, records what was lost, re-anchors the head and audits ok after', async () => {
     const ledger = await start();
     await fill(ledger, 5);

@@ -84,7 +84,10 @@ export async function openLevel(dbDir: string): Promise<Db> {
     await db.open();
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code === 'LEVEL_CORRUPTION') throw new LevelOpenCorruptionError(cause.message ?? 'LevelDB reports corruption');
+    // Corruption, or a file LevelDB's own MANIFEST/CURRENT names missing from its directory: both
+    // are damage RepairDB can address. A lock held by another process or a permission error is not.
+    const missingFile = cause?.code === 'LEVEL_IO_ERROR' && /No such file or directory/.test(cause.message ?? '');
+    if (cause?.code === 'LEVEL_CORRUPTION' || missingFile) throw new LevelOpenCorruptionError(cause?.message ?? 'LevelDB reports corruption');
     throw error;
   }
   return db;
