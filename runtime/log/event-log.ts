@@ -243,8 +243,7 @@ export class EventLog {
 
   /** Walks the entries in order from the first, for the integrity checks. */
   entriesFrom(after = 0): AsyncIterable<LogEntry> {
-    const iterator = this.entries.values({ gt: seqKey(after) });
-    return iterator;
+    return this.entries.values({ gt: seqKey(after) });
   }
 
   /**

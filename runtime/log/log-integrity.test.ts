@@ -245,7 +245,14 @@ describe('event log integrity beyond the chain', () => {
     const report = await repaired.audit();
     expect(report).toMatchObject({ ok: true });
     expect(report.journal?.anchors).toEqual([expect.objectContaining({ seq: 6, anchor: 'repair: truncated_tail, snapshot_ahead' })]);
+    // A checkpoint made before the repair that anchored a lost entry no longer fails the audit,
+    // once the seq it names is reused; one made after the repair is checked as usual.
     await fill(repaired, 1);
+    const before = new Date(Date.now() - 60_000).toISOString();
+    const lostAnchor = { seq: 8, hash: 'c'.repeat(64), source: 'checkpoint/s1/1', at: before };
+    const after = await repaired.audit([lostAnchor, { seq: 8, hash: 'c'.repeat(64), source: 'checkpoint/s1/2', at: new Date().toISOString() }]);
+    expect(after.anchorsSuperseded).toEqual([lostAnchor]);
+    expect(after.findings).toEqual([expect.objectContaining({ kind: 'anchor_mismatch', source: 'checkpoint/s1/2' })]);
     await stop();
     expect((await (await start()).audit()).ok).toBe(true);
   });

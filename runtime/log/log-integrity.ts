@@ -37,6 +37,12 @@ export interface LogAnchor {
   hash: string;
   /** Where the anchor came from, e.g. `checkpoint/<session>/<n>`; shown in findings. */
   source?: string;
+  /**
+   * When it was recorded (e.g. the tag's date). An anchor past the head an operator's repair
+   * re-anchored at, and older than that repair, names entries the repair gave up: it is reported
+   * as superseded instead of failing every later audit.
+   */
+  at?: string;
 }
 
 type EntryReader = Pick<EventLog, 'entryAt'>;
@@ -172,6 +178,8 @@ export interface AuditReport {
   journal: { records: number; lastSeq: number | null; anchors: HeadRecord[] } | null;
   snapshotsChecked: number;
   anchorsChecked: number;
+  /** Anchors that point past a repair's re-anchored head and predate it (see `LogAnchor.at`). */
+  anchorsSuperseded: LogAnchor[];
   findings: IntegrityFinding[];
 }
 
@@ -206,7 +214,11 @@ export async function auditLog(input: { log: EventLog; journal: HeadJournal | nu
   const walk = await walkChain(log, target, expected);
   findings.push(...walk.findings);
   findings.push(...(await checkSnapshots(log, positions, walk.end)));
-  const anchorList = input.anchors ?? [];
+  const repairedAt = anchors.at(-1);
+  const superseded = (anchor: LogAnchor) =>
+    repairedAt?.at !== undefined && anchor.at !== undefined && anchor.seq > repairedAt.seq && Date.parse(anchor.at) < Date.parse(repairedAt.at);
+  const anchorList = (input.anchors ?? []).filter((anchor) => !superseded(anchor));
+  const anchorsSuperseded = (input.anchors ?? []).filter(superseded);
   findings.push(...(await checkAnchors(log, anchorList)));
   const first = findings[0];
   return {
@@ -219,6 +231,7 @@ export async function auditLog(input: { log: EventLog; journal: HeadJournal | nu
     journal: journal ? { records: records.length, lastSeq: journalLast?.seq ?? null, anchors } : null,
     snapshotsChecked: positions.length,
     anchorsChecked: anchorList.length,
+    anchorsSuperseded,
     findings,
   };
 }
