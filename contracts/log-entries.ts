@@ -82,7 +82,7 @@ export const AUDIT_TYPES: ReadonlySet<string> = new Set([
   ...Object.keys(REPLAY_AUDIT_SCHEMAS),
   'TOKEN.CREATED', 'TOKEN.REVOKED',
   'MEMBER.ADDED', 'MEMBER.CHANGED', 'MEMBER.REMOVED',
-  'LOG.REPAIRED',
+  'LOG.REPAIRED', 'LOG.HEAD_JOURNAL_STARTED',
   // Written by the first wave's conflict routes beside the session's actor events.
   'CONFLICT.RESOLVE', 'CONFLICT.RESOLVED', 'CONFLICT.RESOLVE_FAILED',
 ]);

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Level } from 'level';
 import uWS from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { createAdapterRegistry } from '../adapters/index.js';
@@ -8,6 +7,7 @@ import { createGitEngine } from '../git-engine/index.js';
 import { createSyncServer } from '../sync/index.js';
 import type { AppContext } from './api/app-context.js';
 import { createConsoleHandler } from './console/index.js';
+import { auditRoutes } from './api/audit-routes.js';
 import { damageRoutes } from './api/damage-routes.js';
 import { conflictRoutes } from './api/conflict-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -18,14 +18,14 @@ import type { Config } from './config/config.js';
 import { loadConfigFile, loadSigningKey } from './config/config-file.js';
 import { mountHttp } from './http/http-handler.js';
 import { Router } from './http/router.js';
-import { EventLog } from './log/event-log.js';
+import type { EventLog } from './log/event-log.js';
+import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
 import { killOrphanedRuns } from './sessions/run-files.js';
 import { RunTable } from './sessions/run-table.js';
 import { createSessionEffects, type EffectsRuntime } from './sessions/session-effects.js';
 import { SessionRegistry } from './sessions/session-registry.js';
-import { SnapshotStore } from './sessions/snapshot-store.js';
 import { Metrics } from './telemetry/metrics.js';
 import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
@@ -60,11 +60,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const signingKey = await loadSigningKey(fileConfig, env, path.dirname(config.configFile));
   await mkdir(config.dataDir, { recursive: true });
 
-  const db = new Level<string, unknown>(path.join(config.dataDir, 'db'), { valueEncoding: 'json' });
-  await db.open();
-  const log = await EventLog.open(db, now);
+  // LevelDB, the event log and its head journal, checked against each other (log-integrity.ts).
+  const ledger = await openLedger(config.dataDir, { repair: config.repairLog, logger, now });
+  const { db, log, snapshots } = ledger;
   const tokens = await TokenStore.open(db);
-  const snapshots = new SnapshotStore(db, now);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
 
   // Agents and gates (which a task branch can rewrite) run without the runtime's own secrets.
@@ -173,6 +172,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const router = new Router();
   for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context)]) router.add(route);
+  for (const route of auditRoutes({ audit: (anchors) => ledger.audit(anchors) })) router.add(route);
   // The web console (React Router build) answers every path the API does not claim.
   const consoleHandler = await createConsoleHandler({
     buildDir: path.join(PROJECT_ROOT, 'web', 'build'),
@@ -209,7 +209,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await effectsRuntime.runs.cancelAll('runtime shutting down', AGENT_STOP_WAIT_MS);
       await sync.close();
       await engine.close();
-      await db.close();
+      await ledger.close();
       logger.info('thalogos runtime stopped');
     })();
     return closing;

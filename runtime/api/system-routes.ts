@@ -80,11 +80,5 @@ export function systemRoutes(app: AppContext): Route[] {
         return json(200, revoked.record);
       },
     }),
-    defineRoute({
-      method: 'GET',
-      pattern: '/api/audit/verify',
-      access: 'admin',
-      handle: async () => json(200, await app.log.verify()),
-    }),
   ];
 }

@@ -19,7 +19,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         repo: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' }, agent: { type: 'string' },
         mode: { type: 'string' }, after: { type: 'string' }, until: { type: 'string' }, task: { type: 'string' },
         name: { type: 'string' }, role: { type: 'string' }, refresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-        'log-level': { type: 'string' },
+        'log-level': { type: 'string' }, 'repair-log': { type: 'boolean' },
       },
     });
     const [command, ...rest] = positionals;
@@ -129,6 +129,7 @@ async function serve(values: Flags, env: NodeJS.ProcessEnv): Promise<number> {
       ...(str(values.config) ? { config: str(values.config) } : {}),
       ...(values.demo ? { demo: true } : {}),
       ...(str(values['log-level']) ? { logLevel: str(values['log-level']) } : {}),
+      ...(values['repair-log'] ? { repairLog: true } : {}),
     },
   });
   // Loaded lazily so that client commands do not pay for the server's dependencies.
@@ -162,6 +163,11 @@ function reportError(error: unknown): number {
   if (error instanceof ApiClientError) {
     process.stderr.write(`thalogos: ${error.code}: ${error.message}\n`);
     if (error.data !== undefined) process.stderr.write(`${JSON.stringify(error.data, null, 2)}\n`);
+    return 1;
+  }
+  if ((error as { code?: unknown })?.code === 'LOG_CORRUPT') {
+    // The message names the data dir, what was found and the runbook; a stack would bury it.
+    process.stderr.write(`thalogos: ${(error as Error).message}\n`);
     return 1;
   }
   process.stderr.write(`thalogos: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -1,7 +1,7 @@
 export const USAGE = `thalogos: run and steer a swarm of coding agents on a git repository
 
 Usage:
-  thalogos serve [--port N] [--host H] [--data-dir DIR] [--repo-roots A:B] [--config FILE] [--demo]
+  thalogos serve [--port N] [--host H] [--data-dir DIR] [--repo-roots A:B] [--config FILE] [--demo] [--repair-log]
   thalogos session create --repo PATH --title TITLE
   thalogos session list
   thalogos session show SESSION
@@ -19,6 +19,8 @@ Client commands talk to a running server: --url (or THALOGOS_URL, default http:/
 and --token (or THALOGOS_TOKEN, then THALOGOS_ADMIN_TOKEN).
 Server settings: THALOGOS_PORT (7420), THALOGOS_HOST (127.0.0.1), THALOGOS_DATA_DIR (./.thalogos),
 THALOGOS_ADMIN_TOKEN, THALOGOS_REPO_ROOTS (path-delimited), THALOGOS_CONFIG (<data dir>/config.json).
+--repair-log (THALOGOS_REPAIR_LOG=1) starts despite a damaged event log and records the loss
+(docs/runbooks/log-corruption.md).
 `;
 
 export class UsageError extends Error {

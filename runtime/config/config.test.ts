@@ -19,6 +19,13 @@ describe('loadConfig', () => {
     expect(config.repoRoots).toEqual(['/a', '/srv/work/b']);
   });
 
+  it('repairs the event log only when the operator says so (--repair-log or THALOGOS_REPAIR_LOG=1)', () => {
+    expect(loadConfig({ env: {}, cwd }).repairLog).toBe(false);
+    expect(loadConfig({ env: { THALOGOS_REPAIR_LOG: 'yes' }, cwd }).repairLog).toBe(false);
+    expect(loadConfig({ env: { THALOGOS_REPAIR_LOG: '1' }, cwd }).repairLog).toBe(true);
+    expect(loadConfig({ env: {}, cwd, flags: { repairLog: true } }).repairLog).toBe(true);
+  });
+
   it('refuses bad values with a typed error listing each problem', () => {
     expect(() => loadConfig({ env: { THALOGOS_PORT: 'http' }, cwd })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { THALOGOS_PORT: '70000' }, cwd })).toThrow(/port/);

@@ -17,12 +17,14 @@ const ConfigSchema = z.strictObject({
   configFile: z.string().min(1),
   demo: z.boolean(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Start even though the event log failed its integrity check, recording the loss (docs/runbooks/log-corruption.md). */
+  repairLog: z.boolean(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
 export interface ConfigInputs {
   env: NodeJS.ProcessEnv;
-  flags?: Partial<{ port: string; host: string; dataDir: string; repoRoots: string; config: string; demo: boolean; logLevel: string }>;
+  flags?: Partial<{ port: string; host: string; dataDir: string; repoRoots: string; config: string; demo: boolean; logLevel: string; repairLog: boolean }>;
   cwd: string;
 }
 
@@ -51,6 +53,7 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInputs): Config {
     configFile: path.resolve(cwd, flags.config ?? env.THALOGOS_CONFIG ?? path.join(dataDir, 'config.json')),
     demo: flags.demo ?? env.THALOGOS_DEMO === '1',
     logLevel: flags.logLevel ?? env.THALOGOS_LOG_LEVEL ?? 'info',
+    repairLog: flags.repairLog ?? env.THALOGOS_REPAIR_LOG === '1',
   };
   const parsed = ConfigSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -1,5 +1,6 @@
 import { durableBatch, jsonSublevel, type Db, type JsonSublevel, type PutOp } from '../storage/db.js';
 import { GENESIS_HASH, hashEntry } from './hash-chain.js';
+import type { HeadJournal } from './head-journal.js';
 import type { LogEntry, NewLogEntry } from './log-entry.js';
 
 /** Extra writes that must land atomically with a group of entries (e.g. the session index row). */
@@ -12,6 +13,19 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
+/** The head row kept in LevelDB with each group; `prev` is the head before that group. */
+export interface StoredHead {
+  seq: number;
+  hash: string;
+  prev?: { seq: number; hash: string };
+}
+
+/** Thrown once the head journal could not be written: the log stops taking appends (fail-stop). */
+export class LogUnavailableError extends Error {
+  override readonly name = 'LogUnavailableError';
+  readonly code = 'LOG_UNAVAILABLE';
+}
+
 const SEQ_WIDTH = 16;
 export const seqKey = (seq: number): string => seq.toString().padStart(SEQ_WIDTH, '0');
 
@@ -21,21 +35,26 @@ export const seqKey = (seq: number): string => seq.toString().padStart(SEQ_WIDTH
  * Appends are group-committed: everything queued while one batch is being written goes into the
  * next batch, written with `sync: true`, so an acknowledged append survives kill -9 and power loss
  * without paying one fsync per entry. Each entry carries the hash of its predecessor.
+ *
+ * With a head journal, each group's new head is also appended (and fdatasync'd) to a file outside
+ * LevelDB after the batch and before anyone is told; see head-journal.ts and log-integrity.ts.
  */
 export class EventLog {
   private readonly entries: JsonSublevel<LogEntry>;
   private readonly bySession: JsonSublevel<number>;
   private readonly byTask: JsonSublevel<number>;
-  private readonly meta: JsonSublevel<{ seq: number; hash: string }>;
+  private readonly meta: JsonSublevel<StoredHead>;
   private headSeq = 0;
   private headHash = GENESIS_HASH;
   private queue: PendingAppend[] = [];
   private writing = false;
   private readonly listeners = new Set<(entries: LogEntry[]) => void>();
+  private unavailable: LogUnavailableError | null = null;
 
   private constructor(
     private readonly db: Db,
     private readonly now: () => Date,
+    private readonly journal: HeadJournal | null,
   ) {
     this.entries = jsonSublevel(db, 'log');
     this.bySession = jsonSublevel(db, 'log-by-session');
@@ -43,8 +62,8 @@ export class EventLog {
     this.meta = jsonSublevel(db, 'log-meta');
   }
 
-  static async open(db: Db, now: () => Date = () => new Date()): Promise<EventLog> {
-    const log = new EventLog(db, now);
+  static async open(db: Db, now: () => Date = () => new Date(), journal: HeadJournal | null = null): Promise<EventLog> {
+    const log = new EventLog(db, now, journal);
     await log.loadHead();
     return log;
   }
@@ -60,6 +79,7 @@ export class EventLog {
   }
 
   append(entries: NewLogEntry[], sideWrites: SideWrite[] = []): Promise<LogEntry[]> {
+    if (this.unavailable) return Promise.reject(this.unavailable);
     return new Promise((resolve, reject) => {
       this.queue.push({ entries, sideWrites, resolve, reject });
       void this.flush();
@@ -120,13 +140,29 @@ export class EventLog {
       ops.push(...pending.sideWrites);
       written.push(out);
     }
-    ops.push({ sublevel: this.meta, key: 'head', value: { seq, hash: prevHash } });
+    const head: StoredHead = { seq, hash: prevHash, prev: { seq: this.headSeq, hash: this.headHash } };
+    ops.push({ sublevel: this.meta, key: 'head', value: head });
     try {
       await durableBatch(this.db, ops);
     } catch (error) {
       for (const pending of group) pending.reject(error);
       return;
     }
+    if (this.journal) {
+      try {
+        await this.journal.append({ seq, hash: prevHash });
+      } catch (error) {
+        // The entries are in LevelDB but not vouched for outside it. A failed fsync cannot be
+        // retried safely, so stop taking appends; the next start finds LevelDB exactly one
+        // group ahead of the journal and completes the record.
+        this.unavailable = new LogUnavailableError(`the head journal could not be written: ${(error as Error).message}`);
+        for (const pending of [...group, ...this.queue]) pending.reject(this.unavailable);
+        this.queue = [];
+        return;
+      }
+    }
+    // Only now is the group committed: the head moves after the journal, so a head read by the
+    // audit is never ahead of the journal.
     this.headSeq = seq;
     this.headHash = prevHash;
     // Appenders learn first that their entries are durable; a failing listener (metrics,
@@ -188,6 +224,40 @@ export class EventLog {
       count += 1;
     }
     return { ok: true, count, headHash: prevHash, brokenAt: null, reason: null };
+  }
+
+  /** The entry at one sequence number, or null when the log has none there. */
+  async entryAt(seq: number): Promise<LogEntry | null> {
+    return (await this.entries.get(seqKey(seq))) ?? null;
+  }
+
+  /** The newest entry in LevelDB, whatever the head row says. */
+  async lastEntry(): Promise<LogEntry | null> {
+    for await (const [, entry] of this.entries.iterator({ reverse: true, limit: 1 })) return entry;
+    return null;
+  }
+
+  /** The head row as LevelDB holds it (null on an empty log). */
+  async storedHead(): Promise<StoredHead | null> {
+    return (await this.meta.get('head')) ?? null;
+  }
+
+  /** Walks the entries in order from the first, for the integrity checks. */
+  entriesFrom(after = 0): AsyncIterable<LogEntry> {
+    return this.entries.values({ gt: seqKey(after) });
+  }
+
+  /**
+   * Sets the head row to the newest entry (used only by an operator's repair, when the row and
+   * the entries disagree after LevelDB dropped data) and continues the chain from there.
+   */
+  async resetHeadToLastEntry(): Promise<{ seq: number; hash: string }> {
+    const last = await this.lastEntry();
+    const head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+    await durableBatch(this.db, [{ sublevel: this.meta, key: 'head', value: head }]);
+    this.headSeq = head.seq;
+    this.headHash = head.hash;
+    return head;
   }
 
   private async loadHead(): Promise<void> {
