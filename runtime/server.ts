@@ -16,7 +16,9 @@ import { TokenStore, type TokenRecord } from './auth/token-store.js';
 import type { PutOp } from './storage/db.js';
 import type { Config } from './config/config.js';
 import { loadConfigFile, loadSigningKey } from './config/config-file.js';
-import { mountHttp } from './http/http-handler.js';
+import { createApiCore, MAX_BODY_BYTES } from './http/api-core.js';
+import type { FetchHandler } from './http/fetch-handler.js';
+import { mountFetch } from './http/uws/mount-fetch.js';
 import { Router } from './http/router.js';
 import type { EventLog } from './log/event-log.js';
 import { openLedger } from './log/open-ledger.js';
@@ -40,6 +42,8 @@ export interface RunningServer {
   context: AppContext;
   /** Set only when this start created the first admin token (so it can be printed once). */
   createdAdminToken: string | null;
+  /** The whole HTTP surface (API and console) as a Fetch handler: tests call it in-process. */
+  handle: FetchHandler;
   close(): Promise<void>;
 }
 
@@ -125,6 +129,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         now,
       }, effectsRuntime),
     onApplied: (host, entry) => projection.onApplied(host, entry),
+    // A session quarantined while live shows its damage in the console at once.
+    onQuarantined: (host) => projection.schedule(host),
     now,
     recoverSave: async (host) => {
       const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
@@ -178,7 +184,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     buildDir: path.join(PROJECT_ROOT, 'web', 'build'),
     onError: (error) => logger.error({ err: error }, 'console request failed'),
   });
-  mountHttp(app, {
+  const handle = createApiCore({
     router,
     tokens,
     logger,
@@ -186,6 +192,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     fallback: consoleHandler,
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
+  mountFetch(app, handle, { maxBodyBytes: MAX_BODY_BYTES, onError: (error) => logger.error({ err: error }, 'request failed in the HTTP adapter') });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen(config.host, config.port, (socket) => (socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.host}:${config.port}`))));
@@ -215,7 +222,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return closing;
   };
 
-  return { url, port, context, createdAdminToken, close };
+  return { url, port, context, createdAdminToken, handle, close };
 }
 
 /**

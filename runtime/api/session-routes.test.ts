@@ -1,0 +1,99 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionSummarySchema, SessionViewSchema } from '../../contracts/index.js';
+import { makeRepo } from '../../tests/helpers/git-repo.js';
+import { loadConfig } from '../config/config.js';
+import { startServer, type RunningServer } from '../server.js';
+
+const ADMIN = 'routes-admin-token-0123456789abcdef';
+
+/** The API driven in-process through the Fetch handler: no socket between the test and the routes. */
+describe('session routes, in-process', () => {
+  let tmp: string;
+  let server: RunningServer;
+  const start = async () => {
+    server = await startServer(
+      loadConfig({ env: { THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: tmp, THALOGOS_PORT: '0', THALOGOS_CONFIG: path.join(tmp, 'none.json') }, cwd: tmp }),
+      { logger: pino({ level: 'silent' }) },
+    );
+  };
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await server.handle(new Request(`http://thalogos.local${url}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }));
+    const text = await response.text();
+    return { status: response.status, body: (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+  };
+  const head = async () => (await api('GET', '/api/audit/verify')).body.count as number;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-routes-'));
+    await start();
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('refuses a Save with nothing to merge with 409 NOTHING_TO_SAVE, and changes nothing', async () => {
+    const repo = makeRepo(path.join(tmp, 'empty-save'));
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'empty' })).body.id as string;
+    const before = await head();
+    const reply = await api('POST', `/api/sessions/${sid}/save`, {});
+    expect([reply.status, reply.body.error.code, reply.body.error.retryable]).toEqual([409, 'NOTHING_TO_SAVE', false]);
+    expect(await head()).toBe(before);
+    expect((await api('GET', `/api/sessions/${sid}`)).body.status).toBe('idle');
+  });
+
+  it('keeps the code of a library error at the edge: a repository whose .git vanished is NOT_A_REPOSITORY, not 500', async () => {
+    const repo = makeRepo(path.join(tmp, 'vanishing'));
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'vanishing' })).body.id as string;
+    await rm(path.join(repo, '.git'), { recursive: true, force: true });
+    const branches = await api('GET', `/api/sessions/${sid}/branches`);
+    expect([branches.status, branches.body.error.code]).toEqual([422, 'NOT_A_REPOSITORY']);
+  });
+
+  it('quarantines a session whose log it cannot apply, serves the others, and lets an admin skip the entry', async () => {
+    const damagedRepo = makeRepo(path.join(tmp, 'damaged'));
+    const healthyRepo = makeRepo(path.join(tmp, 'healthy'));
+    const damaged = (await api('POST', '/api/sessions', { repoPath: damagedRepo, title: 'damaged' })).body.id as string;
+    const healthy = (await api('POST', '/api/sessions', { repoPath: healthyRepo, title: 'healthy' })).body.id as string;
+    // An actor entry that does not match its contract (as the first wave's CONFLICT.* rows did).
+    const bad = await server.context.log.appendOne({ kind: 'actor', actor: { kind: 'system', id: 'test' }, sessionId: damaged, type: 'TASK.ADD', data: { taskId: 'tbroken' } });
+    await server.close();
+    await start();
+
+    const view = SessionViewSchema.parse((await api('GET', `/api/sessions/${damaged}`)).body);
+    expect(view.status).toBe('damaged');
+    expect(view.damage).toMatchObject({ seq: bad.seq, type: 'TASK.ADD' });
+    const list = (await api('GET', '/api/sessions')).body.sessions.map((summary: unknown) => SessionSummarySchema.parse(summary));
+    expect(list.find((summary: { id: string }) => summary.id === damaged)?.status).toBe('damaged');
+    const refused = await api('POST', `/api/sessions/${damaged}/tasks`, { agent: 'command', prompt: 'true' });
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'SESSION_DAMAGED']);
+    // Every other session serves.
+    const added = await api('POST', `/api/sessions/${healthy}/tasks`, { agent: 'command', prompt: 'true' });
+    expect(added.status).toBe(202);
+    expect((await api('GET', '/metrics')).body).toMatch(/thalogos_sessions\{state="damaged"\} 1/);
+
+    const inspected = await api('GET', `/api/sessions/${damaged}/damage`);
+    expect(inspected.body.entry).toMatchObject({ seq: bad.seq, type: 'TASK.ADD', data: { taskId: 'tbroken' } });
+    const wrongSeq = await api('POST', `/api/sessions/${damaged}/damage/skip`, { seq: bad.seq + 1000, reason: 'x' });
+    expect([wrongSeq.status, wrongSeq.body.error.code]).toEqual([409, 'INVALID_STATE']);
+    const skipped = await api('POST', `/api/sessions/${damaged}/damage/skip`, { seq: bad.seq, reason: 'written by a test, never a real command' });
+    expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
+    expect(skipped.body.status).toBe('idle');
+    expect((await api('POST', `/api/sessions/${damaged}/tasks`, { agent: 'command', prompt: 'true' })).status).toBe(202);
+    const audit = (await api('GET', `/api/sessions/${damaged}/events?after=0&limit=1000`)).body.events.map((entry: { type: string }) => entry.type);
+    expect(audit).toContain('SESSION.ENTRY_SKIPPED');
+    // And the decision holds across a restart.
+    await server.close();
+    await start();
+    expect((await api('GET', `/api/sessions/${damaged}`)).body.status).not.toBe('damaged');
+    expect((await api('GET', '/api/audit/verify')).body.ok).toBe(true);
+  }, 60_000);
+});
