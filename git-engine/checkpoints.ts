@@ -3,6 +3,7 @@ import git from 'isomorphic-git';
 import { GitEngineError } from './errors.js';
 import { listRefsUnder, readRef } from './refs.js';
 import type { Repo } from './repo.js';
+import { reservedCheckpointTags } from './save-journal.js';
 
 export interface Checkpoint { tag: string; commit: string; date: string; message: string }
 
@@ -15,8 +16,11 @@ export function utcDate(nowMs: number): string {
 export async function nextCheckpointName(repo: Repo, nowMs: number): Promise<string> {
   const date = utcDate(nowMs);
   let max = 0;
-  for (const ref of await listRefsUnder(repo, 'refs/tags/checkpoint')) {
-    const m = NAME_RE.exec(ref.slice('refs/tags/'.length));
+  // A publish interrupted after main moved has its tag name in its journal, not yet in refs/tags:
+  // that name stays reserved so its recovery never finds it taken.
+  const names = [...(await listRefsUnder(repo, 'refs/tags/checkpoint')).map((r) => r.slice('refs/tags/'.length)), ...(await reservedCheckpointTags(repo.gitdir))];
+  for (const name of names) {
+    const m = NAME_RE.exec(name);
     if (m && m[1] === date) max = Math.max(max, Number(m[2]));
   }
   return `checkpoint/${date}-${max + 1}`;
