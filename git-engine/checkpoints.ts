@@ -5,7 +5,22 @@ import { listRefsUnder, readRef } from './refs.js';
 import type { Repo } from './repo.js';
 import { reservedCheckpointTags } from './save-journal.js';
 
-export interface Checkpoint { tag: string; commit: string; date: string; message: string }
+export interface Checkpoint {
+  tag: string; commit: string; date: string; message: string;
+  /** The `Log-Head: <seq> <hash>` trailer of the tag (the session's event log head at the Save); null when absent. */
+  logHead: { seq: number; hash: string } | null;
+}
+
+const LOG_HEAD_RE = /^Log-Head: (\d{1,16}) ([0-9a-f]{16,128})$/m;
+
+/** The Log-Head trailer of a checkpoint message (the last one wins, as with git's trailer reader). */
+export function parseLogHead(message: string): Checkpoint['logHead'] {
+  const all = [...message.matchAll(new RegExp(LOG_HEAD_RE.source, 'gm'))];
+  const m = all[all.length - 1];
+  if (!m) return null;
+  const seq = Number(m[1]);
+  return Number.isSafeInteger(seq) ? { seq, hash: m[2] as string } : null;
+}
 
 const NAME_RE = /^checkpoint\/(\d{4}-\d{2}-\d{2})-(\d+)$/;
 
@@ -60,9 +75,9 @@ export async function listCheckpoints(repo: Repo): Promise<Checkpoint[]> {
       date = new Date(c.committer.timestamp * 1000).toISOString();
       message = c.message.trim();
     }
-    out.push({ tag: name, commit, date, message, day: m[1] as string, seq: Number(m[2]) });
+    out.push({ tag: name, commit, date, message, logHead: parseLogHead(message), day: m[1] as string, seq: Number(m[2]) });
   }
   // Newest last: by the date in the name, then the sequence number.
   out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.seq - b.seq));
-  return out.map(({ tag, commit, date, message }) => ({ tag, commit, date, message }));
+  return out.map(({ tag, commit, date, message, logHead }) => ({ tag, commit, date, message, logHead }));
 }

@@ -1,11 +1,11 @@
 // createGitEngine: the public object the runtime calls. It validates every external name on the
 // main thread, then hands the work to the worker pool; Save is sequenced here (see save.ts).
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { GitEngineError } from './errors.js';
 import type { Checkpoint } from './checkpoints.js';
 import type { TaskDiff } from './inspect.js';
+import { locateRepository } from './locate-repo.js';
 import { GitWorkerPool } from './pool.js';
 import type { RollbackResult } from './rollback.js';
 import { validateResolveConflict, type ResolveConflictParams, type ResolveConflictResult } from './resolve-conflict-params.js';
@@ -74,10 +74,14 @@ function validateRepoPathArg(repoPath: unknown): string {
   return repoPath;
 }
 
-/** The mutex key: one repository is one key however its path is spelled (`/r`, `/r/`, a symlink). */
+/**
+ * The mutex key: the repository's common gitdir, so one repository is one key however its path is
+ * spelled (`/r`, `/r/`, `/r/.git`, a subdirectory, a linked worktree, a symlink). A path that is
+ * no repository gets its own key; the worker then refuses it with NOT_A_REPOSITORY.
+ */
 async function repoKey(repoPath: string): Promise<string> {
   const resolved = path.resolve(validateRepoPathArg(repoPath));
-  return fs.realpath(resolved).catch(() => resolved);
+  return locateRepository(resolved).then((l) => l.gitdir, () => resolved);
 }
 
 const LOG_HASH_RE = /^[0-9a-f]{16,128}$/;
@@ -116,7 +120,8 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     agent: 'thalogos',
     engineId,
   });
-  const call = <T>(op: WorkerOp, repoPath: string, args: unknown): Promise<T> => {
+  // async: a refusal (closed engine, bad repoPath) is a rejected promise, never a synchronous throw.
+  const call = async <T>(op: WorkerOp, repoPath: string, args: unknown): Promise<T> => {
     assertNotClosed(closed);
     return pool.run<T>({ op, repoPath: validateRepoPathArg(repoPath), ctx: ctx(), args });
   };
