@@ -49,15 +49,13 @@ describe('pack reader', () => {
       const loose = git(repo, ['hash-object', '-w', 'loose.txt']);
       for (const positional of [false, true]) {
         const reader = await PackReader.open(path.join(repo, '.git'), { positional });
-        try {
+        {
           for (const { oid, type } of [...oids, { oid: loose, type: 'blob' }]) {
             const obj = await reader.read(oid);
             expect(obj?.type, oid).toBe(type);
             expect(Buffer.compare(obj?.content as Buffer, raw(repo, type, oid)), `${oid} ${type}`).toBe(0);
           }
           expect(await reader.read('0'.repeat(40))).toBeNull();
-        } finally {
-          await reader.close();
         }
       }
     });
@@ -81,7 +79,6 @@ describe('pack reader', () => {
         corrupt += 1;
       }
     }
-    await reader.close();
     expect(corrupt).toBeGreaterThan(0);
   });
 });

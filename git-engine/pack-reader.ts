@@ -26,7 +26,6 @@ interface Pack {
   idx: Buffer;
   count: number;
   data: Promise<Buffer> | null;
-  handle: Promise<{ fh: fs.FileHandle; size: number }> | null;
 }
 
 export interface PackReaderOptions {
@@ -128,37 +127,34 @@ export class PackReader {
       const file = path.join(packDir, n.replace(/\.idx$/, '.pack'));
       const idx = await fs.readFile(path.join(packDir, n));
       const count = indexCount(idx, n);
-      if (count !== null) packs.push({ file, idx, count, data: null, handle: null });
+      if (count !== null) packs.push({ file, idx, count, data: null });
     }
     return new PackReader(packs, objectsDir, opts.positional === true);
   }
 
-  /** Closes the pack files a positional reader opened. */
-  async close(): Promise<void> {
-    for (const p of this.packs) {
-      const h = p.handle;
-      p.handle = null;
-      if (h) await (await h).fh.close().catch(() => undefined);
-    }
-  }
-
-  /** `length` bytes of the pack from `offset` (fewer at its end). */
+  /**
+   * `length` bytes of the pack from `offset` (fewer at its end). Positional reads open the pack
+   * for each read and close it again: no descriptor outlives a call, however long the reader
+   * is kept.
+   */
   private async bytes(pack: Pack, offset: number, length: number): Promise<Buffer> {
     if (!this.positional) {
       pack.data ??= fs.readFile(pack.file);
       return (await pack.data).subarray(offset, offset + length);
     }
-    pack.handle ??= fs.open(pack.file, 'r').then(async (fh) => ({ fh, size: (await fh.stat()).size }));
-    const { fh, size } = await pack.handle;
-    const n = Math.max(0, Math.min(length, size - offset));
-    const buf = Buffer.allocUnsafe(n);
-    let got = 0;
-    while (got < n) {
-      const { bytesRead } = await fh.read(buf, got, n - got, offset + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
+    const fh = await fs.open(pack.file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      await fh.close();
     }
-    return buf.subarray(0, got);
   }
 
   /** The object, or null when it is in none of the listed packs nor loose. */
