@@ -3,7 +3,7 @@
 // a gate failure, and recover an interrupted publish. The main thread (save.ts) sequences them and
 // runs the gates in between.
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import { isAncestor } from './ancestry.js';
 import { GitEngineError } from './errors.js';
 import { faultPoint } from './fault-injection.js';
 import { readGateConfig } from './gate-config.js';
@@ -25,11 +25,6 @@ export interface EngineContext extends ObjectContext {
   agent: string;
   /** This engine instance (journal owner): its own leftover journal is stale whenever it is seen. */
   engineId?: string;
-}
-
-async function isAncestor(repo: Repo, ancestor: string, of: string): Promise<boolean> {
-  if (ancestor === of) return true;
-  return git.isDescendent({ fs: repo.fs, gitdir: repo.gitdir, oid: of, ancestor, depth: -1, cache: repo.cache });
 }
 
 export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string }): Promise<MergePhaseResult> {
