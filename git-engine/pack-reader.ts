@@ -26,7 +26,14 @@ interface Pack {
   idx: Buffer;
   count: number;
   data: Promise<Buffer> | null;
+  /** Positional mode: the open pack file, closed again once idle (see IDLE_CLOSE_MS). */
+  fh: Promise<fs.FileHandle> | null;
+  uses: number;
+  timer: NodeJS.Timeout | null;
 }
+
+/** A positional reader's pack file is closed this long after its last read. */
+const IDLE_CLOSE_MS = 200;
 
 export interface PackReaderOptions {
   /** Read objects at their offsets instead of reading each pack whole (default false). */
@@ -127,23 +134,26 @@ export class PackReader {
       const file = path.join(packDir, n.replace(/\.idx$/, '.pack'));
       const idx = await fs.readFile(path.join(packDir, n));
       const count = indexCount(idx, n);
-      if (count !== null) packs.push({ file, idx, count, data: null });
+      if (count !== null) packs.push({ file, idx, count, data: null, fh: null, uses: 0, timer: null });
     }
     return new PackReader(packs, objectsDir, opts.positional === true);
   }
 
   /**
-   * `length` bytes of the pack from `offset` (fewer at its end). Positional reads open the pack
-   * for each read and close it again: no descriptor outlives a call, however long the reader
-   * is kept.
+   * `length` bytes of the pack from `offset` (fewer at its end). Positional reads keep the pack
+   * open while reads come and close it IDLE_CLOSE_MS after the last one (the timer does not hold
+   * the process), so no descriptor outlives a unit of work for long.
    */
   private async bytes(pack: Pack, offset: number, length: number): Promise<Buffer> {
     if (!this.positional) {
       pack.data ??= fs.readFile(pack.file);
       return (await pack.data).subarray(offset, offset + length);
     }
-    const fh = await fs.open(pack.file, 'r');
+    if (pack.timer) { clearTimeout(pack.timer); pack.timer = null; }
+    pack.uses += 1;
     try {
+      pack.fh ??= fs.open(pack.file, 'r');
+      const fh = await pack.fh;
       const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
@@ -152,8 +162,19 @@ export class PackReader {
         got += bytesRead;
       }
       return buf.subarray(0, got);
+    } catch (err) {
+      pack.fh = null;
+      throw err;
     } finally {
-      await fh.close();
+      pack.uses -= 1;
+      if (pack.uses === 0 && pack.fh) {
+        const open = pack.fh;
+        pack.timer = setTimeout(() => {
+          pack.timer = null;
+          if (pack.fh === open && pack.uses === 0) { pack.fh = null; void open.then((h) => h.close()).catch(() => undefined); }
+        }, IDLE_CLOSE_MS);
+        pack.timer.unref();
+      }
     }
   }
 
@@ -194,8 +215,9 @@ export class PackReader {
     const key = `${pack.file}:${offset}`;
     const cached = this.bases.get(key);
     if (cached) return cached;
-    // The header: type and size varint, then an ofs-delta's varint or a ref-delta's base id.
-    const head = await this.bytes(pack, offset, 64);
+    // The header (type and size varint, then an ofs-delta's varint or a ref-delta's base id, at
+    // most 32 bytes) and, in the same read, the start of the deflated data.
+    const head = await this.bytes(pack, offset, 4096);
     let p = 0;
     let b = head[p++] as number;
     const kind = (b >> 4) & 7;
@@ -222,7 +244,8 @@ export class PackReader {
     if (p > head.length) throw new PackCorruptError('truncated object header', { pack: pack.file, offset });
     // zlib's worst case: 5 bytes per stored block (at most 64 KiB) plus its 6-byte frame; the
     // inflater stops at the end of the stream, whatever follows.
-    const deflated = await this.bytes(pack, offset + p, size + 5 * Math.ceil((size + 1) / 16_384) + 64);
+    const need = size + 5 * Math.ceil((size + 1) / 16_384) + 64;
+    const deflated = p + need <= head.length ? head.subarray(p) : await this.bytes(pack, offset + p, need);
     let inflated: Buffer;
     try {
       inflated = inflateSync(deflated);
