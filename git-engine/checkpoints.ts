@@ -3,8 +3,24 @@ import git from 'isomorphic-git';
 import { GitEngineError } from './errors.js';
 import { listRefsUnder, readRef } from './refs.js';
 import type { Repo } from './repo.js';
+import { reservedCheckpointTags } from './save-journal.js';
 
-export interface Checkpoint { tag: string; commit: string; date: string; message: string }
+export interface Checkpoint {
+  tag: string; commit: string; date: string; message: string;
+  /** The `Log-Head: <seq> <hash>` trailer of the tag (the session's event log head at the Save); null when absent. */
+  logHead: { seq: number; hash: string } | null;
+}
+
+const LOG_HEAD_RE = /^Log-Head: (\d{1,16}) ([0-9a-f]{16,128})$/m;
+
+/** The Log-Head trailer of a checkpoint message (the last one wins, as with git's trailer reader). */
+export function parseLogHead(message: string): Checkpoint['logHead'] {
+  const all = [...message.matchAll(new RegExp(LOG_HEAD_RE.source, 'gm'))];
+  const m = all[all.length - 1];
+  if (!m) return null;
+  const seq = Number(m[1]);
+  return Number.isSafeInteger(seq) ? { seq, hash: m[2] as string } : null;
+}
 
 const NAME_RE = /^checkpoint\/(\d{4}-\d{2}-\d{2})-(\d+)$/;
 
@@ -15,8 +31,11 @@ export function utcDate(nowMs: number): string {
 export async function nextCheckpointName(repo: Repo, nowMs: number): Promise<string> {
   const date = utcDate(nowMs);
   let max = 0;
-  for (const ref of await listRefsUnder(repo, 'refs/tags/checkpoint')) {
-    const m = NAME_RE.exec(ref.slice('refs/tags/'.length));
+  // A publish interrupted after main moved has its tag name in its journal, not yet in refs/tags:
+  // that name stays reserved so its recovery never finds it taken.
+  const names = [...(await listRefsUnder(repo, 'refs/tags/checkpoint')).map((r) => r.slice('refs/tags/'.length)), ...(await reservedCheckpointTags(repo.gitdir))];
+  for (const name of names) {
+    const m = NAME_RE.exec(name);
     if (m && m[1] === date) max = Math.max(max, Number(m[2]));
   }
   return `checkpoint/${date}-${max + 1}`;
@@ -56,9 +75,9 @@ export async function listCheckpoints(repo: Repo): Promise<Checkpoint[]> {
       date = new Date(c.committer.timestamp * 1000).toISOString();
       message = c.message.trim();
     }
-    out.push({ tag: name, commit, date, message, day: m[1] as string, seq: Number(m[2]) });
+    out.push({ tag: name, commit, date, message, logHead: parseLogHead(message), day: m[1] as string, seq: Number(m[2]) });
   }
   // Newest last: by the date in the name, then the sequence number.
   out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.seq - b.seq));
-  return out.map(({ tag, commit, date, message }) => ({ tag, commit, date, message }));
+  return out.map(({ tag, commit, date, message, logHead }) => ({ tag, commit, date, message, logHead }));
 }

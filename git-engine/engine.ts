@@ -1,15 +1,17 @@
 // createGitEngine: the public object the runtime calls. It validates every external name on the
 // main thread, then hands the work to the worker pool; Save is sequenced here (see save.ts).
-import fs from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { GitEngineError } from './errors.js';
 import type { Checkpoint } from './checkpoints.js';
 import type { TaskDiff } from './inspect.js';
+import { locateRepository } from './locate-repo.js';
 import { GitWorkerPool } from './pool.js';
 import type { RollbackResult } from './rollback.js';
 import { validateResolveConflict, type ResolveConflictParams, type ResolveConflictResult } from './resolve-conflict-params.js';
 import { assertNotClosed, RepoMutex, runSave, type SaveParams } from './save.js';
 import type { EngineContext } from './save-ops.js';
+import type { PendingSave, RecoverSaveResult } from './save-recovery.js';
 import type { SaveResult } from './save-types.js';
 import type { Change } from './snapshot-commit.js';
 import type { SigningKey } from './signing.js';
@@ -38,7 +40,14 @@ export interface GitEngine {
   /** Refuses with WORKTREE_DIRTY while the worktree holds uncommitted work, unless `force`. */
   removeWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; deleteBranch?: boolean; force?: boolean }): Promise<void>;
   save(p: SaveParams): Promise<SaveResult>;
-  recoverSave(p: { repoPath: string; sessionId: string }): Promise<{ state: 'none' | 'completed' | 'rolled_back'; result?: SaveResult }>;
+  /**
+   * Finishes (main moved, or can still move) or rolls back (nothing published) the session's
+   * unfinished Save; a no-op `{state:'none'}` when there is none. Refuses SAVE_IN_PROGRESS while
+   * the journal's writer is alive in another process, unless `force`.
+   */
+  recoverSave(p: { repoPath: string; sessionId: string; force?: boolean }): Promise<RecoverSaveResult>;
+  /** The session's unfinished Save as recoverSave would see it, or null; reads only. */
+  pendingSave(p: { repoPath: string; sessionId: string }): Promise<PendingSave | null>;
   rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string }): Promise<RollbackResult>;
   listCheckpoints(repoPath: string): Promise<Checkpoint[]>;
   listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
@@ -65,10 +74,24 @@ function validateRepoPathArg(repoPath: unknown): string {
   return repoPath;
 }
 
-/** The mutex key: one repository is one key however its path is spelled (`/r`, `/r/`, a symlink). */
+/**
+ * The mutex key: the repository's common gitdir, so one repository is one key however its path is
+ * spelled (`/r`, `/r/`, `/r/.git`, a subdirectory, a linked worktree, a symlink). A path that is
+ * no repository gets its own key; the worker then refuses it with NOT_A_REPOSITORY.
+ */
 async function repoKey(repoPath: string): Promise<string> {
   const resolved = path.resolve(validateRepoPathArg(repoPath));
-  return fs.realpath(resolved).catch(() => resolved);
+  return locateRepository(resolved).then((l) => l.gitdir, () => resolved);
+}
+
+const LOG_HASH_RE = /^[0-9a-f]{16,128}$/;
+
+/** `logHead`: the event log's last seq (a non-negative integer) and its entry hash (hex). */
+function validateLogHead(h: unknown): void {
+  const o = h as { seq?: unknown; hash?: unknown } | null;
+  if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.seq) || (o.seq as number) < 0 || typeof o.hash !== 'string' || !LOG_HASH_RE.test(o.hash)) {
+    throw new GitEngineError('INVALID_NAME', 'logHead must be { seq: non-negative integer, hash: 16-128 lowercase hex digits }', { field: 'logHead' });
+  }
 }
 
 function validateOptions(o: GitEngineOptions): void {
@@ -84,6 +107,10 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
   validateOptions(options);
   const pool = new GitWorkerPool({ ...(options.minThreads !== undefined ? { minThreads: options.minThreads } : {}), ...(options.maxThreads !== undefined ? { maxThreads: options.maxThreads } : {}) });
   const mutex = new RepoMutex();
+  // Journals name their writer by this id: a journal of this engine seen outside one of its Saves is stale.
+  const engineId = randomUUID();
+  // `<repo key>\0<sessionId>` of the Saves running now (pendingSave reports them as running).
+  const running = new Set<string>();
   let closed = false;
   const ctx = (): EngineContext => ({
     committer: options.committer ?? { name: 'Thalogos', email: 'thalogos@localhost' },
@@ -91,8 +118,10 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     signingKey: options.signingKey,
     orchestratorVersion: options.orchestratorVersion,
     agent: 'thalogos',
+    engineId,
   });
-  const call = <T>(op: WorkerOp, repoPath: string, args: unknown): Promise<T> => {
+  // async: a refusal (closed engine, bad repoPath) is a rejected promise, never a synchronous throw.
+  const call = async <T>(op: WorkerOp, repoPath: string, args: unknown): Promise<T> => {
     assertNotClosed(closed);
     return pool.run<T>({ op, repoPath: validateRepoPathArg(repoPath), ctx: ctx(), args });
   };
@@ -119,20 +148,38 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     async save(p) {
       ids(p);
       validateId('saveId', p.saveId);
-      if (!Array.isArray(p.taskIds) || p.taskIds.length === 0) throw new GitEngineError('INVALID_NAME', 'taskIds must be a non-empty array');
+      if (!Array.isArray(p.taskIds)) throw new GitEngineError('INVALID_NAME', 'taskIds must be an array');
+      if (p.taskIds.length === 0) throw new GitEngineError('NOTHING_TO_SAVE', 'no task to save', { sessionId: p.sessionId });
       for (const t of p.taskIds) validateId('taskId', t);
       if (new Set(p.taskIds).size !== p.taskIds.length) throw new GitEngineError('INVALID_NAME', 'taskIds must be unique');
       // Node clamps timers above 2^31-1 ms to 1 ms: an out-of-range timeout would kill every gate at once.
       if (p.gateTimeoutMs !== undefined && !(typeof p.gateTimeoutMs === 'number' && Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs >= MIN_GATE_TIMEOUT_MS && p.gateTimeoutMs <= MAX_GATE_TIMEOUT_MS)) {
         throw new GitEngineError('INVALID_NAME', `gateTimeoutMs must be between ${MIN_GATE_TIMEOUT_MS} and ${MAX_GATE_TIMEOUT_MS}`, { field: 'gateTimeoutMs', value: String(p.gateTimeoutMs).slice(0, 50), min: MIN_GATE_TIMEOUT_MS, max: MAX_GATE_TIMEOUT_MS });
       }
+      if (p.logHead !== undefined) validateLogHead(p.logHead);
       validateRepoPathArg(p.repoPath);
       assertNotClosed(closed);
-      return mutex.run(await repoKey(p.repoPath), () => runSave(pool, ctx, p, options.gateEnv));
+      const key = await repoKey(p.repoPath);
+      return mutex.run(key, async () => {
+        running.add(`${key}\0${p.sessionId}`);
+        try {
+          return await runSave(pool, ctx, p, options.gateEnv);
+        } finally {
+          running.delete(`${key}\0${p.sessionId}`);
+        }
+      });
     },
     async recoverSave(p) {
       ids(p);
-      return mutex.run(await repoKey(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId }));
+      if (p.force !== undefined && typeof p.force !== 'boolean') throw new GitEngineError('INVALID_NAME', 'force must be a boolean');
+      return mutex.run(await repoKey(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId, force: p.force === true }));
+    },
+    async pendingSave(p) {
+      ids(p);
+      const key = await repoKey(p.repoPath);
+      const pending = await call<PendingSave | null>('pendingSave', p.repoPath, { sessionId: p.sessionId });
+      if (!pending || !running.has(`${key}\0${p.sessionId}`)) return pending;
+      return { ...pending, running: true, action: 'wait' };
     },
     async rollback(p) {
       ids(p);

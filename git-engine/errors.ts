@@ -38,6 +38,8 @@ export const GIT_ENGINE_ERROR_CODES = [
   'WORKTREE_DIRTY',
   // A ref's `.lock` file exists: another writer is at work, or one crashed (data.lockPath).
   'REF_LOCKED',
+  // save() was given no task to merge: refused before anything is touched.
+  'NOTHING_TO_SAVE',
   // The merge primitive's own codes (merge/merge-error.ts), kept as they are across the worker.
   ...MERGE_ERROR_CODES,
 ] as const;

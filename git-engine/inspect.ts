@@ -1,6 +1,7 @@
 // Read-only views for the console: a session's branches with ahead/behind counts against main, and
 // a task's diff against its merge base with main (unified, per file, with stats).
 import git from 'isomorphic-git';
+import { mergeBasesOf } from './ancestry.js';
 import { GitEngineError } from './errors.js';
 import { listRefsUnder, mustReadBranch } from './refs.js';
 import type { Repo } from './repo.js';
@@ -60,7 +61,7 @@ export async function taskDiff(repo: Repo, p: { sessionId: string; taskId: strin
     if (!/^[0-9a-f]{40}$/.test(base)) throw new GitEngineError('INVALID_NAME', 'base must be a full commit id', { base });
   } else {
     const main = await mustReadBranch(repo, repo.mainBranch);
-    const bases = await git.findMergeBase({ fs: repo.fs, gitdir: repo.gitdir, oids: [main, head], cache: repo.cache });
+    const bases = await mergeBasesOf(repo, main, head);
     base = bases[0] as string | undefined;
   }
   if (!base) throw new GitEngineError('BRANCH_NOT_FOUND', `${branch} shares no history with ${repo.mainBranch}`, { branch });

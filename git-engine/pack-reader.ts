@@ -1,9 +1,11 @@
-// A read-only object reader for bulk reads (a checkout reads every blob of a tree): pack indexes
-// (v2) are parsed once into a map, each pack is read once, objects are inflated with node's
-// native zlib and deltas (ofs and ref) applied here. isomorphic-git's readBlob does the same with
-// a JavaScript inflate and per-call setup, ~4x the CPU per blob. Every object read is verified
-// against its oid. Whatever this reader does not know (an object newer than its listing, a v1
-// index) is reported as `null`, and the caller reads it through isomorphic-git instead.
+// A read-only object reader: pack indexes (v2) are binary-searched in place, objects inflated
+// with node's native zlib and deltas (ofs and ref) applied here. isomorphic-git's readBlob does
+// the same with a JavaScript inflate and per-call setup, ~4x the CPU per blob. Two ways to read a
+// pack: whole (each pack read once: a checkout reads every blob of a tree) or positional (one
+// `read` per object at its offset: a merge reads a few hundred objects of a pack that may weigh
+// hundreds of MB). Every object read is verified against its oid. Whatever this reader does not
+// know (an object newer than its listing, a v1 index) is reported as `null`, and the caller reads
+// it through isomorphic-git instead.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -18,7 +20,25 @@ const REF_DELTA = 7;
 /** Resolved delta bases kept per reader (bytes); chains in one pack share bases. */
 const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
-interface Pack { file: string; offsets: Map<string, number>; data: Promise<Buffer> | null }
+interface Pack {
+  file: string;
+  /** The v2 `.idx` file as read (binary-searched in place). */
+  idx: Buffer;
+  count: number;
+  data: Promise<Buffer> | null;
+  /** Positional mode: the open pack file, closed again once idle (see IDLE_CLOSE_MS). */
+  fh: Promise<fs.FileHandle> | null;
+  uses: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A positional reader's pack file is closed this long after its last read. */
+const IDLE_CLOSE_MS = 200;
+
+export interface PackReaderOptions {
+  /** Read objects at their offsets instead of reading each pack whole (default false). */
+  positional?: boolean;
+}
 
 export class PackCorruptError extends Error {
   readonly code = 'PACK_CORRUPT';
@@ -26,21 +46,38 @@ export class PackCorruptError extends Error {
   toJSON(): Record<string, unknown> { return { name: this.name, code: this.code, message: this.message, data: this.data }; }
 }
 
-function parseIndexV2(buf: Buffer, file: string): Map<string, number> | null {
-  if (buf.length < 8 + 256 * 4 || buf.readUInt32BE(0) !== 0xff744f63 || buf.readUInt32BE(4) !== 2) return null;
+const IDX_HEADER = 8 + 256 * 4;
+
+/** A v2 index's object count, or null for another version; throws when it is truncated. */
+function indexCount(buf: Buffer, file: string): number | null {
+  if (buf.length < IDX_HEADER || buf.readUInt32BE(0) !== 0xff744f63 || buf.readUInt32BE(4) !== 2) return null;
   const count = buf.readUInt32BE(8 + 255 * 4);
-  const oids = 8 + 256 * 4;
-  const offs = oids + count * 20 + count * 4;
-  const large = offs + count * 4;
-  if (buf.length < large + 40) throw new PackCorruptError(`${file}: truncated pack index`, { file });
-  const out = new Map<string, number>();
-  for (let i = 0; i < count; i++) {
-    let off = buf.readUInt32BE(offs + i * 4);
-    // MSB set: the offset is in the 64-bit table (packs over 2 GiB).
-    if (off & 0x80000000) off = Number(buf.readBigUInt64BE(large + (off & 0x7fffffff) * 8));
-    out.set(buf.toString('hex', oids + i * 20, oids + i * 20 + 20), off);
+  if (buf.length < IDX_HEADER + count * 28 + 40) throw new PackCorruptError(`${file}: truncated pack index`, { file });
+  return count;
+}
+
+/** The pack offset of `oid` from a v2 index (fan-out, then binary search), or undefined. */
+function indexOffset(idx: Buffer, count: number, oid: string): number | undefined {
+  const key = Buffer.from(oid, 'hex');
+  if (key.length !== 20) return undefined;
+  const first = key[0] as number;
+  let lo = first === 0 ? 0 : idx.readUInt32BE(8 + (first - 1) * 4);
+  let hi = idx.readUInt32BE(8 + first * 4);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = IDX_HEADER + mid * 20;
+    const c = idx.compare(key, 0, 20, at, at + 20);
+    if (c === 0) {
+      const offs = IDX_HEADER + count * 24;
+      let off = idx.readUInt32BE(offs + mid * 4);
+      // MSB set: the offset is in the 64-bit table (packs over 2 GiB).
+      if (off & 0x80000000) off = Number(idx.readBigUInt64BE(offs + count * 4 + (off & 0x7fffffff) * 8));
+      return off;
+    }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
   }
-  return out;
+  return undefined;
 }
 
 function applyDelta(delta: Buffer, base: Buffer): Buffer {
@@ -84,10 +121,10 @@ export class PackReader {
   private readonly bases = new Map<string, GitObject>();
   private baseBytes = 0;
 
-  private constructor(private readonly packs: Pack[], private readonly objectsDir: string) {}
+  private constructor(private readonly packs: Pack[], private readonly objectsDir: string, private readonly positional: boolean) {}
 
-  /** Lists and parses the pack indexes of `gitdir` (a snapshot: later packs are not seen). */
-  static async open(gitdir: string): Promise<PackReader> {
+  /** Lists and reads the pack indexes of `gitdir` (a snapshot: later packs are not seen). */
+  static async open(gitdir: string, opts: PackReaderOptions = {}): Promise<PackReader> {
     const objectsDir = path.join(gitdir, 'objects');
     const packDir = path.join(objectsDir, 'pack');
     let names: string[] = [];
@@ -95,20 +132,58 @@ export class PackReader {
     const packs: Pack[] = [];
     for (const n of names.filter((x) => x.endsWith('.idx')).sort()) {
       const file = path.join(packDir, n.replace(/\.idx$/, '.pack'));
-      const offsets = parseIndexV2(await fs.readFile(path.join(packDir, n)), n);
-      if (offsets) packs.push({ file, offsets, data: null });
+      const idx = await fs.readFile(path.join(packDir, n));
+      const count = indexCount(idx, n);
+      if (count !== null) packs.push({ file, idx, count, data: null, fh: null, uses: 0, timer: null });
     }
-    return new PackReader(packs, objectsDir);
+    return new PackReader(packs, objectsDir, opts.positional === true);
+  }
+
+  /**
+   * `length` bytes of the pack from `offset` (fewer at its end). Positional reads keep the pack
+   * open while reads come and close it IDLE_CLOSE_MS after the last one (the timer does not hold
+   * the process), so no descriptor outlives a unit of work for long.
+   */
+  private async bytes(pack: Pack, offset: number, length: number): Promise<Buffer> {
+    if (!this.positional) {
+      pack.data ??= fs.readFile(pack.file);
+      return (await pack.data).subarray(offset, offset + length);
+    }
+    if (pack.timer) { clearTimeout(pack.timer); pack.timer = null; }
+    pack.uses += 1;
+    try {
+      pack.fh ??= fs.open(pack.file, 'r');
+      const fh = await pack.fh;
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } catch (err) {
+      pack.fh = null;
+      throw err;
+    } finally {
+      pack.uses -= 1;
+      if (pack.uses === 0 && pack.fh) {
+        const open = pack.fh;
+        pack.timer = setTimeout(() => {
+          pack.timer = null;
+          if (pack.fh === open && pack.uses === 0) { pack.fh = null; void open.then((h) => h.close()).catch(() => undefined); }
+        }, IDLE_CLOSE_MS);
+        pack.timer.unref();
+      }
+    }
   }
 
   /** The object, or null when it is in none of the listed packs nor loose. */
   async read(oid: string): Promise<GitObject | null> {
     for (const pack of this.packs) {
-      const off = pack.offsets.get(oid);
+      const off = indexOffset(pack.idx, pack.count, oid);
       if (off === undefined) continue;
-      pack.data ??= fs.readFile(pack.file);
-      const obj = await this.at(pack, await pack.data, off);
-      return this.verified(oid, obj);
+      return this.verified(oid, await this.at(pack, off));
     }
     return this.readLoose(oid);
   }
@@ -136,34 +211,47 @@ export class PackReader {
     return obj;
   }
 
-  private async at(pack: Pack, data: Buffer, offset: number): Promise<GitObject> {
+  private async at(pack: Pack, offset: number): Promise<GitObject> {
     const key = `${pack.file}:${offset}`;
     const cached = this.bases.get(key);
     if (cached) return cached;
-    let p = offset;
-    let b = data[p++] as number;
+    // The header (type and size varint, then an ofs-delta's varint or a ref-delta's base id, at
+    // most 32 bytes) and, in the same read, the start of the deflated data.
+    const head = await this.bytes(pack, offset, 4096);
+    let p = 0;
+    let b = head[p++] as number;
     const kind = (b >> 4) & 7;
     let size = b & 15;
     let shift = 4;
-    while (b & 0x80) { b = data[p++] as number; size += (b & 0x7f) * 2 ** shift; shift += 7; }
+    while (b & 0x80) { b = head[p++] as number; size += (b & 0x7f) * 2 ** shift; shift += 7; }
     let base: GitObject | null = null;
     if (kind === OFS_DELTA) {
-      b = data[p++] as number;
+      b = head[p++] as number;
       let back = b & 0x7f;
-      while (b & 0x80) { b = data[p++] as number; back = (back + 1) * 128 + (b & 0x7f); }
+      while (b & 0x80) { b = head[p++] as number; back = (back + 1) * 128 + (b & 0x7f); }
       const baseOffset = offset - back;
-      base = await this.at(pack, data, baseOffset);
+      base = await this.at(pack, baseOffset);
       // A base is likely to be the base of its chain's neighbours too.
       this.remember(`${pack.file}:${baseOffset}`, base);
     } else if (kind === REF_DELTA) {
-      const baseOid = data.toString('hex', p, p + 20);
+      const baseOid = head.toString('hex', p, p + 20);
       p += 20;
       base = await this.read(baseOid);
       if (!base) throw new PackCorruptError(`missing delta base ${baseOid}`, { pack: pack.file, offset });
     } else if (!TYPES[kind]) {
       throw new PackCorruptError(`unknown object kind ${kind}`, { pack: pack.file, offset });
     }
-    const inflated = inflateSync(data.subarray(p));
+    if (p > head.length) throw new PackCorruptError('truncated object header', { pack: pack.file, offset });
+    // zlib's worst case: 5 bytes per stored block (at most 64 KiB) plus its 6-byte frame; the
+    // inflater stops at the end of the stream, whatever follows.
+    const need = size + 5 * Math.ceil((size + 1) / 16_384) + 64;
+    const deflated = p + need <= head.length ? head.subarray(p) : await this.bytes(pack, offset + p, need);
+    let inflated: Buffer;
+    try {
+      inflated = inflateSync(deflated);
+    } catch (err) {
+      throw new PackCorruptError(`cannot inflate the object at ${offset}: ${(err as Error).message}`, { pack: pack.file, offset });
+    }
     if (inflated.length !== size) throw new PackCorruptError('inflated size mismatch', { pack: pack.file, offset });
     if (!base) return { type: TYPES[kind] as ObjectType, content: inflated };
     return { type: base.type, content: applyDelta(inflated, base.content) };

@@ -5,9 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { GitEngineError } from './errors.js';
+import { locateRepository } from './locate-repo.js';
 import { refOnlyFs, type FsClient } from './worktree-layout.js';
 
 export interface Repo {
+  /** Canonical (locate-repo.ts): the main worktree, or the gitdir when bare; a real path. */
   repoPath: string;
   /** The common gitdir (`<repo>/.git`, or the repository itself when bare). */
   gitdir: string;
@@ -23,27 +25,12 @@ export interface Repo {
   reflog: { name: string; email: string; nowMs: number } | null;
 }
 
-function isDir(p: string): boolean {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
-}
-
 export async function openRepo(repoPath: unknown): Promise<Repo> {
   if (typeof repoPath !== 'string' || !path.isAbsolute(repoPath) || repoPath.split(/[\\/]/).includes('..')) {
     throw new GitEngineError('INVALID_NAME', 'repoPath must be an absolute path without ..', { value: String(repoPath).slice(0, 200) });
   }
-  const root = path.resolve(repoPath);
-  let gitdir: string;
-  let workdir: string | null;
-  if (isDir(path.join(root, '.git'))) {
-    gitdir = path.join(root, '.git');
-    workdir = root;
-  } else if (isDir(path.join(root, 'objects')) && isDir(path.join(root, 'refs')) && fs.existsSync(path.join(root, 'HEAD'))) {
-    gitdir = root;
-    workdir = null;
-  } else {
-    throw new GitEngineError('NOT_A_REPOSITORY', 'not the main directory of a git repository (a linked worktree is not accepted)', { repoPath: root });
-  }
-  if (!isDir(path.join(gitdir, 'objects'))) throw new GitEngineError('NOT_A_REPOSITORY', 'no objects directory', { repoPath: root });
+  // Canonical: the `.git` directory, a subdirectory or a linked worktree name the same repository.
+  const { repoPath: root, gitdir, workdir } = await locateRepository(repoPath);
   const rfs = refOnlyFs(gitdir);
   const cache = {};
   let mainBranch: string | null = null;

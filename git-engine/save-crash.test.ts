@@ -45,27 +45,51 @@ describe('Save crash safety', () => {
     const r = crashAt(repo, root, 'save-after-merge');
     expect(r.signal).toBe('SIGKILL');
     expect(refsSnapshot(repo)).toBe(before);
-    await expect(engine.save({ repoPath: repo, sessionId: 's1', saveId: 'x', taskIds: ['t1'], integrationWorktreePath: path.join(root, 'integration') }))
-      .rejects.toMatchObject({ code: 'SAVE_IN_PROGRESS' });
+    // The killed process is gone: its journal is reported, then settled by recoverSave.
+    expect(await engine.pendingSave({ repoPath: repo, sessionId: 's1' })).toMatchObject({ phase: 'gating', action: 'roll_back', owner: { state: 'exited' }, running: false });
     expect(await engine.recoverSave({ repoPath: repo, sessionId: 's1' })).toEqual({ state: 'rolled_back' });
     expect(refsSnapshot(repo)).toBe(before);
     expect(await engine.recoverSave({ repoPath: repo, sessionId: 's1' })).toEqual({ state: 'none' });
     expect(fsckProblems(repo)).toEqual([]);
   });
 
-  for (const [fault, movedCount] of [['publish-after-journal', 0], ['publish-after-ref-1', 1], ['publish-after-ref-2', 2], ['move-after-checkout', 2]] as const) {
+  it('the next Save settles a killed Save on its own (no SAVE_IN_PROGRESS), before and after main moved', async () => {
+    const { root, repo } = await prepared();
+    const before = refsSnapshot(repo);
+    expect(crashAt(repo, root, 'save-after-merge').signal).toBe('SIGKILL');
+    const save = (saveId: string, taskIds: string[]) => engine.save({ repoPath: repo, sessionId: 's1', saveId, taskIds, integrationWorktreePath: path.join(root, 'integration') });
+    expect(await save('x', ['t1'])).toMatchObject({ status: 'published', mergedTaskIds: ['t1'], tag: 'checkpoint/2026-03-04-1' });
+    expect(refsSnapshot(repo)).not.toBe(before);
+    // Killed after main moved: the next Save writes the rest of the killed one first.
+    const wt = path.join(root, 'wt-t3');
+    await engine.createWorktree({ repoPath: repo, sessionId: 's1', taskId: 't3', worktreePath: wt });
+    write(wt, 't3.txt', 't3\n');
+    await engine.commitWorktree({ repoPath: repo, sessionId: 's1', taskId: 't3', worktreePath: wt, agent: 'codex', message: 't3' });
+    expect(crashAt(repo, root, 'publish-after-ref-1').signal).toBe('SIGKILL');
+    expect(git(repo, ['tag', '-l'])).toBe('checkpoint/2026-03-04-1');
+    expect(await save('y', ['t1', 't2', 't3'])).toMatchObject({ status: 'published', mergedTaskIds: ['t3'], tag: 'checkpoint/2026-03-04-3' });
+    expect(git(repo, ['tag', '-l']).split('\n')).toEqual(['checkpoint/2026-03-04-1', 'checkpoint/2026-03-04-2', 'checkpoint/2026-03-04-3']);
+    expect(git(repo, ['log', '-1', '--format=%(trailers:key=Task,valueonly)', 'checkpoint/2026-03-04-2^{commit}'])).toBe('t2');
+    expect(git(repo, ['status', '--porcelain'])).toBe('');
+    expect(fs.existsSync(path.join(repo, '.git/thalogos/save-s1.json'))).toBe(false);
+    expect(fsckProblems(repo)).toEqual([]);
+  });
+
+  // Publish order: main, integration, tag (a tag never names a commit that is not on main).
+  for (const [fault, movedCount] of [['publish-after-journal', 0], ['move-after-checkout', 0], ['publish-after-ref-1', 1], ['publish-after-ref-2', 2]] as const) {
     it(`a kill -9 at ${fault} leaves each ref before or after, and recovery completes the publish`, async () => {
       const { root, repo } = await prepared();
       const mainBefore = git(repo, ['rev-parse', 'main']);
       const r = crashAt(repo, root, fault);
       expect(r.signal).toBe('SIGKILL');
       const journal = JSON.parse(fs.readFileSync(path.join(repo, '.git/thalogos/save-s1.json'), 'utf8')) as { candidate: string; tag: string; updates: Array<{ ref: string; old: string | null; new: string }> };
-      expect(journal.updates.map((u) => u.ref)).toEqual(['refs/heads/session/s1/integration', `refs/tags/${journal.tag}`, 'refs/heads/main']);
+      expect(journal.updates.map((u) => u.ref)).toEqual(['refs/heads/main', 'refs/heads/session/s1/integration', `refs/tags/${journal.tag}`]);
       journal.updates.forEach((u, i) => {
         const now = refOf(repo, u.ref);
         expect(now).toBe(i < movedCount ? u.new : u.old);
       });
-      expect(git(repo, ['rev-parse', 'main'])).toBe(mainBefore); // main is written last
+      expect(git(repo, ['rev-parse', 'main'])).toBe(movedCount > 0 ? journal.candidate : mainBefore); // main is written first
+      if (movedCount === 0) expect(git(repo, ['tag', '-l'])).toBe('');
       if (fault === 'move-after-checkout') {
         // Files and index already hold the new tree, the ref does not: git sees staged changes.
         expect(fs.readFileSync(path.join(repo, 't2.txt'), 'utf8')).toBe('t2\n');
@@ -73,8 +97,9 @@ describe('Save crash safety', () => {
       } else {
         expect(git(repo, ['status', '--porcelain'])).toBe('');
       }
+      expect(await engine.pendingSave({ repoPath: repo, sessionId: 's1' })).toMatchObject({ phase: 'publishing', action: 'complete', owner: { state: 'exited' } });
       const rec = await engine.recoverSave({ repoPath: repo, sessionId: 's1' });
-      expect(rec.state).toBe('completed');
+      if (rec.state !== 'completed') throw new Error(JSON.stringify(rec));
       expect(rec.result).toMatchObject({ status: 'published', commit: journal.candidate, tag: 'checkpoint/2026-03-04-1', mergedTaskIds: ['t1', 't2'] });
       expect(git(repo, ['rev-parse', 'main'])).toBe(journal.candidate);
       expect(git(repo, ['rev-parse', 'checkpoint/2026-03-04-1^{commit}'])).toBe(journal.candidate);

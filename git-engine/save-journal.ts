@@ -12,6 +12,14 @@ const oid = z.string().regex(/^[0-9a-f]{40}$/);
 const RefUpdateSchema = z.object({ ref: z.string().startsWith('refs/'), old: oid.nullable(), new: oid });
 export type RefUpdate = z.infer<typeof RefUpdateSchema>;
 
+/**
+ * Who wrote the journal: the host, the process and the engine instance. A journal whose writer is
+ * gone (another process that exited on this host, or this very engine outside a Save) is stale
+ * and is recovered by the next Save; one whose writer is alive elsewhere is a Save in progress.
+ */
+const OwnerSchema = z.object({ host: z.string(), pid: z.number().int(), engine: z.string() });
+export type JournalOwner = z.infer<typeof OwnerSchema>;
+
 export const JournalSchema = z.object({
   version: z.literal(1),
   sessionId: z.string(),
@@ -25,6 +33,8 @@ export const JournalSchema = z.object({
   updates: z.array(RefUpdateSchema),
   /** The published result, returned again by recoverSave once the remaining refs are written. */
   result: z.unknown().optional(),
+  /** Absent in journals written before owners were recorded: treated as stale. */
+  owner: OwnerSchema.optional(),
 });
 export type SaveJournal = z.infer<typeof JournalSchema>;
 
@@ -80,6 +90,21 @@ export async function writeJournal(gitdir: string, journal: SaveJournal, exclusi
   } finally {
     await fs.rm(tmp, { force: true });
   }
+}
+
+/** Tag names reserved by publishing journals of any session (their tag may not be written yet). */
+export async function reservedCheckpointTags(gitdir: string): Promise<string[]> {
+  const dir = path.join(gitdir, 'thalogos');
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const out: string[] = [];
+  for (const name of names) {
+    if (!/^save-.+\.json$/.test(name)) continue;
+    try {
+      const parsed = JournalSchema.safeParse(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')));
+      if (parsed.success && parsed.data.phase === 'publishing' && parsed.data.tag) out.push(parsed.data.tag);
+    } catch { /* gone or unreadable: it reserves nothing */ }
+  }
+  return out;
 }
 
 export async function deleteJournal(gitdir: string, sessionId: string): Promise<void> {

@@ -3,12 +3,13 @@
 // a gate failure, and recover an interrupted publish. The main thread (save.ts) sequences them and
 // runs the gates in between.
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import { isAncestor } from './ancestry.js';
 import { GitEngineError } from './errors.js';
 import { faultPoint } from './fault-injection.js';
 import { readGateConfig } from './gate-config.js';
 import { mergeCommits, type AutoResolution } from './merge/index.js';
 import { assertCanMoveBranch, finishPendingMove, moveBranch } from './branch-move.js';
+import { applyRest, isPublishRefusal, journalOwner, settleStaleJournal } from './save-recovery.js';
 import { nextCheckpointName } from './checkpoints.js';
 import { mustReadBranch, readRef, writeRefAtomic } from './refs.js';
 import type { Repo } from './repo.js';
@@ -19,18 +20,18 @@ import { integrationBranch, taskBranch, validateWorktreePath } from './validate-
 import { ensureLinkedWorktree, resetDetachedWorktree } from './worktree.js';
 import { writeAnnotatedTag, writeCommit, type ObjectContext } from './write-objects.js';
 
-export interface EngineContext extends ObjectContext { orchestratorVersion: string; agent: string }
-
-async function isAncestor(repo: Repo, ancestor: string, of: string): Promise<boolean> {
-  if (ancestor === of) return true;
-  return git.isDescendent({ fs: repo.fs, gitdir: repo.gitdir, oid: of, ancestor, depth: -1, cache: repo.cache });
+export interface EngineContext extends ObjectContext {
+  orchestratorVersion: string;
+  agent: string;
+  /** This engine instance (journal owner): its own leftover journal is stale whenever it is seen. */
+  engineId?: string;
 }
 
 export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string }): Promise<MergePhaseResult> {
   validateWorktreePath(p.integrationWorktreePath, repo.repoPath, repo.gitdir);
-  if (await readJournal(repo.gitdir, p.sessionId)) {
-    throw new GitEngineError('SAVE_IN_PROGRESS', 'an earlier Save of this session did not finish; call recoverSave first', { sessionId: p.sessionId });
-  }
+  // An earlier Save of the session that did not finish (killed, or refused after main moved) is
+  // settled first when its writer is gone; one running in another process refuses this Save.
+  await settleStaleJournal(repo, ctx.engineId, p.sessionId);
   const integration = integrationBranch(p.sessionId);
   // A rollback killed between main's files and main's ref is finished before main is read.
   await finishPendingMove(repo, repo.mainBranch);
@@ -66,7 +67,7 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
   const config = await readGateConfig(repo, candidate);
   await writeJournal(repo.gitdir, {
     version: 1, sessionId: p.sessionId, saveId: p.saveId, phase: 'gating', mainBranch: repo.mainBranch,
-    mainBefore, candidate, tag: '', updates: [],
+    mainBefore, candidate, tag: '', updates: [], owner: journalOwner(ctx.engineId),
   }, true);
   faultPoint('save-after-merge');
   return { status: 'merged', mainBefore, candidate, mergedTaskIds, autoResolved, gates: config.gates };
@@ -84,20 +85,6 @@ async function phaseJournal(repo: Repo, sessionId: string, phase: SaveJournal['p
   return j;
 }
 
-/** Writes the journaled ref updates in order; values already at `new` are skipped (idempotent). */
-async function applyUpdates(repo: Repo, j: SaveJournal, recovering: boolean): Promise<void> {
-  let i = 0;
-  for (const u of j.updates) {
-    i += 1;
-    const cur = await readRef(repo, u.ref);
-    if (cur === u.new) continue;
-    if (cur !== u.old) throw new GitEngineError('JOURNAL_CONFLICT', `${u.ref} is at ${cur}, expected ${u.old} or ${u.new}`, { ref: u.ref, actual: cur });
-    if (u.ref === `refs/heads/${j.mainBranch}` && u.old) await moveBranch(repo, j.mainBranch, u.old, u.new, recovering, `thalogos: save ${j.saveId} (fast-forward)`);
-    else await writeRefAtomic(repo, u.ref, u.new, `thalogos: save ${j.saveId}`, { expectedOld: u.old, reclaim: recovering });
-    faultPoint(`publish-after-ref-${i}`);
-  }
-}
-
 /**
  * The journal lives in the git dir, which the gates' worktree shares: gates are untrusted and could
  * rewrite it. The values the merge step returned are the truth; the journal must still agree.
@@ -113,7 +100,16 @@ async function trustedJournal(repo: Repo, p: { sessionId: string; candidate: str
   return j;
 }
 
-export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId: string; candidate: string; mainBefore: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[] }): Promise<SaveResult> {
+export interface LogHead { seq: number; hash: string }
+
+/**
+ * Publishes a candidate whose gates passed. Order: main (fast-forward, the worktree on it updated
+ * like `git merge --ff-only`), then the integration branch, then the checkpoint tag, so a tag never
+ * names a commit that is not on main. A refused move of main (REF_LOCKED, MAIN_MOVED,
+ * MAIN_WORKTREE_DIRTY) leaves nothing: no ref moved, no journal. A failure after main moved keeps
+ * the journal; the next Save or recoverSave writes the rest.
+ */
+export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId: string; candidate: string; mainBefore: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[]; logHead?: LogHead }): Promise<SaveResult> {
   const j = await trustedJournal(repo, p);
   try {
     const mainNow = await mustReadBranch(repo, j.mainBranch);
@@ -124,11 +120,14 @@ export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId
     throw err;
   }
   const tag = await nextCheckpointName(repo, ctx.nowMs);
+  const extra: Array<[string, string]> = [['Save', j.saveId]];
+  if (p.logHead) extra.push(['Log-Head', `${p.logHead.seq} ${p.logHead.hash}`]);
   const tagMessage = withTrailers(
     `Checkpoint ${tag}\n\nSession ${p.sessionId}, save ${j.saveId}: merged ${p.mergedTaskIds.join(', ')}`,
     { agent: ctx.agent, sessionId: p.sessionId, taskId: p.mergedTaskIds.join(','), orchestratorVersion: ctx.orchestratorVersion },
-    [['Save', j.saveId]],
+    extra,
   );
+  // The tag object is written now (objects first); its ref comes last.
   const tagOid = await writeAnnotatedTag(repo, ctx, { name: tag, target: j.candidate, message: tagMessage });
   const integrationRef = `refs/heads/${integrationBranch(p.sessionId)}`;
   const result: SaveResult = {
@@ -138,14 +137,22 @@ export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId
   const publishing: SaveJournal = {
     ...j, phase: 'publishing', tag, result,
     updates: [
+      { ref: `refs/heads/${j.mainBranch}`, old: j.mainBefore, new: j.candidate },
       { ref: integrationRef, old: await readRef(repo, integrationRef), new: j.candidate },
       { ref: `refs/tags/${tag}`, old: null, new: tagOid },
-      { ref: `refs/heads/${j.mainBranch}`, old: j.mainBefore, new: j.candidate },
     ],
   };
   await writeJournal(repo.gitdir, publishing);
   faultPoint('publish-after-journal');
-  await applyUpdates(repo, publishing, false);
+  try {
+    await moveBranch(repo, j.mainBranch, j.mainBefore, j.candidate, false, `thalogos: save ${j.saveId} (fast-forward)`);
+  } catch (err) {
+    // Refused before anything changed: nothing is published, nothing is left to recover.
+    if (isPublishRefusal(err) && (await readRef(repo, `refs/heads/${j.mainBranch}`)) === j.mainBefore) await deleteJournal(repo.gitdir, p.sessionId);
+    throw err;
+  }
+  faultPoint('publish-after-ref-1');
+  await applyRest(repo, publishing, false);
   await deleteJournal(repo.gitdir, p.sessionId);
   return result;
 }
@@ -163,16 +170,4 @@ export async function recordGateFailure(repo: Repo, p: { sessionId: string; cand
 export async function abortSave(repo: Repo, p: { sessionId: string }): Promise<void> {
   const j = await readJournal(repo.gitdir, p.sessionId);
   if (j && j.phase === 'gating') await deleteJournal(repo.gitdir, p.sessionId);
-}
-
-export async function recoverSave(repo: Repo, p: { sessionId: string }): Promise<{ state: 'none' | 'completed' | 'rolled_back'; result?: SaveResult }> {
-  const j = await readJournal(repo.gitdir, p.sessionId);
-  if (!j) return { state: 'none' };
-  if (j.phase === 'gating') {
-    await deleteJournal(repo.gitdir, p.sessionId);
-    return { state: 'rolled_back' };
-  }
-  await applyUpdates(repo, j, true);
-  await deleteJournal(repo.gitdir, p.sessionId);
-  return { state: 'completed', result: j.result as SaveResult };
 }

@@ -5,12 +5,17 @@ import { GitEngineError } from './errors.js';
 import { runGates } from './gates.js';
 import type { AutoResolution } from './merge/index.js';
 import type { GitWorkerPool } from './pool.js';
-import type { EngineContext } from './save-ops.js';
+import type { EngineContext, LogHead } from './save-ops.js';
 import type { MergePhaseResult, SaveResult } from './save-types.js';
 
 export interface SaveParams {
   repoPath: string; sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string;
   gateTimeoutMs?: number; onProgress?: (phase: 'merging' | 'gating' | 'publishing', detail?: unknown) => void;
+  /**
+   * The session's event log head when the Save was asked for: written into the checkpoint tag's
+   * message as the trailer `Log-Head: <seq> <hash>`, so a rewritten log is detectable against git.
+   */
+  logHead?: LogHead;
 }
 
 export const DEFAULT_GATE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -41,7 +46,7 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
   p.onProgress?.('publishing', { candidate: merged.candidate });
   const autoResolved: AutoResolution[] = merged.autoResolved;
   // candidate/mainBefore come from the merge step, not from the journal the gates could reach.
-  return call<SaveResult>('publishSave', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore, mergedTaskIds: merged.mergedTaskIds, autoResolved, gates: gates.results });
+  return call<SaveResult>('publishSave', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore, mergedTaskIds: merged.mergedTaskIds, autoResolved, gates: gates.results, ...(p.logHead ? { logHead: p.logHead } : {}) });
 }
 
 /** One Save/rollback at a time per repository inside this process (journals guard across processes). */

@@ -1,96 +1,66 @@
-// Unified diff of two texts (git's format: 3 lines of context, `\ No newline at end of file`),
-// built on a plain O(ND) Myers line diff. Used by taskDiff for the console.
+// Unified diff of two texts (git's format: 3 lines of context, `\ No newline at end of file`).
+// The edit script comes from merge/line-diff.ts (git's histogram diff with xdiff's compaction,
+// over interned lines): near-linear on real files, where a full Myers trace was quadratic in time
+// and memory (an 8,000-line rewrite took seconds and over a GiB). Used by taskDiff after every
+// task commit.
+import { diffLines, internLines, type LineEdit } from './merge/line-diff.js';
 
-interface Op { kind: ' ' | '-' | '+'; line: string; a: number; b: number }
+/** A line without its final newline is marked so that "x" and "x\n" differ, as in git. */
+const NOEOL = '\u0000noeol';
 
-function splitKeepEol(text: string): { lines: string[]; missingEol: boolean } {
-  if (text.length === 0) return { lines: [], missingEol: false };
-  const missingEol = !text.endsWith('\n');
+function splitLines(text: string): string[] {
+  if (text.length === 0) return [];
   const lines = text.split('\n');
-  if (!missingEol) lines.pop();
-  return { lines, missingEol };
-}
-
-/** Myers' greedy shortest edit script, returned as a full op list. */
-function myers(a: string[], b: string[]): Op[] {
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const v = new Int32Array(2 * max + 2);
-  const trace: Int32Array[] = [];
-  outer: for (let d = 0; d <= max; d++) {
-    trace.push(v.slice());
-    for (let k = -d; k <= d; k += 2) {
-      let x: number;
-      if (k === -d || (k !== d && (v[k - 1 + max] as number) < (v[k + 1 + max] as number))) x = v[k + 1 + max] as number;
-      else x = (v[k - 1 + max] as number) + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) { x++; y++; }
-      v[k + max] = x;
-      if (x >= n && y >= m) break outer;
-    }
-  }
-  const ops: Op[] = [];
-  let x = n;
-  let y = m;
-  for (let d = trace.length - 1; d >= 0; d--) {
-    const vv = trace[d] as Int32Array;
-    const k = x - y;
-    let prevK: number;
-    if (k === -d || (k !== d && (vv[k - 1 + max] as number) < (vv[k + 1 + max] as number))) prevK = k + 1;
-    else prevK = k - 1;
-    const prevX = d === 0 ? 0 : (vv[prevK + max] as number);
-    const prevY = d === 0 ? 0 : prevX - prevK;
-    while (x > prevX && y > prevY) { x--; y--; ops.push({ kind: ' ', line: a[x] as string, a: x, b: y }); }
-    if (d > 0) {
-      if (x === prevX) { y--; ops.push({ kind: '+', line: b[y] as string, a: x, b: y }); }
-      else { x--; ops.push({ kind: '-', line: a[x] as string, a: x, b: y }); }
-    }
-  }
-  return ops.reverse();
+  if (text.endsWith('\n')) lines.pop();
+  else lines[lines.length - 1] = `${lines[lines.length - 1] as string}${NOEOL}`;
+  return lines;
 }
 
 export interface TextDiff { hunks: string; additions: number; deletions: number }
 
+function range(start: number, count: number): string {
+  // git: an empty range names the line before it; a count of 1 is omitted.
+  const first = count === 0 ? start : start + 1;
+  return count === 1 ? `${first}` : `${first},${count}`;
+}
+
+function emit(out: string[], kind: ' ' | '-' | '+', line: string): void {
+  if (line.endsWith(NOEOL)) out.push(`${kind}${line.slice(0, -NOEOL.length)}`, '\\ No newline at end of file');
+  else out.push(`${kind}${line}`);
+}
+
 export function diffTexts(before: string, after: string, context = 3): TextDiff {
-  const A = splitKeepEol(before);
-  const B = splitKeepEol(after);
-  // Mark the last line specially when it lacks a newline, so "x" vs "x\n" is a change (as in git).
-  const a = A.lines.map((l, i) => (A.missingEol && i === A.lines.length - 1 ? `${l}\u0000noeol` : l));
-  const b = B.lines.map((l, i) => (B.missingEol && i === B.lines.length - 1 ? `${l}\u0000noeol` : l));
-  const ops = myers(a, b);
+  const a = splitLines(before);
+  const b = splitLines(after);
+  const table = new Map<string, number>();
+  const edits = diffLines(internLines(table, a), internLines(table, b));
   let additions = 0;
   let deletions = 0;
   const out: string[] = [];
   let i = 0;
-  while (i < ops.length) {
-    while (i < ops.length && (ops[i] as Op).kind === ' ') i++;
-    if (i >= ops.length) break;
-    const start = Math.max(0, i - context);
-    let end = i;
-    // Extend while the next change is within 2*context lines.
-    let lastChange = i;
-    while (end < ops.length) {
-      if ((ops[end] as Op).kind !== ' ') lastChange = end;
-      else if (end - lastChange > 2 * context) break;
-      end++;
+  while (i < edits.length) {
+    // One hunk: edits whose unchanged gap is at most 2*context lines (git's xdl_get_hunk).
+    let j = i;
+    while (j + 1 < edits.length && (edits[j + 1] as LineEdit).aStart - (edits[j] as LineEdit).aEnd <= 2 * context) j++;
+    const first = edits[i] as LineEdit;
+    const last = edits[j] as LineEdit;
+    const aLo = Math.max(0, first.aStart - context);
+    const bLo = first.bStart - (first.aStart - aLo);
+    const aHi = Math.min(a.length, last.aEnd + context);
+    const bHi = last.bEnd + (aHi - last.aEnd);
+    out.push(`@@ -${range(aLo, aHi - aLo)} +${range(bLo, bHi - bLo)} @@`);
+    let x = aLo;
+    for (let k = i; k <= j; k++) {
+      const e = edits[k] as LineEdit;
+      for (; x < e.aStart; x++) emit(out, ' ', a[x] as string);
+      for (let y = e.aStart; y < e.aEnd; y++) emit(out, '-', a[y] as string);
+      for (let y = e.bStart; y < e.bEnd; y++) emit(out, '+', b[y] as string);
+      deletions += e.aEnd - e.aStart;
+      additions += e.bEnd - e.bStart;
+      x = e.aEnd;
     }
-    end = Math.min(ops.length, lastChange + context + 1);
-    const slice = ops.slice(start, end);
-    const first = slice[0] as Op;
-    const aCount = slice.filter((o) => o.kind !== '+').length;
-    const bCount = slice.filter((o) => o.kind !== '-').length;
-    const aStart = aCount === 0 ? first.a : first.a + 1;
-    const bStart = bCount === 0 ? first.b : first.b + 1;
-    out.push(`@@ -${aStart}${aCount === 1 ? '' : `,${aCount}`} +${bStart}${bCount === 1 ? '' : `,${bCount}`} @@`);
-    for (const o of slice) {
-      if (o.kind === '+') additions++;
-      if (o.kind === '-') deletions++;
-      const noeol = o.line.endsWith('\u0000noeol');
-      out.push(`${o.kind}${noeol ? o.line.slice(0, -'\u0000noeol'.length) : o.line}`);
-      if (noeol) out.push('\\ No newline at end of file');
-    }
-    i = end;
+    for (; x < aHi; x++) emit(out, ' ', a[x] as string);
+    i = j + 1;
   }
   return { hunks: out.length ? `${out.join('\n')}\n` : '', additions, deletions };
 }

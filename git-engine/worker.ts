@@ -8,7 +8,8 @@ import { mustReadBranch } from './refs.js';
 import { openRepo } from './repo.js';
 import { resolveConflict } from './resolve-conflict.js';
 import { rollback } from './rollback.js';
-import { abortSave, prepareIntegrationWorktree, publishSave, recordGateFailure, recoverSave, saveMerge, type EngineContext } from './save-ops.js';
+import { abortSave, prepareIntegrationWorktree, publishSave, recordGateFailure, saveMerge, type EngineContext } from './save-ops.js';
+import { describePending, recoverSave } from './save-recovery.js';
 import { commitTaskWorktree, createTaskWorktree, removeTaskWorktree } from './worktree-ops.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- arguments were validated on the main thread */
@@ -22,7 +23,8 @@ const OPS = {
   publishSave: (repo, ctx, a) => publishSave(repo, ctx, a),
   recordGateFailure: (repo, _ctx, a) => recordGateFailure(repo, a),
   abortSave: (repo, _ctx, a) => abortSave(repo, a),
-  recoverSave: (repo, _ctx, a) => recoverSave(repo, a),
+  recoverSave: (repo, ctx, a) => recoverSave(repo, ctx.engineId, a),
+  pendingSave: (repo, ctx, a) => describePending(repo, a.sessionId, ctx.engineId),
   rollback: (repo, ctx, a) => rollback(repo, ctx, a),
   resolveConflict: (repo, ctx, a) => resolveConflict(repo, ctx, a),
   listCheckpoints: (repo) => listCheckpoints(repo),

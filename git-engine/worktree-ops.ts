@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
+import { isAncestor } from './ancestry.js';
 import { GitEngineError, type GitEngineErrorCode } from './errors.js';
 import { OID_RE } from './object-hash.js';
 import { deleteRef, mustReadBranch, readRef, writeRefAtomic } from './refs.js';
@@ -102,6 +103,5 @@ export async function removeTaskWorktree(repo: Repo, p: TaskRef & { deleteBranch
 }
 
 async function isMergedInto(repo: Repo, commit: string, into: string): Promise<boolean> {
-  if (commit === into) return true;
-  return git.isDescendent({ fs: repo.objectFs, gitdir: repo.gitdir, oid: into, ancestor: commit, depth: -1, cache: repo.cache });
+  return isAncestor(repo, commit, into);
 }

@@ -4,8 +4,12 @@
  */
 import git from 'isomorphic-git';
 import { createHash, randomBytes } from 'node:crypto';
+import { promises as nodeFsPromises } from 'node:fs';
 import type * as NodeFs from 'node:fs';
 import { deflateSync } from 'node:zlib';
+import { PackCorruptError, PackReader, type GitObject } from '../pack-reader.js';
+import { CommitGraph } from './commit-graph.js';
+import { GENERATION_INFINITY, mergeBases, type CommitInfo } from './merge-base.js';
 import { MergeError } from './merge-error.js';
 
 /** A tree entry; `mode` as git writes it in trees ('100644', '100755', '120000', '160000', '40000'). */
@@ -32,8 +36,10 @@ export function normaliseMode(mode: string): string {
 
 export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: object): ObjectStore {
   const trees = new Map<string, Map<string, Entry>>();
+  const commits = new Map<string, Promise<ParsedCommit>>();
   const writer = looseObjectWriter(fs, gitdir, cache);
   const readFs = readOptimisedFs(fs, gitdir, cache);
+  const native = nativeReaders(fs, gitdir, cache);
   const wrap = async <T>(oid: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -44,17 +50,46 @@ export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: obje
       throw error;
     }
   };
+  /** The object through the native reader, or null: then isomorphic-git reads it (and reports). */
+  const nativeObject = async (oid: string): Promise<GitObject | null> => (await native).packs?.read(oid) ?? null;
+  const commit = (oid: string): Promise<ParsedCommit> => {
+    let known = commits.get(oid);
+    if (!known) {
+      known = (async () => {
+        const obj = await nativeObject(oid);
+        if (obj?.type === 'commit') return parseCommit(obj.content);
+        const { commit: c } = await wrap(oid, () => git.readCommit({ fs: readFs, gitdir, oid, cache }));
+        return { tree: c.tree, parents: c.parent, date: c.committer.timestamp };
+      })();
+      commits.set(oid, known);
+      known.catch(() => commits.delete(oid));
+    }
+    return known;
+  };
+  const commitInfo = async (oid: string): Promise<CommitInfo> => {
+    const fromGraph = (await native).graph?.lookup(oid);
+    if (fromGraph) return fromGraph;
+    const c = await commit(oid);
+    return { parents: c.parents, generation: GENERATION_INFINITY, date: c.date };
+  };
   return {
     async readTree(oid) {
       const known = trees.get(oid);
       if (known) return known;
-      const { tree } = await wrap(oid, () => git.readTree({ fs: readFs, gitdir, oid, cache }));
-      const map = new Map<string, Entry>();
-      for (const e of tree) map.set(e.path, { mode: normaliseMode(e.mode), oid: e.oid, type: e.type });
+      const obj = await nativeObject(oid);
+      let map: Map<string, Entry>;
+      if (obj?.type === 'tree') map = parseTree(obj.content, oid);
+      else {
+        const { tree } = await wrap(oid, () => git.readTree({ fs: readFs, gitdir, oid, cache }));
+        map = new Map<string, Entry>();
+        for (const e of tree) map.set(e.path, { mode: normaliseMode(e.mode), oid: e.oid, type: e.type });
+      }
       trees.set(oid, map);
       return map;
     },
     async readBlob(oid) {
+      const obj = await nativeObject(oid);
+      if (obj?.type === 'blob') return obj.content;
       const { blob } = await wrap(oid, () => git.readBlob({ fs: readFs, gitdir, oid, cache }));
       return blob;
     },
@@ -65,17 +100,84 @@ export function createObjectStore(fs: typeof NodeFs, gitdir: string, cache: obje
       return writer.write('tree', encodeTree(entries));
     },
     async commitTree(oid) {
-      const { commit } = await wrap(oid, () => git.readCommit({ fs: readFs, gitdir, oid, cache }));
-      return commit.tree;
+      return (await commit(oid)).tree;
     },
     async commitTime(oid) {
-      const { commit } = await wrap(oid, () => git.readCommit({ fs: readFs, gitdir, oid, cache }));
-      return commit.committer.timestamp;
+      return (await commit(oid)).date;
     },
     async mergeBases(a, b) {
-      return wrap(`${a}..${b}`, () => git.findMergeBase({ fs: readFs, gitdir, oids: [a, b], cache })) as Promise<string[]>;
+      return wrap(`${a}..${b}`, () => mergeBases(a, b, commitInfo));
     },
   };
+}
+
+interface ParsedCommit { tree: string; parents: string[]; date: number }
+
+/** `tree`, `parent` and the committer's timestamp from a commit object's header. */
+function parseCommit(content: Buffer): ParsedCommit {
+  const end = content.indexOf('\n\n');
+  const header = content.toString('utf8', 0, end < 0 ? content.length : end).split('\n');
+  let tree = '';
+  const parents: string[] = [];
+  let date = 0;
+  for (const line of header) {
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
+    else if (line.startsWith('committer ')) date = Number(line.slice(line.lastIndexOf('>') + 1).trim().split(' ')[0]);
+  }
+  if (!/^[0-9a-f]{40}$/.test(tree)) throw new MergeError('NOT_A_COMMIT', 'commit object without a tree', {});
+  return { tree, parents, date: Number.isFinite(date) ? date : 0 };
+}
+
+/**
+ * Tree entries as isomorphic-git's readTree gives them (modes limited to git's five, trees as
+ * `40000`), read from the raw object.
+ */
+function parseTree(content: Buffer, oid: string): Map<string, Entry> {
+  const map = new Map<string, Entry>();
+  let p = 0;
+  while (p < content.length) {
+    const sp = content.indexOf(0x20, p);
+    const nul = content.indexOf(0, sp + 1);
+    if (sp < 0 || nul < 0 || nul + 21 > content.length) throw new PackCorruptError(`tree ${oid} is malformed`, { oid });
+    const raw = content.toString('latin1', p, sp);
+    const name = content.toString('utf8', sp + 1, nul);
+    const entryOid = content.toString('hex', nul + 1, nul + 21);
+    p = nul + 21;
+    let mode: string;
+    let type: Entry['type'];
+    if (/^0?4/.test(raw)) { mode = '40000'; type = 'tree'; }
+    else if (/^1006/.test(raw)) { mode = '100644'; type = 'blob'; }
+    else if (/^1007/.test(raw)) { mode = '100755'; type = 'blob'; }
+    else if (/^120/.test(raw)) { mode = '120000'; type = 'blob'; }
+    else if (/^160/.test(raw)) { mode = '160000'; type = 'commit'; }
+    else throw new PackCorruptError(`tree ${oid} has an entry with mode ${raw}`, { oid });
+    map.set(name, { mode, oid: entryOid, type });
+  }
+  return map;
+}
+
+/**
+ * The native readers of one unit of work, kept on the caller's cache object: the pack reader
+ * (positional: a merge reads few objects of possibly large packs) and the commit-graph.
+ */
+const NATIVE = Symbol.for('thalogos.merge.nativeReaders');
+
+interface NativeReaders { packs: PackReader | null; graph: CommitGraph | null }
+
+function nativeReaders(fs: typeof NodeFs, gitdir: string, cache: object): Promise<NativeReaders> {
+  const holder = cache as { [NATIVE]?: Promise<NativeReaders> };
+  holder[NATIVE] ??= (async () => {
+    // The reader works on node:fs paths; a caller's custom fs (tests, wrappers) keeps the
+    // isomorphic-git path only.
+    const plain = fs.promises === nodeFsPromises;
+    const [packs, graph] = await Promise.all([
+      plain ? PackReader.open(gitdir, { positional: true }).catch(() => null) : null,
+      CommitGraph.open(fs, gitdir).catch(() => null),
+    ]);
+    return { packs, graph };
+  })();
+  return holder[NATIVE];
 }
 
 /**
