@@ -9,6 +9,7 @@ import type { AppContext } from './api/app-context.js';
 import { createConsoleHandler } from './console/index.js';
 import { auditRoutes } from './api/audit-routes.js';
 import { damageRoutes } from './api/damage-routes.js';
+import { saveRecoverRoutes } from './api/save-recover-routes.js';
 import { conflictRoutes } from './api/conflict-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
@@ -21,6 +22,7 @@ import type { FetchHandler } from './http/fetch-handler.js';
 import { mountFetch } from './http/uws/mount-fetch.js';
 import { Router } from './http/router.js';
 import type { EventLog } from './log/event-log.js';
+import type { LogAnchor } from './log/log-integrity.js';
 import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
@@ -126,6 +128,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           if (usage.costUsd !== null) metrics?.agentCostUsd.inc({ agent }, usage.costUsd);
         },
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
+        logHead: () => log.head,
         now,
       }, effectsRuntime),
     onApplied: (host, entry) => projection.onApplied(host, entry),
@@ -134,7 +137,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     now,
     recoverSave: async (host) => {
       const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
-      return recovered.state === 'completed' && recovered.result ? { ...recovered.result } : null;
+      if (recovered.state === 'completed') return recovered.result;
+      // Nothing was published: say why when the engine knows (e.g. main was locked).
+      if (recovered.state === 'rolled_back' && recovered.reason) return { status: 'error', error: recovered.reason };
+      return null;
+    },
+    settleLeftoverSave: async (host) => {
+      try {
+        const pending = await engine.pendingSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        if (!pending) return;
+        const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        logger.warn({ sessionId: host.id, saveId: pending.saveId, state: recovered.state }, 'settled a Save the repository still had a journal of');
+      } catch (error) {
+        logger.error({ sessionId: host.id, err: error }, 'could not settle a leftover Save journal; see GET /api/sessions/:id/save/recover');
+      }
     },
   });
   metrics = new Metrics({
@@ -177,8 +193,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context)]) router.add(route);
-  for (const route of auditRoutes({ audit: (anchors) => ledger.audit(anchors) })) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context)]) router.add(route);
+  // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
+  const checkpointAnchors = async (): Promise<LogAnchor[]> => {
+    const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
+    const anchors: LogAnchor[] = [];
+    for (const repo of repos) {
+      const checkpoints = await engine.listCheckpoints(repo).catch(() => []);
+      for (const checkpoint of checkpoints) {
+        if (checkpoint.logHead) anchors.push({ ...checkpoint.logHead, source: `${repo} ${checkpoint.tag}`, at: checkpoint.date });
+      }
+    }
+    return anchors;
+  };
+  for (const route of auditRoutes({ audit: (anchors) => ledger.audit(anchors), anchors: checkpointAnchors })) router.add(route);
   // The web console (React Router build) answers every path the API does not claim.
   const consoleHandler = await createConsoleHandler({
     buildDir: path.join(PROJECT_ROOT, 'web', 'build'),

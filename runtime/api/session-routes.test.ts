@@ -4,7 +4,9 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSummarySchema, SessionViewSchema } from '../../contracts/index.js';
-import { makeRepo } from '../../tests/helpers/git-repo.js';
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { git, makeRepo } from '../../tests/helpers/git-repo.js';
+import { waitFor } from '../../tests/helpers/api.js';
 import { loadConfig } from '../config/config.js';
 import { startServer, type RunningServer } from '../server.js';
 
@@ -95,5 +97,42 @@ describe('session routes, in-process', () => {
     await start();
     expect((await api('GET', `/api/sessions/${damaged}`)).body.status).not.toBe('damaged');
     expect((await api('GET', '/api/audit/verify')).body.ok).toBe(true);
+  }, 60_000);
+
+  it('a Save that meets a locked main publishes nothing, and the next Save publishes once the lock is gone; the tag anchors the log', async () => {
+    const repo = makeRepo(path.join(tmp, 'locked'));
+    const sid = (await api('POST', '/api/sessions', { repoPath: path.join(repo, '.git'), title: 'locked' })).body.id as string;
+    // Named by its .git directory, the repository is still the one main worktree.
+    expect((await api('GET', `/api/sessions/${sid}`)).body.repoPath).toBe(repo);
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo hello > c.txt' });
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks[0]?.status === 'ready_for_review', { what: 'the task' });
+    const lock = path.join(repo, '.git', 'refs', 'heads', 'main.lock');
+    writeFileSync(lock, '');
+    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    const refused = await waitFor(async () => {
+      const body = (await api('GET', `/api/sessions/${sid}`)).body;
+      return body.status === 'awaiting_review' ? body : null;
+    }, { what: 'the refused Save' });
+    expect(refused.lastSave.result).toMatchObject({ status: 'error', error: { code: 'REF_LOCKED' } });
+    expect(git(repo, 'tag', '-l', 'checkpoint/*')).toBe('');
+    expect((await api('GET', `/api/sessions/${sid}/save/recover`)).body.pending).toBeNull();
+
+    unlinkSync(lock);
+    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    const published = await waitFor(async () => {
+      const body = (await api('GET', `/api/sessions/${sid}`)).body;
+      return body.status === 'active' && body.checkpoints.length === 1 ? body : null;
+    }, { what: 'the Save after the lock went away' });
+    const tag = published.checkpoints[0].tag as string;
+    expect(git(repo, 'rev-parse', 'main')).toBe(git(repo, 'rev-parse', `${tag}^{commit}`));
+    const anchor = /^Log-Head: (\d+) ([0-9a-f]+)$/m.exec(git(repo, 'tag', '-l', '--format=%(contents)', tag));
+    expect(anchor, 'the tag message carries the log head').not.toBeNull();
+    // The anchored head is the global log's; read that entry straight from the log.
+    const entry = await server.context.log.entryAt(Number(anchor?.[1]));
+    expect(entry?.hash).toBe(anchor?.[2]);
+    const verify = (await api('GET', '/api/audit/verify')).body;
+    expect(verify.ok, JSON.stringify(verify.findings)).toBe(true);
+    expect(verify.anchorsChecked).toBeGreaterThanOrEqual(1);
+    git(repo, 'fsck', '--strict');
   }, 60_000);
 });

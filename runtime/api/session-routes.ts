@@ -56,14 +56,11 @@ export function sessionRoutes(app: AppContext): Route[] {
       access: 'operator',
       body: CreateSessionBody,
       async handle(ctx) {
-        const repoPath = await resolveAllowedRepo(ctx.body.repoPath, app.config.repoRoots);
-        try {
-          await app.engine.inspectRepository(repoPath);
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (code === 'NO_MAIN_BRANCH') throw new ApiError('NO_MAIN_BRANCH', `${repoPath} has no main branch`);
-          throw new ApiError('NOT_A_REPOSITORY', `${repoPath} is not a git repository`, { cause: (error as Error).message });
-        }
+        const given = await resolveAllowedRepo(ctx.body.repoPath, app.config.repoRoots);
+        // One repository, one name: its `.git` directory, a subdirectory or a linked worktree all
+        // mean the main worktree, so locks and the dirty-checkout guard apply whatever was typed.
+        const inspected = await app.engine.inspectRepository(given);
+        const repoPath = await resolveAllowedRepo(inspected.repoPath, app.config.repoRoots);
         const host = await app.sessions.create({ title: ctx.body.title, repoPath, defaults: app.defaults, by: actorOf(ctx.principal) });
         return json(201, host.view());
       },

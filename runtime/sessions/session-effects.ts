@@ -23,6 +23,8 @@ export interface EffectDeps {
   onSaveFinished?: (outcome: string, seconds: number) => void;
   /** The runtime's clock for every timestamp an effect result carries. */
   now: () => Date;
+  /** The event log's head, written into each checkpoint tag so git can vouch for the log. */
+  logHead?: () => { seq: number; hash: string };
 }
 
 /** What all sessions' effects share: live runs, pending timers, and whether the process is stopping. */
@@ -237,6 +239,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       deps.engine
         .save({
           repoPath, sessionId, saveId, taskIds,
+          ...(deps.logHead ? { logHead: deps.logHead() } : {}),
           integrationWorktreePath: integrationWorktreePathFor(deps.dataDir, sessionId),
           onProgress: (phase) => void record({ type: 'SAVE.PROGRESS', saveId, phase }),
         })

@@ -30,6 +30,11 @@ export interface RegistryDeps {
   onQuarantined?: (host: SessionHost) => void;
   /** Finishes or undoes a Save that a crash interrupted; returns the SAVE.COMPLETED result or null to run it again. */
   recoverSave?: (host: SessionHost, saveId: string) => Promise<SaveResult | null>;
+  /**
+   * Settles a Save the repository still holds a journal of although the session is no longer
+   * saving (a publish refused or cut short after its result was recorded). Never throws.
+   */
+  settleLeftoverSave?: (host: SessionHost) => Promise<void>;
   now?: () => Date;
 }
 
@@ -100,6 +105,7 @@ export class SessionRegistry {
       await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
     }
     const pending = view.pendingSave as { saveId?: string } | null;
+    if (view.status !== 'saving') await this.deps.settleLeftoverSave?.(host);
     if (view.status === 'saving' && pending?.saveId) {
       // The engine's journal tells whether the refs were published before the crash; if not,
       // the repository is as it was and people decide whether to Save again.
