@@ -26,6 +26,10 @@ function openConflict(view: any): OpenConflict | null {
   return result.report as OpenConflict;
 }
 
+function taskStatusOf(view: any, taskId: string): string {
+  return (view.tasks as Array<{ id: string; status: string }>).find((task) => task.id === taskId)?.status ?? 'missing';
+}
+
 /**
  * Runs one generated sequence on a new session of `rt` (its own repository). After every kill -9
  * the runtime is started again on the same data dir and every session it holds (`allSessions`)
@@ -155,14 +159,18 @@ export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[
             : file.hunks.map((_, hunk) => ({ path: file.path, hunk, side: op.sides[hunk % op.sides.length] ? 'theirs' : 'ours' })),
         );
         const response = await post('/conflicts/resolve', { taskId: conflict.taskId, resolutions });
-        expectAnswer(`${describeOp(op)} of task ${conflict.taskId}`, response, [[200]]);
+        // Once the conflicting task was sent back to work, failed or closed, the report is stale.
+        const taskStatus = taskStatusOf(current, conflict.taskId);
+        expectAnswer(`${describeOp(op)} of task ${conflict.taskId} (${taskStatus})`, response, taskStatus === 'ready_for_review' ? [[200]] : [[200], [409, 'INVALID_STATE']]);
         if (op.thenKill) await restartAndCheck();
         break;
       }
       case 'delegate': {
-        const conflict = openConflict(await view());
+        const current = await view();
+        const conflict = openConflict(current);
+        const taskStatus = conflict ? taskStatusOf(current, conflict.taskId) : null;
         const response = await post('/conflicts/delegate', {});
-        expectAnswer(describeOp(op), response, conflict ? [[202]] : [[409, 'INVALID_STATE']]);
+        expectAnswer(`${describeOp(op)}${conflict ? ` of task ${conflict.taskId} (${taskStatus})` : ' with no open conflict'}`, response, taskStatus === 'ready_for_review' ? [[202]] : [[409, 'INVALID_STATE']]);
         break;
       }
       case 'rollback': {

@@ -45,6 +45,8 @@ export function generateOps(rng: SeededRandom): SessionOp[] {
   const ops: SessionOp[] = [];
   let sameLine = 0;
   let saves = 0;
+  // A Save right after a Save has nothing left to merge: possible, but not half the time.
+  let addsSinceSave = 0;
   let conflictMaybeOpen = false;
   // A restart costs seconds on a small machine: about half the sequences get one kill -9, a few two.
   let kills: number = rng.weighted([[12, 0], [8, 1], [1, 2]] as const);
@@ -54,6 +56,7 @@ export function generateOps(rng: SeededRandom): SessionOp[] {
     return true;
   };
   const add = (flavor: TaskFlavor): SessionOp => {
+    addsSinceSave += 1;
     if (flavor === 'same_line') sameLine += 1;
     return { kind: 'add', flavor, sleepMs: flavor === 'slow' ? rng.int(300, 1500) : 0 };
   };
@@ -77,7 +80,7 @@ export function generateOps(rng: SeededRandom): SessionOp[] {
       continue;
     }
     const choice = rng.weighted([
-      [6, 'add'], [4, 'save'], [1, 'cancel'], [1, 'reject'], [saves > 0 ? 1.5 : 0.3, 'rollback'], [0.7, 'resume'],
+      [6, 'add'], [addsSinceSave > 0 ? 4 : 0.5, 'save'], [1, 'cancel'], [1, 'reject'], [saves > 0 ? 1.5 : 0.3, 'rollback'], [0.7, 'resume'],
       [kills > 0 ? 1.2 : 0, 'kill'], [0.4, 'resolve'], [0.4, 'delegate'], [0.5, 'settle'],
     ] as const);
     switch (choice) {
@@ -89,6 +92,7 @@ export function generateOps(rng: SeededRandom): SessionOp[] {
         const then = killNow(0.3) ? 'kill' : rng.weighted([[7, 'wait'], [1, 'continue']] as const);
         ops.push({ kind: 'save', settleFirst, then, killAfterMs: rng.int(0, 400) });
         saves += 1;
+        addsSinceSave = 0;
         if (settleFirst && sameLine >= 2 && then === 'wait') conflictMaybeOpen = true;
         sameLine = 0;
         break;
