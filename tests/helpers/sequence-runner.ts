@@ -54,7 +54,7 @@ export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[
     throw new SequenceFailure(index, sid, message, violations);
   };
   const violation = (message: string): void => {
-    violations.push(`op #${index} ${index < ops.length ? describeOp(ops[index]!) : ''}: ${message}`);
+    violations.push(`${index < ops.length ? `op #${index} ${describeOp(ops[index]!)}` : 'after the last op'}: ${message}`);
   };
   const view = async (): Promise<any> => {
     const response = await rt.api('GET', `/api/sessions/${sid}`);
@@ -212,7 +212,13 @@ export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[
   }
   index = ops.length;
   if (trace) process.stderr.write(` ${Date.now() - opStarted}ms\n`);
-  await settled();
+  const final = await settled();
+  // A task whose command succeeds must not end failed because of a restart (a stale lock, a lost
+  // worktree): only the `failing` commands and conflicts handed to an absent agent may fail.
+  for (const task of final.tasks as Array<{ id: string; status: string; prompt: string; error: unknown }>) {
+    if (task.status !== 'failed' || task.prompt.startsWith("echo 'no luck") || task.prompt.includes('merge conflict')) continue;
+    violation(`task ${task.id} (\`${task.prompt}\`) ended failed: ${JSON.stringify(task.error).slice(0, 600)}`);
+  }
   const { seq, differences } = await compareLiveWithReplay(rt, sid);
   if (differences) fail(`at the end of the sequence, replay up to seq ${seq} differs from the live view:\n${differences}`);
   return { sessionId: sid, violations };
