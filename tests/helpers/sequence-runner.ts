@@ -30,17 +30,19 @@ function taskStatusOf(view: any, taskId: string): string {
   return (view.tasks as Array<{ id: string; status: string }>).find((task) => task.id === taskId)?.status ?? 'missing';
 }
 
-/**
- * Runs one generated sequence on a new session of `rt` (its own repository). After every kill -9
- * the runtime is started again on the same data dir and every session it holds (`allSessions`)
- * is checked. Throws a SequenceFailure at the first violated property.
- */
 export interface SequenceOutcome {
   sessionId: string;
   /** Wrong answers the sequence went on after (each names its op): a refused command, a Save error. */
   violations: string[];
 }
 
+/**
+ * Runs one generated sequence on a new session of `rt` (its own repository). After every kill -9
+ * the runtime is started again on the same data dir and every session it holds (`allSessions`)
+ * is checked. Wrong answers are recorded and the sequence goes on; a broken property after which
+ * it cannot (the server does not start, replay differs, the session never settles) throws a
+ * SequenceFailure.
+ */
 export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[], name: string, allSessions: string[]): Promise<SequenceOutcome> {
   const repo = rt.newRepo(name);
   const created = await rt.api('POST', '/api/sessions', { repoPath: repo, title: name });
@@ -50,6 +52,7 @@ export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[
   let taskCounter = 0;
   let index = -1;
   const violations: string[] = [];
+  const trace = process.env.THALOGOS_PROPTEST_TRACE === '1';
   const fail = (message: string): never => {
     throw new SequenceFailure(index, sid, message, violations);
   };
@@ -89,7 +92,6 @@ export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[
     if (trace) process.stderr.write(` (restart ${t1 - t0}ms, checks ${Date.now() - t1}ms)`);
     if (problems.length > 0) fail(`after the restart:\n${problems.join('\n')}`);
   };
-  const trace = process.env.THALOGOS_PROPTEST_TRACE === '1';
   const post = (path: string, body: unknown) => rt.api('POST', `/api/sessions/${sid}${path}`, body);
 
   let opStarted = Date.now();
