@@ -4,6 +4,7 @@
 // (b) a conflict resolution refused with 400 appends nothing, also with a 1 MiB body;
 // (c) a Save with no task to save is refused with 409 NOTHING_TO_SAVE and changes nothing;
 // (d) an engine error reaching the HTTP edge keeps its code (a deleted .git is NOT_A_REPOSITORY, not 500).
+// And one the property test found: (e) a second branch rollback to the same checkpoint.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,26 @@ describe('issue 10 reproductions against the real runtime', () => {
     }, { what: 'the Save to end', timeoutMs: 30_000 });
     expect(view.lastSave.result).toMatchObject({ status: 'error', error: { code: 'NOT_A_REPOSITORY' } });
     expect((await rt.api('GET', '/healthz')).status).toBe(200);
+    expect(await checkRuntime(rt, [sid])).toEqual([]);
+  }, 120_000);
+
+  it('(e) a second branch rollback to the same checkpoint completes on the same branch instead of failing with WORKTREE_EXISTS', async () => {
+    const repo = rt.newRepo('rollback-twice');
+    const sid = (await rt.api('POST', '/api/sessions', { repoPath: repo, title: 'rollback twice' })).body.id as string;
+    expect((await rt.api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: "printf 'v1\\n' > v.txt" })).status).toBe(202);
+    await settle(rt, sid);
+    expect((await rt.api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    const tag = (await settle(rt, sid)).checkpoints[0].tag as string;
+    const results = [];
+    for (let i = 0; i < 2; i += 1) {
+      const response = await rt.api('POST', `/api/sessions/${sid}/rollback`, { checkpoint: tag, mode: 'branch' });
+      expect(response.status).toBe(202);
+      const view = await settle(rt, sid);
+      results.push(view.timeline.find((entry: { rollbackId?: string }) => entry.rollbackId === response.body.rollbackId).result);
+    }
+    expect(results[0]).toMatchObject({ status: 'completed', mode: 'branch' });
+    expect(results[1], JSON.stringify(results[1])).toMatchObject({ status: 'completed', mode: 'branch', branch: results[0].branch, commit: results[0].commit });
+    expect(git(repo, 'rev-parse', results[0].branch)).toBe(git(repo, 'rev-parse', `${tag}^{commit}`));
     expect(await checkRuntime(rt, [sid])).toEqual([]);
   }, 120_000);
 });
