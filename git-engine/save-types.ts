@@ -1,13 +1,8 @@
-// Result types of Save (the agreed contract in git-engine/index.ts).
+// Result types of Save: the engine's result is defined once in contracts/save.ts (the actors,
+// the runtime and the console read the same shape).
 import type { AutoResolution, ConflictReport } from './merge/index.js';
 
-export interface GateResult { command: string; exitCode: number | null; timedOut: boolean; durationMs: number; output: string }
-
-export type SaveResult =
-  | { status: 'published'; commit: string; tag: string; integrationCommit: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[] }
-  | { status: 'conflict'; report: ConflictReport }
-  | { status: 'gates_failed'; integrationCommit: string; mergedTaskIds: string[]; gates: GateResult[] }
-  | { status: 'nothing_to_save' };
+export type { EngineSaveResult as SaveResult, GateResult } from '../contracts/index.js';
 
 /** What the merge phase hands to the gate phase. */
 export type MergePhaseResult =

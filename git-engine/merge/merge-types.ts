@@ -32,45 +32,6 @@ export type MergeOutcome =
   | { clean: true; tree: string; autoResolved: AutoResolution[]; chosen?: ConflictChoice[] }
   | { clean: false; conflicts: ConflictFile[]; autoResolved: AutoResolution[]; chosen?: ConflictChoice[] };
 
-export interface AutoResolution {
-  path: string;
-  rule: 'whitespace_only' | 'adjacent_hunks' | 'identical_change' | string;
-  detail: string;
-}
-
-export type ConflictKind =
-  | 'content' | 'add_add' | 'modify_delete' | 'binary' | 'mode' | 'rename' | 'file_directory' | 'criss_cross';
-
-export interface ConflictSide {
-  oid: string | null;
-  mode: string | null;
-}
-
-export interface ConflictHunk {
-  /** 1-based line number in the base version where the conflicting region starts. */
-  baseStart: number;
-  base: string[];
-  ours: string[];
-  theirs: string[];
-}
-
-export interface ConflictFile {
-  path: string;
-  kind: ConflictKind;
-  base: ConflictSide;
-  ours: ConflictSide;
-  theirs: ConflictSide;
-  hunks: ConflictHunk[];
-  summary: string;
-}
-
-export interface ConflictReport {
-  sessionId: string;
-  taskId: string;
-  branch: string;
-  ours: string;
-  theirs: string;
-  files: ConflictFile[];
-  autoResolved: AutoResolution[];
-  summary: { files: number; hunks: number };
-}
+// The report shapes are shared with the actors, the runtime and the console: defined once in contracts/.
+export type { AutoResolution, ConflictFile, ConflictHunk, ConflictKind, ConflictReport, ConflictSide } from '../../contracts/index.js';
+import type { AutoResolution, ConflictFile } from '../../contracts/index.js';
