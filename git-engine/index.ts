@@ -10,3 +10,6 @@ export type { RollbackResult } from './rollback.js';
 export type { ResolveConflictParams, ResolveConflictResult } from './resolve-conflict-params.js';
 export type { Change, ChangeKind } from './snapshot-commit.js';
 export type { AutoResolution, ConflictChoice, ConflictFile, ConflictReport } from './merge/index.js';
+export type { PendingSave, RecoverSaveResult } from './save-recovery.js';
+export type { SaveParams } from './save.js';
+export type { LogHead } from './save-ops.js';

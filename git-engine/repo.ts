@@ -21,6 +21,11 @@ export interface Repo {
   fs: FsClient;
   /** Plain node:fs for pure object reads (no HEAD/index involved; ~40% faster than the wrapper). */
   objectFs: typeof fs;
+  /**
+   * When set, engine object writes skip their own fsync and list the files here; the operation
+   * syncs them together (write-objects.ts syncObjects) before a ref or journal can name them.
+   */
+  deferredSyncs?: string[];
   /** Who and when for reflog lines of the refs this operation moves (null: write no reflog). */
   reflog: { name: string; email: string; nowMs: number } | null;
 }

@@ -8,6 +8,7 @@ import { GitEngineError } from './errors.js';
 import { faultPoint } from './fault-injection.js';
 import { readGateConfig } from './gate-config.js';
 import { mergeCommits, type AutoResolution } from './merge/index.js';
+import { WRITTEN_OBJECTS } from './merge/object-store.js';
 import { assertCanMoveBranch, finishPendingMove, moveBranch } from './branch-move.js';
 import { applyRest, isPublishRefusal, journalOwner, settleStaleJournal } from './save-recovery.js';
 import { nextCheckpointName } from './checkpoints.js';
@@ -18,7 +19,7 @@ import type { GateResult, MergePhaseResult, SaveResult } from './save-types.js';
 import { withTrailers } from './trailers.js';
 import { integrationBranch, taskBranch, validateWorktreePath } from './validate-names.js';
 import { ensureLinkedWorktree, resetDetachedWorktree } from './worktree.js';
-import { writeAnnotatedTag, writeCommit, type ObjectContext } from './write-objects.js';
+import { syncObjects, writeAnnotatedTag, writeCommit, type ObjectContext } from './write-objects.js';
 
 export interface EngineContext extends ObjectContext {
   orchestratorVersion: string;
@@ -33,6 +34,10 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
   // settled first when its writer is gone; one running in another process refuses this Save.
   await settleStaleJournal(repo, ctx.engineId, p.sessionId);
   const integration = integrationBranch(p.sessionId);
+  // The merges' trees and blobs and the merge commits are fsynced together once merged
+  // (syncObjects), not one by one.
+  repo.deferredSyncs = [];
+  (repo.cache as { [WRITTEN_OBJECTS]?: string[] })[WRITTEN_OBJECTS] = repo.deferredSyncs;
   // A rollback killed between main's files and main's ref is finished before main is read.
   await finishPendingMove(repo, repo.mainBranch);
   const mainBefore = await mustReadBranch(repo, repo.mainBranch);
@@ -64,6 +69,10 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
     autoResolved.push(...outcome.autoResolved);
   }
   if (mergedTaskIds.length === 0) return { status: 'nothing_to_save' };
+  // Durable before the journal names the candidate and before any ref can point at it.
+  await syncObjects(repo);
+  repo.deferredSyncs = undefined;
+  delete (repo.cache as { [WRITTEN_OBJECTS]?: string[] })[WRITTEN_OBJECTS];
   const config = await readGateConfig(repo, candidate);
   await writeJournal(repo.gitdir, {
     version: 1, sessionId: p.sessionId, saveId: p.saveId, phase: 'gating', mainBranch: repo.mainBranch,

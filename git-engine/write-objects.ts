@@ -53,8 +53,12 @@ export async function writeAnnotatedTag(repo: Repo, ctx: ObjectContext, p: { nam
 const inflateAsync = promisify(inflate);
 const LOOSE_OBJECT = /^([0-9a-f]{2})[/\\]([0-9a-f]{38})$/;
 
-/** Writes `data` (a deflated loose object) to `file`: temp file beside it, fsync, rename. */
-export async function writeLooseObjectAtomic(file: string, data: Uint8Array): Promise<void> {
+/**
+ * Writes `data` (a deflated loose object) to `file`: temp file beside it, fsync, rename. With
+ * `deferred`, the fsync is left out and the file is listed there instead; the caller syncs the
+ * list (syncObjects) before any ref can point at those objects.
+ */
+export async function writeLooseObjectAtomic(file: string, data: Uint8Array, deferred?: string[]): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   // git's own temp-object prefix: `git gc` / `git prune` clean up stale ones.
@@ -63,11 +67,12 @@ export async function writeLooseObjectAtomic(file: string, data: Uint8Array): Pr
   try {
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (!deferred) await fh.sync();
     } finally {
       await fh.close();
     }
     await fs.rename(tmp, file);
+    deferred?.push(file);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
@@ -82,6 +87,18 @@ export async function looseObjectIsSound(file: string, oid: string): Promise<boo
   } catch {
     return false;
   }
+}
+
+/**
+ * fsyncs the objects whose sync was deferred (Repo.deferredSyncs), all at once: the file system
+ * can then commit them together instead of one journal commit per object. Empties the list.
+ */
+export async function syncObjects(repo: Repo): Promise<void> {
+  const files = [...new Set(repo.deferredSyncs?.splice(0) ?? [])];
+  await Promise.all(files.map(async (file) => {
+    const fh = await fs.open(file, 'r');
+    try { await fh.sync(); } finally { await fh.close(); }
+  }));
 }
 
 const writeFsCache = new WeakMap<Repo, FsClient>();
@@ -116,7 +133,7 @@ export function objectWriteFs(repo: Repo): FsClient {
     stat: statLike('stat'),
     lstat: statLike('lstat'),
     writeFile: async (file: unknown, data: unknown, ...rest: unknown[]): Promise<void> => {
-      if (looseOid(file) && data instanceof Uint8Array) return writeLooseObjectAtomic(file as string, data);
+      if (looseOid(file) && data instanceof Uint8Array) return writeLooseObjectAtomic(file as string, data, repo.deferredSyncs);
       return writeFile.call(base, file, data, ...rest);
     },
   } as unknown as FsClient['promises'];

@@ -203,10 +203,17 @@ export function encodeTree(entries: Map<string, Entry>): Buffer {
  */
 const FANOUT_DIRS = Symbol.for('thalogos.merge.fanoutDirs');
 
+/**
+ * A caller that needs the merge's objects durable (a Save, before refs move) puts an array under
+ * this key of its cache; every object file the merge writes is listed there for it to fsync.
+ */
+export const WRITTEN_OBJECTS = Symbol.for('thalogos.merge.writtenObjects');
+
 function looseObjectWriter(fs: typeof NodeFs, gitdir: string, cache: object): { write(type: 'blob' | 'tree', content: Uint8Array): Promise<string> } {
   // Fan-out directories known to exist, shared by the merges of one unit of work.
   const holder = cache as { [FANOUT_DIRS]?: Map<string, Promise<unknown>> };
   const dirs = (holder[FANOUT_DIRS] ??= new Map<string, Promise<unknown>>());
+  const written = (cache as { [WRITTEN_OBJECTS]?: string[] })[WRITTEN_OBJECTS];
   return {
     async write(type, content) {
       const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
@@ -222,6 +229,7 @@ function looseObjectWriter(fs: typeof NodeFs, gitdir: string, cache: object): { 
       const tmp = `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`;
       await fs.promises.writeFile(tmp, deflateSync(raw), { mode: 0o444 });
       await fs.promises.rename(tmp, file);
+      written?.push(file);
       return oid;
     },
   };
