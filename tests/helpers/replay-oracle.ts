@@ -61,8 +61,8 @@ export async function compareLiveWithReplay(rt: RuntimeUnderTest, sid: string): 
     }
     // The log's own shape first: an entry whose data is not the event it names cannot be replayed
     // (feeding it to xstate throws later, from a timer), so it is reported by seq and type instead.
-    const unreplayable = await entriesReplayCannotApply(rt, sid, before);
-    if (unreplayable.length > 0) return { seq: before, differences: `  log entries replay cannot apply: ${unreplayable.join('; ')}` };
+    const unreplayable = await entriesReplayCannotApply(rt, sid);
+    if (unreplayable.length > 0) return { seq: before, differences: `  the session's log holds entries replay cannot apply (a restart replays them all): ${unreplayable.join('; ')}` };
     const replayed = await replaySession(rt.client, sid, before);
     const differences = deepDiff(replayed.state, live.body).filter((d) => !LIVE_ONLY_FIELDS.some((field) => field.pattern.test(d.path)));
     return { seq: before, differences: differences.length === 0 ? null : formatDifferences(differences, 'replay', 'live') };
@@ -70,12 +70,15 @@ export async function compareLiveWithReplay(rt: RuntimeUnderTest, sid: string): 
   throw new Error(`session ${sid} never held still long enough to read its view and head together`);
 }
 
-/** Entries up to `until` whose `data` is not the event named by `type` (`data.type === type`). */
-async function entriesReplayCannotApply(rt: RuntimeUnderTest, sid: string, until: number): Promise<string[]> {
+/**
+ * Entries whose `data` is not the event named by `type` (`data.type === type`). All of the
+ * session's entries, also those after the live head: a restart replays every one of them.
+ */
+async function entriesReplayCannotApply(rt: RuntimeUnderTest, sid: string): Promise<string[]> {
   const response = await rt.api('GET', `/api/sessions/${sid}/events?after=0&limit=10000`);
   if (response.status !== 200) throw new Error(`GET events of ${sid}: HTTP ${response.status}`);
   return (response.body.events as Array<{ seq: number; type: string; data: unknown }>)
-    .filter((entry) => entry.seq <= until && entry.type !== 'SESSION.CREATED')
+    .filter((entry) => entry.type !== 'SESSION.CREATED')
     .filter((entry) => (entry.data as { type?: unknown } | null)?.type !== entry.type)
     .map((entry) => `seq ${entry.seq} ${entry.type} (data.type ${JSON.stringify((entry.data as { type?: unknown } | null)?.type)})`);
 }
