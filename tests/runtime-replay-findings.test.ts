@@ -58,15 +58,15 @@ describe('issue 10 reproductions against the real runtime', () => {
     const { sid } = await conflictedSession(rt, 'refused-resolve');
     const before = await logState(rt, sid);
     const wrongPath = await rt.api('POST', `/api/sessions/${sid}/conflicts/resolve`, { resolutions: [{ path: 'b.txt', hunk: 0, side: 'theirs' }] });
-    expect([wrongPath.status, wrongPath.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([wrongPath.status, wrongPath.body.error?.code]).toEqual([400, 'INVALID_RESOLUTION']);
     const wrongHunk = await rt.api('POST', `/api/sessions/${sid}/conflicts/resolve`, { resolutions: [{ path: 'a.txt', hunk: 7, side: 'ours' }] });
-    expect([wrongHunk.status, wrongHunk.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([wrongHunk.status, wrongHunk.body.error?.code]).toEqual([400, 'INVALID_RESOLUTION']);
     // Just under the 1 MiB body limit, valid for the schema, naming paths that are not in conflict.
     const big = { resolutions: Array.from({ length: 250 }, (_, i) => ({ path: `${String(i).padStart(4, '0')}/${'x'.repeat(4000)}`, hunk: 0, side: 'ours' as const })) };
     expect(JSON.stringify(big).length).toBeGreaterThan(1_000_000);
     expect(JSON.stringify(big).length).toBeLessThan(1024 * 1024);
     const huge = await rt.api('POST', `/api/sessions/${sid}/conflicts/resolve`, big);
-    expect([huge.status, huge.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([huge.status, huge.body.error?.code]).toEqual([400, 'INVALID_RESOLUTION']);
     const after = await logState(rt, sid);
     expect(after, 'a refused conflict resolution must append nothing (session entries, head, last hash, whole chain)').toEqual(before);
     expect((await rt.api('GET', `/api/sessions/${sid}`)).body.status).toBe('awaiting_review');

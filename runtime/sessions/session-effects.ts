@@ -253,7 +253,9 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
 
     startRollback: ({ sessionId, rollbackId, checkpoint, mode }) => {
       if (runtime.closing) return;
-      const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, `_rollback-${rollbackId}`);
+      // One worktree per checkpoint, as the engine names its branch and worktree: a second branch
+      // rollback to the same checkpoint reuses them instead of colliding (WORKTREE_EXISTS).
+      const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, `_rollback-${checkpoint.replace(/[^A-Za-z0-9._-]/g, '-')}`);
       deps.engine
         .rollback({ repoPath, sessionId, checkpoint, mode, worktreePath })
         .then((result): RollbackResult => ({ ...result, status: 'completed' }))
