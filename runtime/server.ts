@@ -27,6 +27,7 @@ import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
 import { killOrphanedRuns } from './sessions/run-files.js';
+import { removeStaleSessionLocks } from './sessions/stale-locks.js';
 import { RunTable } from './sessions/run-table.js';
 import { createSessionEffects, type EffectsRuntime } from './sessions/session-effects.js';
 import { SessionRegistry } from './sessions/session-registry.js';
@@ -61,6 +62,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
+  const startedAt = now();
   const logger = options.logger ?? createLogger(config.logLevel);
   const fileConfig = await loadConfigFile(config.configFile);
   const signingKey = await loadSigningKey(fileConfig, env, path.dirname(config.configFile));
@@ -136,14 +138,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onQuarantined: (host) => projection.schedule(host),
     now,
     recoverSave: async (host) => {
-      const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+      let recovered;
+      try {
+        recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+      } catch (error) {
+        // E.g. SAVE_IN_PROGRESS: another live process holds the journal. Never block the start.
+        logger.error({ sessionId: host.id, err: error }, 'could not recover the interrupted Save');
+        const code = (error as { code?: unknown }).code;
+        return { status: 'error', error: { code: typeof code === 'string' ? code : 'INTERNAL', message: `${(error as Error).message}; see GET /api/sessions/${host.id}/save/recover` } };
+      }
       if (recovered.state === 'completed') return recovered.result;
       // Nothing was published: say why when the engine knows (e.g. main was locked).
       if (recovered.state === 'rolled_back' && recovered.reason) return { status: 'error', error: recovered.reason };
       return null;
     },
-    settleLeftoverSave: async (host) => {
+    tidyRepository: async (host, saving) => {
       try {
+        // Locks of the session's own refs left by a killed predecessor would fail its re-queued work.
+        const { gitdir } = await engine.inspectRepository(host.meta.repoPath);
+        const removed = await removeStaleSessionLocks(gitdir, host.id, startedAt);
+        if (removed.length > 0) logger.warn({ sessionId: host.id, removed }, 'removed ref locks a killed predecessor left');
+        if (saving) return; // an interrupted Save is finished by recoverSave, with its outcome logged
         const pending = await engine.pendingSave({ repoPath: host.meta.repoPath, sessionId: host.id });
         if (!pending) return;
         const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
@@ -188,7 +203,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       maxRetries: fileConfig.sessions.maxRetries,
     },
     version: VERSION,
-    startedAt: now(),
+    startedAt,
     now,
   };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import type { AppContext } from './app-context.js';
 import { actorOf } from './principal-actor.js';
@@ -32,6 +33,9 @@ export function saveRecoverRoutes(app: AppContext): Route[] {
       body: RecoverBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
+        const pending = await app.engine.pendingSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        // A Save this process is running now (gates can take minutes) is not recovered under it.
+        if (pending?.running) throw new ApiError('SAVE_IN_PROGRESS', `Save ${pending.saveId} is running; wait for it to finish`, { saveId: pending.saveId });
         const recovered = await app.engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id, force: ctx.body.force === true });
         const view = host.view();
         // A session still waiting on that Save learns its outcome through its log, like any effect.

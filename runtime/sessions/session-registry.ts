@@ -31,10 +31,11 @@ export interface RegistryDeps {
   /** Finishes or undoes a Save that a crash interrupted; returns the SAVE.COMPLETED result or null to run it again. */
   recoverSave?: (host: SessionHost, saveId: string) => Promise<SaveResult | null>;
   /**
-   * Settles a Save the repository still holds a journal of although the session is no longer
-   * saving (a publish refused or cut short after its result was recorded). Never throws.
+   * Before a session's work is recovered: clears what a killed predecessor left in its repository
+   * (stale locks of its refs) and settles a Save journal it still holds although the session is no
+   * longer saving (a publish refused or cut short after its result was recorded). Never throws.
    */
-  settleLeftoverSave?: (host: SessionHost) => Promise<void>;
+  tidyRepository?: (host: SessionHost, saving: boolean) => Promise<void>;
   now?: () => Date;
 }
 
@@ -105,7 +106,7 @@ export class SessionRegistry {
       await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
     }
     const pending = view.pendingSave as { saveId?: string } | null;
-    if (view.status !== 'saving') await this.deps.settleLeftoverSave?.(host);
+    await this.deps.tidyRepository?.(host, view.status === 'saving');
     if (view.status === 'saving' && pending?.saveId) {
       // The engine's journal tells whether the refs were published before the crash; if not,
       // the repository is as it was and people decide whether to Save again.
