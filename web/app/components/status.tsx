@@ -20,6 +20,7 @@ const SESSION: Record<SessionStatus, { label: string; tone: string }> = {
   frozen: { label: 'Frozen', tone: 'sky' },
   saving: { label: 'Saving', tone: 'sky' },
   awaiting_review: { label: 'Awaiting review', tone: 'amber' },
+  damaged: { label: 'Damaged (read-only)', tone: 'rose' },
 };
 
 const TONES: Record<string, string> = {

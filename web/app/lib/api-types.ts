@@ -1,8 +1,9 @@
-// The runtime's JSON shapes as the console reads them. Session and task views come straight from
-// actors/describe-session.ts (shared types); the rest mirror the runtime and git-engine replies.
-import type { RunView, SessionView, TaskView } from '../../../actors/describe-session.js';
+// The runtime's JSON shapes as the console reads them. Views, Save results and conflict reports
+// come from contracts/ (the same definitions the runtime serves); the rest mirror runtime replies.
+import type { RunView, SessionSummary, SessionView, TaskView } from '../../../contracts/index.js';
 
-export type { RunView, SessionView, TaskView };
+export type { RunView, SessionSummary, SessionView, TaskView };
+export type { ConflictFile, ConflictHunk, ConflictReport, GateResult, SaveResult, SessionDamage } from '../../../contracts/index.js';
 export type TaskStatus = TaskView['status'];
 export type SessionStatus = SessionView['status'];
 export type Role = 'viewer' | 'reviewer' | 'operator' | 'admin';
@@ -11,15 +12,6 @@ export interface Principal {
   tokenId: string;
   name: string;
   role: Role;
-}
-
-export interface SessionSummary {
-  id: string;
-  title: string;
-  repoPath: string;
-  status: SessionStatus;
-  createdAt: string;
-  taskCounts: Record<string, number>;
 }
 
 export interface AgentStatus {
@@ -50,38 +42,6 @@ export interface RepoCheckpoint {
   commit: string;
   date: string;
   message: string;
-}
-
-export interface ConflictHunk {
-  baseStart: number;
-  base: string[];
-  ours: string[];
-  theirs: string[];
-}
-
-export interface ConflictFile {
-  path: string;
-  kind: string;
-  hunks: ConflictHunk[];
-  summary: string;
-}
-
-export interface ConflictReport {
-  sessionId: string;
-  taskId: string;
-  branch: string;
-  ours: string;
-  theirs: string;
-  files: ConflictFile[];
-  summary: { files: number; hunks: number };
-}
-
-export interface GateResult {
-  command: string;
-  exitCode: number | null;
-  timedOut: boolean;
-  durationMs: number;
-  output: string;
 }
 
 /** One line of an agent's stream (adapters/agent-event.ts), as the state document or the log carries it. */
