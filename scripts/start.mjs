@@ -8,23 +8,32 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const run = (cmd, args) => {
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+/**
+ * Runs a setup step quietly: its output (npm's deprecation warnings, Vite's and React Router's
+ * notices, the bundle table) is for whoever debugs a failed step, so it is shown only then.
+ */
+const run = (cmd, args, what) => {
+  const started = Date.now();
+  process.stdout.write(`thalogos: ${what}... `);
+  const result = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+  if (result.status !== 0) {
+    process.stdout.write('failed\n');
+    process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
+    process.exit(result.status ?? 1);
+  }
+  process.stdout.write(`done (${Math.round((Date.now() - started) / 1000)} s)\n`);
 };
 
 const installedLock = path.join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installedLock) || statSync(installedLock).mtimeMs < statSync(path.join(root, 'package-lock.json')).mtimeMs) {
-  console.log('thalogos: installing dependencies (npm ci)...');
-  run(npm, ['ci', '--no-audit', '--no-fund']);
+  run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], 'installing dependencies (npm ci)');
 }
 
 const stamp = path.join(root, 'dist', '.build-stamp');
 const sourceDirs = ['runtime', 'actors', 'sync', 'adapters', 'git-engine', 'web'];
 const newestSource = Math.max(...sourceDirs.map((dir) => newestMtime(path.join(root, dir))), statSync(path.join(root, 'package-lock.json')).mtimeMs);
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource) {
-  console.log('thalogos: building...');
-  run(npm, ['run', 'build']);
+  run(npm, ['run', '--silent', 'build'], 'building the runtime and the console');
   writeFileSync(stamp, new Date().toISOString());
 }
 
