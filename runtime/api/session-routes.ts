@@ -66,7 +66,7 @@ export function sessionRoutes(app: AppContext): Route[] {
           await app.engine.inspectRepository(repoPath);
         } catch (error) {
           const code = (error as { code?: string }).code;
-          if (code === 'NO_MAIN_BRANCH') throw new ApiError('NO_MAIN_BRANCH', `${repoPath} has no main branch`);
+          if (code === 'NO_MAIN_BRANCH') throw new ApiError('NO_MAIN_BRANCH', `${repoPath} has neither a main nor a master branch`);
           throw new ApiError('NOT_A_REPOSITORY', `${repoPath} is not a git repository`, { cause: (error as Error).message });
         }
         const host = await app.sessions.create({ title: ctx.body.title, repoPath, defaults: app.defaults, by: actorOf(ctx.principal) });
