@@ -127,6 +127,41 @@ describe('web console: the first hour of a new user', () => {
     await context.close();
   });
 
+  it('remembers the sign-in on this device for new tabs and shared links, with no token in the page, until Sign out', async () => {
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('remembered'), title: 'Remembered' })).body.id as string;
+    const token = await stack.token('remy', 'operator');
+    const context = await browser.newContext({ baseURL: stack.url });
+    const first = await context.newPage();
+    await first.goto('/sign-in');
+    await first.getByLabel('Access token').fill(token);
+    await first.getByLabel(/Remember me on this device/).check();
+    await first.getByRole('button', { name: 'Sign in' }).click();
+    await first.waitForURL('**/sessions');
+    // Nothing a page script can read holds the token; the cookie is HttpOnly.
+    expect(await first.evaluate('JSON.stringify(sessionStorage) + document.cookie + JSON.stringify(localStorage)')).not.toContain(token);
+    expect(await first.evaluate('document.cookie')).toBe('');
+    const cookies = await context.cookies();
+    expect(cookies.find((cookie) => cookie.name === 'thalogos_device')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+    // A shared link opened in a new tab: signed in, live documents connect, writes work (CSRF header).
+    const second = await context.newPage();
+    await second.goto(`/sessions/${sid}`);
+    await second.getByRole('heading', { name: 'Remembered' }).waitFor();
+    await expect.poll(() => second.getByLabel(/^Connection:/).getAttribute('aria-label'), { timeout: 15_000 }).toContain('live documents');
+    await second.getByLabel('Goal', { exact: true }).fill('echo remembered > r.txt');
+    await second.getByLabel('Agent', { exact: true }).selectOption('command');
+    await second.getByRole('button', { name: 'Start task' }).click();
+    await second.getByRole('status').filter({ hasText: 'Task started: echo remembered > r.txt' }).waitFor();
+
+    // Sign out ends the device session on the runtime: another tab is asked to sign in again.
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await second.waitForURL('**/sign-in**');
+    const third = await context.newPage();
+    await third.goto(`/sessions/${sid}`);
+    await third.waitForURL('**/sign-in**');
+    await context.close();
+  });
+
   it('keeps text contrast at 4.5:1 or more in dark mode', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('dark'), title: 'Dark mode' })).body.id as string;
     const ids = await readyTasks(sid, ['echo dark > dark.txt']);

@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
-import type { TokenStore } from '../auth/token-store.js';
+import type { Principal, TokenStore } from '../auth/token-store.js';
 import { roleAtLeast } from '../auth/roles.js';
 import { readBody } from './read-body.js';
 import type { HttpMethod, Reply, RequestContext } from './route.js';
@@ -24,6 +24,8 @@ export interface HttpHandlerDeps {
   onRequest?: (method: string, route: string, status: number) => void;
   /** While the server stops, every request (keep-alive ones included) gets 503 SHUTTING_DOWN. */
   isShuttingDown?: () => boolean;
+  /** A request without a bearer token may be signed in by a device cookie (auth/session-cookie.ts). */
+  cookieAuth?: (headers: Record<string, string>, method: string, publicRoute: boolean) => Principal | null;
 }
 
 export interface FallbackRequest {
@@ -73,7 +75,7 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
             throw new ApiError('VALIDATION_FAILED', `path parameter ${name} is malformed`, { issues: [{ path: name, message: 'expected letters, digits, _ . or -' }] });
           }
         }
-        const principal = authenticate(headers, deps.tokens);
+        const principal = authenticate(headers, deps.tokens) ?? (!headers.authorization && headers.cookie ? (deps.cookieAuth?.(headers, method, route.access === 'public') ?? null) : null);
         if (route.access !== 'public') {
           if (!principal) throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');
           if (!roleAtLeast(principal.role, route.access)) {
