@@ -162,6 +162,36 @@ describe('web console: the first hour of a new user', () => {
     await context.close();
   });
 
+  it('streams each line once, stderr while the command runs, and keeps the stream after the task ends', async () => {
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('stream'), title: 'Stream' })).body.id as string;
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('sten', 'viewer'));
+    await page.goto(`/sessions/${sid}`);
+    await expect.poll(() => page.getByLabel(/^Connection:/).getAttribute('aria-label'), { timeout: 15_000 }).toContain('live documents');
+    // Output lines that the command line itself does not contain (it is shown too).
+    const prompt = 'n=1; echo out-$n; echo err-$n >&2; sleep 4; echo x > two.txt; echo end-$n';
+    const taskId = (await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).body.id as string;
+    const liveLog = page.getByRole('region', { name: `Live output of ${prompt}` }).getByRole('log');
+    await liveLog.getByText('err-1').waitFor({ timeout: 20_000 });
+    // stderr arrived while the command was still running.
+    expect((await stack.admin('GET', `/api/sessions/${sid}/tasks/${taskId}`)).body.status).toBe('running');
+    expect(await liveLog.getByRole('listitem').filter({ hasText: 'err-1' }).textContent()).toMatch(/^stderr/i);
+
+    await page.getByRole('region', { name: 'Ready for review', exact: true }).getByRole('article', { name: `Task ${prompt}` }).waitFor({ timeout: 30_000 });
+    const kept = page.locator('details').filter({ hasText: 'Finished (ready for review)' });
+    await kept.locator('summary').click();
+    const keptLog = kept.getByRole('log');
+    await keptLog.getByText('end-1').waitFor();
+    const text = (await keptLog.textContent()) ?? '';
+    for (const line of ['out-1', 'err-1', 'end-1']) expect(text.split(line).length - 1, line).toBe(1);
+
+    await page.goto(`/sessions/${sid}/tasks/${taskId}`);
+    const taskLog = page.getByRole('log', { name: `Agent stream for ${prompt}` });
+    await taskLog.getByText('end-1').waitFor();
+    const body = (await page.locator('main').textContent()) ?? '';
+    expect(body.split('out-1').length - 1).toBe(1);
+    await context.close();
+  });
+
   it('keeps text contrast at 4.5:1 or more in dark mode', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('dark'), title: 'Dark mode' })).body.id as string;
     const ids = await readyTasks(sid, ['echo dark > dark.txt']);

@@ -178,7 +178,8 @@ function TaskReview({ taskId }: { taskId: string }) {
                 {task.changes ? <span>{task.changes.files.join(', ')}</span> : null}
               </p>
               <AgentStream lines={lines} label={`Agent stream for ${task.prompt}`} limit={MAX_STREAM_LINES} />
-              {selectedRun.finalMessage ? (
+              {/* A command's final message is the tail of its output, which the stream already shows. */}
+              {selectedRun.finalMessage && !(selectedRun.agent === 'command' && lines.length > 0) ? (
                 <p className="border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
                   <span className="text-xs font-medium text-zinc-500">Final message </span>
                   {selectedRun.finalMessage}
