@@ -151,6 +151,24 @@ describe('thalogos CLI against a real server', () => {
     expect(JSON.parse(noWait.out).rollbackId).toMatch(/^rb/);
   });
 
+  it('shows a conflict and resolves it by taking a side', async () => {
+    const own = makeRepo(path.join(tmp, 'conflict-repo'));
+    const sid = (await api('POST', '/api/sessions', { repoPath: own, title: 'conflict' })).body.id as string;
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: "printf 'line1\\nfrom-first\\nline3\\n' > a.txt" });
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: "printf 'line1\\nfrom-second\\nline3\\n' > a.txt" });
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'both tasks ready' });
+    const stopped = await run(['save', sid], env);
+    expect(stopped.code).toBe(1);
+    expect(stopped.out).toContain('Save failed: CONFLICT');
+    expect(stopped.out).toContain('thalogos conflict resolve');
+    expect((await run(['conflict', 'show', sid], env)).out).toMatch(/#0 at line \d+\n\s+ours\s+\| from-first\n\s+theirs \| from-second/);
+    const resolved = await run(['conflict', 'resolve', sid, '--take', 'theirs'], env);
+    expect([resolved.code, resolved.err]).toEqual([0, '']);
+    expect(resolved.out).toMatch(/^Resolved the conflict of task \S+ in 1 file/);
+    const saved = await run(['save', sid], env);
+    expect([saved.code, saved.out.startsWith('Saved: checkpoint/')]).toEqual([0, true]);
+  });
+
   it('reports API refusals with their stable code and exit 1, and names THALOGOS_TOKEN when the token is missing', async () => {
     const missing = await run(['session', 'show', 'nope'], env);
     expect(missing.code).toBe(1);

@@ -28,7 +28,11 @@ export const saveCommands: Record<string, Command> = {
     out.result(entry, () => {
       if (result.status === 'published') return `Saved: ${String(result.tag)} (${String(result.commit).slice(0, 10)}), ${(result.mergedTaskIds as string[]).length} task(s) merged into the main branch.`;
       if (result.status === 'nothing_to_save') return 'Nothing to save: no task is ready for review with changes.';
-      return [`Save failed: ${failure?.code}: ${failure?.message}`, ...(failure?.remedy ? [`What to do: ${failure.remedy}`] : [])].join('\n');
+      const next =
+        failure?.code === 'CONFLICT'
+          ? [`See it: thalogos conflict show ${sessionId}`, `Then: thalogos conflict resolve ${sessionId} --take ours|theirs, or thalogos conflict delegate ${sessionId}`]
+          : [];
+      return [`Save failed: ${failure?.code}: ${failure?.message}`, ...(failure?.remedy ? [`What to do: ${failure.remedy}`] : []), ...next].join('\n');
     });
     return failure ? 1 : 0;
   },
