@@ -1,27 +1,16 @@
 #!/usr/bin/env node
 // `npm start`: install what is missing, build what is stale, then run the console on the embedded
 // store with a demo repository and session on first start. Extra arguments go to `thalogos serve`.
-import { spawnSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quietStep } from './quiet-step.mjs';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-/**
- * Runs a setup step quietly: its output (npm's deprecation warnings, Vite's and React Router's
- * notices, the bundle table) is for whoever debugs a failed step, so it is shown only then.
- */
 const run = (cmd, args, what) => {
-  const started = Date.now();
-  process.stdout.write(`thalogos: ${what}... `);
-  const result = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
-  if (result.status !== 0) {
-    process.stdout.write('failed\n');
-    process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
-    process.exit(result.status ?? 1);
-  }
-  process.stdout.write(`done (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  if (!quietStep(cmd, args, what, { cwd: root })) process.exit(1);
 };
 
 const installedLock = path.join(root, 'node_modules', '.package-lock.json');
