@@ -17,12 +17,17 @@ async function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numb
   let err = '';
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
   const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  // Output as for a pipe (no terminal width to cut tables to), also when vitest runs in a terminal.
+  const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+  Object.defineProperty(process.stdout, 'isTTY', { value: false, configurable: true });
   try {
     const code = await main(args, env);
     return { code, out, err };
   } finally {
     stdout.mockRestore();
     stderr.mockRestore();
+    if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
+    else delete (process.stdout as { isTTY?: boolean }).isTTY;
   }
 }
 
