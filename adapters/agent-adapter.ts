@@ -42,8 +42,8 @@ export interface ParsedOutcome {
 /** Turns one CLI's stdout (line by line) into normalised events. One instance per run. */
 export interface StreamParser {
   line(line: string): AgentEventDraft[];
-  /** Raw stderr bytes, for adapters whose stderr is part of the result (command). */
-  stderr?(chunk: string): void;
+  /** Raw stderr bytes, for adapters whose stderr is part of the result (command); may stream events. */
+  stderr?(chunk: string): AgentEventDraft[] | void;
   /** After the process exited and the streams drained: flush anything held back. */
   finish(exit: { exitCode: number | null; signal: string | null }): AgentEventDraft[];
   outcome(): ParsedOutcome;

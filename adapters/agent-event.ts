@@ -7,7 +7,11 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), text: z.string(), role: z.literal('assistant').optional(), ...stamp }),
   z.object({ type: z.literal('reasoning'), text: z.string(), ...stamp }),
   z.object({ type: z.literal('command'), command: z.string(), exitCode: z.number().int().nullable(), output: z.string(),
-    status: z.string().optional(), ...stamp }),
+    status: z.string().optional(),
+    /** A live line's source (command adapter): stdout or stderr. */
+    stream: z.enum(['stdout', 'stderr']).optional(),
+    /** On the final event: every line was already streamed live, so the output need not be shown again. */
+    streamed: z.boolean().optional(), ...stamp }),
   z.object({ type: z.literal('file_change'), path: z.string(), kind: z.string(), ...stamp }),
   z.object({ type: z.literal('tool_call'), name: z.string(), input: z.unknown().optional(), output: z.string().optional(), ...stamp }),
   z.object({ type: z.literal('usage'), inputTokens: z.number().nonnegative(), outputTokens: z.number().nonnegative(),

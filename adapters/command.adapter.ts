@@ -1,4 +1,5 @@
 import type { AgentAdapter, ParsedOutcome, StreamParser } from './agent-adapter.js';
+import type { AgentEventDraft } from './agent-event.js';
 import { buildChildEnv } from './child-env.js';
 import { failure } from './failure-classifier.js';
 import { TailBuffer } from './line-splitter.js';
@@ -17,23 +18,39 @@ function createCommandParser(command: string): StreamParser {
   const output = new TailBuffer(MAX_OUTPUT);
   let outcome: ParsedOutcome = { finalMessage: null, resumeToken: null, reportedStatus: null, errorText: null };
   let live = 0;
+  let dropped = 0;
+  let stderrPending = '';
+  const liveLine = (line: string, stream: 'stdout' | 'stderr'): AgentEventDraft[] => {
+    if (live >= MAX_LIVE_LINES) {
+      dropped += 1;
+      return [];
+    }
+    live += 1;
+    const text = line.length > MAX_LIVE_LINE ? `${line.slice(0, MAX_LIVE_LINE)}…` : line;
+    if (text.length < line.length) dropped += 1;
+    return [{ type: 'command', command, exitCode: null, output: text, status: 'output', stream }];
+  };
   return {
     line(line) {
       output.push(`${line}\n`);
-      if (live >= MAX_LIVE_LINES) return [];
-      live += 1;
-      const text = line.length > MAX_LIVE_LINE ? `${line.slice(0, MAX_LIVE_LINE)}…` : line;
-      return [{ type: 'command', command, exitCode: null, output: text, status: 'output' }];
+      return liveLine(line, 'stdout');
     },
+    // stderr streams live too, line by line (a partial line waits for its end or for the exit).
     stderr(chunk) {
       output.push(chunk);
+      const lines = (stderrPending + chunk).split('\n');
+      stderrPending = lines.pop() ?? '';
+      return lines.flatMap((line) => liveLine(line, 'stderr'));
     },
     finish(exit) {
+      const pending = stderrPending ? liveLine(stderrPending, 'stderr') : [];
+      stderrPending = '';
       const text = output.value();
       const last = text.trimEnd().split('\n').slice(-20).join('\n');
       outcome = { ...outcome, finalMessage: last.length > 0 ? last : null,
         reportedStatus: exit.exitCode === 0 ? 'succeeded' : 'failed', errorText: exit.exitCode === 0 ? null : last };
-      return [{ type: 'command', command, exitCode: exit.exitCode, output: text, status: exit.exitCode === 0 ? 'completed' : 'failed' }];
+      // `streamed`: every line was already shown live, so a viewer need not repeat the output.
+      return [...pending, { type: 'command', command, exitCode: exit.exitCode, output: text, status: exit.exitCode === 0 ? 'completed' : 'failed', streamed: dropped === 0 }];
     },
     outcome: () => ({ ...outcome }),
   };

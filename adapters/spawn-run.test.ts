@@ -33,13 +33,16 @@ describe('command adapter through the registry (real sh)', () => {
     expect((await run.started).pid).toBeGreaterThan(0);
     const { events, outcome } = await drain(run);
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('hi\n');
-    // Each stdout line streams as it comes (status 'output'), then the command's result.
-    expect(events.map((e) => e.type)).toEqual(['command', 'command', 'done']);
-    expect(events[0]).toMatchObject({ type: 'command', exitCode: null, output: 'wrote', status: 'output', seq: 0 });
-    expect(events[1]).toMatchObject({ type: 'command', exitCode: 0, status: 'completed', seq: 1 });
-    expect(events[1]?.at).toMatch(/^2026-01-01T00:00:\d\d\.000Z$/);
-    expect(events[1]?.type === 'command' && events[1].output).toMatch(/wrote/);
-    expect(events[2]).toMatchObject({ type: 'done', status: 'succeeded', finalMessage: expect.stringContaining('wrote'), seq: 2 });
+    // Each stdout and stderr line streams as it comes (status 'output'), then the command's result,
+    // which says all of it was streamed (a viewer shows each line once).
+    expect(events.map((e) => e.type)).toEqual(['command', 'command', 'command', 'done']);
+    const live = events.slice(0, 2).map((e) => (e.type === 'command' ? [e.output, e.stream] : null));
+    expect(live).toEqual(expect.arrayContaining([['wrote', 'stdout'], ['warn', 'stderr']]));
+    expect(events[0]).toMatchObject({ type: 'command', exitCode: null, status: 'output', seq: 0 });
+    expect(events[2]).toMatchObject({ type: 'command', exitCode: 0, status: 'completed', streamed: true, seq: 2 });
+    expect(events[2]?.at).toMatch(/^2026-01-01T00:00:\d\d\.000Z$/);
+    expect(events[2]?.type === 'command' && events[2].output).toMatch(/wrote/);
+    expect(events[3]).toMatchObject({ type: 'done', status: 'succeeded', finalMessage: expect.stringContaining('wrote'), seq: 3 });
     for (const e of events) expect(AgentEventSchema.parse(e)).toEqual(e);
     expect(outcome).toMatchObject({ runId: 'c1', status: 'succeeded', exitCode: 0, error: null, resumeToken: null });
     // Replayable: a late second reader sees the same events.
@@ -53,8 +56,21 @@ describe('command adapter through the registry (real sh)', () => {
     const { events, outcome } = await drain(registry.run('command', { runId: 'c2', cwd: dir, prompt: 'echo oops >&2; exit 3' }));
     expect(outcome).toMatchObject({ status: 'failed', exitCode: 3, error: { code: 'AGENT_FAILED', transient: false } });
     expect(outcome.stderrTail).toContain('oops');
-    expect(events.map((e) => e.type)).toEqual(['command', 'error', 'done']);
+    expect(events.map((e) => e.type)).toEqual(['command', 'command', 'error', 'done']);
+    expect(events[0]).toMatchObject({ type: 'command', output: 'oops', status: 'output', stream: 'stderr' });
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed' });
+  });
+
+  it('streams stderr while the command runs, not only when it ends', async () => {
+    const { registry, dir } = await setup();
+    const run = registry.run('command', { runId: 'c2b', cwd: dir, prompt: 'echo early-warning >&2; sleep 3; printf partial >&2' });
+    const seen: Array<{ output: string; ms: number }> = [];
+    const start = Date.now();
+    for await (const e of run.events) if (e.type === 'command' && e.status === 'output') seen.push({ output: e.output, ms: Date.now() - start });
+    const ended = Date.now() - start;
+    expect(seen.map((line) => line.output)).toEqual(['early-warning', 'partial']);
+    // The first stderr line arrived seconds before the command ended.
+    expect(ended - (seen[0]?.ms ?? ended)).toBeGreaterThan(2000);
   });
 
   it('a hang past timeoutMs: timed_out, transient, the process group is gone', async () => {

@@ -246,7 +246,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     proc.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
       stderrTail.push(text);
-      parser.stderr?.(text);
+      if (parser.stderr) safely(() => parser.stderr?.(text) ?? [], text);
     });
     proc.on('exit', (code, signal) => {
       exit = { exitCode: code, signal };

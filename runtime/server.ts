@@ -13,6 +13,8 @@ import { saveRecoverRoutes } from './api/save-recover-routes.js';
 import { conflictRoutes } from './api/conflict-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
+import { DeviceSessions } from './auth/session-cookie.js';
+import { deviceSessionRoutes } from './auth/session-cookie-routes.js';
 import { TokenStore, type TokenRecord } from './auth/token-store.js';
 import type { PutOp } from './storage/db.js';
 import type { Config } from './config/config.js';
@@ -73,6 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { db, log, snapshots } = ledger;
   const tokens = await TokenStore.open(db);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
+  const devices = new DeviceSessions(config.dataDir, tokens);
 
   // Agents and gates (which a task branch can rewrite) run without the runtime's own secrets.
   const hiddenNames = fileConfig.git.signingKeyPassphraseEnv ? [fileConfig.git.signingKeyPassphraseEnv] : [];
@@ -99,7 +102,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app,
     path: '/sync',
     authenticate: async (token) => {
-      const principal = tokens.authenticate(token);
+      // A console tab signed in by its device cookie sends a sync ticket instead of a token.
+      const principal = tokens.authenticate(token) ?? devices.authenticateSyncTicket(token);
       return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
     },
     sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
@@ -208,7 +212,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context)]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...deviceSessionRoutes(devices)]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
@@ -232,6 +236,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tokens,
     logger,
     isShuttingDown: () => shuttingDown,
+    cookieAuth: (headers, method, publicRoute) => devices.authenticate(headers, method, publicRoute),
     fallback: consoleHandler,
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });

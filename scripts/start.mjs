@@ -1,30 +1,28 @@
 #!/usr/bin/env node
 // `npm start`: install what is missing, build what is stale, then run the console on the embedded
 // store with a demo repository and session on first start. Extra arguments go to `thalogos serve`.
-import { spawnSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quietStep } from './quiet-step.mjs';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const run = (cmd, args) => {
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+const run = (cmd, args, what) => {
+  if (!quietStep(cmd, args, what, { cwd: root })) process.exit(1);
 };
 
 const installedLock = path.join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installedLock) || statSync(installedLock).mtimeMs < statSync(path.join(root, 'package-lock.json')).mtimeMs) {
-  console.log('thalogos: installing dependencies (npm ci)...');
-  run(npm, ['ci', '--no-audit', '--no-fund']);
+  run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], 'installing dependencies (npm ci)');
 }
 
 const stamp = path.join(root, 'dist', '.build-stamp');
 const sourceDirs = ['runtime', 'actors', 'sync', 'adapters', 'git-engine', 'web'];
 const newestSource = Math.max(...sourceDirs.map((dir) => newestMtime(path.join(root, dir))), statSync(path.join(root, 'package-lock.json')).mtimeMs);
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource) {
-  console.log('thalogos: building...');
-  run(npm, ['run', 'build']);
+  run(npm, ['run', '--silent', 'build'], 'building the runtime and the console');
   writeFileSync(stamp, new Date().toISOString());
 }
 

@@ -97,25 +97,33 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     await page.getByRole('region', { name: 'Ready for review', exact: true }).getByRole('article', { name: 'Task echo hi > hi.txt' }).waitFor({ timeout: 30_000 });
 
     if (!modelReady) {
-      // The router has nothing to route to: the card shows the code, the long message behind Details.
+      // The router has nothing to route to: refused at once with what to do, and no task is made.
+      const before = (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.length as number;
       await agent.selectOption('');
       await page.getByText('No coding agent is signed in here; pick').waitFor();
       await goal.fill('add a greeting');
       await page.getByRole('button', { name: 'Start task' }).click();
-      const failed = page.getByRole('region', { name: 'Failed or closed', exact: true }).getByRole('article', { name: 'Task add a greeting' }).first();
-      await failed.waitFor({ timeout: 30_000 });
-      const details = failed.locator('details');
-      expect(await details.getAttribute('open')).toBeNull();
-      expect(await failed.locator('code').first().textContent()).toMatch(/^[A-Z_]+$/);
-      // Retry re-submits the same goal as a new task; focus stays on Retry.
-      const before = (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.length as number;
-      await failed.getByRole('button', { name: 'Retry task add a greeting' }).click();
-      await failed.getByRole('status').filter({ hasText: 'Started again as a new task' }).waitFor();
-      const tasks = (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks as Array<{ prompt: string }>;
-      expect(tasks.length).toBe(before + 1);
-      expect(tasks.at(-1)?.prompt).toBe('add a greeting');
-      expect(await focused(page).then((f) => f.label)).toBe('Retry task add a greeting');
+      const refusal = page.getByRole('alert').filter({ hasText: 'AGENT_UNAVAILABLE' });
+      await refusal.waitFor();
+      expect(await refusal.textContent()).toContain('pick "command" in the Agent list');
+      expect((await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.length).toBe(before);
     }
+
+    // A failed task: the card shows the code, the long message behind Details, and Retry.
+    await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'exit 3' });
+    const failed = page.getByRole('region', { name: 'Failed or closed', exact: true }).getByRole('article', { name: 'Task exit 3' }).first();
+    await failed.waitFor({ timeout: 30_000 });
+    const details = failed.locator('details');
+    expect(await details.getAttribute('open')).toBeNull();
+    expect(await failed.locator('code').first().textContent()).toMatch(/^[A-Z_]+$/);
+    // Retry re-submits the same goal as a new task; focus stays on Retry.
+    const before = (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.length as number;
+    await failed.getByRole('button', { name: 'Retry task exit 3' }).click();
+    await failed.getByRole('status').filter({ hasText: 'Started again as a new task' }).waitFor();
+    const tasks = (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks as Array<{ prompt: string }>;
+    expect(tasks.length).toBe(before + 1);
+    expect(tasks.at(-1)?.prompt).toBe('exit 3');
+    expect(await focused(page).then((f) => f.label)).toBe('Retry task exit 3');
     await context.close();
   });
 

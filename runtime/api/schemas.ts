@@ -16,6 +16,11 @@ export const EmptyBody = z.strictObject({});
 
 export const SaveBody = z.strictObject({});
 
+/** Why a reviewer turned a task down: kept on the task (closed.reason) and in the log. */
+export const RejectBody = z.strictObject({
+  reason: z.string().trim().min(1).max(2000).optional(),
+});
+
 export const RollbackBody = z.strictObject({
   checkpoint: z.string().regex(/^checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}$/, 'expected checkpoint/YYYY-MM-DD-N'),
   mode: z.enum(['restore_commit', 'branch']).default('restore_commit'),

@@ -8,7 +8,8 @@ import { newId } from '../sessions/session-registry.js';
 import type { AppContext } from './app-context.js';
 import { parseQuery } from './parse-query.js';
 import { actorOf } from './principal-actor.js';
-import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RollbackBody, SaveBody } from './schemas.js';
+import { requireAvailableAgent } from './agent-required.js';
+import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RejectBody, RollbackBody, SaveBody } from './schemas.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
   const summary = (id: string): SessionSummary => {
@@ -28,9 +29,12 @@ export function sessionRoutes(app: AppContext): Route[] {
       throw new ApiError('UNKNOWN_AGENT', `no agent adapter named ${requested}`, { known });
     }
     if (requested && isCommandAgent(requested)) return [requested];
-    if (requested) return languageModelOrder(app.defaults.agentOrder, requested);
-    // No agent asked for: the router puts available adapters first, in the session's order.
-    return availableFirst(languageModelOrder(app.defaults.agentOrder), (id) => app.adapters.isAvailable(id));
+    const order = requested
+      ? languageModelOrder(app.defaults.agentOrder, requested)
+      : // No agent asked for: the router puts available adapters first, in the session's order.
+        availableFirst(languageModelOrder(app.defaults.agentOrder), (id) => app.adapters.isAvailable(id));
+    requireAvailableAgent(app, order);
+    return order;
   };
 
   /** A command on one task: the task must exist, and its machine must accept the command now. */
@@ -39,12 +43,14 @@ export function sessionRoutes(app: AppContext): Route[] {
       method: 'POST',
       pattern: `/api/sessions/:id/tasks/:taskId/${verb}`,
       access,
-      body: EmptyBody,
+      body: RejectBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = ctx.params.taskId ?? '';
         taskOf(host.id, taskId);
-        await submitCommand(host, { type, taskId, at: app.now().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
+        if (type === 'TASK.CANCEL' && ctx.body.reason !== undefined) throw new ApiError('VALIDATION_FAILED', 'a cancel takes no reason', { issues: [{ path: 'reason', message: 'only a reject takes a reason' }] });
+        const reason = type === 'TASK.REJECT' && ctx.body.reason ? { reason: ctx.body.reason } : {};
+        await submitCommand(host, { type, taskId, ...reason, at: app.now().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'INVALID_STATE');
         return json(202, taskOf(host.id, taskId));
       },
     });

@@ -7,7 +7,8 @@ export class ApiClientError extends Error {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string, private readonly token: string | null) {}
+  /** `tokenSource` names where the token came from (THALOGOS_TOKEN, --token), for refusals. */
+  constructor(readonly baseUrl: string, private readonly token: string | null, private readonly tokenSource: string | null = null) {}
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
@@ -30,8 +31,17 @@ export class ApiClient {
     }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string; data?: unknown } }).error;
-      throw new ApiClientError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? text, error?.data);
+      const code = error?.code ?? `HTTP_${response.status}`;
+      throw new ApiClientError(response.status, code, code === 'UNAUTHENTICATED' ? this.unauthenticated() : (error?.message ?? text), error?.data);
     }
     return parsed as T;
+  }
+
+  /** A refused token is the first wall a new user hits: say which variable to set, and to what. */
+  private unauthenticated(): string {
+    if (!this.token) {
+      return 'no token given. Set THALOGOS_TOKEN to the admin token `thalogos serve` printed at first start (export THALOGOS_TOKEN=thg_...), or pass --token';
+    }
+    return `the server refused the token from ${this.tokenSource ?? 'the command line'} (revoked, mistyped, or from another data dir). Set THALOGOS_TOKEN to a valid token`;
   }
 }

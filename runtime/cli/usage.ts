@@ -2,21 +2,38 @@ export const USAGE = `thalogos: run and steer a swarm of coding agents on a git 
 
 Usage:
   thalogos serve [--port N] [--host H] [--data-dir DIR] [--repo-roots A:B] [--config FILE] [--demo] [--repair-log]
+
   thalogos session create --repo PATH --title TITLE
   thalogos session list
-  thalogos session show SESSION
+  thalogos session show SESSION                 the session and its tasks
   thalogos task add SESSION --prompt TEXT [--agent codex|claude|gemini|command]
+  thalogos task show SESSION TASK
+  thalogos diff SESSION TASK                    what the task changed (also: task diff)
   thalogos task cancel SESSION TASK
-  thalogos save SESSION
-  thalogos rollback SESSION CHECKPOINT [--mode restore_commit|branch]
+  thalogos task reject SESSION TASK [--reason TEXT]
+  thalogos save SESSION [--no-wait] [--timeout SECONDS]
+  thalogos rollback SESSION CHECKPOINT [--mode restore_commit|branch] [--no-wait]
+  thalogos checkpoints SESSION
+  thalogos resume SESSION                       after a failed Save: let tasks run again
+  thalogos conflict show SESSION
+  thalogos conflict resolve SESSION [--take ours|theirs] [PATH[#HUNK]=ours|theirs ...] [--task TASK]
+  thalogos conflict delegate SESSION [--agent codex|claude|gemini] [--task TASK]
   thalogos events SESSION [--after SEQ] [--task TASK]
-  thalogos audit verify
   thalogos replay SESSION [--until SEQ]
+  thalogos members list SESSION
+  thalogos members add SESSION TOKEN_ID --role viewer|reviewer|operator
+  thalogos members remove SESSION TOKEN_ID
   thalogos token create --name NAME --role viewer|reviewer|operator|admin
+  thalogos token list
+  thalogos token revoke TOKEN_ID
+  thalogos audit verify
   thalogos agents [--refresh]
+  thalogos whoami
 
-Client commands talk to a running server: --url (or THALOGOS_URL, default http://THALOGOS_HOST:THALOGOS_PORT)
-and --token (or THALOGOS_TOKEN, then THALOGOS_ADMIN_TOKEN).
+Output is made for reading; add --json for the API's answer as JSON (for scripts).
+Client commands talk to a running server: --url, or THALOGOS_URL, or the server that runs on
+THALOGOS_DATA_DIR (./.thalogos; it records its URL there), or http://THALOGOS_HOST:THALOGOS_PORT.
+They authenticate with --token or THALOGOS_TOKEN (the admin token printed at first start).
 Server settings: THALOGOS_PORT (7420), THALOGOS_HOST (127.0.0.1), THALOGOS_DATA_DIR (./.thalogos),
 THALOGOS_ADMIN_TOKEN, THALOGOS_REPO_ROOTS (path-delimited), THALOGOS_CONFIG (<data dir>/config.json).
 --repair-log (THALOGOS_REPAIR_LOG=1) starts despite a damaged event log and records the loss

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { TokenStore } from '../auth/token-store.js';
+import type { Principal, TokenStore } from '../auth/token-store.js';
 import { roleAtLeast } from '../auth/roles.js';
 import { ApiError, toApiError } from '../errors.js';
 import { CLOSE_CONNECTION_HEADER, type FetchHandler } from './fetch-handler.js';
@@ -27,6 +27,8 @@ export interface ApiCoreDeps {
   onRequest?: (method: string, route: string, status: number) => void;
   /** While the server stops, every request gets 503 SHUTTING_DOWN. */
   isShuttingDown?: () => boolean;
+  /** A request without a bearer token may be signed in by a device cookie (auth/session-cookie.ts). */
+  cookieAuth?: (headers: Record<string, string>, method: string, publicRoute: boolean) => Principal | null;
 }
 
 export function createApiCore(deps: ApiCoreDeps): FetchHandler {
@@ -56,7 +58,8 @@ export function createApiCore(deps: ApiCoreDeps): FetchHandler {
         }
       }
       const headers = headersOf(request);
-      const principal = authenticate(headers, deps.tokens);
+      const principal = authenticate(headers, deps.tokens)
+        ?? (!headers.authorization && headers.cookie ? (deps.cookieAuth?.(headers, method, route.access === 'public') ?? null) : null);
       if (route.access !== 'public') {
         if (!principal) throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');
         if (!roleAtLeast(principal.role, route.access)) {

@@ -37,7 +37,8 @@ const TYPE_STYLE: Record<string, { label: string; className: string }> = {
   usage: { label: 'usage', className: 'text-zinc-500' },
   error: { label: 'error', className: 'text-rose-400' },
   done: { label: 'done', className: 'text-emerald-400' },
-  raw: { label: 'output', className: 'text-zinc-400' },
+  raw: { label: 'output', className: 'text-zinc-300' },
+  stderr: { label: 'stderr', className: 'text-amber-300' },
 };
 
 /** An agent run's live stream: messages, commands with their output, files changed. */
@@ -69,13 +70,16 @@ export function AgentStream({ lines, label, limit }: { lines: StreamLine[]; labe
         {lines.length === 0 ? <li className="py-2 text-zinc-400">No output yet.</li> : null}
         {lines.map((line) => {
           const liveOutput = line.type === 'command' && line.status === 'output';
-          const style = (liveOutput ? TYPE_STYLE.raw : TYPE_STYLE[line.type]) ?? { label: line.type, className: 'text-zinc-400' };
+          const style = (liveOutput ? (line.stream === 'stderr' ? TYPE_STYLE.stderr : TYPE_STYLE.raw) : TYPE_STYLE[line.type]) ?? { label: line.type, className: 'text-zinc-400' };
+          // The command's final event repeats its whole output: shown only when the lines were not
+          // all streamed live already (each line once).
+          const repeatOutput = line.type === 'command' && line.output && !liveOutput && line.streamed !== true;
           return (
             <li key={`${line.seq}-${line.type}`} className="grid grid-cols-[4.5rem_1fr] gap-2 border-b border-zinc-900 py-1 last:border-0">
               <span className="text-[10px] tracking-wide text-zinc-400 uppercase">{style.label}</span>
               <span className={`${style.className} break-words whitespace-pre-wrap`}>
                 {describeLine(line)}
-                {line.type === 'command' && line.output && !liveOutput ? <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span> : null}
+                {repeatOutput ? <span className="mt-1 block max-h-40 overflow-auto rounded bg-zinc-900 px-2 py-1 text-zinc-400">{String(line.output)}</span> : null}
               </span>
             </li>
           );

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { signOut, type StoredUser } from '../lib/auth.js';
+import { signOutEverywhere, type StoredUser } from '../lib/auth.js';
 import { colorFor } from '../lib/live-session.js';
 
 export function Logo() {
@@ -41,8 +41,7 @@ export function AppShell({ user, children, crumbs }: { user: StoredUser | null; 
                 type="button"
                 className="rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800"
                 onClick={() => {
-                  signOut();
-                  navigate('/sign-in');
+                  void signOutEverywhere().then(() => navigate('/sign-in'));
                 }}
               >
                 Sign out

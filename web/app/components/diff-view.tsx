@@ -4,7 +4,8 @@ import type { DiffFile } from '../lib/api-types.js';
 import type { StoredUser } from '../lib/auth.js';
 import { addNote, commentKey, type Note } from '../lib/shared-doc.js';
 import { parsePatch } from '../lib/unified-diff.js';
-import { Button, inputClass, timeAgo } from './ui.js';
+import { NoteList } from './note-list.js';
+import { Button, inputClass } from './ui.js';
 
 const ROW: Record<string, string> = {
   add: 'bg-emerald-50 dark:bg-emerald-950/40',
@@ -13,19 +14,6 @@ const ROW: Record<string, string> = {
   hunk: 'bg-sky-50 text-sky-800 dark:bg-sky-950/40 dark:text-sky-300',
   meta: 'text-zinc-500',
 };
-
-function NoteList({ notes }: { notes: Note[] }) {
-  return (
-    <ul className="space-y-1.5">
-      {notes.map((note) => (
-        <li key={note.id} className="text-sm">
-          <span className="font-medium">{note.name ?? note.userId}</span> <span className="text-xs text-zinc-500">{timeAgo(note.at)}</span>
-          <p className="break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">{note.text}</p>
-        </li>
-      ))}
-    </ul>
-  );
-}
 
 function CommentForm({ label, onSubmit, onCancel }: { label: string; onSubmit: (text: string) => void; onCancel: () => void }) {
   const [text, setText] = useState('');
@@ -147,7 +135,7 @@ export function DiffFileView({
                     <tr>
                       <td colSpan={4} className="border-y border-zinc-200 bg-white px-4 py-2 font-sans dark:border-zinc-800 dark:bg-zinc-900">
                         <div role="group" aria-label={`Comments on ${file.path} line ${line.newLine}`}>
-                          <NoteList notes={notes} />
+                          <NoteList notes={notes} doc={doc} root="comments" noteKey={key ?? ''} user={canComment ? user : null} />
                           {open === line.newLine && doc ? (
                             <CommentForm
                               label={`Comment for ${file.path} line ${line.newLine}`}

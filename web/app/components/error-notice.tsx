@@ -16,11 +16,13 @@ const EXPLAIN: Record<string, string> = {
   TASK_NOT_FOUND: 'This task does not exist in the session.',
   TOKEN_NOT_FOUND: 'No such token.',
   CHECKPOINT_NOT_FOUND: 'That checkpoint is not in the repository.',
-  REPO_NOT_ALLOWED: 'That path is outside the directories this runtime may use (THALOGOS_REPO_ROOTS).',
+  REPO_NOT_ALLOWED:
+    'That path is outside the directories this runtime may use. To allow it, restart the runtime with its directory in THALOGOS_REPO_ROOTS (or --repo-roots), e.g. THALOGOS_REPO_ROOTS=/home/you/code; separate several with ":".',
   NOT_A_REPOSITORY: 'That path is not a git repository.',
-  NO_MAIN_BRANCH: 'The repository has no main branch. Create one, then try again.',
+  NO_MAIN_BRANCH: 'The repository has neither a main nor a master branch (Saves land there). Create one with a first commit, then try again.',
   UNKNOWN_AGENT: 'The runtime has no agent by that name.',
-  AGENT_UNAVAILABLE: 'That agent is not available on this runtime right now.',
+  AGENT_UNAVAILABLE:
+    'No coding agent that could take this task is signed in on the runtime. Sign one in there (then refresh the agents), or pick "command" in the Agent list to run a shell command.',
   SESSION_BUSY: 'The session is saving or frozen; new tasks are accepted once it is active again.',
   SAVE_IN_PROGRESS: 'A Save is already running. Wait for it to finish.',
   ROLLBACK_IN_PROGRESS: 'A rollback is already running. Wait for it to finish.',

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import type { GateResult, SessionView } from '../lib/api-types.js';
 import { mainState } from '../lib/main-state.js';
+import { SaveFailureDetail } from './save-failure.js';
 import { shortHash, timeAgo } from './ui.js';
 
 const STEPS = [
@@ -82,14 +83,11 @@ export function SaveStatus({ view }: { view: SessionView }) {
     );
   }
   if (result.status === 'gates_failed') {
-    const failed = (result.gates ?? []).filter((gate) => gate.exitCode !== 0 || gate.timedOut);
     return (
-      <p role="status" aria-label="Save status" className="flex flex-wrap items-center gap-2 text-sm">
-        <span className="font-medium text-amber-700 dark:text-amber-400">Awaiting review</span>
-        <span className="text-zinc-600 dark:text-zinc-400">
-          {failed.length > 0 ? `gate failed: ${failed.map((gate) => gate.command).join(', ')}` : 'the gates did not pass'}; main was not moved.
-        </span>
-      </p>
+      <div role="status" aria-label="Save status" className="text-sm">
+        <span className="font-medium text-amber-700 dark:text-amber-400">Save stopped by a gate</span>
+        <SaveFailureDetail result={last.result} />
+      </div>
     );
   }
   if (result.status === 'nothing_to_save') {
@@ -100,9 +98,11 @@ export function SaveStatus({ view }: { view: SessionView }) {
     );
   }
   return (
-    <p role="status" aria-label="Save status" className="text-sm text-rose-700 dark:text-rose-400">
-      Save failed ({result.status}).
-    </p>
+    <div role="status" aria-label="Save status" className="text-sm">
+      <span className="font-medium text-rose-700 dark:text-rose-400">Save failed</span>{' '}
+      <span className="text-xs text-zinc-600 dark:text-zinc-400">{timeAgo(last.completedAt)}</span>
+      <SaveFailureDetail result={last.result} />
+    </div>
   );
 }
 

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, type ApiFailure } from '../lib/api.js';
 import type { StreamLine, TaskView } from '../lib/api-types.js';
@@ -41,6 +41,24 @@ export function TaskErrorSummary({ error }: { error: NonNullable<TaskView['error
   );
 }
 
+/** "+3 −1 in 1 file"; a task that changed nothing says so (it has nothing for a Save to merge). */
+export function ChangesSummary({ changes }: { changes: NonNullable<TaskView['changes']> }) {
+  if (changes.filesChanged === 0) return <span className="font-medium text-zinc-700 dark:text-zinc-300">no changes</span>;
+  return (
+    <span className="tabular-nums">
+      <span className="text-emerald-700 dark:text-emerald-400">+{changes.insertions}</span>{' '}
+      <span className="text-rose-700 dark:text-rose-400">−{changes.deletions}</span> in {changes.filesChanged} {changes.filesChanged === 1 ? 'file' : 'files'}
+    </span>
+  );
+}
+
+/**
+ * A cancelled card moves to another column, i.e. React mounts a new card: the Cancel button that
+ * had focus is gone. The new card takes focus (its title link) so keyboard users are not dropped
+ * to <body>.
+ */
+let focusOnMount: string | null = null;
+
 const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'committing']);
 const RETRYABLE = new Set(['failed', 'cancelled']);
 
@@ -55,6 +73,13 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState(false);
   const [retried, setRetried] = useState('');
+  const titleRef = useRef<HTMLAnchorElement>(null);
+  useEffect(() => {
+    if (focusOnMount === task.id && !CANCELLABLE.has(task.status)) {
+      focusOnMount = null;
+      titleRef.current?.focus();
+    }
+  }, [task.id, task.status]);
   async function retry() {
     if (retrying) return;
     setRetrying(true);
@@ -74,6 +99,7 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
     setError(null);
     try {
       await api('POST', `/api/sessions/${sessionId}/tasks/${task.id}/cancel`, {});
+      focusOnMount = task.id;
     } catch (failure) {
       setError(failure as ApiFailure);
     } finally {
@@ -87,20 +113,14 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
       className="group rounded-md border border-zinc-200 bg-white p-3 shadow-xs transition hover:border-indigo-300 dark:border-zinc-800 dark:bg-zinc-950 dark:hover:border-indigo-700"
     >
       <div className="flex items-start justify-between gap-2">
-        <Link to={`/sessions/${sessionId}/tasks/${task.id}`} className="line-clamp-3 min-w-0 text-sm font-medium break-words text-zinc-900 hover:underline dark:text-zinc-100">
+        <Link ref={titleRef} to={`/sessions/${sessionId}/tasks/${task.id}`} className="line-clamp-3 min-w-0 text-sm font-medium break-words text-zinc-900 hover:underline dark:text-zinc-100">
           {task.prompt}
         </Link>
       </div>
       <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-zinc-500">
         <TaskStatusBadge status={task.status} />
         <span className="font-mono">{task.agent || 'router'}</span>
-        {task.changes ? (
-          <span className="tabular-nums">
-            <span className="text-emerald-600 dark:text-emerald-400">+{task.changes.insertions}</span>{' '}
-            <span className="text-rose-600 dark:text-rose-400">−{task.changes.deletions}</span> in {task.changes.filesChanged} file
-            {task.changes.filesChanged === 1 ? '' : 's'}
-          </span>
-        ) : null}
+        {task.changes ? <ChangesSummary changes={task.changes} /> : null}
         <span className="ml-auto">{timeAgo(task.createdAt)}</span>
       </div>
       {preview ? <p className="mt-2 line-clamp-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{preview}</p> : null}

@@ -1,4 +1,4 @@
-import { readToken, signOut } from './auth.js';
+import { CSRF_HEADER, readCsrf, readToken, signOut } from './auth.js';
 
 /** Every code the runtime may answer with (runtime/errors.ts), plus the console's own NETWORK. */
 export type ApiErrorCode =
@@ -49,6 +49,9 @@ export function isApiFailure(value: unknown): value is ApiFailure {
 export async function api<T>(method: string, path: string, body?: unknown, token: string | null = readToken()): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
+  // Signed in by the device cookie (sent by the browser): writes carry the CSRF token.
+  const csrf = token ? null : readCsrf();
+  if (csrf && method !== 'GET') headers[CSRF_HEADER] = csrf;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -65,7 +68,7 @@ export async function api<T>(method: string, path: string, body?: unknown, token
   }
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string; data?: unknown } } | null)?.error;
-    if (response.status === 401 && token !== null && token === readToken()) tokenRefused();
+    if (response.status === 401 && ((token !== null && token === readToken()) || (token === null && csrf !== null))) tokenRefused();
     throw new ApiFailure(error?.code ?? 'INTERNAL', error?.message ?? `HTTP ${response.status}`, response.status, error?.data);
   }
   return parsed as T;

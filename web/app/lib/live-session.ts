@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { api, isFatal, type ApiFailure } from './api.js';
 import type { SessionView, StreamLine } from './api-types.js';
-import { readToken, readUser } from './auth.js';
+import { readSyncCredential, readUser } from './auth.js';
 import { mergeStreamLines, type LogPage } from './stream-merge.js';
 
 /** How the console gets its data right now: the sync documents, or polling the HTTP API. */
@@ -141,7 +141,7 @@ export function useLiveSession(sessionId: string | null): LiveSession {
 
   // The sync documents.
   useEffect(() => {
-    const token = readToken();
+    const token = readSyncCredential();
     // A refused token or a missing session will not come back by reconnecting: stay off the socket.
     if (!token || !sessionId || fatal) return;
     const user = readUser();

@@ -10,6 +10,8 @@ export interface Note {
   name?: string;
   text: string;
   at: string;
+  /** Set when the author changed the text after posting. */
+  editedAt?: string;
 }
 
 export interface ChatMessage extends Note {
@@ -59,6 +61,23 @@ export function addNote(doc: Y.Doc, root: NoteRoot, key: string, text: string, u
       map.set(key, list);
     }
     list.push([{ id: newId(), userId: user?.tokenId ?? 'anonymous', name: user?.name ?? 'anonymous', text, at: new Date().toISOString() }]);
+  });
+}
+
+/**
+ * The author changes or removes their own note. Notes are plain values in a Y.Array, so an edit
+ * replaces the entry in place (same id, same position). The console offers this only to the
+ * author (userId is the token id); the shared document itself does not enforce it.
+ */
+export function editNote(doc: Y.Doc, root: NoteRoot, key: string, id: string, text: string | null): void {
+  const list = doc.getMap<Y.Array<Note>>(root).get(key);
+  if (!(list instanceof Y.Array)) return;
+  doc.transact(() => {
+    const index = list.toArray().findIndex((note) => note.id === id);
+    const note = list.get(index);
+    if (index < 0 || !note) return;
+    list.delete(index, 1);
+    if (text !== null) list.insert(index, [{ ...note, text, editedAt: new Date().toISOString() }]);
   });
 }
 

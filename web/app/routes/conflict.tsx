@@ -6,14 +6,39 @@ import { api, type ApiFailure } from '../lib/api.js';
 import type { AgentStatus, ConflictHunk, ConflictReport } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
 import { useSession } from '../lib/session-context.js';
+import { wordDiff } from '../lib/word-diff.js';
 
 type Side = 'ours' | 'theirs';
 
-function Lines({ title, lines, tone }: { title: string; lines: string[]; tone: string }) {
+/**
+ * One side of a hunk. Lines wrap (never a horizontal scrollbar in three narrow columns), and the
+ * words that differ from the other side's line at the same position are marked.
+ */
+function Lines({ title, lines, other, tone, mark }: { title: string; lines: string[]; other?: string[]; tone: string; mark?: string }) {
   return (
     <div className="min-w-0">
       <p className={`px-2 py-1 text-[11px] font-semibold tracking-wide uppercase ${tone}`}>{title}</p>
-      <pre className="overflow-x-auto px-2 pb-2 font-mono text-xs whitespace-pre">{lines.length === 0 ? <span className="text-zinc-500 dark:text-zinc-400">(no lines)</span> : lines.join('\n')}</pre>
+      <pre aria-label={title} className="px-2 pb-2 font-mono text-xs break-words whitespace-pre-wrap [overflow-wrap:anywhere]">
+        {lines.length === 0 ? (
+          <span className="text-zinc-600 dark:text-zinc-400">(no lines)</span>
+        ) : (
+          lines.map((line, index) => (
+            <span key={index} className="block min-h-[1.25em]">
+              {other && mark
+                ? wordDiff(line, other[index]).map((piece, at) =>
+                    piece.changed ? (
+                      <mark key={at} className={`rounded-sm text-inherit ${mark}`}>
+                        {piece.text}
+                      </mark>
+                    ) : (
+                      <span key={at}>{piece.text}</span>
+                    ),
+                  )
+                : line}
+            </span>
+          ))
+        )}
+      </pre>
     </div>
   );
 }
@@ -41,9 +66,9 @@ function HunkView({ path, index, hunk, side, onPick, disabled }: { path: string;
         </fieldset>
       </div>
       <div className="grid divide-y divide-zinc-200 md:grid-cols-3 md:divide-x md:divide-y-0 dark:divide-zinc-800">
-        <Lines title="base" lines={hunk.base} tone="text-zinc-500" />
-        <Lines title="integration (ours)" lines={hunk.ours} tone="text-sky-700 dark:text-sky-400" />
-        <Lines title="task (theirs)" lines={hunk.theirs} tone="text-violet-700 dark:text-violet-400" />
+        <Lines title="base" lines={hunk.base} tone="text-zinc-600 dark:text-zinc-400" />
+        <Lines title="integration (ours)" lines={hunk.ours} other={hunk.theirs} tone="text-sky-700 dark:text-sky-400" mark="bg-sky-200/80 dark:bg-sky-800/70" />
+        <Lines title="task (theirs)" lines={hunk.theirs} other={hunk.ours} tone="text-violet-700 dark:text-violet-400" mark="bg-violet-200/80 dark:bg-violet-800/70" />
       </div>
     </div>
   );
@@ -183,6 +208,11 @@ export default function ConflictPage() {
             <Button variant="primary" onClick={resolve} disabled={!canResolve || !complete || resolved}>
               Apply resolutions
             </Button>
+            {/* Said plainly rather than offered: the runtime's resolve takes one side per hunk. */}
+            <p className="text-xs text-zinc-600 dark:text-zinc-400">
+              Keeping both sides or editing a hunk by hand is not supported yet: the runtime applies one side per hunk. For a
+              combination, hand the conflict to an agent with instructions in the chat, or reject the task and start a new one.
+            </p>
           </div>
           <div className="space-y-2">
             <p className="text-sm font-medium">Hand the conflict to an agent</p>

@@ -1,12 +1,12 @@
 import { useEffect } from 'react';
 import { useNavigate } from 'react-router';
-import { readToken } from '../lib/auth.js';
 import { Spinner } from '../components/ui.js';
 
 export default function Home() {
   const navigate = useNavigate();
   useEffect(() => {
-    navigate(readToken() ? '/sessions' : '/sign-in', { replace: true });
+    // /sessions signs a remembered device in, or sends the person to sign in.
+    navigate('/sessions', { replace: true });
   }, [navigate]);
   return (
     <main className="grid min-h-dvh place-items-center">

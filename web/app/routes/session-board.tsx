@@ -16,6 +16,8 @@ const COLUMNS: Array<{ id: string; title: string; statuses: TaskStatus[] }> = [
   { id: 'closed', title: 'Failed or closed', statuses: ['failed', 'cancelled', 'rejected'] },
 ];
 
+const KEPT_STREAMS = 5;
+
 function runLines(streams: Record<string, StreamLine[]>, task: TaskView): StreamLine[] {
   const run = task.runs[task.runs.length - 1];
   return run ? (streams[run.runId] ?? []) : [];
@@ -25,6 +27,12 @@ export default function SessionBoard() {
   const { live, view, user } = useSession();
   const canOperate = roleAtLeast(user?.role, 'operator');
   const running = view.tasks.filter((task) => ['preparing', 'running', 'committing'].includes(task.status));
+  // A finished run's stream stays (collapsed) instead of vanishing with the live panel: the
+  // newest few, whose lines this page has.
+  const finished = view.tasks
+    .filter((task) => !['queued', 'preparing', 'running', 'committing', 'retry_wait'].includes(task.status) && runLines(live.streams, task).length > 0)
+    .slice(-KEPT_STREAMS)
+    .reverse();
   return (
     <div className="space-y-5">
       <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_340px]">
@@ -67,7 +75,15 @@ export default function SessionBoard() {
               <AgentStream lines={runLines(live.streams, task)} label={`Agent stream for ${task.prompt}`} limit={MAX_STREAM_LINES} />
             </Card>
           ))}
-          {running.length === 0 ? (
+          {finished.map((task) => (
+            <details key={task.id} className="rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+              <summary className="cursor-pointer px-4 py-2.5 text-sm font-medium text-zinc-800 dark:text-zinc-200">
+                Finished ({task.status.replace(/_/g, ' ')}): <span className="font-mono text-xs font-normal">{task.agent} · {task.prompt.length > 80 ? `${task.prompt.slice(0, 80)}…` : task.prompt}</span>
+              </summary>
+              <AgentStream lines={runLines(live.streams, task)} label={`Agent stream for ${task.prompt}`} limit={MAX_STREAM_LINES} />
+            </details>
+          ))}
+          {running.length === 0 && finished.length === 0 ? (
             <p className="rounded-lg border border-dashed border-zinc-300 px-4 py-6 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
               No agent is running. Running agents stream their messages, commands and file changes here.
             </p>

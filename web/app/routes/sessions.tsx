@@ -138,7 +138,7 @@ export default function Sessions() {
                 placeholder="/home/you/projects/app"
                 spellCheck={false}
               />
-              <p className="mt-1 text-xs text-zinc-500">An absolute path to a git repository with a main branch, on the runtime's machine.</p>
+              <p className="mt-1 text-xs text-zinc-500">An absolute path, on the runtime's machine, to a git repository with a main or master branch (where Saves land).</p>
             </div>
             <div>
               <label htmlFor="title" className={labelClass}>

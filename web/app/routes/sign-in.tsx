@@ -5,7 +5,7 @@ import { ErrorNotice } from '../components/error-notice.js';
 import { Button, inputClass, labelClass } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
 import type { Principal } from '../lib/api-types.js';
-import { storeSignIn } from '../lib/auth.js';
+import { storeDeviceSignIn, storeSignIn, type DeviceSignIn } from '../lib/auth.js';
 
 export function meta() {
   return [{ title: 'Sign in · Thalogos' }];
@@ -15,6 +15,7 @@ export default function SignIn() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [token, setToken] = useState('');
+  const [remember, setRemember] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiFailure | null>(null);
 
@@ -23,8 +24,13 @@ export default function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      const me = await api<Principal>('GET', '/api/me', undefined, token.trim());
-      storeSignIn(token.trim(), { name: me.name, role: me.role, tokenId: me.tokenId });
+      if (remember) {
+        // The token goes to the runtime once, for an HttpOnly cookie; this tab keeps no copy.
+        storeDeviceSignIn(await api<DeviceSignIn>('POST', '/api/auth/session', { token: token.trim() }, null));
+      } else {
+        const me = await api<Principal>('GET', '/api/me', undefined, token.trim());
+        storeSignIn(token.trim(), { name: me.name, role: me.role, tokenId: me.tokenId });
+      }
       const next = params.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/sessions', { replace: true });
     } catch (failure) {
@@ -71,11 +77,18 @@ export default function SignIn() {
               placeholder="thg_…"
             />
           </div>
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" checked={remember} onChange={(event) => setRemember(event.target.checked)} className="mt-1" />
+            <span>
+              Remember me on this device
+              <span className="block text-xs text-zinc-600 dark:text-zinc-400">New tabs and shared links open signed in, for 30 days or until you sign out. Leave it off on a shared computer.</span>
+            </span>
+          </label>
           <ErrorNotice error={error} title="Sign-in failed" />
           <Button type="submit" variant="primary" className="w-full" disabled={busy || token.trim() === ''}>
             {busy ? 'Signing in…' : 'Sign in'}
           </Button>
-          <p className="text-xs text-zinc-500 dark:text-zinc-400">The token stays in this browser tab and is sent only to this runtime.</p>
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">{remember ? 'The token is exchanged for a cookie only this runtime can read; the page keeps no copy.' : 'The token stays in this browser tab and is sent only to this runtime.'}</p>
         </form>
       </div>
     </main>

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { AgentStream } from '../components/agent-stream.js';
 import { DiffFileView } from '../components/diff-view.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { RejectDialog } from '../components/reject-dialog.js';
 import { TaskStatusBadge } from '../components/status.js';
 import { Button, Card, CardHeader, Empty, shortHash, Spinner, timeAgo } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
@@ -16,7 +17,7 @@ const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'co
 
 /** Text for a task without a commit, by what became of it. */
 function noDiffText(status: string): string {
-  if (status === 'ready_for_review' || status === 'merged') return 'This task changed no files.';
+  if (status === 'ready_for_review' || status === 'merged') return 'No changes: the agent finished without changing any file, so a Save has nothing of this task to merge.';
   if (status === 'failed') return 'The task failed before committing anything, so there is no diff. Its agent stream shows what happened.';
   if (status === 'cancelled' || status === 'rejected' || status === 'interrupted') return `The task was ${status} before committing anything, so there is no diff.`;
   return 'The diff appears once the agent has finished and its work is committed.';
@@ -35,6 +36,7 @@ function TaskReview({ taskId }: { taskId: string }) {
   const [diffError, setDiffError] = useState<ApiFailure | null>(null);
   const [actionError, setActionError] = useState<ApiFailure | null>(null);
   const [runIndex, setRunIndex] = useState<number | null>(null);
+  const [rejecting, setRejecting] = useState(false);
   const comments = useNotes(live.shared, 'comments');
 
   const commit = task?.commit ?? null;
@@ -54,7 +56,7 @@ function TaskReview({ taskId }: { taskId: string }) {
     return <ErrorNotice error={{ code: 'TASK_NOT_FOUND', message: `no task ${taskId}`, status: 404 } as ApiFailure} title="Task not found" />;
   }
 
-  async function act(path: 'cancel' | 'reject') {
+  async function act(path: 'cancel') {
     setActionError(null);
     try {
       await api('POST', `/api/sessions/${view.id}/tasks/${taskId}/${path}`, {});
@@ -92,11 +94,27 @@ function TaskReview({ taskId }: { taskId: string }) {
             </Button>
           ) : null}
           {task.status === 'ready_for_review' && roleAtLeast(user?.role, 'reviewer') ? (
-            <Button onClick={() => void act('reject')}>Reject task</Button>
+            <Button onClick={() => setRejecting(true)}>
+              Reject task…
+            </Button>
           ) : null}
         </div>
       </div>
       <ErrorNotice error={actionError} title="Refused" onDismiss={() => setActionError(null)} />
+      {rejecting ? (
+        <RejectDialog
+          sessionId={view.id}
+          taskId={task.id}
+          prompt={task.prompt}
+          onClose={() => setRejecting(false)}
+          onDone={() => void live.refresh()}
+        />
+      ) : null}
+      {task.closed?.reason ? (
+        <p className="rounded-md bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800">
+          <span className="font-medium">{task.status === 'rejected' ? 'Rejected' : 'Closed'} by {task.closed.by}:</span> {task.closed.reason}
+        </p>
+      ) : null}
       {task.error ? (
         <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:bg-rose-950 dark:text-rose-300">
           <code className="font-mono text-xs">{task.error.code}</code> {task.error.message}
@@ -107,7 +125,7 @@ function TaskReview({ taskId }: { taskId: string }) {
         <Card aria-labelledby="review-title" className="min-w-0">
           <CardHeader title="Review" id="review-title">
             <span className="text-xs text-zinc-500">
-              {diff ? `${diff.stats.files} files · +${diff.stats.additions} −${diff.stats.deletions} · ` : ''}
+              {diff ? `${diff.stats.files} ${diff.stats.files === 1 ? 'file' : 'files'} · +${diff.stats.additions} −${diff.stats.deletions} · ` : ''}
               {commentCount} comment{commentCount === 1 ? '' : 's'}
             </span>
           </CardHeader>
@@ -119,13 +137,15 @@ function TaskReview({ taskId }: { taskId: string }) {
             {!live.shared && diff ? <p className="text-xs text-zinc-600 dark:text-zinc-400">Comments appear once live collaboration is connected.</p> : null}
             {live.shared && diff && diff.files.length > 0 ? (
               <p className="text-xs text-zinc-600 dark:text-zinc-400">
-                {live.sharedReadOnly
+                {task.status === 'rejected'
+                  ? 'This task was rejected: its comments can be read, not added to.'
+                  : live.sharedReadOnly
                   ? `You can read comments; adding them needs the reviewer role (you are ${user?.role ?? 'signed out'}).`
                   : 'Click a line number (or the + beside it) to comment; everyone here sees it at once.'}
               </p>
             ) : null}
             {diff?.files.map((file) => (
-              <DiffFileView key={file.path} taskId={task.id} file={file} comments={taskComments} doc={live.shared} canComment={!live.sharedReadOnly} user={user} />
+              <DiffFileView key={file.path} taskId={task.id} file={file} comments={taskComments} doc={live.shared} canComment={!live.sharedReadOnly && task.status !== 'rejected'} user={user} />
             ))}
           </div>
         </Card>
@@ -158,7 +178,8 @@ function TaskReview({ taskId }: { taskId: string }) {
                 {task.changes ? <span>{task.changes.files.join(', ')}</span> : null}
               </p>
               <AgentStream lines={lines} label={`Agent stream for ${task.prompt}`} limit={MAX_STREAM_LINES} />
-              {selectedRun.finalMessage ? (
+              {/* A command's final message is the tail of its output, which the stream already shows. */}
+              {selectedRun.finalMessage && !(selectedRun.agent === 'command' && lines.length > 0) ? (
                 <p className="border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
                   <span className="text-xs font-medium text-zinc-500">Final message </span>
                   {selectedRun.finalMessage}

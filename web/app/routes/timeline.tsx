@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import { ErrorNotice } from '../components/error-notice.js';
+import { NoteList } from '../components/note-list.js';
+import { SaveFailureDetail } from '../components/save-failure.js';
 import { RollbackDialog } from '../components/rollback-dialog.js';
 import { Button, Card, CardHeader, Empty, inputClass, shortHash, timeAgo } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
@@ -184,14 +186,7 @@ export default function Timeline() {
                   </p>
                 ) : null}
                 <div className="mt-2 pl-4.5" role="group" aria-label={`Notes on ${row.tag}`}>
-                  <ul className="space-y-1">
-                    {notes.map((note) => (
-                      <li key={note.id} className="rounded-md bg-amber-50 px-2 py-1 text-sm dark:bg-amber-950/40">
-                        <span className="font-medium">{note.name ?? note.userId}</span> <span className="text-xs text-zinc-500">{timeAgo(note.at)}</span>
-                        <p className="break-words">{note.text}</p>
-                      </li>
-                    ))}
-                  </ul>
+                  <NoteList notes={notes} doc={live.shared} root="annotations" noteKey={row.tag} user={live.sharedReadOnly ? null : user} itemClassName="rounded-md bg-amber-50 px-2 py-1 text-sm dark:bg-amber-950/40" />
                   {live.shared && !live.sharedReadOnly ? <AnnotationForm doc={live.shared} tag={row.tag} user={user} /> : null}
                 </div>
               </li>
@@ -213,6 +208,7 @@ export default function Timeline() {
                     {entry.result.status.replace(/_/g, ' ')}
                   </span>
                   {entry.result.status === 'published' ? <code className="ml-1 font-mono text-xs">{String(entry.result.tag)}</code> : null}
+                  <SaveFailureDetail result={entry.result} compact />
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.completedAt)}</span>
                 </>
               ) : entry.kind === 'rollback' ? (
