@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { GitEngineError } from './errors.js';
 import type { Checkpoint } from './checkpoints.js';
+import type { GateSpawner } from './gates.js';
 import type { TaskDiff } from './inspect.js';
 import { GitWorkerPool } from './pool.js';
 import type { RollbackResult } from './rollback.js';
@@ -23,6 +24,8 @@ export interface GitEngineOptions {
    * `.thalogos.json`, so gates are as untrusted as agents: the runtime passes the agents' env.
    */
   gateEnv?: NodeJS.ProcessEnv;
+  /** Starts each gate process (default: unconfined `sh -c`); the runtime sandboxes and records gates. */
+  gateSpawner?: GateSpawner;
   minThreads?: number;
   maxThreads?: number;
   committer?: { name: string; email: string };
@@ -128,7 +131,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       }
       validateRepoPathArg(p.repoPath);
       assertNotClosed(closed);
-      return mutex.run(await repoKey(p.repoPath), () => runSave(pool, ctx, p, options.gateEnv));
+      return mutex.run(await repoKey(p.repoPath), () => runSave(pool, ctx, p, options.gateEnv, options.gateSpawner));
     },
     async recoverSave(p) {
       ids(p);

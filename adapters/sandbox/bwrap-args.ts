@@ -45,9 +45,11 @@ export function bwrapArgs(layout: SandboxLayout, inner: readonly string[]): stri
     '--size', String(layout.tmpBytes), '--tmpfs', '/tmp',
     '--tmpfs', '/dev/shm',
   ];
+  const hiddenDirs: string[] = [];
   for (const path of [...layout.hide, ...HOST_SOCKETS]) {
     if (isUnder('/tmp', path)) continue; // the private /tmp already hides it
     if (!existsSync(path)) continue;
+    if (statSync(path).isDirectory()) hiddenDirs.push(path);
     args.push(...(statSync(path).isDirectory() ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path]));
   }
   for (const path of layout.readOnly) if (existsSync(path)) args.push('--ro-bind', path, path);
@@ -55,6 +57,9 @@ export function bwrapArgs(layout: SandboxLayout, inner: readonly string[]): stri
   args.push('--bind', layout.cwd, layout.cwd);
   // The repository's own .git inside the worktree (a main worktree) goes back on top, read-only.
   for (const path of layout.readOnly) if (isUnder(layout.cwd, path) && existsSync(path)) args.push('--ro-bind', path, path);
+  // The empty tmpfs over a hidden dir becomes read-only once the binds inside it exist (the
+  // remount is not recursive): nothing can be dropped there for the real dir's owner to find.
+  for (const path of hiddenDirs) args.push('--remount-ro', path);
   args.push('--chdir', layout.cwd, '--');
   if (layout.addressSpaceBytes !== null) args.push('prlimit', `--as=${layout.addressSpaceBytes}`, '--');
   args.push(...inner);
