@@ -39,6 +39,10 @@ describe('a hostile command task inside the sandbox', () => {
     mkdirSync(outside);
     server = await startServerProcess({ THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: data, THALOGOS_REPO_ROOTS: tmp });
     const admin = apiClient(server.url, ADMIN);
+    // Never run this script unconfined (it tries to kill the server): refuse unless the sandbox is on.
+    const agents = (await admin('GET', '/api/agents')).body.agents as Array<{ id: string; status: string; sandbox: { mode: string } }>;
+    const command = agents.find((a) => a.id === 'command');
+    if (command?.status !== 'available' || command.sandbox.mode !== 'bubblewrap') throw new Error(`the sandbox is not on: ${JSON.stringify(command)}`);
     const operatorToken = (await admin('POST', '/api/tokens', { name: 'op', role: 'operator' })).body.token as string;
     tokensBefore = (await admin('GET', '/api/tokens')).body.tokens.length;
     const api = apiClient(server.url, operatorToken);
@@ -71,7 +75,7 @@ try hook sh -c 'd=$(git rev-parse --git-common-dir); echo "echo hooked" > "$d/ho
 try config sh -c 'git config --file "$(git rev-parse --git-common-dir)/config" core.hooksPath /tmp'
 # 6. The server: kill it by pid and by name.
 try kill-server kill -9 ${serverPid}
-try pkill-server pkill -9 -x node
+try kill-group kill -9 -- -${serverPid}
 # The legitimate work: edit files, run the project's test command.
 echo legit > legit.txt
 sed -i 's/line2/line2 edited/' a.txt
