@@ -5,7 +5,10 @@ import { resolve } from 'node:path';
 export interface SandboxLayout {
   /** The task's worktree: writable, and the working directory. */
   cwd: string;
-  /** Hidden entirely (an empty tmpfs over a directory, /dev/null over a file): the data dir, the config file, the signing key. */
+  /**
+   * Hidden entirely: an empty read-only tmpfs over a directory; over a file /dev/null, which the
+   * sandbox cannot open (bwrap mounts it nodev). The data dir, the config file, the signing key.
+   */
   hide: string[];
   /** Bound read-only after hiding (a repository's gitdir inside the data dir stays readable). */
   readOnly: string[];
