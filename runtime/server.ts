@@ -70,6 +70,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const signingKeyPath = fileConfig.git.signingKeyFile ? path.resolve(path.dirname(config.configFile), fileConfig.git.signingKeyFile) : null;
   const sandbox = createSandbox({
     mode: fileConfig.sandbox === 'off' ? 'off' : 'bubblewrap',
+    instance: config.dataDir,
     hide: [config.dataDir, config.configFile, ...(signingKeyPath ? [signingKeyPath] : [])],
   }, untrustedEnv, logger);
   const engine = createGitEngine({

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -52,8 +53,20 @@ function tryMake(dir: string, files: Record<string, string>): boolean {
   }
 }
 
-/** Finds what this host allows, by making (and removing) a probe cgroup. */
-export function detectCgroups(): CgroupSupport {
+/**
+ * Finds what this host allows, by making (and removing) a probe cgroup. `instance` (the data dir)
+ * gets a parent cgroup of its own: one server per data dir, so at start it can empty and remove
+ * whatever its crashed predecessor left there without touching another server's runs.
+ */
+export function detectCgroups(instance = 'default'): CgroupSupport {
+  const support = detectRoot();
+  const sub = createHash('sha256').update(instance).digest('hex').slice(0, 16);
+  if (support.kind === 'v2') return { kind: 'v2', base: join(support.base, sub) };
+  if (support.kind === 'v1') return { kind: 'v1', pids: join(support.pids, sub), memory: join(support.memory, sub) };
+  return support;
+}
+
+function detectRoot(): CgroupSupport {
   if (existsSync(join(ROOT, 'cgroup.controllers'))) {
     const own = ownPath(null);
     if (own === null) return { kind: 'none', reason: 'cgroup v2 without an entry for this process' };
@@ -89,6 +102,8 @@ export function createRunCgroup(support: CgroupSupport, runKey: string, limits: 
   let dirs: string[];
   if (support.kind === 'v2') {
     const dir = join(support.base, name);
+    // cgroup v2 hands controllers down one level at a time: the instance's parent passes them on.
+    try { mkdirSync(support.base, { recursive: true }); writeFileSync(join(support.base, 'cgroup.subtree_control'), '+pids +memory'); } catch { /* the writes below tell */ }
     if (!tryMake(dir, { 'pids.max': String(limits.pids), 'memory.max': String(limits.memoryBytes), 'memory.swap.max': '0' }) &&
         !tryMake(dir, { 'pids.max': String(limits.pids), 'memory.max': String(limits.memoryBytes) })) return null;
     dirs = [dir];
@@ -127,4 +142,25 @@ function members(dir: string): number[] {
 
 function removeDir(dir: string): void {
   try { rmdirSync(dir); } catch { /* still busy or gone: a later start sweeps it */ }
+}
+
+/**
+ * Kills what a crashed predecessor (same data dir) left in its run cgroups and removes them. The
+ * list is taken at once, before any run of this server exists, so only leftovers are touched.
+ */
+export function sweepCgroups(support: CgroupSupport): Promise<number> {
+  const parents = support.kind === 'v2' ? [support.base] : support.kind === 'v1' ? [support.pids, support.memory] : [];
+  const dirs = parents.flatMap((parent) => {
+    try { return readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(parent, d.name)); } catch { return []; }
+  });
+  return (async () => {
+    for (const dir of dirs) {
+      for (let i = 0; i < 40 && members(dir).length > 0; i++) {
+        for (const pid of members(dir)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      removeDir(dir);
+    }
+    return dirs.length;
+  })();
 }

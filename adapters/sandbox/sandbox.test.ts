@@ -1,13 +1,14 @@
 // The sandbox with real bubblewrap, real cgroups (where this host allows them) and real git,
 // driven through the registry's `command` adapter as the runtime drives it.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../adapter-list.js';
 import { createAdapterRegistry, type AdapterRegistry } from '../registry.js';
-import { drain, tempDir } from '../test-support.js';
+import { drain, processesWithCommandLine, tempDir, waitUntil } from '../test-support.js';
+import { createRunCgroup, detectCgroups } from './cgroup-limits.js';
 import { createSandbox, type SandboxSettings } from './sandbox.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -158,4 +159,26 @@ describe('limits', () => {
     expect(hog.outcome.status).toBe('failed');
     expect(hog.outcome.exitCode === null || hog.outcome.exitCode !== 0).toBe(true);
   }, 40_000);
+});
+
+describe('run cgroups left by a crashed server', () => {
+  it('are emptied and removed when the next sandbox of the same instance (data dir) is created', async () => {
+    const instance = `/test/instance-${process.pid}-${Date.now()}`;
+    const support = detectCgroups(instance);
+    if (support.kind === 'none') {
+      // Nothing to leave behind on a host without cgroups.
+      expect(createSandbox({ mode: 'bubblewrap', instance }, process.env).status().limits.enforcement).toMatch(/rlimit-as|none/);
+      return;
+    }
+    const left = createRunCgroup(support, 'crashed-run', { memoryBytes: 64 * 1024 ** 2, pids: 16 });
+    expect(left).not.toBeNull();
+    const procs = left!.procsFiles.map((f) => `echo $$ > ${f}`).join('; ');
+    const orphan = spawn('sh', ['-c', `${procs}; exec sleep 31393`], { detached: true, stdio: 'ignore' });
+    orphan.unref();
+    await waitUntil(() => processesWithCommandLine('sleep 31393').length > 0, 5_000, 'the orphan to start');
+    createSandbox({ mode: 'bubblewrap', instance }, process.env);
+    await waitUntil(() => processesWithCommandLine('sleep 31393').length === 0, 5_000, 'the orphan to be killed');
+    await waitUntil(() => left!.procsFiles.every((f) => !existsSync(f)), 5_000, 'the cgroup to be removed');
+    for (const parent of support.kind === 'v1' ? [support.pids, support.memory] : [support.base]) execFileSync('rmdir', [parent]);
+  });
 });

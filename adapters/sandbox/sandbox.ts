@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BuiltCommand } from '../agent-adapter.js';
 import { bwrapArgs } from './bwrap-args.js';
 import { probeBubblewrap } from './bubblewrap-probe.js';
-import { createRunCgroup, detectCgroups, type CgroupSupport, type Limits } from './cgroup-limits.js';
+import { createRunCgroup, detectCgroups, sweepCgroups, type CgroupSupport, type Limits } from './cgroup-limits.js';
 import { INSTALL_HINT, SandboxError } from './errors.js';
 import { gitViewFor, restoreGitLink } from './git-view.js';
 
@@ -14,6 +14,11 @@ export interface SandboxSettings {
   hide?: readonly string[];
   /** The bwrap binary; default: `bwrap` on PATH. */
   bwrapPath?: string;
+  /**
+   * Names this server's run cgroups (the runtime passes its data dir: one server per data dir).
+   * At creation, run cgroups a crashed predecessor of the same instance left are emptied and removed.
+   */
+  instance?: string;
   limits?: Partial<SandboxLimits>;
 }
 
@@ -82,7 +87,8 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
     return { status: () => status, wrap: (req) => ({ command: req.command, release: async () => ({ violations: [] }), setupFailure: () => null }) };
   }
   const probe = probeBubblewrap(settings.bwrapPath, env);
-  const cgroups: CgroupSupport = probe.ok ? detectCgroups() : { kind: 'none', reason: 'no sandbox' };
+  const cgroups: CgroupSupport = probe.ok ? detectCgroups(settings.instance) : { kind: 'none', reason: 'no sandbox' };
+  if (settings.instance !== undefined) void sweepCgroups(cgroups);
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p)) ?? null;
   const enforcement = cgroups.kind === 'v1' ? 'cgroup-v1' : cgroups.kind === 'v2' ? 'cgroup-v2' : prlimit ? 'rlimit-as' : 'none';
   const status: SandboxStatus = {
