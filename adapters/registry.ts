@@ -8,7 +8,7 @@ import type { AdapterStatus } from './capability.js';
 import { AdapterError } from './errors.js';
 import { handshake } from './handshake.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { createSandbox, type Sandbox, type SandboxStatus } from './sandbox/sandbox.js';
+import { createSandbox, type Sandbox, type SandboxedCommand, type SandboxStatus } from './sandbox/sandbox.js';
 import { ensureStateDirs } from './sandbox/state-dirs.js';
 import { spawnRun, type AgentRun } from './spawn-run.js';
 
@@ -138,7 +138,7 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
         throw new AdapterError('INVALID_RUN_OPTIONS', `an argument of ${Buffer.byteLength(tooLong)} bytes is over the ${MAX_ARG_BYTES - 1}-byte limit of one command-line argument${tooLong === runOpts.prompt ? ' (the prompt)' : ''}`, { id });
       }
       opts.logger?.info({ adapter: id, runId: runOpts.runId, cwd: runOpts.cwd, resume: Boolean(runOpts.resumeToken), sandbox: box.mode }, 'agent run starting');
-      let boxed;
+      let boxed: SandboxedCommand;
       try {
         boxed = sandbox.wrap({
           runKey: `${id}-${runOpts.runId}`, command, network: cfg.network === 'on',
