@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { BuiltCommand } from '../agent-adapter.js';
@@ -110,7 +111,9 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
     wrap(req) {
       if (!probe.ok) throw new SandboxError('SANDBOX_UNAVAILABLE', probe.reason, { package: 'bubblewrap', hint: INSTALL_HINT });
       const git = gitViewFor(req.command.cwd);
-      const cgroup = createRunCgroup(cgroups, req.runKey, limits);
+      // Unique even when a run id repeats (tests, a retried run): a shared cgroup would let one
+      // run's cleanup kill the other's processes.
+      const cgroup = createRunCgroup(cgroups, `${req.runKey}-${randomUUID().slice(0, 8)}`, limits);
       const args = bwrapArgs({
         cwd: req.command.cwd, hide, readOnly: git.readOnly, writable: [...(req.stateDirs ?? [])], network: req.network,
         tmpBytes: limits.tmpBytes, addressSpaceBytes: cgroup === null && prlimit ? limits.memoryBytes : null,
