@@ -80,6 +80,7 @@ try kill-group kill -9 -- -${serverPid}
 echo legit > legit.txt
 sed -i 's/line2/line2 edited/' a.txt
 try tests sh ./test.sh
+try commit git -c user.name=agent -c user.email=agent@example.com commit -qam 'an agent commits too'
 echo all-attempts-made
 `;
     taskId = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: script })).body.id as string;
@@ -101,6 +102,8 @@ echo all-attempts-made
     expect(view.status, output).toBe('ready_for_review');
     expect(output).toContain('all-attempts-made');
     expect(output).toMatch(/== tests\ntests-pass\nrc=0/);
+    // The agent's own commit works in its scratch git state; the engine's commit is what counts.
+    expect(output).toMatch(/== commit\nrc=0/);
     expect(view.commit).toMatch(/^[0-9a-f]{40}$/);
     const branch = `session/${sid}/task/${taskId}`;
     expect(git(repo, 'show', `${branch}:legit.txt`)).toBe('legit');

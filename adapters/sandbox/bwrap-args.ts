@@ -14,6 +14,8 @@ export interface SandboxLayout {
   readOnly: string[];
   /** Bound writable: the CLI's own state dirs (CODEX_HOME, ~/.claude, ~/.gemini). */
   writable: string[];
+  /** Bound writable from elsewhere, after everything else (the scratch git admin dir and objects). */
+  overlays: Array<{ source: string; dest: string }>;
   network: boolean;
   /** Size of the private /tmp (tmpfs pages count against the memory limit too). */
   tmpBytes: number;
@@ -60,6 +62,7 @@ export function bwrapArgs(layout: SandboxLayout, inner: readonly string[]): stri
   args.push('--bind', layout.cwd, layout.cwd);
   // The repository's own .git inside the worktree (a main worktree) goes back on top, read-only.
   for (const path of layout.readOnly) if (isUnder(layout.cwd, path) && existsSync(path)) args.push('--ro-bind', path, path);
+  for (const o of layout.overlays) args.push('--bind', o.source, o.dest);
   // The empty tmpfs over a hidden dir becomes read-only once the binds inside it exist (the
   // remount is not recursive): nothing can be dropped there for the real dir's owner to find.
   for (const path of hiddenDirs) args.push('--remount-ro', path);

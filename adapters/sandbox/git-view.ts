@@ -5,14 +5,17 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
  * What of git a run in `cwd` may see. A task worktree is a linked worktree: `<cwd>/.git` is a file
  * naming `<common gitdir>/worktrees/<name>`. Inside the sandbox the whole common gitdir (hooks,
  * config, every ref, the objects, this worktree's own index and HEAD) is read-only: an agent reads
- * history, diffs and status, but cannot plant a hook, change config or move any ref. The engine
- * records the work by committing the worktree's files after the run (outside the sandbox). A
+ * history, diffs and status, but cannot plant a hook, change config or move any ref (its own
+ * commits go to scratch state, see scratch-git.ts). The engine records the work by committing the
+ * worktree's files after the run (outside the sandbox). A
  * repository whose `.git` is a directory inside `cwd` gets that directory bound read-only on top
  * of the writable worktree.
  */
 export interface GitView {
   /** Directories bound read-only (after the data dir is hidden, so they stay visible). */
   readOnly: string[];
+  /** A linked worktree's own admin dir (`<common>/worktrees/<name>`) and the common gitdir. */
+  linked: { adminDir: string; common: string } | null;
   /** The `.git` link of a linked worktree, checked after the run. */
   link: { path: string; content: string } | null;
 }
@@ -24,11 +27,11 @@ export function gitViewFor(cwd: string): GitView {
     const s = lstatSync(dotGit);
     kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'none';
   } catch { /* not a git worktree: nothing to protect */ }
-  if (kind === 'dir') return { readOnly: [dotGit], link: null };
-  if (kind === 'none') return { readOnly: [], link: null };
+  if (kind === 'dir') return { readOnly: [dotGit], linked: null, link: null };
+  if (kind === 'none') return { readOnly: [], linked: null, link: null };
   const content = readFileSync(dotGit, 'utf8');
   const m = /^gitdir:\s*(.+?)\s*$/m.exec(content);
-  if (!m?.[1]) return { readOnly: [], link: { path: dotGit, content } };
+  if (!m?.[1]) return { readOnly: [], linked: null, link: { path: dotGit, content } };
   const adminDir = isAbsolute(m[1]) ? m[1] : resolve(cwd, m[1]);
   let common = adminDir;
   try {
@@ -38,7 +41,7 @@ export function gitViewFor(cwd: string): GitView {
     // No commondir file: fall back to `<common>/worktrees/<name>`'s grandparent.
     common = dirname(dirname(adminDir));
   }
-  return { readOnly: [common], link: { path: dotGit, content } };
+  return { readOnly: [common], linked: { adminDir, common }, link: { path: dotGit, content } };
 }
 
 /**

@@ -115,13 +115,21 @@ describe('inside the sandbox', () => {
     const wt = join(t.dir, 'wt');
     git(repo, 'worktree', 'add', '-q', '-b', 'task', wt);
     const link = readFileSync(join(wt, '.git'), 'utf8');
+    const tip = git(repo, 'rev-parse', 'task');
+    const objects = git(repo, 'count-objects');
     const { registry } = await setup();
     const first = await drain(registry.run('command', { runId: 'g1', cwd: wt, prompt: [
       'git status --short >/dev/null', 'git log --oneline -1',
       '! git update-ref refs/heads/planted HEAD 2>/dev/null', '! git config core.hooksPath /tmp 2>/dev/null',
       '! touch "$(git rev-parse --git-common-dir)/hooks/post-checkout" 2>/dev/null', 'echo edit >> a.txt',
+      // What a commit needs is there (a scratch index, HEAD and object dir), and is thrown away.
+      'git -c user.name=a -c user.email=a@a commit -qam inside', 'git log --oneline -1 | grep -q inside',
     ].join(' && ') }));
     expect(first.outcome.status, JSON.stringify(first.events)).toBe('succeeded');
+    expect(git(repo, 'rev-parse', 'task')).toBe(tip);
+    expect(git(repo, 'count-objects')).toBe(objects);
+    expect(readFileSync(join(repo, '.git', 'worktrees', 'wt', 'HEAD'), 'utf8')).toBe('ref: refs/heads/task\n');
+    expect(git(wt, 'status', '--short')).toBe('M a.txt');
     expect(git(repo, 'for-each-ref', '--format=%(refname)')).not.toContain('planted');
     expect(existsSync(join(repo, '.git', 'hooks', 'post-checkout'))).toBe(false);
     expect(readFileSync(join(wt, 'a.txt'), 'utf8')).toBe('a\nedit\n');

@@ -7,6 +7,7 @@ import { probeBubblewrap } from './bubblewrap-probe.js';
 import { createRunCgroup, detectCgroups, sweepCgroups, type CgroupSupport, type Limits } from './cgroup-limits.js';
 import { INSTALL_HINT, SandboxError } from './errors.js';
 import { gitViewFor, restoreGitLink } from './git-view.js';
+import { scratchGit } from './scratch-git.js';
 
 export interface SandboxSettings {
   /** 'bubblewrap' (the default) or 'off': the operator's explicit opt-out in the config file. */
@@ -111,18 +112,20 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
     wrap(req) {
       if (!probe.ok) throw new SandboxError('SANDBOX_UNAVAILABLE', probe.reason, { package: 'bubblewrap', hint: INSTALL_HINT });
       const git = gitViewFor(req.command.cwd);
+      const scratch = git.linked === null ? null : scratchGit(git.linked);
       // Unique even when a run id repeats (tests, a retried run): a shared cgroup would let one
       // run's cleanup kill the other's processes.
       const cgroup = createRunCgroup(cgroups, `${req.runKey}-${randomUUID().slice(0, 8)}`, limits);
       const args = bwrapArgs({
-        cwd: req.command.cwd, hide, readOnly: git.readOnly, writable: [...(req.stateDirs ?? [])], network: req.network,
+        cwd: req.command.cwd, hide, readOnly: git.readOnly, writable: [...(req.stateDirs ?? [])], overlays: scratch?.binds ?? [], network: req.network,
         tmpBytes: limits.tmpBytes, addressSpaceBytes: cgroup === null && prlimit ? limits.memoryBytes : null,
       }, [req.command.bin, ...req.command.args]);
       // The leader joins the run's cgroup, then becomes bwrap (same pid): nothing the run starts
       // is outside the cgroup, and the pid the runtime records is bubblewrap's.
+      const env = { ...req.command.env, ...scratch?.env };
       const command: BuiltCommand = cgroup === null
-        ? { ...req.command, bin: probe.path, args }
-        : { ...req.command, bin: '/bin/sh', args: ['-c', `for f in ${cgroup.procsFiles.map(shellQuote).join(' ')}; do echo $$ > "$f" || exit 125; done; exec "$@"`, 'thalogos-sandbox', probe.path, ...args] };
+        ? { ...req.command, env, bin: probe.path, args }
+        : { ...req.command, env, bin: '/bin/sh', args: ['-c', `for f in ${cgroup.procsFiles.map(shellQuote).join(' ')}; do echo $$ > "$f" || exit 125; done; exec "$@"`, 'thalogos-sandbox', probe.path, ...args] };
       let released: Promise<{ violations: string[] }> | null = null;
       return {
         command,
@@ -130,6 +133,7 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
         release: () => {
           released ??= (async () => {
             await cgroup?.release();
+            scratch?.remove();
             const v = restoreGitLink(git.link);
             return { violations: v === null ? [] : [v] };
           })();
