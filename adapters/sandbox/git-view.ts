@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 /**
  * What of git a run in `cwd` may see. A task worktree is a linked worktree: `<cwd>/.git` is a file
  * naming `<common gitdir>/worktrees/<name>`. Inside the sandbox the whole common gitdir (hooks,
- * config, every ref, the objects, this worktree's own index and HEAD) is read-only: an agent reads
+ * config, every ref, the objects) is read-only; its own index and HEAD are a scratch copy: an agent reads
  * history, diffs and status, but cannot plant a hook, change config or move any ref (its own
  * commits go to scratch state, see scratch-git.ts). The engine records the work by committing the
  * worktree's files after the run (outside the sandbox). A
