@@ -154,7 +154,11 @@ describe('limits', () => {
     const { registry, dir } = await setup({ limits: { pids: 64, memoryBytes: 256 * 1024 ** 2 } }, { timeoutMs: 6_000 });
     const limits = registry.sandbox().limits;
     if (limits.enforcement === 'cgroup-v1' || limits.enforcement === 'cgroup-v2') {
-      const bomb = await drain(registry.run('command', { runId: 'bomb', cwd: dir, prompt: 'b() { b | b & }; b; sleep 30' }));
+      const bombRun = registry.run('command', { runId: 'bomb', cwd: dir, prompt: 'b() { b | b & }; b; sleep 30' });
+      // Another run started while the bomb goes off completes normally.
+      const other = await drain(registry.run('command', { runId: 'beside', cwd: dir, prompt: 'sleep 1; echo beside-ok' }));
+      expect(other.outcome).toMatchObject({ status: 'succeeded', finalMessage: 'beside-ok' });
+      const bomb = await drain(bombRun);
       expect(['timed_out', 'failed']).toContain(bomb.outcome.status);
       // The pids limit held: a new process still starts here at once.
       expect(execFileSync('sh', ['-c', 'echo alive'], { encoding: 'utf8', timeout: 5_000 })).toBe('alive\n');
