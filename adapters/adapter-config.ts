@@ -12,6 +12,10 @@ export const AdapterConfigSchema = z.object({
   env: z.record(z.string(), z.string()).default({}),
   // setTimeout's limit: a larger value fires at once, i.e. every run would time out immediately.
   timeoutMs: z.number().int().positive().max(2_147_483_647).default(1_800_000),
+  /** 'none': the run gets no network at all (a loopback of its own). The CLIs need their model API. */
+  network: z.enum(['on', 'none']).default('on'),
+  /** stdout + stderr bytes one run may print before it is stopped (AGENT_OUTPUT_LIMIT). */
+  maxOutputBytes: z.number().int().positive().max(2 ** 40).default(256 * 1024 * 1024),
 });
 export type AdapterConfig = z.output<typeof AdapterConfigSchema>;
 
@@ -20,3 +24,5 @@ export const AdaptersConfigSchema = z.object({
   adapters: z.record(z.string(), AdapterConfigSchema).default({}),
 });
 export type AdaptersConfig = z.output<typeof AdaptersConfigSchema>;
+/** What a caller may pass: every field with a default may be left out. */
+export type AdaptersConfigInput = z.input<typeof AdaptersConfigSchema>;

@@ -82,7 +82,18 @@ export interface AgentAdapter {
    * mark the adapter unauthenticated.
    */
   detectUnauthenticated?(ctx: HandshakeContext): string | null;
-  buildCommand(opts: RunOptions, config: AdapterConfig, ctx: { bin: string; env: NodeJS.ProcessEnv }): BuiltCommand;
+  /**
+   * The CLI's own state directories (its login, sessions, caches), bound writable into the
+   * sandbox; `env` is the child's environment. Created when missing, so the bind has a target.
+   */
+  stateDirs?(env: NodeJS.ProcessEnv): string[];
+  /**
+   * A succeeded run that the sandbox kept from doing anything (every tool failed on the CLI's own
+   * sandbox): turned into a typed failure instead of a silent success with no changes.
+   */
+  sandboxFailure?(events: readonly AgentEventDraft[]): RunFailure | null;
+  /** `sandboxed`: the run goes through our sandbox, so the CLI's own may be switched off (docs/adapters.md). */
+  buildCommand(opts: RunOptions, config: AdapterConfig, ctx: { bin: string; env: NodeJS.ProcessEnv; sandboxed?: boolean }): BuiltCommand;
   createParser(opts: RunOptions): StreamParser;
   /** Decides success or the failure's class from the exit and what the stream said. */
   classifyExit(exit: ExitInfo): { status: 'succeeded' | 'failed'; error: RunFailure | null };

@@ -25,4 +25,6 @@ export interface AdapterStatus {
   binPath: string | null;
   /** ISO time of the handshake. */
   checkedAt: string;
+  /** How this adapter's runs are confined (docs/adapters.md, "Sandbox"). */
+  sandbox: { mode: 'bubblewrap' | 'off'; network: 'on' | 'none'; limits: string; warning: string | null };
 }

@@ -8,6 +8,7 @@ import { buildChildEnv } from './child-env.js';
 import { classifyStandardExit } from './failure-classifier.js';
 import { firstSemver } from './handshake.js';
 import { invalid, parseJsonObject, unknownType } from './json-line.js';
+import { claudeStateDirs } from './sandbox/state-dirs.js';
 
 // Shapes of `claude -p --output-format stream-json --verbose` (2.1).
 const Block = z.looseObject({ type: z.string() });
@@ -166,6 +167,7 @@ export const claudeAdapter: AgentAdapter = {
     if (files.some((f) => existsSync(f))) return null;
     return 'no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN and no Claude Code login (run `claude` once to log in)';
   },
+  stateDirs: claudeStateDirs,
   buildCommand(opts, config, ctx) {
     const args = [
       '-p', '--output-format', 'stream-json', '--verbose',

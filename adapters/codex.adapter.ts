@@ -5,9 +5,10 @@ import { z } from 'zod';
 import type { AgentAdapter, ParsedOutcome, StreamParser } from './agent-adapter.js';
 import type { AgentEventDraft } from './agent-event.js';
 import { buildChildEnv } from './child-env.js';
-import { classifyStandardExit } from './failure-classifier.js';
+import { classifyStandardExit, failure, type RunFailure } from './failure-classifier.js';
 import { firstSemver } from './handshake.js';
 import { invalid, parseJsonObject, unknownType } from './json-line.js';
+import { codexStateDirs } from './sandbox/state-dirs.js';
 
 // Shapes of `codex exec --json` (0.169). Loose objects: new fields are fine, missing ones are not.
 const Usage = z.looseObject({
@@ -131,6 +132,21 @@ function createCodexParser(): StreamParser {
   };
 }
 
+/**
+ * Codex's own sandbox failing to start (`bwrap: execvp codex-linux-sandbox`, helper binaries it
+ * refused to create, a Landlock/seccomp refusal) makes every shell tool fail while the turn still
+ * ends "completed": the run claims success having changed nothing.
+ */
+const CODEX_SANDBOX_ERROR = /codex-linux-sandbox|Refusing to create helper binaries|sandbox(?:ing)? (?:denied|error|failed)|landlock|seccomp/i;
+
+function codexSandboxFailure(events: readonly AgentEventDraft[]): RunFailure | null {
+  const ran = events.filter((e): e is Extract<AgentEventDraft, { type: 'command' }> => e.type === 'command' && e.status !== 'in_progress');
+  const blocked = ran.filter((e) => e.exitCode !== 0 && CODEX_SANDBOX_ERROR.test(e.output));
+  if (blocked.length === 0 || blocked.length < ran.length || events.some((e) => e.type === 'file_change')) return null;
+  const sample = blocked[0]?.output.trim().split('\n')[0] ?? '';
+  return failure('AGENT_SANDBOX_BLOCKED', `every shell tool of this run was refused by Codex's own sandbox (${blocked.length} of ${ran.length}; "${sample.slice(0, 200)}"): nothing was done. Run Codex inside the Thalogos sandbox (the default), or give it a CODEX_HOME outside the temporary dir.`);
+}
+
 function codexHome(env: NodeJS.ProcessEnv): string {
   return env['CODEX_HOME'] ?? join(env['HOME'] ?? homedir(), '.codex');
 }
@@ -158,12 +174,18 @@ export const codexAdapter: AgentAdapter = {
     } catch { /* no config file */ }
     return `no OPENAI_API_KEY or CODEX_API_KEY, no ${join(home, 'auth.json')} (run \`codex login\`), and no custom model_provider configured`;
   },
+  stateDirs: codexStateDirs,
+  sandboxFailure: codexSandboxFailure,
   buildCommand(opts, config, ctx) {
     const model = config.model ? ['-m', config.model] : [];
+    // Inside our sandbox Codex's own is switched off: it would nest a second bubblewrap through
+    // helper binaries Codex refuses to create under a temporary CODEX_HOME, and every tool would
+    // fail. Unconfined (sandbox "off"), Codex keeps its workspace-write sandbox.
+    const mode = ctx.sandboxed ? 'danger-full-access' : 'workspace-write';
     // The prompt goes on stdin (`-`): an argv element is limited to 128 KiB. `--` ends the options.
     const args = opts.resumeToken
-      ? ['exec', 'resume', '--json', '--skip-git-repo-check', '-c', 'sandbox_mode="workspace-write"', ...model, ...config.args, '--', opts.resumeToken, '-']
-      : ['exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-C', opts.cwd, ...model, ...config.args, '--', '-'];
+      ? ['exec', 'resume', '--json', '--skip-git-repo-check', '-c', `sandbox_mode="${mode}"`, ...model, ...config.args, '--', opts.resumeToken, '-']
+      : ['exec', '--json', '--skip-git-repo-check', '--sandbox', mode, '-C', opts.cwd, ...model, ...config.args, '--', '-'];
     return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd, stdin: opts.prompt };
   },
   createParser: createCodexParser,

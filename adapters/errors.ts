@@ -3,7 +3,9 @@ export type AdapterErrorCode =
   | 'UNKNOWN_ADAPTER'
   | 'ADAPTER_UNAVAILABLE'
   | 'INVALID_ADAPTER_CONFIG'
-  | 'INVALID_RUN_OPTIONS';
+  | 'INVALID_RUN_OPTIONS'
+  /** bubblewrap is missing or unusable: no agent starts (the message names the package). */
+  | 'SANDBOX_UNAVAILABLE';
 
 export class AdapterError extends Error {
   override readonly name = 'AdapterError';

@@ -16,6 +16,11 @@ export type FailureCode =
   | 'AGENT_CANCELLED'
   | 'AGENT_SPAWN_FAILED'
   | 'AGENT_RESUME_FAILED'
+  | 'AGENT_OUTPUT_LIMIT'
+  /** The run tried to change what its sandbox protects (e.g. replaced the worktree's .git link). */
+  | 'AGENT_SANDBOX_VIOLATION'
+  /** The CLI's tools were all refused by its own sandbox: the run did nothing it claims. */
+  | 'AGENT_SANDBOX_BLOCKED'
   | 'AGENT_FAILED';
 
 const TRANSIENT: ReadonlySet<FailureCode> = new Set(['AGENT_RATE_LIMITED', 'AGENT_UPSTREAM', 'AGENT_NETWORK', 'AGENT_TIMEOUT']);

@@ -8,6 +8,7 @@ import { buildChildEnv } from './child-env.js';
 import { classifyStandardExit, type FailureCode } from './failure-classifier.js';
 import { firstSemver } from './handshake.js';
 import { invalid, parseJsonObject, unknownType } from './json-line.js';
+import { geminiStateDirs } from './sandbox/state-dirs.js';
 
 // Shapes of `gemini -p ... --output-format stream-json` (0.61).
 const Init = z.looseObject({ session_id: z.string(), model: z.string().optional() });
@@ -151,6 +152,7 @@ export const geminiAdapter: AgentAdapter = {
     if (['oauth_creds.json', 'settings.json', 'google_accounts.json', '.env'].some((f) => existsSync(join(dir, f)))) return null;
     return 'no GEMINI_API_KEY or GOOGLE_API_KEY, no Vertex AI settings and no ~/.gemini login (run `gemini` once to log in)';
   },
+  stateDirs: geminiStateDirs,
   buildCommand(opts, config, ctx) {
     // The prompt goes on stdin (an argv element is limited to 128 KiB); the CLI puts stdin before
     // the (empty) `--prompt=` value, which keeps it headless.

@@ -16,10 +16,10 @@ export interface HandshakeOptions {
 }
 
 /** Finds the binary, reads its version and reports whether the router may dispatch to it. */
-export async function handshake(opts: HandshakeOptions): Promise<AdapterStatus> {
+export async function handshake(opts: HandshakeOptions): Promise<Omit<AdapterStatus, 'sandbox'>> {
   const { adapter, config } = opts;
   const checkedAt = opts.now().toISOString();
-  const status = (s: AdapterStatus['status'], reason: string | null, binPath: string | null, version: string | null): AdapterStatus =>
+  const status = (s: AdapterStatus['status'], reason: string | null, binPath: string | null, version: string | null): Omit<AdapterStatus, 'sandbox'> =>
     ({ id: adapter.id, status: s, reason, descriptor: adapter.descriptor(config, version), binPath, checkedAt });
 
   if (!config.enabled) return status('disabled', 'disabled in configuration', null, null);

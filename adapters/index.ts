@@ -19,3 +19,7 @@ export { classifyFailureText, isTransient } from './failure-classifier.js';
 export type { RunFailure, FailureCode } from './failure-classifier.js';
 export { ADAPTERS } from './adapter-list.js';
 export { NESTED_CLI_VARIABLES } from './child-env.js';
+export { createSandbox, OFF_WARNING as SANDBOX_OFF_WARNING } from './sandbox/sandbox.js';
+export type { Sandbox, SandboxSettings, SandboxStatus, SandboxedCommand } from './sandbox/sandbox.js';
+export { SandboxError } from './sandbox/errors.js';
+export type { SandboxErrorCode } from './sandbox/errors.js';

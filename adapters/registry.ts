@@ -1,17 +1,19 @@
 import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { AdaptersConfigSchema, AdapterConfigSchema, type AdaptersConfig, type AdapterConfig } from './adapter-config.js';
+import { AdaptersConfigSchema, AdapterConfigSchema, type AdaptersConfigInput, type AdapterConfig } from './adapter-config.js';
 import type { AgentAdapter, RunOptions } from './agent-adapter.js';
 import { ADAPTERS } from './adapter-list.js';
 import type { AdapterStatus } from './capability.js';
 import { AdapterError } from './errors.js';
 import { handshake } from './handshake.js';
 import { createRedactor, type Redactor } from './redact.js';
+import { createSandbox, type Sandbox, type SandboxedCommand, type SandboxStatus } from './sandbox/sandbox.js';
+import { ensureStateDirs } from './sandbox/state-dirs.js';
 import { spawnRun, type AgentRun } from './spawn-run.js';
 
 export interface AdapterRegistryOptions {
-  config: AdaptersConfig;
+  config: AdaptersConfigInput;
   env: NodeJS.ProcessEnv;
   /** For the `node_modules/.bin` lookup. */
   projectRoot: string;
@@ -24,6 +26,8 @@ export interface AdapterRegistryOptions {
   versionTimeoutMs?: number;
   /** Values redacted from every sink although the children never see them (the host's own tokens). */
   extraSecrets?: readonly string[];
+  /** Confines every run (default: bubblewrap, nothing hidden but what bubblewrap hides anyway). */
+  sandbox?: Sandbox;
 }
 
 export interface AdapterRegistry {
@@ -39,6 +43,8 @@ export interface AdapterRegistry {
   run(id: string, opts: RunOptions): AgentRun;
   /** Redacts every secret the children may see; apply it before anything reaches a sink. */
   redactor: Redactor;
+  /** The sandbox every run goes through, and whether it is ready (see docs/adapters.md). */
+  sandbox(): SandboxStatus;
 }
 
 /** MAX_ARG_STRLEN on Linux: one argument, including its NUL terminator. */
@@ -58,6 +64,11 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
   const adapters = opts.adapters ?? ADAPTERS;
   const byId = new Map(adapters.map((a) => [a.id, a]));
   const now = opts.now ?? (() => new Date());
+  const sandbox = opts.sandbox ?? createSandbox({ mode: 'bubblewrap' }, opts.env, opts.logger);
+  const box = sandbox.status();
+  const sandboxOf = (id: string): AdapterStatus['sandbox'] => ({
+    mode: box.mode, network: configFor(id).network, limits: box.limits.enforcement, warning: box.warning,
+  });
   const configFor = (id: string): AdapterConfig => config.adapters[id] ?? AdapterConfigSchema.parse({});
   const redactor = createRedactor({
     env: opts.env,
@@ -65,8 +76,10 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
   });
 
   const current = new Map<string, AdapterStatus>();
+  /** Adapters whose own handshake passed but which the missing sandbox keeps from running. */
+  const blockedBySandbox = new Set<string>();
   for (const a of adapters) {
-    current.set(a.id, { id: a.id, status: 'missing', reason: 'not checked yet', descriptor: a.descriptor(configFor(a.id), null), binPath: null, checkedAt: now().toISOString() });
+    current.set(a.id, { id: a.id, status: 'missing', reason: 'not checked yet', descriptor: a.descriptor(configFor(a.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(a.id) });
   }
 
   const get = (id: string): AdapterStatus | undefined => current.get(id);
@@ -80,16 +93,22 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
 
   return {
     redactor,
+    sandbox: () => box,
     async handshakeAll() {
       const results = await Promise.all(adapters.map(async (adapter): Promise<AdapterStatus> => {
         try {
-          return await handshake({ adapter, config: configFor(adapter.id), env: opts.env, projectRoot: opts.projectRoot, now,
+          const found = await handshake({ adapter, config: configFor(adapter.id), env: opts.env, projectRoot: opts.projectRoot, now,
             ...(opts.versionTimeoutMs === undefined ? {} : { versionTimeoutMs: opts.versionTimeoutMs }) });
+          return { ...found, sandbox: sandboxOf(adapter.id) };
         } catch (err) {
-          return { id: adapter.id, status: 'incompatible', reason: `handshake failed: ${String(err)}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString() };
+          return { id: adapter.id, status: 'incompatible', reason: `handshake failed: ${String(err)}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(adapter.id) };
         }
       }));
-      for (const s of results) {
+      for (const found of results) {
+        // Without a working sandbox nothing is dispatched: the reason names the package to install.
+        const s: AdapterStatus = box.ready || found.status !== 'available' ? found : { ...found, status: 'missing', reason: box.reason };
+        if (s !== found) blockedBySandbox.add(s.id); else blockedBySandbox.delete(s.id);
+
         const safe = redactor.value(s);
         current.set(s.id, safe);
         opts.logger?.info({ adapter: s.id, status: s.status, reason: safe.reason, version: s.descriptor.cliVersion }, 'adapter handshake');
@@ -103,6 +122,7 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
     run(id, runOpts) {
       const adapter = byId.get(id);
       if (!adapter) throw new AdapterError('UNKNOWN_ADAPTER', `unknown adapter ${id}`, { id, known: [...byId.keys()] });
+      if (blockedBySandbox.has(id)) throw new AdapterError('SANDBOX_UNAVAILABLE', box.reason ?? 'the sandbox is not available', { id, package: 'bubblewrap' });
       const status = get(id);
       if (!status || status.status !== 'available' || status.binPath === null) {
         throw new AdapterError('ADAPTER_UNAVAILABLE', `${id} is ${unavailableReason(id) ?? 'not available'}`, { id, status: status?.status ?? null, reason: status?.reason ?? null });
@@ -110,18 +130,29 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
       const valid = RunOptionsSchema.safeParse(runOpts);
       if (!valid.success) throw new AdapterError('INVALID_RUN_OPTIONS', z.prettifyError(valid.error), { id });
       const cfg = configFor(id);
-      const command = adapter.buildCommand(runOpts, cfg, { bin: status.binPath, env: opts.env });
+      const command = adapter.buildCommand(runOpts, cfg, { bin: status.binPath, env: opts.env, sandboxed: box.mode === 'bubblewrap' });
       // Linux limits one argv element to 128 KiB (E2BIG): say so before spawning. The CLIs get the
       // prompt on stdin; the `command` adapter's `sh -c <prompt>` cannot.
       const tooLong = command.args.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
       if (tooLong !== undefined) {
         throw new AdapterError('INVALID_RUN_OPTIONS', `an argument of ${Buffer.byteLength(tooLong)} bytes is over the ${MAX_ARG_BYTES - 1}-byte limit of one command-line argument${tooLong === runOpts.prompt ? ' (the prompt)' : ''}`, { id });
       }
-      opts.logger?.info({ adapter: id, runId: runOpts.runId, cwd: runOpts.cwd, resume: Boolean(runOpts.resumeToken) }, 'agent run starting');
+      opts.logger?.info({ adapter: id, runId: runOpts.runId, cwd: runOpts.cwd, resume: Boolean(runOpts.resumeToken), sandbox: box.mode }, 'agent run starting');
+      let boxed: SandboxedCommand;
+      try {
+        boxed = sandbox.wrap({
+          runKey: `${id}-${runOpts.runId}`, command, network: cfg.network === 'on',
+          stateDirs: ensureStateDirs(adapter.stateDirs?.(command.env) ?? []),
+        });
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        throw new AdapterError('SANDBOX_UNAVAILABLE', e.message ?? String(err), { id, cause: e.code ?? null });
+      }
       const run = spawnRun({
-        runId: runOpts.runId, command, parser: adapter.createParser(runOpts), classifyExit: (e) => adapter.classifyExit(e),
+        runId: runOpts.runId, command: boxed.command, parser: adapter.createParser(runOpts), classifyExit: (e) => adapter.classifyExit(e),
         timeoutMs: cfg.timeoutMs, killGraceMs: opts.killGraceMs ?? 5_000, cliVersion: status.descriptor.cliVersion,
-        redactor, now, signal: runOpts.signal, logger: opts.logger,
+        redactor, now, signal: runOpts.signal, logger: opts.logger, maxOutputBytes: cfg.maxOutputBytes,
+        release: boxed.release, setupFailure: boxed.setupFailure, sandboxFailure: adapter.sandboxFailure ? (events) => adapter.sandboxFailure!(events) : undefined,
       });
       void run.done.then((o) => {
         // A 401 at run time is the surest sign of a missing login: stop dispatching until refreshed.

@@ -5,19 +5,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTERS } from './adapter-list.js';
 import { AgentEventSchema } from './agent-event.js';
 import { createAdapterRegistry, type AdapterRegistry } from './registry.js';
+import { createSandbox } from './sandbox/sandbox.js';
 import { drain, processesWithCommandLine, processGone, script, tempDir, waitUntil } from './test-support.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => { for (const c of cleanups.splice(0)) await c(); });
 
-async function setup(adapters: Record<string, Record<string, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Promise<{ registry: AdapterRegistry; dir: string }> {
+/**
+ * `sandbox: 'off'` for the tests that read pids a run wrote: inside the sandbox those are pids of
+ * its own pid namespace, and leftovers die with the namespace (adapters/sandbox/sandbox.test.ts).
+ * Off, the ProcessTree machinery tested here is what ends a run's processes.
+ */
+async function setup(adapters: Record<string, Record<string, unknown>> = {}, env: NodeJS.ProcessEnv = process.env, sandbox: 'bubblewrap' | 'off' = 'bubblewrap'): Promise<{ registry: AdapterRegistry; dir: string }> {
   const t = await tempDir('spawn-run');
   cleanups.push(t.cleanup);
   let tick = 0;
   const registry = createAdapterRegistry({
     config: { order: ['command'], adapters: adapters as never },
-    env, projectRoot: ROOT, killGraceMs: 300, adapters: ADAPTERS.filter((a) => a.id === 'command'),
+    env, projectRoot: ROOT, killGraceMs: 300, adapters: ADAPTERS.filter((a) => a.id === 'command'), sandbox: createSandbox({ mode: sandbox }, env),
     // An injected clock: event times come from it, not from the wall.
     now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)),
   });
@@ -83,7 +89,7 @@ describe('command adapter through the registry (real sh)', () => {
   });
 
   it('cancel kills every process of the group, including one that ignores SIGTERM', async () => {
-    const { registry, dir } = await setup();
+    const { registry, dir } = await setup({}, process.env, 'off');
     const run = registry.run('command', { runId: 'c4', cwd: dir,
       prompt: "sleep 100 & echo $! > a.pid; sh -c 'trap \"\" TERM; echo $$ > b.pid; while :; do sleep 1; done' & wait" });
     const { pid } = await run.started;
@@ -106,7 +112,7 @@ describe('command adapter through the registry (real sh)', () => {
   });
 
   it('a background process left holding the output pipe does not keep the run open, and is killed', async () => {
-    const { registry, dir } = await setup();
+    const { registry, dir } = await setup({}, process.env, 'off');
     const { events, outcome } = await drain(registry.run('command', { runId: 'c7', cwd: dir, prompt: 'echo started; sleep 100 & echo $! > bg.pid' }));
     expect(outcome.status).toBe('succeeded');
     expect(events[0]?.type === 'command' && events[0].output).toContain('started');
@@ -137,8 +143,8 @@ describe('command adapter through the registry (real sh)', () => {
     expect(processesWithCommandLine('sleep 31340')).toEqual([]);
   });
 
-  it('processes left behind after a normal exit get SIGTERM first, so their exit traps run', async () => {
-    const { registry, dir } = await setup();
+  it('processes left behind after a normal exit get SIGTERM first, so their exit traps run (sandbox off)', async () => {
+    const { registry, dir } = await setup({}, process.env, 'off');
     const { outcome } = await drain(registry.run('command', { runId: 'c11', cwd: dir,
       prompt: `sh -c 'trap "echo cleaned > cleaned.txt; exit 0" TERM; sleep 31341 & wait' > /dev/null 2>&1 & echo ok` }));
     expect(outcome.status).toBe('succeeded');
@@ -199,12 +205,14 @@ describe('an adapter that throws while finishing the run', () => {
 });
 
 describe('a binary that disappears between handshake and run', () => {
-  it('fails with AGENT_SPAWN_FAILED, still ends with done, and started resolves without a pid', async () => {
+  // Unconfined the spawn itself fails (no pid); sandboxed bubblewrap starts and cannot exec it.
+  it.each(['off', 'bubblewrap'] as const)('fails with AGENT_SPAWN_FAILED and still ends with done (sandbox %s)', async (mode) => {
     const t = await tempDir('vanish');
     cleanups.push(t.cleanup);
     const bin = await script(t.dir, 'codex', 'echo "codex-cli 0.169.0"');
+    const env = { ...process.env, OPENAI_API_KEY: 'sk-test-not-real-000000000000' };
     const registry = createAdapterRegistry({ config: { order: ['codex'], adapters: { codex: { enabled: true, bin, args: [], env: {}, timeoutMs: 10_000 } } },
-      env: { ...process.env, OPENAI_API_KEY: 'sk-test-not-real-000000000000' }, projectRoot: ROOT, adapters: ADAPTERS.filter((a) => a.id === 'codex') });
+      env, projectRoot: ROOT, adapters: ADAPTERS.filter((a) => a.id === 'codex'), sandbox: createSandbox({ mode }, env) });
     await registry.handshakeAll();
     await rm(bin);
     const run = registry.run('codex', { runId: 'v', cwd: t.dir, prompt: 'x' });
@@ -212,7 +220,9 @@ describe('a binary that disappears between handshake and run', () => {
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'AGENT_SPAWN_FAILED', transient: false } });
     expect(events.map((e) => e.type)).toEqual(['error', 'done']);
     expect(await run.resumeToken).toBeNull();
-    expect(await run.started).toEqual({ cliVersion: '0.169.0', pid: null });
+    const started = await run.started;
+    expect(started.cliVersion).toBe('0.169.0');
+    if (mode === 'off') expect(started.pid).toBeNull();
   });
 });
 

@@ -52,6 +52,14 @@ export interface SpawnRunOptions {
   now: () => Date;
   signal?: AbortSignal | undefined;
   logger?: Logger | undefined;
+  /** stdout + stderr bytes the run may print; past it the run is stopped (AGENT_OUTPUT_LIMIT). */
+  maxOutputBytes?: number | undefined;
+  /** Awaited once every process of the run is gone (the sandbox's cleanup); violations fail the run. */
+  release?: (() => Promise<{ violations: string[] }>) | undefined;
+  /** The sandbox's own setup error (from the stderr of a run that printed nothing else), or null. */
+  setupFailure?: ((stderrTail: string) => string | null) | undefined;
+  /** See AgentAdapter.sandboxFailure: a success that did nothing because tools were refused. */
+  sandboxFailure?: ((events: readonly AgentEventDraft[]) => RunFailure | null) | undefined;
 }
 
 /** Longest raw line kept in an event: a runaway line must not flood the event log. */
@@ -60,6 +68,8 @@ const MAX_RAW_LINE = 16_384;
 const DRAIN_MS = 3_000;
 /** After a normal exit, how long processes left behind get between SIGTERM and SIGKILL. */
 const LEFTOVER_GRACE_MS = 1_000;
+/** Tool events kept for `sandboxFailure` (the last ones matter; the count is bounded). */
+const MAX_TOOL_EVENTS = 1_000;
 
 /** Runs one CLI process and turns its stdout into normalised events (see AgentRun). */
 export function spawnRun(opts: SpawnRunOptions): AgentRun {
@@ -70,6 +80,11 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
   let seq = 0;
   let cancelled: string | null = null;
   let timedOut = false;
+  let outputBytes = 0;
+  let sawStdout = false;
+  let overLimit = false;
+  const toolEvents: AgentEventDraft[] = [];
+  let violations: string[] = [];
   let spawnError: Error | null = null;
   let exit: { exitCode: number | null; signal: string | null } | null = null;
   let finished = false;
@@ -77,6 +92,10 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
   let drainTimer: NodeJS.Timeout | undefined;
 
   const emit = (draft: AgentEventDraft): void => {
+    if (draft.type === 'command' || draft.type === 'file_change' || draft.type === 'tool_call') {
+      toolEvents.push(draft);
+      if (toolEvents.length > MAX_TOOL_EVENTS) toolEvents.shift();
+    }
     const event = { ...redactor.value(draft), at: now().toISOString(), seq: seq++ } as AgentEvent;
     if (event.type === 'usage') {
       usage.inputTokens += event.inputTokens;
@@ -160,8 +179,11 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     // No process of the run outlives it (daemonised helpers, a shell the agent left behind).
     // After cancel/timeout the tree already had its SIGTERM and grace; after a normal exit the
     // leftovers get a short one, so their exit traps (lock files) still run.
-    const alreadyWarned = cancelled !== null || timedOut;
-    void (tree?.killAll(3_000 + LEFTOVER_GRACE_MS, alreadyWarned ? 0 : LEFTOVER_GRACE_MS) ?? Promise.resolve()).then(complete);
+    const alreadyWarned = cancelled !== null || timedOut || overLimit;
+    void (tree?.killAll(3_000 + LEFTOVER_GRACE_MS, alreadyWarned ? 0 : LEFTOVER_GRACE_MS) ?? Promise.resolve())
+      .then(() => opts.release?.())
+      .then((r) => { violations = r?.violations ?? []; }, (err: unknown) => { violations = [`sandbox cleanup failed: ${String(err)}`]; })
+      .then(complete);
   };
 
   let streamClosed = false;
@@ -201,13 +223,27 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     } else if (timedOut) {
       status = 'timed_out';
       error = failure('AGENT_TIMEOUT', `no result within ${opts.timeoutMs} ms`);
+    } else if (overLimit) {
+      status = 'failed';
+      error = failure('AGENT_OUTPUT_LIMIT', `the run printed more than ${String(opts.maxOutputBytes)} bytes and was stopped`);
     } else if (spawnError !== null) {
       status = 'failed';
       error = failure('AGENT_SPAWN_FAILED', `could not start ${command.bin}: ${spawnError.message}`);
+    } else if (!sawStdout && ex.exitCode !== 0 && opts.setupFailure?.(tail)) {
+      // The sandbox could not start the CLI (e.g. the binary vanished): same class as ENOENT.
+      status = 'failed';
+      error = failure('AGENT_SPAWN_FAILED', opts.setupFailure(tail) ?? '');
     } else {
       const c = opts.classifyExit({ exitCode: ex.exitCode, signal: ex.signal, parsed, stderrTail: tail });
       status = c.status;
       error = c.error;
+      const blocked = status === 'succeeded' ? opts.sandboxFailure?.(toolEvents) ?? null : null;
+      if (blocked !== null) { status = 'failed'; error = blocked; }
+    }
+    if (violations.length > 0 && status !== 'cancelled') {
+      // Whatever the CLI said, a run that tampered with what the sandbox protects did not succeed.
+      status = 'failed';
+      error = failure('AGENT_SANDBOX_VIOLATION', violations.join('; '));
     }
     if (error !== null) emit({ type: 'error', message: error.message, code: error.code });
     const finalMessage = parsed.finalMessage === null ? null : redactor.text(parsed.finalMessage);
@@ -242,8 +278,16 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
       // Spawn failures (ENOENT, EACCES) come here and no process ever existed.
       if (proc.pid === undefined) { spawnError = err; finalize(); }
     });
-    proc.stdout?.on('data', (c: Buffer) => stdoutLines.push(c));
+    const countOutput = (c: Buffer): void => {
+      outputBytes += c.length;
+      if (opts.maxOutputBytes !== undefined && outputBytes > opts.maxOutputBytes && !overLimit) {
+        overLimit = true;
+        terminate();
+      }
+    };
+    proc.stdout?.on('data', (c: Buffer) => { sawStdout = true; countOutput(c); if (!overLimit) stdoutLines.push(c); });
     proc.stderr?.on('data', (c: Buffer) => {
+      countOutput(c);
       const text = c.toString('utf8');
       stderrTail.push(text);
       if (parser.stderr) safely(() => parser.stderr?.(text) ?? [], text);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { GitEngineError } from './errors.js';
 import type { Checkpoint } from './checkpoints.js';
+import type { GateSpawner } from './gates.js';
 import type { TaskDiff } from './inspect.js';
 import { locateRepository } from './locate-repo.js';
 import { GitWorkerPool } from './pool.js';
@@ -25,6 +26,8 @@ export interface GitEngineOptions {
    * `.thalogos.json`, so gates are as untrusted as agents: the runtime passes the agents' env.
    */
   gateEnv?: NodeJS.ProcessEnv;
+  /** Starts each gate process (default: unconfined `sh -c`); the runtime sandboxes and records gates. */
+  gateSpawner?: GateSpawner;
   minThreads?: number;
   maxThreads?: number;
   committer?: { name: string; email: string };
@@ -163,7 +166,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       return mutex.run(key, async () => {
         running.add(`${key}\0${p.sessionId}`);
         try {
-          return await runSave(pool, ctx, p, options.gateEnv);
+          return await runSave(pool, ctx, p, options.gateEnv, options.gateSpawner);
         } finally {
           running.delete(`${key}\0${p.sessionId}`);
         }

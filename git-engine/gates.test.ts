@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runGate } from './gates.js';
+import { GATE_OUTPUT_LIMIT, runGate, runGates } from './gates.js';
 import { removeDir, tempDir } from './test-support.js';
 
 const dirs: string[] = [];
@@ -45,4 +45,25 @@ describe('runGate', () => {
     expect(r).toMatchObject({ exitCode: null, timedOut: true });
     expect(r.output).toContain('started');
   }, 15_000);
+
+  it('an injected spawner starts the gate (its command line, its hooks) and the result waits for finished()', async () => {
+    const cwd = dir();
+    const calls: string[] = [];
+    const r = await runGate('echo from-gate', cwd, 8_000, process.env, GATE_OUTPUT_LIMIT, (gate) => ({
+      // The spawner decides the command line: here a wrapper that marks the output.
+      bin: 'sh', args: ['-c', `echo wrapped; ${gate.command}`], cwd: gate.cwd, env: gate.env,
+      started: (pid) => calls.push(`started ${pid > 0}`),
+      finished: async () => { await new Promise((res) => setTimeout(res, 50)); calls.push('finished'); },
+    }));
+    expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(r.output).toBe('wrapped\nfrom-gate\n');
+    expect(calls).toEqual(['started true', 'finished']);
+  });
+
+  it('a spawner that refuses (no sandbox) fails the gate run instead of running it unconfined', async () => {
+    const cwd = dir();
+    await expect(runGates(['touch ran.txt'], cwd, 8_000, process.env, () => { throw Object.assign(new Error('no bubblewrap'), { code: 'SANDBOX_UNAVAILABLE' }); }))
+      .rejects.toMatchObject({ code: 'SANDBOX_UNAVAILABLE' });
+    expect(fs.existsSync(path.join(cwd, 'ran.txt'))).toBe(false);
+  });
 });

@@ -1,7 +1,9 @@
 // Running gate commands (`sh -c <command>`) in the integration worktree: its own process group, a
-// timeout that kills the whole group, and output kept bounded (head and tail). Spawning is
+// timeout that kills the whole group, and output kept bounded (head and tail). How the process is
+// started (sandboxed, recorded) is injected as a GateSpawner. Spawning is
 // asynchronous I/O, so this runs on the main thread; only git work goes to the worker pool.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { GateResult } from './save-types.js';
 
@@ -33,11 +35,41 @@ class BoundedOutput {
 /** How long stdout/stderr may still deliver buffered output after the gate's shell exited. */
 const DRAIN_MS = 250;
 
-export function runGate(command: string, cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, limit = GATE_OUTPUT_LIMIT): Promise<GateResult> {
+/** How one gate process is started: the command line, and hooks around the process's life. */
+export interface GateLaunch {
+  bin: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Right after the spawn, with the leader's pid (the runtime records it, so a restart can kill it). */
+  started?(pid: number): void;
+  /** Once the gate's result is known and its process group was killed; the result waits for it. */
+  finished?(): Promise<void>;
+}
+
+/**
+ * Turns a gate command into a launch. The runtime injects one that runs the gate in the agents'
+ * sandbox and records it like an agent run (a task branch can rewrite `.thalogos.json`, so a gate
+ * is as untrusted as an agent). May throw (e.g. no sandbox available): the Save then fails.
+ */
+export type GateSpawner = (gate: { command: string; cwd: string; env: NodeJS.ProcessEnv }) => GateLaunch;
+
+/** Unconfined `sh -c`: for tests and embedders without a sandbox. */
+export const plainGateSpawner: GateSpawner = (gate) => ({ bin: 'sh', args: ['-c', gate.command], cwd: gate.cwd, env: gate.env });
+
+export async function runGate(command: string, cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, limit = GATE_OUTPUT_LIMIT, spawner: GateSpawner = plainGateSpawner): Promise<GateResult> {
+  const launch = spawner({ command, cwd, env: { ...env, CI: '1' } });
   return new Promise((resolve) => {
     const started = performance.now();
     const out = new BoundedOutput(limit);
-    const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, CI: '1' } });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(launch.bin, launch.args, { cwd: launch.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: launch.env });
+    } catch (err) {
+      void (launch.finished?.() ?? Promise.resolve()).then(() => resolve({ command, exitCode: null, timedOut: false, durationMs: 0, output: String(err) }));
+      return;
+    }
+    if (child.pid !== undefined) launch.started?.(child.pid);
     let timedOut = false;
     let done = false;
     const kill = () => {
@@ -61,7 +93,9 @@ export function runGate(command: string, cwd: string, timeoutMs: number, env: No
         ended = true;
         clearTimeout(drain);
         for (const s of streams) s.destroy();
-        resolve({ command, exitCode, timedOut, durationMs: Math.round(performance.now() - started), output: out.toString() });
+        const result = { command, exitCode, timedOut, durationMs: Math.round(performance.now() - started), output: out.toString() };
+        // The next gate starts only once this one's sandbox is torn down and its record removed.
+        void (launch.finished?.() ?? Promise.resolve()).catch(() => undefined).then(() => resolve(result));
       };
       const drain = setTimeout(end, DRAIN_MS);
       if (open === 0) end();
@@ -74,10 +108,10 @@ export function runGate(command: string, cwd: string, timeoutMs: number, env: No
 }
 
 /** Runs gates in order and stops at the first failure (later gates are not run). */
-export async function runGates(commands: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ passed: boolean; results: GateResult[] }> {
+export async function runGates(commands: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, spawner: GateSpawner = plainGateSpawner): Promise<{ passed: boolean; results: GateResult[] }> {
   const results: GateResult[] = [];
   for (const command of commands) {
-    const r = await runGate(command, cwd, timeoutMs, env);
+    const r = await runGate(command, cwd, timeoutMs, env, GATE_OUTPUT_LIMIT, spawner);
     results.push(r);
     if (r.timedOut || r.exitCode !== 0) return { passed: false, results };
   }

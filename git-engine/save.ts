@@ -2,7 +2,7 @@
 // -> gates (child processes) -> publish or record the failure (worker). The main thread only
 // sequences; all git work happens in the pool.
 import { GitEngineError } from './errors.js';
-import { runGates } from './gates.js';
+import { runGates, type GateSpawner } from './gates.js';
 import type { AutoResolution } from './merge/index.js';
 import type { GitWorkerPool } from './pool.js';
 import type { EngineContext, LogHead } from './save-ops.js';
@@ -20,7 +20,7 @@ export interface SaveParams {
 
 export const DEFAULT_GATE_TIMEOUT_MS = 10 * 60 * 1000;
 
-export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: SaveParams, gateEnv?: NodeJS.ProcessEnv): Promise<SaveResult> {
+export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: SaveParams, gateEnv?: NodeJS.ProcessEnv, gateSpawner?: GateSpawner): Promise<SaveResult> {
   const call = <T>(op: Parameters<GitWorkerPool['run']>[0]['op'], args: unknown) => pool.run<T>({ op, repoPath: p.repoPath, ctx: ctx(), args });
   p.onProgress?.('merging', { taskIds: p.taskIds });
   const merged = await call<MergePhaseResult>('saveMerge', { sessionId: p.sessionId, saveId: p.saveId, taskIds: p.taskIds, integrationWorktreePath: p.integrationWorktreePath });
@@ -33,7 +33,7 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
       await call('prepareIntegration', { sessionId: p.sessionId, worktreePath: p.integrationWorktreePath, commit: merged.candidate });
     }
     p.onProgress?.('gating', { gates: merged.gates, candidate: merged.candidate });
-    gates = await runGates(merged.gates, p.integrationWorktreePath, p.gateTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS, gateEnv);
+    gates = await runGates(merged.gates, p.integrationWorktreePath, p.gateTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS, gateEnv, gateSpawner);
   } catch (err) {
     // Nothing was published; drop the journal so the next Save is not blocked.
     await call('abortSave', { sessionId: p.sessionId }).catch(() => undefined);

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import uWS from 'uWebSockets.js';
 import type { Logger } from 'pino';
-import { createAdapterRegistry } from '../adapters/index.js';
+import { createAdapterRegistry, createSandbox } from '../adapters/index.js';
 import { createGitEngine } from '../git-engine/index.js';
 import { createSyncServer } from '../sync/index.js';
 import type { AppContext } from './api/app-context.js';
@@ -28,6 +28,7 @@ import type { LogAnchor } from './log/log-integrity.js';
 import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
+import { recordedGateSpawner } from './sessions/gate-spawner.js';
 import { killOrphanedRuns } from './sessions/run-files.js';
 import { removeStaleSessionLocks } from './sessions/stale-locks.js';
 import { RunTable } from './sessions/run-table.js';
@@ -80,9 +81,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Agents and gates (which a task branch can rewrite) run without the runtime's own secrets.
   const hiddenNames = fileConfig.git.signingKeyPassphraseEnv ? [fileConfig.git.signingKeyPassphraseEnv] : [];
   const untrustedEnv = agentEnvironment(env, hiddenNames);
+  // Agents, command tasks and gates run in one sandbox (docs/adapters.md): the data dir, the config
+  // file and the signing key are hidden from them; "sandbox": "off" is warned about here.
+  const signingKeyPath = fileConfig.git.signingKeyFile ? path.resolve(path.dirname(config.configFile), fileConfig.git.signingKeyFile) : null;
+  const sandbox = createSandbox({
+    mode: fileConfig.sandbox === 'off' ? 'off' : 'bubblewrap',
+    instance: config.dataDir,
+    hide: [config.dataDir, config.configFile, ...(signingKeyPath ? [signingKeyPath] : [])],
+  }, untrustedEnv, logger);
   const engine = createGitEngine({
     orchestratorVersion: VERSION,
     gateEnv: untrustedEnv,
+    gateSpawner: recordedGateSpawner(config.dataDir, sandbox),
     ...(fileConfig.git.committer ? { committer: fileConfig.git.committer } : {}),
     ...(signingKey ? { signingKey } : {}),
   });
@@ -92,6 +102,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     extraSecrets: hiddenSecrets(env, hiddenNames),
     projectRoot: PROJECT_ROOT,
     logger,
+    sandbox,
   });
   await adapters.handshakeAll();
 
@@ -184,7 +195,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   sessionsRef = sessions;
   // Agent processes a crashed predecessor left running would race the re-queued runs.
   for (const orphan of killOrphanedRuns(config.dataDir)) {
-    logger.warn({ sessionId: orphan.sessionId, taskId: orphan.taskId, runId: orphan.runId, pid: orphan.pid }, 'killed an agent process left over from before the restart');
+    logger.warn({ kind: orphan.kind ?? 'agent', sessionId: orphan.sessionId, taskId: orphan.taskId, runId: orphan.runId, pid: orphan.pid }, 'killed a process left over from before the restart');
   }
   await sessions.restoreAll();
   // The state documents are persisted too, but the log is the truth: re-project after a restart.

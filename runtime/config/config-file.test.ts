@@ -37,6 +37,15 @@ describe('the runtime config file', () => {
     expect(config.sessions.maxParallel).toBe(2);
   });
 
+  it('the sandbox is on unless the file says "off"; network "none" per adapter; anything else is refused', async () => {
+    expect((await loadConfigFile(path.join(dir, 'absent.json'))).sandbox).toBe('on');
+    const off = await loadConfigFile(await write(JSON.stringify({ sandbox: 'off', adapters: { adapters: { codex: { network: 'none' } } } })));
+    expect(off.sandbox).toBe('off');
+    expect(off.adapters.adapters.codex?.network).toBe('none');
+    await expect(loadConfigFile(await write(JSON.stringify({ sandbox: false })))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(loadConfigFile(await write(JSON.stringify({ adapters: { adapters: { codex: { network: 'off' } } } })))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
   it('refuses invalid JSON, unknown keys and wrong types with every problem listed', async () => {
     await expect(loadConfigFile(await write('{ nope'))).rejects.toThrow(/not valid JSON/);
     await expect(loadConfigFile(await write('{"sesions": {}}'))).rejects.toThrow(ConfigError);

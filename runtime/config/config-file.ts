@@ -9,6 +9,11 @@ import { ConfigError } from './config.js';
  * file means defaults; an invalid one stops the server with every problem listed.
  */
 export const ConfigFileSchema = z.strictObject({
+  /**
+   * Agent runs, gates and `command` tasks run in a bubblewrap sandbox ("on", the default; docs/adapters.md).
+   * "off" is the operator's explicit opt-out: warned about at start and shown by GET /api/agents.
+   */
+  sandbox: z.enum(['on', 'off']).default('on'),
   adapters: AdaptersConfigSchema.default(AdaptersConfigSchema.parse({})),
   sessions: z
     .strictObject({

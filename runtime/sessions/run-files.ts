@@ -2,12 +2,14 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 
 /**
- * One small file per live agent process under `<data dir>/runs/`, written synchronously as soon
+ * One small file per live agent or gate process under `<data dir>/runs/`, written synchronously as soon
  * as the pid is known (no log append, no fsync in between). After a crash the next start kills
  * exactly these process groups, and only when boot id and process start time still match, so a
  * recycled pid is never touched.
  */
 export interface RunFile {
+  /** An agent run, or a Save's gate process (absent in files written before gates were recorded). */
+  kind?: 'agent' | 'gate';
   runId: string;
   sessionId: string;
   taskId: string;

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTERS, AgentEventSchema, buildPrompt, createAdapterRegistry, type AdapterRegistry, type AgentEvent, type AgentRun, type RunOutcome } from '../../adapters/index.js';
+import { createSandbox } from '../../adapters/sandbox/sandbox.js';
 import { processesWithCommandLine, processGone } from '../../adapters/test-support.js';
 import type { CliSetup } from './cli-setup.js';
 import { FAKE_KEYS, tempGitRepo } from './cli-setup.js';
@@ -26,18 +27,22 @@ export async function scenario(
   id: string,
   makeSetup: (url: string) => Promise<CliSetup>,
   turns: FakeTurn[] | ((repo: string) => FakeTurn[]),
-  overrides: { timeoutMs?: number } = {},
+  overrides: { timeoutMs?: number; sandbox?: 'bubblewrap' | 'off' } = {},
 ): Promise<Scenario> {
+  const { sandbox: sandboxMode = 'bubblewrap', ...configOverrides } = overrides;
   // The repo comes first: a script that writes a file needs its absolute path.
   const repo = await tempGitRepo();
   const server = await startFakeModel({ turns: typeof turns === 'function' ? turns(repo.dir) : turns });
   const setup = await makeSetup(server.url);
   const adapter = ADAPTERS.find((a) => a.id === id);
+  const env = { ...process.env, THALOGOS_PLANTED_TOKEN: PLANTED_SECRET, CLAUDECODE: '1' };
   if (!adapter) throw new Error(`no adapter ${id}`);
   const registry = createAdapterRegistry({
-    config: { order: [id], adapters: { [id]: { enabled: true, ...setup.config, ...overrides } } },
+    config: { order: [id], adapters: { [id]: { enabled: true, ...setup.config, ...configOverrides } } },
     // CLAUDECODE as if Thalogos itself ran inside Claude Code: the adapter must strip it.
-    env: { ...process.env, THALOGOS_PLANTED_TOKEN: PLANTED_SECRET, CLAUDECODE: '1' },
+    env,
+    // The contract holds inside the sandbox (the default) as it does unconfined.
+    sandbox: createSandbox({ mode: sandboxMode }, env),
     projectRoot: PROJECT_ROOT,
     adapters: [adapter],
     killGraceMs: 2_000,
