@@ -153,6 +153,16 @@ export default function SessionLayout() {
             ) : null}
           </div>
           <div className="mt-2 space-y-2">
+            {view.damage ? (
+              <div role="alert" data-testid="session-damaged" className="rounded-md border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200">
+                <p className="font-medium">This session is quarantined and read-only.</p>
+                <p className="mt-1">
+                  Log entry {view.damage.seq} ({view.damage.type}) cannot be applied: {view.damage.reason}. The board shows the session as it was
+                  just before that entry; nothing of its log was changed. An admin can inspect the entry and skip or repair it
+                  (docs/runbooks/session-quarantine.md); every other session keeps working.
+                </p>
+              </div>
+            ) : null}
             <ErrorNotice error={saveError} title="Save refused" onDismiss={() => setSaveError(null)} />
             <ErrorNotice error={resumeError} title="Resume refused" onDismiss={() => setResumeError(null)} />
             {live.error ? (
