@@ -127,7 +127,7 @@ describe('crash and resume with a real server process and LevelDB', () => {
     expect(events.length).toBeGreaterThan(50);
     expect((await apiClient(server.url, ADMIN)('GET', `/api/sessions/${sid}`)).body).toEqual(before);
     const cli = (...args: string[]) =>
-      JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'runtime/cli/run.ts'), ...args], {
+      JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'runtime/cli/run.ts'), ...args, '--json'], {
         cwd: ROOT, env: { ...process.env, THALOGOS_URL: server!.url, THALOGOS_TOKEN: ADMIN }, encoding: 'utf8',
       }));
     const live = (await apiClient(server.url, ADMIN)('GET', `/api/sessions/${sid}`)).body;

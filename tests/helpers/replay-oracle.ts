@@ -85,7 +85,7 @@ async function entriesReplayCannotApply(rt: RuntimeUnderTest, sid: string): Prom
 
 /** `thalogos replay SID` as a user runs it (a real CLI process), compared with the live view. */
 export async function cliReplay(rt: RuntimeUnderTest, sid: string): Promise<{ seq: number; state: unknown }> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'runtime/cli/run.ts'), 'replay', sid], {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'runtime/cli/run.ts'), 'replay', sid, '--json'], {
     cwd: ROOT, env: { ...process.env, ...rt.cliEnv }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000,
   });
   return JSON.parse(stdout) as { seq: number; state: unknown };

@@ -163,7 +163,12 @@ export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[
         const response = await post('/conflicts/resolve', { taskId: conflict.taskId, resolutions });
         // Once the conflicting task was sent back to work, failed or closed, the report is stale.
         const taskStatus = taskStatusOf(current, conflict.taskId);
-        expectAnswer(`${describeOp(op)} of task ${conflict.taskId} (${taskStatus})`, response, taskStatus === 'ready_for_review' ? [[200]] : [[200], [409, 'INVALID_STATE']]);
+        // A conflict already resolved (the task branch moved past the report) is refused as stale.
+        const saveId = (current as { lastSave?: { saveId?: string } }).lastSave?.saveId;
+        const resolvedAlready = ((current as { timeline?: Array<{ kind: string; taskId?: string; saveId?: string }> }).timeline ?? [])
+          .some((entry) => entry.kind === 'conflict_resolved' && entry.taskId === conflict.taskId && entry.saveId === saveId);
+        const expected: Array<[number] | [number, string]> = resolvedAlready ? [[409, 'STALE_CONFLICT']] : taskStatus === 'ready_for_review' ? [[200]] : [[200], [409, 'INVALID_STATE']];
+        expectAnswer(`${describeOp(op)} of task ${conflict.taskId} (${taskStatus})`, response, expected);
         if (op.thenKill) await restartAndCheck();
         break;
       }
