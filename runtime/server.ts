@@ -11,6 +11,10 @@ import { createConsoleHandler } from './console/index.js';
 import { conflictRoutes } from './api/conflict-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
+import { memberRoutes } from './api/member-routes.js';
+import { MembershipStore } from './auth/membership-store.js';
+import { SessionAccess } from './auth/session-access.js';
+import { presenceColor } from './auth/presence-color.js';
 import { TokenStore, type TokenRecord } from './auth/token-store.js';
 import type { PutOp } from './storage/db.js';
 import type { Config } from './config/config.js';
@@ -58,6 +62,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   await db.open();
   const log = await EventLog.open(db);
   const tokens = await TokenStore.open(db);
+  const members = await MembershipStore.open(db);
+  const access = new SessionAccess(members);
   const snapshots = new SnapshotStore(db);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
 
@@ -87,9 +93,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     path: '/sync',
     authenticate: async (token) => {
       const principal = tokens.authenticate(token);
-      return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
+      return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role, color: presenceColor(principal.tokenId) } : null;
     },
     sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
+    // A non-member is refused exactly like an unknown session; the role on the session caps writes.
+    roleOnSession: async (user, sessionId) => access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId),
     db: db.sublevel('sync'),
     logger: logger.child({ component: 'sync' }),
   });
@@ -148,6 +156,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sessions,
     log,
     tokens,
+    members,
+    access,
     engine,
     sync,
     adapters,
@@ -163,7 +173,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context)]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context)]) router.add(route);
   // The web console (React Router build) answers every path the API does not claim.
   const consoleHandler = await createConsoleHandler({
     buildDir: path.join(PROJECT_ROOT, 'web', 'build'),
@@ -172,6 +182,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   mountHttp(app, {
     router,
     tokens,
+    sessionAccess: access,
     logger,
     isShuttingDown: () => shuttingDown,
     fallback: consoleHandler,

@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { roleAtLeast } from '../auth/roles.js';
 import { readBody } from './read-body.js';
+import { roleForRequest, type SessionAccessPolicy } from './session-access-check.js';
 import type { HttpMethod, Reply, RequestContext } from './route.js';
 import type { Router } from './router.js';
 
@@ -17,6 +18,8 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 export interface HttpHandlerDeps {
   router: Router;
   tokens: TokenStore;
+  /** Per-session membership: session routes check the caller's role on that session. */
+  sessionAccess?: SessionAccessPolicy;
   logger: Logger;
   maxBodyBytes?: number;
   /** Requests no API route claims (the web console) go here; answers 404 when absent. */
@@ -76,8 +79,9 @@ export function mountHttp(app: TemplatedApp, deps: HttpHandlerDeps): void {
         const principal = authenticate(headers, deps.tokens);
         if (route.access !== 'public') {
           if (!principal) throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');
-          if (!roleAtLeast(principal.role, route.access)) {
-            throw new ApiError('FORBIDDEN', `this needs the ${route.access} role; your token has ${principal.role}`);
+          const role = roleForRequest(route, params, principal, deps.sessionAccess);
+          if (!roleAtLeast(role, route.access)) {
+            throw new ApiError('FORBIDDEN', `this needs the ${route.access} role; you have ${role}${role === principal.role ? '' : ' on this session'}`);
           }
         }
         let body: unknown = undefined;

@@ -12,6 +12,7 @@ import {
 } from '../../actors/index.js';
 import { ApiError } from '../errors.js';
 import type { EventLog } from '../log/event-log.js';
+import { AUDIT_ONLY_ENTRY_TYPES } from '../log/audit-only-types.js';
 import type { ActorRef, LogEntry } from '../log/log-entry.js';
 import { SESSION_CREATED, type SessionMeta } from './session-meta.js';
 import { SerialQueue } from './serial-queue.js';
@@ -185,6 +186,10 @@ export function replayEntries(
   let actor: Actor<typeof sessionMachine> | null = from ? createActor(sessionMachine, restoreOptions(from.snapshot)).start() : null;
   let seq = from?.seq ?? 0;
   for (const entry of entries) {
+    if (AUDIT_ONLY_ENTRY_TYPES.has(entry.type)) {
+      seq = entry.seq;
+      continue;
+    }
     if (entry.type === SESSION_CREATED) {
       const { input } = entry.data as { input: SessionInput };
       actor = createActor(sessionMachine, { input }).start();
