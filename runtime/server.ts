@@ -14,7 +14,6 @@ import { systemRoutes } from './api/system-routes.js';
 import { memberRoutes } from './api/member-routes.js';
 import { MembershipStore } from './auth/membership-store.js';
 import { SessionAccess } from './auth/session-access.js';
-import { presenceColor } from './auth/presence-color.js';
 import { TokenStore, type TokenRecord } from './auth/token-store.js';
 import type { PutOp } from './storage/db.js';
 import type { Config } from './config/config.js';
@@ -93,7 +92,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     path: '/sync',
     authenticate: async (token) => {
       const principal = tokens.authenticate(token);
-      return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role, color: presenceColor(principal.tokenId) } : null;
+      return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
     },
     sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
     // A non-member is refused exactly like an unknown session; the role on the session caps writes.

@@ -54,7 +54,7 @@ describe('stampAuthors', () => {
     const [comment] = updatesOf(client, () =>
       client.transact(() => {
         const list = new Y.Array<Record<string, unknown>>();
-        roots.comments.set('t1:a.txt:1', list);
+        client.getMap<Y.Array<Record<string, unknown>>>('comments').set('t1:a.txt:1', list);
         list.push([{ id: 'n1', userId: 'admin-id', name: 'admin', author: 'admin', text: 'approved', at: 'now' }]);
       }),
     );
