@@ -73,7 +73,7 @@ describe('a Save that stops on a conflict, resolved by people or handed to an ag
     expect([missing.status, missing.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
     const wrongTask = await api('POST', `/api/sessions/${sid}/conflicts/resolve`, { taskId: 't-other', resolutions: [{ path: 'a.txt', hunk: 0, side: 'theirs' }] });
     expect([wrongTask.status, wrongTask.body.error.code]).toEqual([409, 'INVALID_STATE']);
-    const viewerToken = (await api('POST', '/api/tokens', { name: 'vic', role: 'viewer' })).body.token as string;
+    const viewerToken = (await api('POST', '/api/tokens', { name: 'vic', role: 'viewer', sessions: [{ id: sid, role: 'viewer' }] })).body.token as string;
     const byViewer = await apiClient(server.url, viewerToken)('POST', `/api/sessions/${sid}/conflicts/resolve`, { resolutions: [{ path: 'a.txt', hunk: 0, side: 'theirs' }] });
     expect(byViewer.status).toBe(403);
 
