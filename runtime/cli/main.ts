@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_HOST, DEFAULT_PORT, loadConfig } from '../config/config.js';
 import { ApiClient, ApiClientError } from './api-client.js';
+import { offlineToken } from './offline-token.js';
 import { replaySession } from './replay.js';
 import { USAGE, UsageError } from './usage.js';
 
@@ -60,6 +61,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return result.ok ? 0 : 1;
       }
       case 'token create':
+        // With --data-dir: straight into a stopped server's database (the lost-admin-token path).
+        if (str(values['data-dir'])) return await offlineToken(str(values['data-dir']) ?? '', need(str(values.name), '--name'), need(str(values.role), '--role'), print);
         print(await client.request('POST', '/api/tokens', { name: need(str(values.name), '--name'), role: need(str(values.role), '--role') }));
         return 0;
       default:

@@ -13,6 +13,7 @@ Usage:
   thalogos audit verify
   thalogos replay SESSION [--until SEQ]
   thalogos token create --name NAME --role viewer|reviewer|operator|admin
+  thalogos token create --data-dir DIR --name NAME --role admin   (server stopped: lost admin token)
   thalogos agents [--refresh]
 
 Client commands talk to a running server: --url (or THALOGOS_URL, default http://THALOGOS_HOST:THALOGOS_PORT)
