@@ -178,7 +178,8 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       }
       const role = options.roleOnSession ? await options.roleOnSession(user, document.sessionId) : user.role;
       if (role === null) {
-        // Not a member: indistinguishable from a session that does not exist.
+        // Not a member: indistinguishable from a session that does not exist (to the client).
+        logger.info({ userId: user.userId, sessionId: document.sessionId }, 'sync: refused a token that is not a member');
         throw refuse(
           request,
           refusal(4403, new SyncError('SYNC_UNKNOWN_SESSION', 'no such session', { sessionId: document.sessionId })),
