@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { waitFor } from './helpers/api.js';
-import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+import { apiClient, waitFor } from './helpers/api.js';
+import { ADMIN_TOKEN, launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
 
 const LIVE = { timeout: 30_000, interval: 200 };
 
@@ -84,6 +84,41 @@ describe('web console: the server decides who someone is', () => {
     expect(await page.evaluate(rawSocketCloseCode(`session/${sessionId}/shared`, olgaToken))).toBe(-1);
     await page.goto(`/sessions/${sessionId}`);
     await expect.poll(() => page.getByRole('alert').textContent(), LIVE).toContain('SESSION_NOT_FOUND');
+    await context.close();
+  });
+
+  it('an operator of the session manages its members on the Members tab', async () => {
+    await olga.getByRole('link', { name: /^Members/ }).click();
+    const list = olga.getByRole('list', { name: 'Members of this session' });
+    await list.getByRole('listitem', { name: 'rae, reviewer' }).waitFor(LIVE);
+    await olga.getByLabel('Role of rae').selectOption('viewer');
+    await list.getByRole('listitem', { name: 'rae, viewer' }).waitFor(LIVE);
+    // The change reached the runtime, and rae's live connection came back as a viewer.
+    const members = (await stack.admin('GET', `/api/sessions/${sessionId}/members`)).body.members as Array<{ name: string; role: string }>;
+    expect(members.find((member) => member.name === 'rae')?.role).toBe('viewer');
+    await olga.getByRole('list', { name: 'People here' }).getByRole('listitem', { name: /^rae, viewer$/ }).waitFor(LIVE);
+    await olga.getByRole('button', { name: 'Remove rae' }).click();
+    await expect.poll(() => list.getByRole('listitem', { name: /^rae,/ }).count(), LIVE).toBe(0);
+  });
+
+  it('an admin mints a token with a membership on the Tokens page (secret shown once) and revokes it', async () => {
+    const { context, page } = await signedInPage(browser, stack.url, ADMIN_TOKEN);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Name').fill('nadia');
+    await page.getByLabel('Role', { exact: true }).selectOption('reviewer');
+    await page.getByLabel('Identity session').selectOption('reviewer');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByLabel('New token secret').textContent()) ?? '';
+    expect(secret).toMatch(/^thg_/);
+    await page.getByRole('list', { name: 'Tokens' }).getByRole('listitem', { name: 'nadia, reviewer' }).waitFor(LIVE);
+    const nadia = (await signedInPage(browser, stack.url, secret)).page;
+    await nadia.getByRole('link', { name: /Identity session/ }).waitFor(LIVE);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByLabel('New token secret').count()).toBe(0);
+    await page.getByRole('button', { name: 'Revoke nadia' }).click();
+    await page.getByRole('list', { name: 'Tokens' }).getByRole('listitem', { name: 'nadia, reviewer, revoked' }).waitFor(LIVE);
+    expect((await apiClient(stack.url, secret)('GET', '/api/me')).status).toBe(401);
+    await nadia.context().close();
     await context.close();
   });
 
