@@ -84,7 +84,9 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
       expect(await agent.inputValue()).toBe('');
       await agent.selectOption('command');
     } else {
-      // Told before submitting, and `command` is already chosen.
+      // Told before submitting, and `command` is already chosen. (The poll's 1 s starts once the
+      // board is there: loading the page took about that long on a busy machine.)
+      await agent.waitFor();
       await expect.poll(() => agent.inputValue()).toBe('command');
       await page.getByText(/No coding agent is signed in here/).waitFor();
       expect(await goal.getAttribute('placeholder')).toContain('echo hi > hi.txt');

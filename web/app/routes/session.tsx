@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, NavLink, Outlet, useParams } from 'react-router';
 import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
@@ -44,7 +44,8 @@ export default function SessionLayout() {
   const live = useLiveSession(ready ? sessionId : null);
   // What the page offers follows the role on this session (token role capped by membership).
   const membership = useSessionMembers(ready ? sessionId : null, signedIn);
-  const user = signedIn && membership.role ? { ...signedIn, role: membership.role } : signedIn;
+  const role = membership.role;
+  const user = useMemo(() => (signedIn && role ? { ...signedIn, role } : signedIn), [signedIn, role]);
   const view = live.view;
   const [saveError, setSaveError] = useState<ApiFailure | null>(null);
   const [saving, setSaving] = useState(false);
