@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { loadConfig } from '../runtime/config/config.js';
 import { startServer, type RunningServer } from '../runtime/server.js';
 import { presenceColor } from '../sync/presence-stamp.js';
 import { apiClient, waitFor } from './helpers/api.js';
 import { makeRepo } from './helpers/git-repo.js';
-import { acknowledged, connect, synced, type TestClient } from './sync-harness.js';
+import { acknowledged, connect, synced, WebSocketPolyfill, type TestClient } from './sync-harness.js';
 
 const ADMIN = 'identity-admin-token-0123456789abcdef';
 
@@ -111,6 +112,33 @@ describe('live documents carry identities from the token, not from the client', 
     expect(watcher.doc.getArray('chat').toJSON()).toEqual([expect.objectContaining({ userId: rae.id, name: 'rae2', text: 'ship it' })]);
     // What is stored (and served to the next person) is the stamped version too.
     expect(serverDoc(sid)?.getArray('chat').toJSON()).toEqual([expect.objectContaining({ userId: rae.id, name: 'rae2' })]);
+  });
+
+  it('stamps presence sent in the same breath as the auth message (frames Hocuspocus queues during authentication)', async () => {
+    const sid = await session('pipelined');
+    const rae = await mint('rae4', 'reviewer', [{ id: sid, role: 'reviewer' }]);
+    const name = `session/${sid}/shared`;
+    const frame = (type: number, write: (encoder: encoding.Encoder) => void) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarString(encoder, name);
+      encoding.writeVarUint(encoder, type);
+      write(encoder);
+      return encoding.toUint8Array(encoder);
+    };
+    const presence = encoding.createEncoder();
+    encoding.writeVarUint(presence, 1);
+    encoding.writeVarUint(presence, 424242);
+    encoding.writeVarUint(presence, 1);
+    encoding.writeVarString(presence, JSON.stringify({ user: { name: 'admin', role: 'admin' } }));
+    const socket = new (WebSocketPolyfill as typeof WebSocket)(`${server.url.replace('http', 'ws')}/sync`);
+    socket.binaryType = 'arraybuffer';
+    await new Promise((resolve) => socket.addEventListener('open', resolve));
+    // Auth (type 2, token sub-type 0), sync step 1 and a forged presence, without waiting in between.
+    socket.send(frame(2, (e) => { encoding.writeVarUint(e, 0); encoding.writeVarString(e, rae.token); }));
+    socket.send(frame(1, (e) => encoding.writeVarUint8Array(e, encoding.toUint8Array(presence))));
+    await waitFor(async () => serverDoc(sid)?.awareness.getStates().get(424242) !== undefined, { what: 'the pipelined presence applied' });
+    expect((serverDoc(sid)?.awareness.getStates().get(424242) as Presence).user).toEqual({ id: rae.id, name: 'rae4', role: 'reviewer', color: presenceColor(rae.id) });
+    socket.close();
   });
 
   it('drops an oversized awareness frame: neither applied nor relayed', async () => {
