@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   SESSION_NOT_FOUND: entry(404),
   TASK_NOT_FOUND: entry(404),
   TOKEN_NOT_FOUND: entry(404),
+  MEMBER_NOT_FOUND: entry(404),
   CHECKPOINT_NOT_FOUND: entry(404),
   BRANCH_NOT_FOUND: entry(404),
   WORKTREE_NOT_FOUND: entry(404),

@@ -15,6 +15,9 @@ import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
 import { DeviceSessions } from './auth/session-cookie.js';
 import { deviceSessionRoutes } from './auth/session-cookie-routes.js';
+import { memberRoutes } from './api/member-routes.js';
+import { MembershipStore } from './auth/membership-store.js';
+import { SessionAccess } from './auth/session-access.js';
 import { TokenStore, type TokenRecord } from './auth/token-store.js';
 import type { PutOp } from './storage/db.js';
 import type { Config } from './config/config.js';
@@ -75,6 +78,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const ledger = await openLedger(config.dataDir, { repair: config.repairLog, logger, now });
   const { db, log, snapshots } = ledger;
   const tokens = await TokenStore.open(db);
+  const members = await MembershipStore.open(db);
+  const access = new SessionAccess(members);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
   const devices = new DeviceSessions(config.dataDir, tokens);
 
@@ -118,6 +123,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
     },
     sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
+    // A non-member is refused exactly like an unknown session; the role on the session caps writes.
+    roleOnSession: async (user, sessionId) => access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId),
     db: db.sublevel('sync'),
     logger: logger.child({ component: 'sync' }),
   });
@@ -207,6 +214,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sessions,
     log,
     tokens,
+    members,
+    access,
     engine,
     sync,
     adapters,
@@ -223,7 +232,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...deviceSessionRoutes(devices)]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...deviceSessionRoutes(devices)]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
@@ -245,6 +254,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const handle = createApiCore({
     router,
     tokens,
+    sessionAccess: access,
     logger,
     isShuttingDown: () => shuttingDown,
     cookieAuth: (headers, method, publicRoute) => devices.authenticate(headers, method, publicRoute),

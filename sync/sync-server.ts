@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } fro
 import * as Y from 'yjs';
 import { type SyncDocumentName, documentName, parseDocumentName, assertSessionId } from './document-name.js';
 import { SyncError, refusal } from './errors.js';
+import { createInboundGuard, type GuardSocket, type GuardUser } from './inbound-guard.js';
 import { FRAME, documentUpdateOf, readFrameHeader } from './message-frame.js';
 import { sharedRoots } from './shared-document.js';
 import { StateProjector } from './state-projector.js';
@@ -29,6 +30,12 @@ export interface SyncServerOptions {
   /** Resolves a bearer token to a user, or null when it is not valid. */
   authenticate(token: string): Promise<SyncUser | null>;
   sessionExists(sessionId: string): Promise<boolean>;
+  /**
+   * The user's role on one session, or null when they may not see it (not a member). A refused
+   * user is told exactly what an unknown session tells (4403 SYNC_UNKNOWN_SESSION). Default: the
+   * token's role on every session.
+   */
+  roleOnSession?(user: SyncUser, sessionId: string): Promise<SyncRole | null>;
   /** Where both documents of every session are persisted (a sublevel is fine; any value encoding). */
   db: SyncDatabase;
   logger?: Logger;
@@ -56,6 +63,10 @@ export interface SyncServerOptions {
    * document sync plus a burst of updates. A socket that still overflows is closed and resyncs.
    */
   maxBackpressure?: number;
+  /** Largest awareness (presence) frame a client may send; larger ones are dropped. Default 4 KiB. */
+  maxAwarenessBytes?: number;
+  /** Awareness frames per second per socket and document (burst twice that); more are dropped. Default 10. */
+  awarenessPerSecond?: number;
 }
 
 export interface SyncServer {
@@ -74,8 +85,11 @@ export interface SyncServer {
     agentEvents: Iterable<{ taskId: string; runId: string; event: unknown }>,
   ): Promise<void>;
   connections(): number;
-  /** Closes (4401) every socket authenticated as this user, e.g. when their token is revoked. */
-  disconnectUser(userId: string): number;
+  /**
+   * Closes (4401) every socket authenticated as this user (only those holding a document of
+   * `sessionId`, when given), e.g. when their token is revoked or their membership changed.
+   */
+  disconnectUser(userId: string, sessionId?: string): number;
   close(): Promise<void>;
 }
 
@@ -86,7 +100,7 @@ interface SocketData {
 }
 
 /** The part of an http.IncomingMessage Hocuspocus reads (headers and url), plus our bookkeeping. */
-interface SocketRequest {
+interface SocketRequest extends GuardSocket {
   headers: Record<string, string>;
   url: string;
   method: 'GET';
@@ -128,6 +142,11 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   const openRequests = new Set<SocketRequest>();
   const projectors = new Map<string, StateProjector>();
   let closing = false;
+  const guard = createInboundGuard({
+    logger,
+    ...(options.maxAwarenessBytes !== undefined ? { maxAwarenessBytes: options.maxAwarenessBytes } : {}),
+    ...(options.awarenessPerSecond !== undefined ? { awarenessPerSecond: options.awarenessPerSecond, awarenessBurst: options.awarenessPerSecond * 2 } : {}),
+  });
 
   const extension: Extension = {
     extensionName: 'thalogos-sync',
@@ -157,10 +176,24 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
           document.name,
         );
       }
+      const role = options.roleOnSession ? await options.roleOnSession(user, document.sessionId) : user.role;
+      if (role === null) {
+        // Not a member: indistinguishable from a session that does not exist (to the client).
+        logger.info({ userId: user.userId, sessionId: document.sessionId }, 'sync: refused a token that is not a member');
+        throw refuse(
+          request,
+          refusal(4403, new SyncError('SYNC_UNKNOWN_SESSION', 'no such session', { sessionId: document.sessionId })),
+          document.name,
+        );
+      }
+      user = { ...user, role };
       // The state document is written only by the server; the shared one by reviewers and above.
       data.connectionConfig.readOnly = document.kind === 'state' || user.role === 'viewer';
       request.authenticated = true;
       (request.userIds ??= new Set()).add(user.userId);
+      // From now on the guard checks this document's frames as this user (identity from the token).
+      const guardUser: GuardUser = { userId: user.userId, name: user.name, role: user.role };
+      request.users.set(document.name, guardUser);
       logger.debug({ documentName: document.name, userId: user.userId, readOnly: data.connectionConfig.readOnly }, 'sync connection authenticated');
       const context: AuthContext = { user, document, socket: request };
       return context;
@@ -185,6 +218,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
 
     async afterUnloadDocument(data) {
       store.release(data.documentName);
+      guard.release(data.documentName);
     },
 
     async beforeHandleMessage(data) {
@@ -213,7 +247,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     },
 
     async onDisconnect(data) {
-      (data.context as Partial<AuthContext> | undefined)?.socket?.documents.delete(data.documentName);
+      const socket = (data.context as Partial<AuthContext> | undefined)?.socket;
+      socket?.documents.delete(data.documentName);
+      socket?.users.delete(data.documentName);
     },
   };
 
@@ -258,6 +294,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
         url: query ? `${req.getUrl()}?${query}` : req.getUrl(),
         method: 'GET',
         documents: new Set(),
+        users: new Map(),
         authenticated: false,
       };
       res.upgrade<SocketData>(
@@ -273,6 +310,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       const bridge = new UwsSocketBridge(ws, {
         presenceWindowMs: options.presenceWindowMs ?? 50,
         onDropped: () => logger.warn('sync socket overflowed maxBackpressure; closing it so it resyncs'),
+        inbound: (frame) => guard.check(frame, data.request),
       });
       data.bridge = bridge;
       data.request.bridge = bridge;
@@ -357,10 +395,12 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       return bridges.size;
     },
 
-    disconnectUser(userId) {
+    disconnectUser(userId, sessionId) {
       let closed = 0;
+      const prefix = sessionId === undefined ? null : `session/${sessionId}/`;
       for (const request of [...openRequests]) {
         if (!request.userIds?.has(userId) || !request.bridge) continue;
+        if (prefix !== null && ![...request.users.keys()].some((name) => name.startsWith(prefix))) continue;
         request.bridge.close(4401, 'unauthorized: token revoked');
         closed += 1;
       }

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import uWS from 'uWebSockets.js';
-import { READY_STATE, UwsSocketBridge } from './uws-socket-bridge.js';
+import type { InboundVerdict } from './inbound-guard.js';
+import { READY_STATE, UwsSocketBridge, type UwsSocketBridgeOptions } from './uws-socket-bridge.js';
 
 type WsClient = {
   on(event: string, fn: (...args: unknown[]) => void): void;
@@ -17,17 +18,17 @@ afterEach(() => {
   for (const fn of cleanup.splice(0)) fn();
 });
 
-async function serve(maxBackpressure: number): Promise<{ url: string; bridges: UwsSocketBridge[] }> {
+async function serve(maxBackpressure: number, options: UwsSocketBridgeOptions = {}): Promise<{ url: string; bridges: UwsSocketBridge[] }> {
   const app = uWS.App();
   const bridges: UwsSocketBridge[] = [];
   app.ws<{ bridge?: UwsSocketBridge }>('/b', {
     maxBackpressure,
     maxPayloadLength: 1 << 20,
     open(ws) {
-      const bridge = new UwsSocketBridge(ws, { presenceWindowMs: 0 });
+      const bridge = new UwsSocketBridge(ws, { presenceWindowMs: 0, ...options });
       ws.getUserData().bridge = bridge;
       bridges.push(bridge);
-      bridge.on('message', (data: Buffer) => bridge.send(data)); // echo
+      if (!options.inbound) bridge.on('message', (data: Buffer) => bridge.send(data)); // echo
     },
     message: (ws, message, isBinary) => ws.getUserData().bridge?.handleMessage(message, isBinary),
     drain: (ws) => ws.getUserData().bridge?.handleDrain(),
@@ -93,5 +94,55 @@ describe('UwsSocketBridge', () => {
     expect(await closed).toBe(1013);
     client.terminate();
     await clientClosed;
+  });
+
+  it('checks frames Hocuspocus re-emits after authentication, and each checked frame only once', async () => {
+    // Like Hocuspocus: frames of a document still authenticating are queued and re-emitted later
+    // with emit('message'); the guard must see them then, rewritten frames pass on as they are.
+    let authenticated = false;
+    const checked: number[] = [];
+    const inbound = (frame: Uint8Array): InboundVerdict => {
+      checked.push(frame[0] ?? -1);
+      if (!authenticated) return { kind: 'later' };
+      if (frame[0] === 9) return { kind: 'drop' };
+      return { kind: 'forward', frame: new Uint8Array([frame[0] ?? 0, 42]) };
+    };
+    const { url, bridges } = await serve(1 << 20, { inbound });
+    const client = await open(url);
+    await new Promise<void>((resolve) => {
+      const check = () => (bridges.length > 0 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    const bridge = bridges[0]!;
+    const queued: Buffer[] = [];
+    const seen: number[][] = [];
+    const passed: Buffer[] = [];
+    bridge.on('message', (data: Buffer) => {
+      if (!authenticated) return queued.push(data);
+      passed.push(data);
+      return seen.push([...data]);
+    });
+    client.send(new Uint8Array([1, 0]));
+    client.send(new Uint8Array([9, 0]));
+    await new Promise<void>((resolve) => {
+      const check = () => (queued.length === 2 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(seen).toEqual([]);
+    authenticated = true;
+    for (const frame of queued) bridge.emit('message', frame);
+    expect(seen).toEqual([[1, 42]]); // rewritten; the 9 frame was dropped
+    // A frame the guard already passed is not checked (or rewritten) a second time.
+    const before = checked.length;
+    client.send(new Uint8Array([2, 0]));
+    await new Promise<void>((resolve) => {
+      const check = () => (seen.length === 2 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(seen[1]).toEqual([2, 42]);
+    expect(checked.length).toBe(before + 1);
+    bridge.emit('message', passed[1]);
+    expect(seen[2]).toEqual([2, 42]);
+    expect(checked.length).toBe(before + 1);
   });
 });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
 import { AwarenessCoalescer } from './awareness-coalescer.js';
 import { SyncError } from './errors.js';
+import type { InboundVerdict } from './inbound-guard.js';
 
 /** The `ws` readyState values Hocuspocus compares against (WsReadyStates in @hocuspocus/common). */
 export const READY_STATE = { Connecting: 0, Open: 1, Closing: 2, Closed: 3 } as const;
@@ -23,6 +24,8 @@ export interface UwsSocketBridgeOptions {
   presenceBackpressure?: number;
   /** Called when uWS dropped a frame because the socket hit maxBackpressure (we then close it). */
   onDropped?: () => void;
+  /** Checks (and may rewrite, drop or refuse) each client frame before Hocuspocus sees it. */
+  inbound?: (frame: Uint8Array) => InboundVerdict;
 }
 
 /**
@@ -46,6 +49,9 @@ export class UwsSocketBridge extends EventEmitter {
   private presenceTimer: NodeJS.Timeout | null = null;
   private waitingForDrain = false;
   private readonly onDropped: (() => void) | undefined;
+  private readonly inbound: ((frame: Uint8Array) => InboundVerdict) | undefined;
+  /** Frames already checked: Hocuspocus re-emits the ones it queued during authentication. */
+  private readonly checked = new WeakSet<Uint8Array>();
 
   constructor(
     private readonly ws: UwsWebSocket<unknown>,
@@ -55,6 +61,31 @@ export class UwsSocketBridge extends EventEmitter {
     this.presenceWindowMs = options.presenceWindowMs ?? 50;
     this.presenceBackpressure = options.presenceBackpressure ?? 64 * 1024;
     this.onDropped = options.onDropped;
+    this.inbound = options.inbound;
+  }
+
+  /**
+   * Every client frame reaches Hocuspocus as a 'message' event: from `handleMessage`, or re-emitted
+   * by Hocuspocus itself once the frame's document is authenticated. Checking here covers both.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const frame = args[0];
+    if (event !== 'message' || !this.inbound || !(frame instanceof Uint8Array) || this.checked.has(frame)) return super.emit(event, ...args);
+    const verdict = this.inbound(frame);
+    switch (verdict.kind) {
+      case 'later':
+        return super.emit(event, ...args);
+      case 'drop':
+        return false;
+      case 'close':
+        this.close(verdict.code, verdict.reason);
+        return false;
+      case 'forward': {
+        const out = verdict.frame === frame ? frame : Buffer.from(verdict.frame.buffer, verdict.frame.byteOffset, verdict.frame.byteLength);
+        this.checked.add(out);
+        return super.emit(event, out, ...args.slice(1));
+      }
+    }
   }
 
   get bufferedAmount(): number {

@@ -154,6 +154,10 @@ describe('runtime API on a real uWS server, LevelDB and git repositories', () =>
     const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo maybe > maybe.txt' })).body;
     await waitFor(async () => (await api('GET', `/api/sessions/${sid}/tasks/${task.id}`)).body.status === 'ready_for_review', { what: 'task ready' });
     const viewer = apiClient(server.url, viewerToken);
+    // Not a member yet: the session does not exist for this token; as a member, the role decides.
+    expect((await viewer('POST', `/api/sessions/${sid}/tasks/${task.id}/reject`, {})).status).toBe(404);
+    const viewerId = (await viewer('GET', '/api/me')).body.tokenId as string;
+    expect((await api('PUT', `/api/sessions/${sid}/members/${viewerId}`, { role: 'operator' })).status).toBe(201);
     expect((await viewer('POST', `/api/sessions/${sid}/tasks/${task.id}/reject`, {})).status).toBe(403);
     const rejected = await api('POST', `/api/sessions/${sid}/tasks/${task.id}/reject`, {});
     expect([rejected.status, rejected.body.status]).toEqual([202, 'rejected']);

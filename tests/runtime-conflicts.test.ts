@@ -76,7 +76,7 @@ describe('a Save that stops on a conflict, resolved by people or handed to an ag
     expect((await api('GET', `/api/sessions/${sid}/events?after=0&limit=1`)).body.head).toBe(headBefore);
     const wrongTask = await api('POST', `/api/sessions/${sid}/conflicts/resolve`, { taskId: 't-other', resolutions: [{ path: 'a.txt', hunk: 0, side: 'theirs' }] });
     expect([wrongTask.status, wrongTask.body.error.code]).toEqual([409, 'INVALID_STATE']);
-    const viewerToken = (await api('POST', '/api/tokens', { name: 'vic', role: 'viewer' })).body.token as string;
+    const viewerToken = (await api('POST', '/api/tokens', { name: 'vic', role: 'viewer', sessions: [{ id: sid, role: 'viewer' }] })).body.token as string;
     const byViewer = await apiClient(server.url, viewerToken)('POST', `/api/sessions/${sid}/conflicts/resolve`, { resolutions: [{ path: 'a.txt', hunk: 0, side: 'theirs' }] });
     expect(byViewer.status).toBe(403);
 

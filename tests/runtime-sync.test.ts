@@ -43,7 +43,7 @@ describe('the runtime serves live session documents over Hocuspocus on its own p
 
   it('projects tasks and agent output into the state document as they happen', async () => {
     const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'live' })).body.id as string;
-    const viewerToken = (await api('POST', '/api/tokens', { name: 'watcher', role: 'viewer' })).body.token as string;
+    const viewerToken = (await api('POST', '/api/tokens', { name: 'watcher', role: 'viewer', sessions: [{ id: sid, role: 'viewer' }] })).body.token as string;
     const watcher = open(`session/${sid}/state`, viewerToken);
     await synced(watcher);
     const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo streamed-line && echo hi > hi.txt' })).body;
@@ -56,7 +56,7 @@ describe('the runtime serves live session documents over Hocuspocus on its own p
 
   it('reads the shared memory a reviewer writes, for the next agent run', async () => {
     const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'memory' })).body.id as string;
-    const reviewerToken = (await api('POST', '/api/tokens', { name: 'rae', role: 'reviewer' })).body.token as string;
+    const reviewerToken = (await api('POST', '/api/tokens', { name: 'rae', role: 'reviewer', sessions: [{ id: sid, role: 'reviewer' }] })).body.token as string;
     const writer = open(`session/${sid}/shared`, reviewerToken);
     await synced(writer);
     writer.doc.getText('memory').insert(0, 'Use tabs, never spaces.');
@@ -66,7 +66,7 @@ describe('the runtime serves live session documents over Hocuspocus on its own p
 
   it('cuts off a revoked token at once, and its reconnect is refused', async () => {
     const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'revoke' })).body.id as string;
-    const created = (await api('POST', '/api/tokens', { name: 'leaving', role: 'reviewer' })).body as { token: string; id: string };
+    const created = (await api('POST', '/api/tokens', { name: 'leaving', role: 'reviewer', sessions: [{ id: sid, role: 'reviewer' }] })).body as { token: string; id: string };
     const writer = open(`session/${sid}/shared`, created.token);
     await synced(writer);
     expect((await api('POST', `/api/tokens/${created.id}/revoke`, {})).status).toBe(200);

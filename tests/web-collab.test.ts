@@ -30,7 +30,10 @@ describe('web console: two people co-steering one session, live', () => {
     repo = stack.newRepo('collab');
     const created = await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Collab session' });
     sessionId = created.body.id as string;
-    const [operatorToken, viewerToken] = await Promise.all([stack.token('olivia', 'operator'), stack.token('victor', 'viewer')]);
+    const [operatorToken, viewerToken] = await Promise.all([
+      stack.token('olivia', 'operator', { [sessionId]: 'operator' }),
+      stack.token('victor', 'viewer', { [sessionId]: 'viewer' }),
+    ]);
     olivia = (await signedInPage(browser, stack.url, operatorToken)).page;
     victor = (await signedInPage(browser, stack.url, viewerToken)).page;
     await Promise.all([olivia.goto(`/sessions/${sessionId}`), victor.goto(`/sessions/${sessionId}`)]);

@@ -27,7 +27,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     await page.getByLabel('Access token').fill('thg_wrong');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('UNAUTHENTICATED');
-    await page.getByLabel('Access token').fill(await stack.token('olivia', 'operator'));
+    await page.getByLabel('Access token').fill(await stack.token('olivia', 'operator', { [created.body.id]: 'operator' }));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/sessions');
     await page.getByRole('link', { name: /Listed session/ }).waitFor();
@@ -60,7 +60,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
   it('falls back to polling the API when the sync socket is unreachable, and still updates live', async () => {
     const repo = stack.newRepo('polled');
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Polled session' })).body.id as string;
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('paula', 'operator'));
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('paula', 'operator', { [sid]: 'operator' }));
     // Every WebSocket to /sync is refused, as behind a proxy that does not pass upgrades.
     await context.routeWebSocket(/\/sync/, (ws) => ws.close({ code: 1011, reason: 'blocked by test' }));
     await page.goto(`/sessions/${sid}`);
@@ -76,7 +76,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     const agents = (await stack.admin('GET', '/api/agents')).body.agents as Array<{ id: string; status: string }>;
     const modelReady = agents.some((agent) => agent.id !== 'command' && agent.status === 'available');
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('newcomer'), title: 'Newcomer session' })).body.id as string;
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('nina', 'operator'));
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('nina', 'operator', { [sid]: 'operator' }));
     await page.goto(`/sessions/${sid}`);
     const goal = page.getByLabel('Goal', { exact: true });
     const agent = page.getByLabel('Agent', { exact: true });
@@ -84,7 +84,9 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
       expect(await agent.inputValue()).toBe('');
       await agent.selectOption('command');
     } else {
-      // Told before submitting, and `command` is already chosen.
+      // Told before submitting, and `command` is already chosen. (The poll's 1 s starts once the
+      // board is there: loading the page took about that long on a busy machine.)
+      await agent.waitFor();
       await expect.poll(() => agent.inputValue()).toBe('command');
       await page.getByText(/No coding agent is signed in here/).waitFor();
       expect(await goal.getAttribute('placeholder')).toContain('echo hi > hi.txt');
@@ -141,7 +143,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     const expected = events.filter((entry) => entry.type === 'AGENT.EVENT' && entry.data.runId === runId).length;
     expect(expected).toBeGreaterThan(0);
 
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('sam', 'viewer'));
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('sam', 'viewer', { [sid]: 'viewer' }));
     for (let load = 0; load < 3; load += 1) {
       await page.goto(`/sessions/${sid}/tasks/${task.id}`);
       await expect.poll(() => page.getByLabel(/^Connection:/).getAttribute('aria-label'), { timeout: 15_000 }).toContain('live documents');
@@ -156,7 +158,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
 
   it('a revoked token sends the person to sign in and comes back; an unknown session stops polling and offers the way back', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('revoked'), title: 'Revoked session' })).body.id as string;
-    const minted = (await stack.admin('POST', '/api/tokens', { name: 'rex', role: 'operator' })).body as { token: string; id: string };
+    const minted = (await stack.admin('POST', '/api/tokens', { name: 'rex', role: 'operator', sessions: [{ id: sid, role: 'operator' }] })).body as { token: string; id: string };
     const { context, page } = await signedInPage(browser, stack.url, minted.token);
     await page.goto(`/sessions/${sid}/timeline`);
     await page.getByRole('heading', { name: 'Revoked session' }).waitFor();
@@ -166,7 +168,7 @@ describe('web console: sign-in and sessions in real Chromium against the real ru
     await page.waitForURL((url) => url.pathname === '/sign-in' && url.searchParams.get('next') === `/sessions/${sid}/timeline`, { timeout: 15_000 });
     expect(await page.evaluate('sessionStorage.getItem("thalogos.token")')).toBeNull();
     await page.getByText('no longer accepts the token').waitFor();
-    await page.getByLabel('Access token').fill(await stack.token('rex2', 'operator'));
+    await page.getByLabel('Access token').fill(await stack.token('rex2', 'operator', { [sid]: 'operator' }));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`**/sessions/${sid}/timeline`);
 

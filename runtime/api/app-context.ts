@@ -1,6 +1,8 @@
 import type { AdapterRegistry } from '../../adapters/index.js';
 import type { GitEngine } from '../../git-engine/index.js';
 import type { SyncServer } from '../../sync/index.js';
+import type { MembershipStore } from '../auth/membership-store.js';
+import type { SessionAccess } from '../auth/session-access.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { Config } from '../config/config.js';
 import type { EventLog } from '../log/event-log.js';
@@ -13,6 +15,8 @@ export interface AppContext {
   sessions: SessionRegistry;
   log: EventLog;
   tokens: TokenStore;
+  members: MembershipStore;
+  access: SessionAccess;
   engine: GitEngine;
   sync: SyncServer;
   adapters: AdapterRegistry;

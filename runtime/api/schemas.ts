@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MemberRoleSchema } from '../auth/membership-store.js';
 import { RoleSchema } from '../auth/roles.js';
 
 /** Every request body is a strict object: unknown fields are refused, not ignored. */
@@ -26,9 +27,17 @@ export const RollbackBody = z.strictObject({
   mode: z.enum(['restore_commit', 'branch']).default('restore_commit'),
 });
 
+const SessionIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'expected a session id');
+
 export const CreateTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: RoleSchema,
+  /** Sessions the new token joins as a member (admin tokens see every session and take none). */
+  sessions: z
+    .array(z.strictObject({ id: SessionIdField, role: MemberRoleSchema }))
+    .max(1000)
+    .refine((list) => new Set(list.map((entry) => entry.id)).size === list.length, 'each session may appear once')
+    .optional(),
 });
 
 const seq = z.coerce.number().int().min(0);

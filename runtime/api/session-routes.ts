@@ -6,6 +6,7 @@ import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/
 import { resolveAllowedRepo } from '../sessions/repo-policy.js';
 import { newId } from '../sessions/session-registry.js';
 import type { AppContext } from './app-context.js';
+import { recordOwner } from './member-changes.js';
 import { parseQuery } from './parse-query.js';
 import { actorOf } from './principal-actor.js';
 import { requireAvailableAgent } from './agent-required.js';
@@ -68,6 +69,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const inspected = await app.engine.inspectRepository(given);
         const repoPath = await resolveAllowedRepo(inspected.repoPath, app.config.repoRoots);
         const host = await app.sessions.create({ title: ctx.body.title, repoPath, defaults: app.defaults, by: actorOf(ctx.principal) });
+        await recordOwner(app, host.id, ctx.principal);
         return json(201, host.view());
       },
     }),
@@ -75,7 +77,8 @@ export function sessionRoutes(app: AppContext): Route[] {
       method: 'GET',
       pattern: '/api/sessions',
       access: 'viewer',
-      handle: () => json(200, { sessions: app.sessions.all().map((host) => summary(host.id)) }),
+      // Only the sessions the caller is a member of (admins: all).
+      handle: (ctx) => json(200, { sessions: app.sessions.all().filter((host) => app.access.canSee(ctx.principal, host.id)).map((host) => summary(host.id)) }),
     }),
     defineRoute({
       method: 'GET',

@@ -1,7 +1,11 @@
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import type { AppContext } from './app-context.js';
+import type { MembershipRecord } from '../auth/membership-store.js';
+import { MEMBER_ADDED } from '../log/audit-only-types.js';
+import { memberEntry } from './member-changes.js';
 import { actorOf } from './principal-actor.js';
+import { tokenGrants } from './token-grants.js';
 import { CreateTokenBody, EmptyBody } from './schemas.js';
 
 export function systemRoutes(app: AppContext): Route[] {
@@ -55,12 +59,22 @@ export function systemRoutes(app: AppContext): Route[] {
       body: CreateTokenBody,
       async handle(ctx) {
         const by = actorOf(ctx.principal);
-        // The token row and its audit entry (who minted which role for whom, never the secret)
-        // land in one batch: a crash cannot leave a working token nobody can account for.
+        const grants = tokenGrants(app, ctx.body.role, ctx.body.sessions ?? []);
+        let memberships: MembershipRecord[] = [];
+        // The token row, its memberships and their audit entries (who minted which role for whom,
+        // never the secret) land in one batch: a crash cannot leave a working token nobody can account for.
         const { token, record } = await app.tokens.create({ name: ctx.body.name, role: ctx.body.role, createdBy: by.id }, async (created, write) => {
-          await app.log.appendOne({ actor: by, sessionId: null, type: 'TOKEN.CREATED', data: { id: created.id, name: created.name, role: created.role } }, [write]);
+          memberships = grants.map((grant) => ({ ...grant, tokenId: created.id, owner: false, addedAt: created.createdAt, addedBy: by.id, removedAt: null }));
+          await app.log.append(
+            [
+              { actor: by, sessionId: null, type: 'TOKEN.CREATED', data: { id: created.id, name: created.name, role: created.role } },
+              ...memberships.map((member) => memberEntry({ type: MEMBER_ADDED, record: member }, by, created.name)),
+            ],
+            [write, ...memberships.map((member) => app.members.writeFor(member))],
+          );
         });
-        return json(201, { token, ...record });
+        app.members.apply(memberships);
+        return json(201, { token, ...record, sessions: memberships.map((member) => ({ id: member.sessionId, role: member.role })) });
       },
     }),
     defineRoute({

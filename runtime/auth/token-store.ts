@@ -87,6 +87,12 @@ export class TokenStore {
     return { tokenId: record.id, name: record.name, role: record.role };
   }
 
+  /** The record of a token by its id (not its secret), revoked or not. */
+  get(id: string): TokenRecord | null {
+    for (const record of this.byHash.values()) if (record.id === id) return record;
+    return null;
+  }
+
   list(): TokenRecord[] {
     return [...this.byHash.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }

@@ -1,3 +1,4 @@
+import { offlineToken } from './offline-token.js';
 import { need, sessionPath, type Command } from './command.js';
 import { table } from './table.js';
 
@@ -28,6 +29,9 @@ const ROLES = 'viewer|reviewer|operator|admin';
 
 export const adminCommands: Record<string, Command> = {
   async 'token create'({ client, flags, out }) {
+    // With --data-dir: straight into a stopped server's database (the lost-admin-token path).
+    const dataDir = typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined;
+    if (dataDir) return offlineToken(dataDir, need(flags.name, '--name'), need(flags.role, `--role ${ROLES}`), (value) => out.result(value, () => `Token ${String((value as { id?: unknown }).id)} for ${String((value as { name?: unknown }).name)} (${String((value as { role?: unknown }).role)}). It is shown only this once:\n\n  ${String((value as { token?: unknown }).token)}\n`));
     const created = await client.request<TokenRow & { token: string }>('POST', '/api/tokens', { name: need(flags.name, '--name'), role: need(flags.role, `--role ${ROLES}`) });
     out.result(created, () => `Token ${created.id} for ${created.name} (${created.role}). It is shown only this once:\n\n  ${created.token}\n`);
     return 0;

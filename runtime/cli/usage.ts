@@ -24,6 +24,7 @@ Usage:
   thalogos members add SESSION TOKEN_ID --role viewer|reviewer|operator
   thalogos members remove SESSION TOKEN_ID
   thalogos token create --name NAME --role viewer|reviewer|operator|admin
+  thalogos token create --data-dir DIR --name NAME --role admin   (server stopped: lost admin token)
   thalogos token list
   thalogos token revoke TOKEN_ID
   thalogos audit verify

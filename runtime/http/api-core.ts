@@ -9,6 +9,7 @@ import { roleAtLeast } from '../auth/roles.js';
 import { ApiError, toApiError } from '../errors.js';
 import { CLOSE_CONNECTION_HEADER, type FetchHandler } from './fetch-handler.js';
 import { readRequestBody } from './request-body.js';
+import { roleForRequest, type SessionAccessPolicy } from './session-access-check.js';
 import type { HttpMethod, Reply, RequestContext } from './route.js';
 import type { Router } from './router.js';
 
@@ -27,6 +28,8 @@ export interface ApiCoreDeps {
   onRequest?: (method: string, route: string, status: number) => void;
   /** While the server stops, every request gets 503 SHUTTING_DOWN. */
   isShuttingDown?: () => boolean;
+  /** Per-session membership: session routes check the caller's role on that session. */
+  sessionAccess?: SessionAccessPolicy;
   /** A request without a bearer token may be signed in by a device cookie (auth/session-cookie.ts). */
   cookieAuth?: (headers: Record<string, string>, method: string, publicRoute: boolean) => Principal | null;
 }
@@ -62,8 +65,9 @@ export function createApiCore(deps: ApiCoreDeps): FetchHandler {
         ?? (!headers.authorization && headers.cookie ? (deps.cookieAuth?.(headers, method, route.access === 'public') ?? null) : null);
       if (route.access !== 'public') {
         if (!principal) throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');
-        if (!roleAtLeast(principal.role, route.access)) {
-          throw new ApiError('FORBIDDEN', `this needs the ${route.access} role; your token has ${principal.role}`);
+        const role = roleForRequest(route, params, principal, deps.sessionAccess);
+        if (!roleAtLeast(role, route.access)) {
+          throw new ApiError('FORBIDDEN', `this needs the ${route.access} role; you have ${role}${role === principal.role ? '' : ' on this session'}`);
         }
       }
       let body: unknown = undefined;

@@ -47,8 +47,8 @@ export interface ConsoleStack {
   tmp: string;
   repoRoot: string;
   admin: ReturnType<typeof apiClient>;
-  /** Mints a token through POST /api/tokens, as an admin would. */
-  token(name: string, role: 'viewer' | 'reviewer' | 'operator' | 'admin'): Promise<string>;
+  /** Mints a token through POST /api/tokens, as an admin would, a member of `sessions` (id -> role). */
+  token(name: string, role: 'viewer' | 'reviewer' | 'operator' | 'admin', sessions?: Record<string, 'viewer' | 'reviewer' | 'operator'>): Promise<string>;
   newRepo(name: string, files?: Record<string, string>): string;
   close(): Promise<void>;
 }
@@ -75,8 +75,9 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     tmp,
     repoRoot,
     admin,
-    async token(name, role) {
-      const response = await admin('POST', '/api/tokens', { name, role });
+    async token(name, role, sessions) {
+      const grants = sessions ? { sessions: Object.entries(sessions).map(([id, memberRole]) => ({ id, role: memberRole })) } : {};
+      const response = await admin('POST', '/api/tokens', { name, role, ...grants });
       if (response.status !== 201) throw new Error(`token ${name}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
       return response.body.token as string;
     },

@@ -9,6 +9,8 @@ export default [
     route('tasks/:taskId', 'routes/task.tsx'),
     route('timeline', 'routes/timeline.tsx'),
     route('conflict', 'routes/conflict.tsx'),
+    route('members', 'routes/members.tsx'),
   ]),
+  route('tokens', 'routes/tokens.tsx'),
   route('*', 'routes/not-found.tsx'),
 ] satisfies RouteConfig;

@@ -30,7 +30,12 @@ export function AppShell({ user, children, crumbs }: { user: StoredUser | null; 
           </nav>
           {user ? (
             <div className="flex items-center gap-3 text-sm">
-              <span className="hidden items-center gap-2 sm:inline-flex" title={`Signed in as ${user.name} (${user.role})`}>
+              {user.role === 'admin' ? (
+                <Link to="/tokens" className="rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800">
+                  Tokens
+                </Link>
+              ) : null}
+              <span className="hidden items-center gap-2 sm:inline-flex" title={`Signed in as ${user.name} (${user.role}); token id ${user.tokenId}`}>
                 <span aria-hidden className="grid size-6 place-items-center rounded-full text-xs font-semibold text-white" style={{ background: colorFor(user.name) }}>
                   {user.name.slice(0, 1).toUpperCase()}
                 </span>

@@ -12,9 +12,10 @@ const EXPLAIN: Record<string, string> = {
   PAYLOAD_TOO_LARGE: 'This is too large for the runtime to accept. Shorten it.',
   NOT_FOUND: 'The runtime does not offer this endpoint.',
   METHOD_NOT_ALLOWED: 'The runtime does not accept this action here.',
-  SESSION_NOT_FOUND: 'This session does not exist (or no longer exists) on this runtime.',
+  SESSION_NOT_FOUND: 'This session does not exist on this runtime, or you are not one of its members.',
   TASK_NOT_FOUND: 'This task does not exist in the session.',
   TOKEN_NOT_FOUND: 'No such token.',
+  MEMBER_NOT_FOUND: 'That token is not a member of this session.',
   CHECKPOINT_NOT_FOUND: 'That checkpoint is not in the repository.',
   REPO_NOT_ALLOWED:
     'That path is outside the directories this runtime may use. To allow it, restart the runtime with its directory in THALOGOS_REPO_ROOTS (or --repo-roots), e.g. THALOGOS_REPO_ROOTS=/home/you/code; separate several with ":".',

@@ -60,3 +60,22 @@ export interface StreamLine {
   line?: string;
   [key: string]: unknown;
 }
+
+/** A token's role on one session (runtime/auth/membership-store.ts). */
+export type MemberRole = 'viewer' | 'reviewer' | 'operator';
+
+export interface Member {
+  tokenId: string;
+  name: string;
+  role: MemberRole;
+  owner: boolean;
+}
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, NavLink, Outlet, useParams } from 'react-router';
 import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
@@ -10,6 +10,7 @@ import { api, type ApiFailure } from '../lib/api.js';
 import { roleAtLeast } from '../lib/auth.js';
 import { useLiveSession, type LiveMode } from '../lib/live-session.js';
 import type { SessionOutlet } from '../lib/session-context.js';
+import { useSessionMembers } from '../lib/session-role.js';
 import { useSignedIn } from '../lib/use-signed-in.js';
 
 export function meta() {
@@ -39,8 +40,12 @@ const tabClass = ({ isActive }: { isActive: boolean }) =>
 
 export default function SessionLayout() {
   const { sessionId = '' } = useParams();
-  const { user, ready } = useSignedIn();
+  const { user: signedIn, ready } = useSignedIn();
   const live = useLiveSession(ready ? sessionId : null);
+  // What the page offers follows the role on this session (token role capped by membership).
+  const membership = useSessionMembers(ready ? sessionId : null, signedIn);
+  const role = membership.role;
+  const user = useMemo(() => (signedIn && role ? { ...signedIn, role } : signedIn), [signedIn, role]);
   const view = live.view;
   const [saveError, setSaveError] = useState<ApiFailure | null>(null);
   const [saving, setSaving] = useState(false);
@@ -99,7 +104,7 @@ export default function SessionLayout() {
     );
   }
 
-  const outlet: SessionOutlet = { live, view, user };
+  const outlet: SessionOutlet = { live, view, user, membership };
   return (
     <AppShell user={user} crumbs={crumbs}>
       <div className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900/40">
@@ -178,6 +183,9 @@ export default function SessionLayout() {
             </NavLink>
             <NavLink to={`/sessions/${view.id}/conflict`} className={tabClass}>
               Conflicts {conflict ? <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-xs text-white">!</span> : null}
+            </NavLink>
+            <NavLink to={`/sessions/${view.id}/members`} className={tabClass}>
+              Members <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{membership.members?.length ?? ''}</span>
             </NavLink>
           </nav>
         </div>
