@@ -128,12 +128,13 @@ export class LeaseManager {
   }
 
   /** Gives the lease up (drain, shutdown): another node may take the session at once. */
-  async release(sessionId: string): Promise<void> {
+  async release(sessionId: string, reason: LeaseLostReason = 'released'): Promise<void> {
     const fence = this.held.get(sessionId);
     if (!fence) return;
+    // Stop using it before freeing the key, so this node is never running what another one took.
     this.held.delete(sessionId);
+    this.emit(sessionId, reason);
     await this.redis.eval(RELEASE, 1, fence.key, fence.value);
-    this.emit(sessionId, 'released');
   }
 
   /** Called by the log when the append script refused this node's fence. */
