@@ -119,6 +119,16 @@ export class Ownership {
     return { id: owner.node, url };
   }
 
+  /** For routing: this node, another live node (with its URL), or nobody yet. */
+  async lookup(sessionId: string): Promise<{ self: true } | { self: false; id: string; url: string | null } | null> {
+    if (this.owns(sessionId)) return { self: true };
+    const owner = await this.ownerOf(sessionId);
+    if (!owner) return null;
+    // Our own id on a lease we no longer hold in memory: we lost it and are shutting it down.
+    if (owner.id === this.options.nodeId) return null;
+    return { self: false, ...owner };
+  }
+
   /** Stops claiming and gives every lease up, so the other nodes take the sessions at once. */
   async drain(): Promise<void> {
     this.draining = true;
