@@ -18,7 +18,9 @@ import type { Config } from './config/config.js';
 import { loadConfigFile, loadSigningKey } from './config/config-file.js';
 import { mountHttp } from './http/http-handler.js';
 import { Router } from './http/router.js';
-import type { EventLog } from './log/event-log.js';
+import type { SessionLog } from './storage/ports.js';
+import { loadClusterConfig } from './cluster/cluster-config.js';
+import { openClusterNode } from './cluster/cluster-node.js';
 import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
@@ -62,7 +64,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // LevelDB, the event log and its head journal, checked against each other (log-integrity.ts).
   const ledger = await openLedger(config.dataDir, { repair: config.repairLog, logger, now });
-  const { db, log, snapshots } = ledger;
+  // Cluster mode (runtime/cluster, only with THALOGOS_REDIS_*): the event log and snapshots live
+  // in Redis, shared by every node; LevelDB keeps this node's tokens and sync documents.
+  const clusterConfig = loadClusterConfig(env, { host: config.host, port: config.port });
+  const cluster = clusterConfig ? await openClusterNode(clusterConfig, { logger, now }) : null;
+  const { db } = ledger;
+  const log: SessionLog = cluster?.log ?? ledger.log;
+  const snapshots = cluster?.snapshots ?? ledger.snapshots;
   const tokens = await TokenStore.open(db);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
 
@@ -130,6 +138,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
       return recovered.state === 'completed' && recovered.result ? { ...recovered.result } : null;
     },
+    ...(cluster ? { beforeCreate: (meta) => cluster.beforeCreate(meta) } : {}),
   });
   metrics = new Metrics({
     sessionsByState: () => countBy(sessions.all().map((host) => host.status())),
@@ -145,10 +154,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   for (const orphan of killOrphanedRuns(config.dataDir)) {
     logger.warn({ sessionId: orphan.sessionId, taskId: orphan.taskId, runId: orphan.runId, pid: orphan.pid }, 'killed an agent process left over from before the restart');
   }
-  await sessions.restoreAll();
-  // The state documents are persisted too, but the log is the truth: re-project after a restart.
-  for (const host of sessions.all()) projection.schedule(host);
-  await sessions.recoverInterrupted();
+  if (!cluster) {
+    await sessions.restoreAll();
+    // The state documents are persisted too, but the log is the truth: re-project after a restart.
+    for (const host of sessions.all()) projection.schedule(host);
+    await sessions.recoverInterrupted();
+  }
 
   const context: AppContext = {
     config,
@@ -168,11 +179,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     version: VERSION,
     startedAt: now(),
     now,
+    node: { id: clusterConfig?.nodeId ?? `${config.host}:${config.port}`, cluster: cluster !== null },
   };
 
   const router = new Router();
   for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...conflictRoutes(context), ...damageRoutes(context)]) router.add(route);
-  for (const route of auditRoutes({ audit: (anchors) => ledger.audit(anchors) })) router.add(route);
+  for (const route of auditRoutes({ audit: (anchors) => (cluster ? cluster.audit(anchors) : ledger.audit(anchors)) })) router.add(route);
+  for (const route of cluster?.routes() ?? []) router.add(route);
   // The web console (React Router build) answers every path the API does not claim.
   const consoleHandler = await createConsoleHandler({
     buildDir: path.join(PROJECT_ROOT, 'web', 'build'),
@@ -185,6 +198,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     isShuttingDown: () => shuttingDown,
     fallback: consoleHandler,
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
+    ...(cluster ? { wrap: (handler) => cluster.wrap(handler) } : {}),
   });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -193,6 +207,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const port = uWS.us_socket_local_port(listenSocket);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url, dataDir: config.dataDir, sessions: sessions.all().length }, 'thalogos runtime listening');
+  // A cluster node takes its sessions once it can serve them (replay, then resume their work).
+  await cluster?.start({ sessions, runs: effectsRuntime.runs, onAdopted: (host) => projection.schedule(host) });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -204,6 +220,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       effectsRuntime.closing = true;
       uWS.us_listen_socket_close(listenSocket);
       await projection.flush();
+      // Cluster mode: hand every session over to the other nodes first (drain).
+      await cluster?.close({ drain: true });
       await sessions.closeAll();
       for (const timer of effectsRuntime.timers) clock.clearTimeout(timer);
       await effectsRuntime.runs.cancelAll('runtime shutting down', AGENT_STOP_WAIT_MS);
@@ -222,7 +240,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
  * First start: create the admin token (THALOGOS_ADMIN_TOKEN when set, for automation). A token
  * given by the environment on a later start is added too, so automation keeps working.
  */
-async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: EventLog, logger: Logger): Promise<string | null> {
+async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: SessionLog, logger: Logger): Promise<string | null> {
   const audited = (source: string) => async (record: TokenRecord, write: PutOp) => {
     await log.appendOne({ actor: { kind: 'system', id: 'bootstrap' }, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role, source } }, [write]);
   };

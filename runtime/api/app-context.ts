@@ -3,7 +3,7 @@ import type { GitEngine } from '../../git-engine/index.js';
 import type { SyncServer } from '../../sync/index.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { Config } from '../config/config.js';
-import type { EventLog } from '../log/event-log.js';
+import type { SessionLog } from '../storage/ports.js';
 import type { SessionDefaults, SessionRegistry } from '../sessions/session-registry.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -11,7 +11,9 @@ import type { Metrics } from '../telemetry/metrics.js';
 export interface AppContext {
   config: Config;
   sessions: SessionRegistry;
-  log: EventLog;
+  log: SessionLog;
+  /** This node: its id and whether it runs in cluster mode (GET /healthz). */
+  node?: { id: string; cluster: boolean };
   tokens: TokenStore;
   engine: GitEngine;
   sync: SyncServer;
