@@ -64,6 +64,11 @@ export const ERROR_CODES = {
   SIGNING_FAILED: entry(500),
   SHUTTING_DOWN: entry(503, true),
   ENGINE_CLOSED: entry(503, true),
+  // Cluster mode (runtime/cluster): the session's owner changed or Redis is not reachable yet.
+  SESSION_FENCED: entry(503, true),
+  OWNER_UNAVAILABLE: entry(503, true),
+  STORE_UNAVAILABLE: entry(503, true),
+  NOT_REPLICATED: entry(503, true),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -26,8 +26,10 @@ import { createApiCore, MAX_BODY_BYTES } from './http/api-core.js';
 import type { FetchHandler } from './http/fetch-handler.js';
 import { mountFetch } from './http/uws/mount-fetch.js';
 import { Router } from './http/router.js';
-import type { EventLog } from './log/event-log.js';
 import type { LogAnchor } from './log/log-integrity.js';
+import type { SessionLog } from './storage/ports.js';
+import { loadClusterConfig } from './cluster/cluster-config.js';
+import { openClusterNode } from './cluster/cluster-node.js';
 import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
@@ -76,7 +78,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // LevelDB, the event log and its head journal, checked against each other (log-integrity.ts).
   const ledger = await openLedger(config.dataDir, { repair: config.repairLog, logger, now });
-  const { db, log, snapshots } = ledger;
+  // Cluster mode (runtime/cluster, only with THALOGOS_REDIS_*): the event log and snapshots live
+  // in Redis, shared by every node; LevelDB keeps this node's tokens and sync documents.
+  const clusterConfig = loadClusterConfig(env, { host: config.host, port: config.port });
+  const cluster = clusterConfig ? await openClusterNode(clusterConfig, { logger, now }) : null;
+  const { db } = ledger;
+  const log: SessionLog = cluster?.log ?? ledger.log;
+  const snapshots = cluster?.snapshots ?? ledger.snapshots;
   const tokens = await TokenStore.open(db);
   const members = await MembershipStore.open(db);
   const access = new SessionAccess(members);
@@ -189,6 +197,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logger.error({ sessionId: host.id, err: error }, 'could not settle a leftover Save journal; see GET /api/sessions/:id/save/recover');
       }
     },
+    ...(cluster ? { beforeCreate: (meta) => cluster.beforeCreate(meta) } : {}),
   });
   metrics = new Metrics({
     sessionsByState: () => countBy(sessions.all().map((host) => host.status())),
@@ -204,10 +213,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   for (const orphan of killOrphanedRuns(config.dataDir)) {
     logger.warn({ kind: orphan.kind ?? 'agent', sessionId: orphan.sessionId, taskId: orphan.taskId, runId: orphan.runId, pid: orphan.pid }, 'killed a process left over from before the restart');
   }
-  await sessions.restoreAll();
-  // The state documents are persisted too, but the log is the truth: re-project after a restart.
-  for (const host of sessions.all()) projection.schedule(host);
-  await sessions.recoverInterrupted();
+  if (!cluster) {
+    await sessions.restoreAll();
+    // The state documents are persisted too, but the log is the truth: re-project after a restart.
+    for (const host of sessions.all()) projection.schedule(host);
+    await sessions.recoverInterrupted();
+  }
 
   const context: AppContext = {
     config,
@@ -229,6 +240,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     version: VERSION,
     startedAt,
     now,
+    node: { id: clusterConfig?.nodeId ?? `${config.host}:${config.port}`, cluster: cluster !== null },
   };
 
   const router = new Router();
@@ -245,13 +257,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     return anchors;
   };
-  for (const route of auditRoutes({ audit: (anchors) => ledger.audit(anchors), anchors: checkpointAnchors })) router.add(route);
+  for (const route of auditRoutes({ audit: (anchors) => (cluster ? cluster.audit(anchors) : ledger.audit(anchors)), anchors: checkpointAnchors })) router.add(route);
+  for (const route of cluster?.routes() ?? []) router.add(route);
   // The web console (React Router build) answers every path the API does not claim.
   const consoleHandler = await createConsoleHandler({
     buildDir: path.join(PROJECT_ROOT, 'web', 'build'),
     onError: (error) => logger.error({ err: error }, 'console request failed'),
   });
-  const handle = createApiCore({
+  const core = createApiCore({
     router,
     tokens,
     sessionAccess: access,
@@ -261,6 +274,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     fallback: consoleHandler,
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
+  // Cluster mode routes a session's commands to the node that owns it.
+  const handle = cluster ? cluster.wrap(core) : core;
   mountFetch(app, handle, { maxBodyBytes: MAX_BODY_BYTES, onError: (error) => logger.error({ err: error }, 'request failed in the HTTP adapter') });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -269,6 +284,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const port = uWS.us_socket_local_port(listenSocket);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url, dataDir: config.dataDir, sessions: sessions.all().length }, 'thalogos runtime listening');
+  // A cluster node takes its sessions once it can serve them (replay, then resume their work).
+  await cluster?.start({ sessions, runs: effectsRuntime.runs, onAdopted: (host) => projection.schedule(host) });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -280,6 +297,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       effectsRuntime.closing = true;
       uWS.us_listen_socket_close(listenSocket);
       await projection.flush();
+      // Cluster mode: hand every session over to the other nodes first (drain).
+      await cluster?.close({ drain: true });
       await sessions.closeAll();
       for (const timer of effectsRuntime.timers) clock.clearTimeout(timer);
       await effectsRuntime.runs.cancelAll('runtime shutting down', AGENT_STOP_WAIT_MS);
@@ -298,7 +317,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
  * First start: create the admin token (THALOGOS_ADMIN_TOKEN when set, for automation). A token
  * given by the environment on a later start is added too, so automation keeps working.
  */
-async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: EventLog, logger: Logger): Promise<string | null> {
+async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: SessionLog, logger: Logger): Promise<string | null> {
   const audited = (source: string) => async (record: TokenRecord, write: PutOp) => {
     await log.appendOne({ actor: { kind: 'system', id: 'bootstrap' }, sessionId: null, type: 'TOKEN.CREATED', data: { id: record.id, name: record.name, role: record.role, source } }, [write]);
   };

@@ -5,7 +5,7 @@ import type { MembershipStore } from '../auth/membership-store.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { Config } from '../config/config.js';
-import type { EventLog } from '../log/event-log.js';
+import type { SessionLog } from '../storage/ports.js';
 import type { SessionDefaults, SessionRegistry } from '../sessions/session-registry.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -13,7 +13,9 @@ import type { Metrics } from '../telemetry/metrics.js';
 export interface AppContext {
   config: Config;
   sessions: SessionRegistry;
-  log: EventLog;
+  log: SessionLog;
+  /** This node: its id and whether it runs in cluster mode (GET /healthz). */
+  node?: { id: string; cluster: boolean };
   tokens: TokenStore;
   members: MembershipStore;
   access: SessionAccess;

@@ -15,7 +15,7 @@ export function systemRoutes(app: AppContext): Route[] {
       pattern: '/healthz',
       access: 'public',
       // Deliberately tells nothing about sessions: it answers without a token.
-      handle: () => json(200, { status: 'ok', version: app.version, uptimeSeconds: Math.round((app.now().getTime() - app.startedAt.getTime()) / 1000) }),
+      handle: () => json(200, { status: 'ok', node: app.node?.id ?? null, cluster: app.node?.cluster ?? false, version: app.version, uptimeSeconds: Math.round((app.now().getTime() - app.startedAt.getTime()) / 1000) }),
     }),
     defineRoute({
       method: 'GET',

@@ -2,6 +2,7 @@ import { durableBatch, jsonSublevel, type Db, type JsonSublevel, type PutOp } fr
 import { GENESIS_HASH, hashEntry } from './hash-chain.js';
 import type { HeadJournal } from './head-journal.js';
 import type { LogEntry, NewLogEntry } from './log-entry.js';
+import type { SessionLog } from '../storage/ports.js';
 
 /** Extra writes that must land atomically with a group of entries (e.g. the session index row). */
 export type SideWrite = PutOp;
@@ -39,7 +40,7 @@ export const seqKey = (seq: number): string => seq.toString().padStart(SEQ_WIDTH
  * With a head journal, each group's new head is also appended (and fdatasync'd) to a file outside
  * LevelDB after the batch and before anyone is told; see head-journal.ts and log-integrity.ts.
  */
-export class EventLog {
+export class EventLog implements SessionLog {
   private readonly entries: JsonSublevel<LogEntry>;
   private readonly bySession: JsonSublevel<number>;
   private readonly byTask: JsonSublevel<number>;

@@ -66,6 +66,11 @@ export class RunTable {
     await Promise.all([...this.entries.values()].filter((entry) => entry.taskId === taskId).map((entry) => entry.settled));
   }
 
+  /** Cancels the runs of these tasks (a session this node no longer owns, in cluster mode). */
+  cancelForTasks(taskIds: Set<string>, reason: string): void {
+    for (const [runId, entry] of this.entries) if (taskIds.has(entry.taskId)) this.cancel(runId, reason);
+  }
+
   /** Cancels everything and waits (bounded) for the processes to be gone. */
   async cancelAll(reason: string, waitMs: number): Promise<void> {
     const waiting = [...this.entries.keys()].map((runId) => {

@@ -11,18 +11,17 @@ import {
 } from '../../actors/index.js';
 import { SessionEventSchema, type SessionDamage } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
-import type { EventLog } from '../log/event-log.js';
+import type { SessionLog, SideWrite, SnapshotPort } from '../storage/ports.js';
 import type { ActorRef, LogEntry } from '../log/log-entry.js';
 import { damagedView, errorText, replayEntries, restoreOptions, startQuietly, type ReplayResult } from './replay.js';
 import { SESSION_CREATED, type SessionMeta } from './session-meta.js';
 import { SerialQueue } from './serial-queue.js';
-import type { SnapshotStore } from './snapshot-store.js';
 
 type LiveMachine = ReturnType<typeof provideEffects>;
 
 export interface SessionHostDeps {
-  log: EventLog;
-  snapshots: SnapshotStore;
+  log: SessionLog;
+  snapshots: SnapshotPort;
   logger: Logger;
   /** Called for every event the actor has applied, after it is durable (projections, metrics). */
   onApplied?: (host: SessionHost, entry: LogEntry) => void;
@@ -66,7 +65,7 @@ export class SessionHost {
     by: ActorRef,
     deps: SessionHostDeps,
     effects: (host: SessionHost) => SessionEffects,
-    metaWrite: Parameters<EventLog['append']>[1],
+    metaWrite: SideWrite[],
   ): Promise<SessionHost> {
     const host = new SessionHost(meta, deps);
     const entry = await deps.log.appendOne({ kind: 'audit', actor: by, sessionId: meta.id, type: SESSION_CREATED, data: { meta, input } }, metaWrite);

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SaveResult, SessionEffects, SessionInput } from '../../actors/index.js';
 import { ApiError } from '../errors.js';
-import type { EventLog } from '../log/event-log.js';
+import type { SessionLog, SnapshotPort } from '../storage/ports.js';
 import type { ActorRef, LogEntry } from '../log/log-entry.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
 import { SessionHost } from './session-host.js';
 import type { SessionMeta } from './session-meta.js';
-import type { SnapshotStore } from './snapshot-store.js';
 import { jsonSublevel, type Db, type JsonSublevel } from '../storage/db.js';
 
 /** States in which a task had side effects under way that a crash cut short. */
@@ -22,8 +21,8 @@ export interface SessionDefaults {
 
 export interface RegistryDeps {
   db: Db;
-  log: EventLog;
-  snapshots: SnapshotStore;
+  log: SessionLog;
+  snapshots: SnapshotPort;
   logger: Logger;
   effects: (host: SessionHost) => SessionEffects;
   onApplied?: (host: SessionHost, entry: LogEntry) => void;
@@ -37,6 +36,8 @@ export interface RegistryDeps {
    */
   tidyRepository?: (host: SessionHost, saving: boolean) => Promise<void>;
   now?: () => Date;
+  /** Cluster mode: take the new session's lease before its first append (throws to refuse). */
+  beforeCreate?: (meta: SessionMeta) => Promise<void>;
 }
 
 export function newId(prefix: string): string {
@@ -140,10 +141,32 @@ export class SessionRegistry {
       createdBy: input.by.name ?? input.by.id,
       ...input.defaults,
     };
+    await this.deps.beforeCreate?.(meta);
     const host = await SessionHost.create(meta, machineInput, input.by, this.hostDeps(), this.deps.effects, [
       { sublevel: this.metaRows, key: id, value: meta },
     ]);
     this.hosts.set(id, host);
+    return host;
+  }
+
+  // --- cluster mode (runtime/cluster/cluster-node.ts): sessions come and go with their leases ---
+
+  /** This node took the session's lease: rebuild it from the shared log and resume its work. */
+  async adopt(meta: SessionMeta): Promise<SessionHost> {
+    const existing = this.hosts.get(meta.id);
+    if (existing) await existing.close({ snapshot: false });
+    const host = await SessionHost.restore(meta, this.hostDeps(), this.deps.effects);
+    this.hosts.set(meta.id, host);
+    if (!host.damage) await this.recoverHost(host);
+    return host;
+  }
+
+  /** This node lost the session's lease: stop its actor at once (no snapshot: it is not ours). */
+  evict(id: string): SessionHost | null {
+    const host = this.hosts.get(id);
+    if (!host) return null;
+    this.hosts.delete(id);
+    void host.close({ snapshot: false }).catch(() => undefined);
     return host;
   }
 

@@ -1,5 +1,6 @@
 import { jsonSublevel, type Db, type JsonSublevel } from '../storage/db.js';
 import type { LogEntry } from '../log/log-entry.js';
+import type { SnapshotPort } from '../storage/ports.js';
 
 interface SnapshotRow {
   seq: number;
@@ -21,7 +22,7 @@ export interface SnapshotPosition {
 }
 
 /** Latest persisted actor snapshot per session, with the log sequence (and hash) it reflects. */
-export class SnapshotStore {
+export class SnapshotStore implements SnapshotPort {
   private readonly snapshots: JsonSublevel<SnapshotRow>;
 
   /** `log` gives the hash of the entry a snapshot reflects; without it rows carry no hash. */

@@ -1,0 +1,173 @@
+// Cluster mode composed: the Redis connection, the shared log and snapshots, this node's
+// ownership of sessions, routing to owners, and the cluster's HTTP surface. server.ts uses this
+// only when THALOGOS_REDIS_URL or THALOGOS_REDIS_SENTINELS is set.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ApiError } from '../errors.js';
+import type { FetchHandler } from '../http/fetch-handler.js';
+import { defineRoute, type Route } from '../http/route.js';
+import type { AuditReport, IntegrityFinding, LogAnchor } from '../log/log-integrity.js';
+import type { SessionMeta } from '../sessions/session-meta.js';
+import type { SessionHost } from '../sessions/session-host.js';
+import type { SessionRegistry } from '../sessions/session-registry.js';
+import type { RunTable } from '../sessions/run-table.js';
+import { connectRedis } from '../storage/redis-connection.js';
+import { RedisEventLog } from '../storage/redis-event-log.js';
+import { RedisSnapshotStore } from '../storage/redis-snapshot-store.js';
+import type { ClusterConfig } from './cluster-config.js';
+import { withOwnerRouting } from './owner-routing.js';
+import { Ownership } from './ownership.js';
+import { listClusterSessions } from './session-table.js';
+
+export interface ClusterRuntime {
+  sessions: SessionRegistry;
+  runs: RunTable;
+  /** A session was adopted (re-project its documents, metrics). */
+  onAdopted?: (host: SessionHost) => void;
+}
+
+export interface ClusterNode {
+  config: ClusterConfig;
+  redis: Redis;
+  log: RedisEventLog;
+  snapshots: RedisSnapshotStore;
+  ownership: Ownership;
+  /** SessionRegistry's hook: a new session's lease is taken before its first append. */
+  beforeCreate(meta: SessionMeta): Promise<void>;
+  /** Starts heartbeats and claiming, once the runtime can host sessions. */
+  start(runtime: ClusterRuntime): Promise<void>;
+  /** Session requests go to the owner. */
+  wrap(handler: FetchHandler): FetchHandler;
+  routes(): Route[];
+  audit(anchors?: LogAnchor[]): Promise<AuditReport>;
+  /** Drain (hand sessions over) or, after a crash-like stop, just disconnect. */
+  close(options: { drain: boolean }): Promise<void>;
+}
+
+export async function openClusterNode(config: ClusterConfig, options: { logger: Logger; now: () => Date }): Promise<ClusterNode> {
+  const logger = options.logger.child({ component: 'cluster', node: config.nodeId });
+  const redis = connectRedis(config.redis, { name: `thalogos:${config.nodeId}` });
+  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error (reconnecting)'));
+  await checkDurability(redis, logger);
+  let runtime: ClusterRuntime | null = null;
+  const ownership = new Ownership({
+    redis,
+    nodeId: config.nodeId,
+    advertiseUrl: config.advertiseUrl,
+    leaseMs: config.leaseMs,
+    keyPrefix: config.keyPrefix,
+    listSessions: () => listClusterSessions(redis, config.keyPrefix),
+    onAdopt: async (session) => {
+      if (!runtime) throw new Error('not started');
+      const meta = (await listClusterSessions(redis, config.keyPrefix)).find((row) => row.id === session.id)?.meta;
+      if (!meta) throw new Error(`session ${session.id} has no meta row`);
+      const host = await runtime.sessions.adopt(meta);
+      logger.info({ sessionId: session.id, seq: host.lastAppliedSeq, damaged: host.damage !== null }, 'took over session');
+      runtime.onAdopted?.(host);
+    },
+    onLose: (sessionId, reason) => {
+      if (!runtime) return;
+      // Another node owns it now (or will): stop its actor and kill its runs, so nothing of
+      // this node acts on the session any more. Its appends are already refused by the fence.
+      const host = runtime.sessions.has(sessionId) ? runtime.sessions.get(sessionId) : null;
+      if (host && !host.isClosed && !host.damage) {
+        const tasks = new Set(host.view().tasks.map((task) => task.id));
+        runtime.runs.cancelForTasks(tasks, `session ${sessionId} moved to another node`);
+      }
+      runtime.sessions.evict(sessionId);
+      logger.warn({ sessionId, reason }, 'gave up session');
+    },
+  });
+  const log = await RedisEventLog.open(redis, {
+    keyPrefix: config.keyPrefix,
+    fenceFor: (sessionId) => ownership.leases.fenceFor(sessionId),
+    onFenced: (sessionId, value) => ownership.leases.fenced(sessionId, value),
+    // An append whose outcome is unknown: give the session up so it is rebuilt from the log
+    // (here or elsewhere) instead of running on a state that may miss an entry.
+    onUncertain: (sessionIds) => {
+      for (const sessionId of sessionIds) void ownership.leases.release(sessionId, 'fenced').catch(() => undefined);
+    },
+    waitReplicas: config.waitReplicas,
+    waitTimeoutMs: config.waitTimeoutMs,
+    now: options.now,
+  });
+  const snapshots = new RedisSnapshotStore(redis, config.keyPrefix, log, options.now);
+
+  return {
+    config,
+    redis,
+    log,
+    snapshots,
+    ownership,
+    async beforeCreate(meta) {
+      if (!(await ownership.claimNew({ id: meta.id, repoPath: meta.repoPath }))) {
+        // Another node holds the repository (placement): it must create the session.
+        throw new ApiError('OWNER_UNAVAILABLE', `another node runs the sessions of ${meta.repoPath}; create the session there (see GET /api/cluster)`);
+      }
+    },
+    async start(rt) {
+      runtime = rt;
+      await ownership.start();
+      logger.info({ url: config.advertiseUrl, sessions: ownership.ownedSessions().length }, 'cluster node started');
+    },
+    wrap(handler) {
+      return withOwnerRouting(handler, { nodeId: config.nodeId, ownerOf: (id) => ownership.lookup(id), retryAfterSeconds: Math.max(1, Math.ceil(config.leaseMs / 3000)) });
+    },
+    routes() {
+      return [
+        defineRoute({
+          method: 'GET',
+          pattern: '/api/cluster',
+          access: 'viewer',
+          handle: async () => ({ status: 200, body: { node: config.nodeId, ...(await ownership.view()) } }),
+        }),
+      ];
+    },
+    async audit(anchors = []) {
+      const chain = await log.verify();
+      const head = await log.refreshHead();
+      const findings: IntegrityFinding[] = chain.ok ? [] : [{ kind: 'chain_broken' as IntegrityFinding['kind'], seq: chain.brokenAt, reason: chain.reason ?? 'broken' }];
+      for (const position of await snapshots.positions()) {
+        const entry = await log.entryAt(position.seq);
+        if (position.hash && entry?.hash !== position.hash) findings.push({ kind: 'snapshot_mismatch' as IntegrityFinding['kind'], seq: position.seq, reason: 'the snapshot does not match its log entry', sessionId: position.sessionId });
+      }
+      for (const anchor of anchors) {
+        const entry = await log.entryAt(anchor.seq);
+        if (entry?.hash !== anchor.hash) findings.push({ kind: 'anchor_mismatch', seq: anchor.seq, reason: `${anchor.source ?? 'an anchor'} recorded log seq ${anchor.seq} with another hash`, ...(anchor.source ? { source: anchor.source } : {}) });
+      }
+      return {
+        ok: findings.length === 0,
+        count: chain.count,
+        headHash: chain.headHash,
+        brokenAt: findings[0]?.seq ?? null,
+        reason: findings[0]?.reason ?? null,
+        head,
+        journal: null,
+        snapshotsChecked: (await snapshots.positions()).length,
+        anchorsChecked: anchors.length,
+        anchorsSuperseded: [],
+        findings,
+      };
+    },
+    async close({ drain }) {
+      await ownership.stop({ release: drain });
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * An acknowledged append must survive the master's crash: that needs AOF with fsync on every
+ * write. Managed Redis may forbid CONFIG; then the operator vouches for it (docs/runbooks/cluster.md).
+ */
+async function checkDurability(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const [, aof] = (await redis.config('GET', 'appendonly')) as string[];
+    const [, fsync] = (await redis.config('GET', 'appendfsync')) as string[];
+    if (aof !== 'yes' || fsync !== 'always') {
+      logger.warn({ appendonly: aof, appendfsync: fsync }, 'Redis is not configured with appendonly yes + appendfsync always: acknowledged commands can be lost if the master crashes (docs/runbooks/cluster.md)');
+    }
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'could not read the Redis durability settings (CONFIG GET); make sure AOF with appendfsync always is on');
+  }
+}
