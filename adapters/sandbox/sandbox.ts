@@ -7,6 +7,7 @@ import { probeBubblewrap } from './bubblewrap-probe.js';
 import { createRunCgroup, detectCgroups, sweepCgroups, type CgroupSupport, type Limits } from './cgroup-limits.js';
 import { INSTALL_HINT, SandboxError } from './errors.js';
 import { gitViewFor, restoreGitLink } from './git-view.js';
+import { programRootUnderTmp } from './program-root.js';
 import { scratchGit } from './scratch-git.js';
 
 export interface SandboxSettings {
@@ -117,7 +118,8 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
       // run's cleanup kill the other's processes.
       const cgroup = createRunCgroup(cgroups, `${req.runKey}-${randomUUID().slice(0, 8)}`, limits);
       const args = bwrapArgs({
-        cwd: req.command.cwd, hide, readOnly: git.readOnly, writable: [...(req.stateDirs ?? [])], overlays: scratch?.binds ?? [], network: req.network,
+        // A CLI installed under /tmp (e.g. a project checked out there) stays visible, read-only.
+        cwd: req.command.cwd, hide, readOnly: [...git.readOnly, ...[programRootUnderTmp(req.command.bin)].filter((root): root is string => root !== null)], writable: [...(req.stateDirs ?? [])], overlays: scratch?.binds ?? [], network: req.network,
         tmpBytes: limits.tmpBytes, addressSpaceBytes: cgroup === null && prlimit ? limits.memoryBytes : null,
       }, [req.command.bin, ...req.command.args]);
       // The leader joins the run's cgroup, then becomes bwrap (same pid): nothing the run starts
