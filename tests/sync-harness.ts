@@ -37,6 +37,7 @@ export async function startSyncServer(
     sessions?: string[];
     maxAgentLines?: number;
     presenceWindowMs?: number;
+    awarenessPerSecond?: number;
     maxBackpressure?: number;
     authTimeoutMs?: number;
     stateIdleMs?: number;
@@ -56,6 +57,7 @@ export async function startSyncServer(
     sessionExists: async (id) => sessions.has(id),
     ...(options.maxAgentLines === undefined ? {} : { maxAgentLines: options.maxAgentLines }),
     ...(options.presenceWindowMs === undefined ? {} : { presenceWindowMs: options.presenceWindowMs }),
+    ...(options.awarenessPerSecond === undefined ? {} : { awarenessPerSecond: options.awarenessPerSecond }),
     ...(options.maxBackpressure === undefined ? {} : { maxBackpressure: options.maxBackpressure }),
     ...(options.authTimeoutMs === undefined ? {} : { authTimeoutMs: options.authTimeoutMs }),
     ...(options.stateIdleMs === undefined ? {} : { stateIdleMs: options.stateIdleMs }),
