@@ -35,7 +35,7 @@ describe('web console: the first hour of a new user', () => {
     expect((await stack.admin('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
     await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sid}`)).body.lastSave, { what: 'the Save to end' });
 
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('olga', 'operator'));
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('olga', 'operator', { [sid]: 'operator' }));
     await page.goto(`/sessions/${sid}`);
     const status = page.getByRole('status', { name: 'Save status' });
     await expect.poll(() => status.textContent()).toContain('MAIN_WORKTREE_DIRTY');
@@ -50,7 +50,7 @@ describe('web console: the first hour of a new user', () => {
   it('says "no changes" and "1 file", rejects only after confirmation with a reason, and offers no comments on a rejected task', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('review'), title: 'Review' })).body.id as string;
     const ids = await readyTasks(sid, ['true', 'echo one > one.txt', 'echo two > two.txt']);
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('rita', 'reviewer'));
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('rita', 'reviewer', { [sid]: 'reviewer' }));
     await page.goto(`/sessions/${sid}`);
     const review = page.getByRole('region', { name: 'Ready for review', exact: true });
     const idle = review.getByRole('article', { name: 'Task true' });
@@ -83,8 +83,8 @@ describe('web console: the first hour of a new user', () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('comments'), title: 'Comments' })).body.id as string;
     const ids = await readyTasks(sid, ['echo hello > hello.txt']);
     const taskUrl = `/sessions/${sid}/tasks/${ids['echo hello > hello.txt']}`;
-    const author = await signedInPage(browser, stack.url, await stack.token('ann', 'reviewer'));
-    const other = await signedInPage(browser, stack.url, await stack.token('bob', 'reviewer'));
+    const author = await signedInPage(browser, stack.url, await stack.token('ann', 'reviewer', { [sid]: 'reviewer' }));
+    const other = await signedInPage(browser, stack.url, await stack.token('bob', 'reviewer', { [sid]: 'reviewer' }));
     await Promise.all([author.page.goto(taskUrl), other.page.goto(taskUrl)]);
     await author.page.getByRole('button', { name: 'Comment on hello.txt line 1' }).click();
     await author.page.getByLabel('Comment for hello.txt line 1').fill('Say hello louder');
@@ -107,7 +107,7 @@ describe('web console: the first hour of a new user', () => {
 
   it('keeps focus on the card after Cancel; explains how to allow a directory; says main or master', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('cancel'), title: 'Cancel' })).body.id as string;
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('otto', 'operator'));
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('otto', 'operator', { [sid]: 'operator' }));
     await page.getByText('with a main or master branch').waitFor();
     await page.getByLabel('Repository path').fill('/etc');
     await page.getByLabel('Title').fill('Outside');
@@ -129,7 +129,7 @@ describe('web console: the first hour of a new user', () => {
 
   it('remembers the sign-in on this device for new tabs and shared links, with no token in the page, until Sign out', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('remembered'), title: 'Remembered' })).body.id as string;
-    const token = await stack.token('remy', 'operator');
+    const token = await stack.token('remy', 'operator', { [sid]: 'operator' });
     const context = await browser.newContext({ baseURL: stack.url });
     const first = await context.newPage();
     await first.goto('/sign-in');
@@ -164,7 +164,7 @@ describe('web console: the first hour of a new user', () => {
 
   it('streams each line once, stderr while the command runs, and keeps the stream after the task ends', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('stream'), title: 'Stream' })).body.id as string;
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('sten', 'viewer'));
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('sten', 'viewer', { [sid]: 'viewer' }));
     await page.goto(`/sessions/${sid}`);
     await expect.poll(() => page.getByLabel(/^Connection:/).getAttribute('aria-label'), { timeout: 15_000 }).toContain('live documents');
     // Output lines that the command line itself does not contain (it is shown too).
@@ -199,7 +199,7 @@ describe('web console: the first hour of a new user', () => {
     await readyTasks(sid, [`printf "const greeting = 'hi ${long}';\\n" > c.txt`, `printf "const greeting = 'howdy ${long}';\\n" > c.txt`]);
     await stack.admin('POST', `/api/sessions/${sid}/save`, {});
     await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sid}`)).body.lastSave?.result.status === 'conflict', { what: 'the conflict' });
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('cora', 'reviewer'), { width: 800, height: 900 });
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('cora', 'reviewer', { [sid]: 'reviewer' }), { width: 800, height: 900 });
     await page.goto(`/sessions/${sid}/conflict`);
     const ours = page.getByLabel('integration (ours)', { exact: true });
     const theirs = page.getByLabel('task (theirs)', { exact: true });
@@ -219,7 +219,7 @@ describe('web console: the first hour of a new user', () => {
     const context = await browser.newContext({ baseURL: stack.url, colorScheme: 'dark', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto('/sign-in');
-    await page.getByLabel('Access token').fill(await stack.token('dora', 'operator'));
+    await page.getByLabel('Access token').fill(await stack.token('dora', 'operator', { [sid]: 'operator' }));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/sessions');
     const failures: Record<string, ContrastFailure[]> = {};

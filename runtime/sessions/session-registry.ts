@@ -101,13 +101,14 @@ export class SessionRegistry {
 
   private async recoverHost(host: SessionHost): Promise<void> {
     const view = host.view();
+    // First: a re-queued task starts at once and must not meet a lock its killed predecessor left.
+    await this.deps.tidyRepository?.(host, view.status === 'saving');
     const inFlight = view.tasks.filter((task) => IN_FLIGHT_TASK_STATES.has(task.status));
     for (const task of inFlight) {
       await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' }, { actor: SYSTEM_ACTOR, command: false });
       await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
     }
     const pending = view.pendingSave as { saveId?: string } | null;
-    await this.deps.tidyRepository?.(host, view.status === 'saving');
     if (view.status === 'saving' && pending?.saveId) {
       // The engine's journal tells whether the refs were published before the crash; if not,
       // the repository is as it was and people decide whether to Save again.
