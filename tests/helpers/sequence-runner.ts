@@ -177,7 +177,12 @@ export async function runSequence(rt: RuntimeUnderTest, ops: readonly SessionOp[
         const conflict = openConflict(current);
         const taskStatus = conflict ? taskStatusOf(current, conflict.taskId) : null;
         const response = await post('/conflicts/delegate', {});
-        expectAnswer(`${describeOp(op)}${conflict ? ` of task ${conflict.taskId} (${taskStatus})` : ' with no open conflict'}`, response, taskStatus === 'ready_for_review' ? [[202]] : [[409, 'INVALID_STATE']]);
+        // A conflict people already resolved is stale: nothing is left to hand to an agent.
+        const saveId = (current as { lastSave?: { saveId?: string } }).lastSave?.saveId;
+        const resolvedAlready = conflict !== null && ((current as { timeline?: Array<{ kind: string; taskId?: string; saveId?: string }> }).timeline ?? [])
+          .some((entry) => entry.kind === 'conflict_resolved' && entry.taskId === conflict.taskId && entry.saveId === saveId);
+        const expected: Array<[number] | [number, string]> = resolvedAlready ? [[409, 'STALE_CONFLICT']] : taskStatus === 'ready_for_review' ? [[202]] : [[409, 'INVALID_STATE']];
+        expectAnswer(`${describeOp(op)}${conflict ? ` of task ${conflict.taskId} (${taskStatus})` : ' with no open conflict'}`, response, expected);
         break;
       }
       case 'rollback': {
