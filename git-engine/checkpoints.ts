@@ -9,6 +9,8 @@ export interface Checkpoint {
   tag: string; commit: string; date: string; message: string;
   /** The `Log-Head: <seq> <hash>` trailer of the tag (the session's event log head at the Save); null when absent. */
   logHead: { seq: number; hash: string } | null;
+  /** The session whose start this checkpoint records (its `Session-Start` trailer); null for a Save's checkpoint. */
+  sessionStart: string | null;
 }
 
 const LOG_HEAD_RE = /^Log-Head: (\d{1,16}) ([0-9a-f]{16,128})$/m;
@@ -21,6 +23,8 @@ export function parseLogHead(message: string): Checkpoint['logHead'] {
   const seq = Number(m[1]);
   return Number.isSafeInteger(seq) ? { seq, hash: m[2] as string } : null;
 }
+
+const SESSION_START_RE = /^Session-Start: ([A-Za-z0-9_-]{1,100})$/m;
 
 const NAME_RE = /^checkpoint\/(\d{4}-\d{2}-\d{2})-(\d+)$/;
 
@@ -75,9 +79,10 @@ export async function listCheckpoints(repo: Repo): Promise<Checkpoint[]> {
       date = new Date(c.committer.timestamp * 1000).toISOString();
       message = c.message.trim();
     }
-    out.push({ tag: name, commit, date, message, logHead: parseLogHead(message), day: m[1] as string, seq: Number(m[2]) });
+    const start = SESSION_START_RE.exec(message);
+    out.push({ tag: name, commit, date, message, logHead: parseLogHead(message), sessionStart: start ? (start[1] as string) : null, day: m[1] as string, seq: Number(m[2]) });
   }
   // Newest last: by the date in the name, then the sequence number.
   out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.seq - b.seq));
-  return out.map(({ tag, commit, date, message, logHead }) => ({ tag, commit, date, message, logHead }));
+  return out.map(({ tag, commit, date, message, logHead, sessionStart }) => ({ tag, commit, date, message, logHead, sessionStart }));
 }

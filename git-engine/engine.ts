@@ -53,6 +53,11 @@ export interface GitEngine {
   pendingSave(p: { repoPath: string; sessionId: string }): Promise<PendingSave | null>;
   rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string }): Promise<RollbackResult>;
   listCheckpoints(repoPath: string): Promise<Checkpoint[]>;
+  /**
+   * Tags main as it is now as the session's start checkpoint (listCheckpoints shows it with
+   * `sessionStart`), so the session's first Save can be rolled back. Idempotent per session.
+   */
+  recordSessionStart(p: { repoPath: string; sessionId: string }): Promise<{ tag: string; commit: string }>;
   listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
   /** `base`: the commit the task started from; default: the merge base of the branch and main. */
   taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string }): Promise<TaskDiff>;
@@ -191,6 +196,11 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       return mutex.run(await repoKey(p.repoPath), () => call('rollback', p.repoPath, { ...p }));
     },
     listCheckpoints: (repoPath) => call('listCheckpoints', repoPath, {}),
+    async recordSessionStart(p) {
+      ids(p);
+      // Under the repository's mutex: a Save picks checkpoint names too.
+      return mutex.run(await repoKey(p.repoPath), () => call('recordSessionStart', p.repoPath, { sessionId: p.sessionId }));
+    },
     async listSessionBranches(repoPath, sessionId) {
       validateId('sessionId', sessionId);
       return call('listSessionBranches', repoPath, { sessionId });

@@ -8,6 +8,7 @@ import { mustReadBranch } from './refs.js';
 import { openRepo } from './repo.js';
 import { resolveConflict } from './resolve-conflict.js';
 import { rollback } from './rollback.js';
+import { recordSessionStart } from './session-start.js';
 import { abortSave, prepareIntegrationWorktree, publishSave, recordGateFailure, saveMerge, type EngineContext } from './save-ops.js';
 import { describePending, recoverSave } from './save-recovery.js';
 import { commitTaskWorktree, createTaskWorktree, removeTaskWorktree } from './worktree-ops.js';
@@ -28,6 +29,7 @@ const OPS = {
   rollback: (repo, ctx, a) => rollback(repo, ctx, a),
   resolveConflict: (repo, ctx, a) => resolveConflict(repo, ctx, a),
   listCheckpoints: (repo) => listCheckpoints(repo),
+  recordSessionStart: (repo, ctx, a) => recordSessionStart(repo, ctx, a),
   listSessionBranches: (repo, _ctx, a) => listSessionBranches(repo, a.sessionId),
   taskDiff: (repo, _ctx, a) => taskDiff(repo, a),
 } satisfies Record<string, (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: any) => Promise<unknown>>;

@@ -114,7 +114,9 @@ describe('session routes, in-process', () => {
       return body.status === 'awaiting_review' ? body : null;
     }, { what: 'the refused Save' });
     expect(refused.lastSave.result).toMatchObject({ status: 'error', error: { code: 'REF_LOCKED' } });
-    expect(git(repo, 'tag', '-l', 'checkpoint/*')).toBe('');
+    // Only the session-start checkpoint: the refused Save tagged nothing.
+    const startTag = git(repo, 'tag', '-l', 'checkpoint/*');
+    expect(startTag).toMatch(/^checkpoint\/\d{4}-\d{2}-\d{2}-\d+$/);
     expect((await api('GET', `/api/sessions/${sid}/save/recover`)).body.pending).toBeNull();
 
     unlinkSync(lock);
@@ -134,5 +136,24 @@ describe('session routes, in-process', () => {
     expect(verify.ok, JSON.stringify(verify.findings)).toBe(true);
     expect(verify.anchorsChecked).toBeGreaterThanOrEqual(1);
     git(repo, 'fsck', '--strict');
+  }, 60_000);
+
+  it('records a session-start checkpoint at create, so the first Save can be rolled back through the route', async () => {
+    const repo = makeRepo(path.join(tmp, 'first-save'));
+    const before = git(repo, 'rev-parse', 'main');
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'first save' })).body.id as string;
+    const listed = (await api('GET', `/api/sessions/${sid}/checkpoints`)).body.checkpoints as Array<{ tag: string; commit: string; sessionStart: string | null }>;
+    expect(listed.map((c) => [c.commit, c.sessionStart])).toEqual([[before, sid]]);
+    const startTag = listed[0]?.tag as string;
+    expect(git(repo, 'rev-parse', `${startTag}^{commit}`)).toBe(before);
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo first > first.txt' });
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks[0]?.status === 'ready_for_review', { what: 'the task' });
+    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    await waitFor(async () => ((await api('GET', `/api/sessions/${sid}`)).body.checkpoints.length === 1 ? true : null), { what: 'the first Save' });
+    expect(git(repo, 'ls-tree', '--name-only', 'main')).toContain('first.txt');
+    const rolled = await api('POST', `/api/sessions/${sid}/rollback`, { checkpoint: startTag, mode: 'restore_commit' });
+    expect(rolled.status).toBe(202);
+    await waitFor(async () => (git(repo, 'rev-parse', 'main^{tree}') === git(repo, 'rev-parse', `${before}^{tree}`) ? true : null), { what: 'the rollback to the session start' });
+    expect(git(repo, 'ls-tree', '--name-only', 'main')).not.toContain('first.txt');
   }, 60_000);
 });

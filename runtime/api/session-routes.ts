@@ -68,7 +68,9 @@ export function sessionRoutes(app: AppContext): Route[] {
         // mean the main worktree, so locks and the dirty-checkout guard apply whatever was typed.
         const inspected = await app.engine.inspectRepository(given);
         const repoPath = await resolveAllowedRepo(inspected.repoPath, app.config.repoRoots);
-        const host = await app.sessions.create({ title: ctx.body.title, repoPath, defaults: app.defaults, by: actorOf(ctx.principal) });
+        // Main as it is now becomes the session's first checkpoint, so its first Save can be rolled back.
+        const beforeCreate = async (sessionId: string) => void (await app.engine.recordSessionStart({ repoPath, sessionId }));
+        const host = await app.sessions.create({ title: ctx.body.title, repoPath, defaults: app.defaults, by: actorOf(ctx.principal), beforeCreate });
         await recordOwner(app, host.id, ctx.principal);
         return json(201, host.view());
       },

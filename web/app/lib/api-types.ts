@@ -42,6 +42,8 @@ export interface RepoCheckpoint {
   commit: string;
   date: string;
   message: string;
+  /** The session whose start this checkpoint records (main when it was created); null for a Save's. */
+  sessionStart: string | null;
 }
 
 /** One line of an agent's stream (adapters/agent-event.ts), as the state document or the log carries it. */

@@ -19,16 +19,18 @@ interface Row {
   mergedTaskIds: string[];
   inSession: boolean;
   message: string;
+  /** Main as it was when this session started: what its first Save can be rolled back to. */
+  sessionStart: boolean;
 }
 
 function rowsOf(view: SessionView, repo: RepoCheckpoint[]): Row[] {
   const rows = new Map<string, Row>();
   for (const checkpoint of repo) {
-    rows.set(checkpoint.tag, { tag: checkpoint.tag, commit: checkpoint.commit, at: checkpoint.date, mergedTaskIds: [], inSession: false, message: checkpoint.message });
+    rows.set(checkpoint.tag, { tag: checkpoint.tag, commit: checkpoint.commit, at: checkpoint.date, mergedTaskIds: [], inSession: checkpoint.sessionStart === view.id, message: checkpoint.message, sessionStart: checkpoint.sessionStart === view.id });
   }
   for (const checkpoint of view.checkpoints) {
     const existing = rows.get(checkpoint.tag);
-    rows.set(checkpoint.tag, { tag: checkpoint.tag, commit: checkpoint.commit, at: checkpoint.at, mergedTaskIds: checkpoint.mergedTaskIds, inSession: true, message: existing?.message ?? '' });
+    rows.set(checkpoint.tag, { tag: checkpoint.tag, commit: checkpoint.commit, at: checkpoint.at, mergedTaskIds: checkpoint.mergedTaskIds, inSession: true, message: existing?.message ?? '', sessionStart: existing?.sessionStart ?? false });
   }
   return [...rows.values()].sort((a, b) => b.at.localeCompare(a.at) || b.tag.localeCompare(a.tag, undefined, { numeric: true }));
 }
@@ -159,6 +161,7 @@ export default function Timeline() {
                       {main?.source === 'rollback' ? 'restored on main' : 'on main'}
                     </span>
                   ) : null}
+                  {row.sessionStart ? <span className="rounded bg-sky-50 px-1.5 text-xs text-sky-700 dark:bg-sky-950 dark:text-sky-300">session start</span> : null}
                   {!row.inSession ? <span className="text-xs text-zinc-500">from another session</span> : null}
                   <span className="ml-auto text-xs text-zinc-500">{timeAgo(row.at)}</span>
                   {canRollback ? (
