@@ -5,3 +5,4 @@ export * from './save.js';
 export * from './session-events.js';
 export * from './log-entries.js';
 export * from './views.js';
+export { systemClock, type Clock } from './clock.js';

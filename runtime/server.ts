@@ -61,7 +61,7 @@ export interface RunningServer {
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** Timestamps (log entries, events, snapshots) and timers (retries, timeouts); tests inject one. */
+  /** Timestamps (log entries, events, snapshots) and timers (retries, timeouts, and every window sync keeps); tests inject one. */
   clock?: Clock;
 }
 
@@ -135,6 +135,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     roleOnSession: async (user, sessionId) => access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId),
     db: db.sublevel('sync'),
     logger: logger.child({ component: 'sync' }),
+    clock,
   });
   const projection = new LiveProjection(sync, logger);
 

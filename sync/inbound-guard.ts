@@ -1,6 +1,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../contracts/clock.js';
 import { stampAuthors } from './author-stamp.js';
 import { parseDocumentName } from './document-name.js';
 import { FRAME, SYNC_STEP, awarenessFrame, readFrameHeader } from './message-frame.js';
@@ -36,6 +37,8 @@ export interface InboundGuardOptions {
   awarenessPerSecond?: number;
   awarenessBurst?: number;
   logger: Logger;
+  /** Refills the rate limits. Default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -48,6 +51,8 @@ export function createInboundGuard(options: InboundGuardOptions) {
   const perSecond = options.awarenessPerSecond ?? 10;
   const burst = options.awarenessBurst ?? 20;
   const claims = new PresenceClaims();
+  const clock = options.clock ?? systemClock;
+  const nowMs = () => clock.now().getTime();
 
   function warnOnce(socket: GuardSocket, what: string, fields: Record<string, unknown>): void {
     socket.warned ??= new Set();
@@ -73,7 +78,7 @@ export function createInboundGuard(options: InboundGuardOptions) {
       socket.presenceLimits ??= new Map();
       let limit = socket.presenceLimits.get(header.documentName);
       if (!limit) {
-        limit = new RateLimit(perSecond, burst);
+        limit = new RateLimit(perSecond, burst, nowMs);
         socket.presenceLimits.set(header.documentName, limit);
       }
       if (!limit.take()) {

@@ -6,7 +6,9 @@ import {
   stateRoots,
   syncRuns,
 } from './state-document.js';
+import type { Clock } from '../contracts/clock.js';
 import { type JsonObject, syncMap } from './json-yjs.js';
+import { unrefTimer } from './timers.js';
 
 interface PendingEvent {
   taskId: string;
@@ -26,7 +28,7 @@ export class StateProjector {
   private connection: Promise<DirectConnection> | null = null;
   private readonly pending: PendingEvent[] = [];
   private flushQueued = false;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private idleTimer: unknown = null;
 
   constructor(
     private readonly hocuspocus: Hocuspocus,
@@ -37,6 +39,7 @@ export class StateProjector {
     private readonly onError: (error: unknown) => void,
     /** Release the document after this long without writes (it reloads on the next write). */
     private readonly idleMs: number,
+    private readonly clock: Clock,
   ) {}
 
   project(view: JsonObject): Promise<void> {
@@ -87,7 +90,7 @@ export class StateProjector {
 
   /** Finishes queued writes, then lets Hocuspocus unload the document. */
   async close(): Promise<void> {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.idleTimer !== null) this.clock.clearTimeout(this.idleTimer);
     this.idleTimer = null;
     await this.chain.catch(() => undefined);
     const connection = await this.connection?.catch(() => null);
@@ -101,8 +104,8 @@ export class StateProjector {
    * own; the direct connection only needs to live while the runtime is writing.
    */
   private touch(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    if (this.idleTimer !== null) this.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = this.clock.setTimeout(() => {
       this.idleTimer = null;
       const release = async () => {
         if (this.idleTimer !== null || this.pending.length > 0 || this.connection === null) return;
@@ -112,7 +115,7 @@ export class StateProjector {
       };
       this.chain = this.chain.then(release, release).catch(this.onError);
     }, this.idleMs);
-    this.idleTimer.unref();
+    unrefTimer(this.idleTimer);
   }
 
   private open(): Promise<DirectConnection> {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js';
 import * as Y from 'yjs';
 import { type SyncDocumentName, documentName, parseDocumentName, assertSessionId } from './document-name.js';
+import { type Clock, systemClock } from '../contracts/clock.js';
 import { SyncError, refusal } from './errors.js';
 import { createInboundGuard, type GuardSocket, type GuardUser } from './inbound-guard.js';
 import { FRAME, documentUpdateOf, readFrameHeader } from './message-frame.js';
@@ -48,6 +49,11 @@ export interface SyncServerOptions {
   stateIdleMs?: number;
   /** Presence frames per socket are merged and sent at most once per window. Default 50 ms. */
   presenceWindowMs?: number;
+  /**
+   * Time for every window, limit and timeout sync keeps (presence merging, awareness rate limits,
+   * the authentication deadline, idle releases, lazy writes). The runtime passes its own clock.
+   */
+  clock?: Clock;
   /** fsync each storage batch (survives power loss, not only kill -9). Default false. */
   fsync?: boolean;
   /**
@@ -134,7 +140,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   if (!Number.isInteger(maxAgentLines) || maxAgentLines < 1) {
     throw new SyncError('SYNC_BAD_VIEW', 'maxAgentLines must be a positive integer', { maxAgentLines });
   }
+  const clock = options.clock ?? systemClock;
   const store = new UpdateStore(options.db, {
+    clock,
     sync: options.fsync ?? false,
     onCorruptRecord: (name, key, error) => logger.error({ documentName: name, key, err: error }, 'skipped a corrupt Yjs record'),
   });
@@ -144,6 +152,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   let closing = false;
   const guard = createInboundGuard({
     logger,
+    clock,
     ...(options.maxAwarenessBytes !== undefined ? { maxAwarenessBytes: options.maxAwarenessBytes } : {}),
     ...(options.awarenessPerSecond !== undefined ? { awarenessPerSecond: options.awarenessPerSecond, awarenessBurst: options.awarenessPerSecond * 2 } : {}),
   });
@@ -308,6 +317,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     open(ws) {
       const data = ws.getUserData();
       const bridge = new UwsSocketBridge(ws, {
+        clock,
         presenceWindowMs: options.presenceWindowMs ?? 50,
         onDropped: () => logger.warn('sync socket overflowed maxBackpressure; closing it so it resyncs'),
         inbound: (frame) => guard.check(frame, data.request),
@@ -316,10 +326,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       data.request.bridge = bridge;
       bridges.add(bridge);
       openRequests.add(data.request);
-      const deadline = setTimeout(() => {
+      const deadline = clock.setTimeout(() => {
         if (!data.request.authenticated) bridge.close(4401, 'unauthorized: no authentication in time');
       }, options.authTimeoutMs ?? 30_000);
-      bridge.once('close', () => clearTimeout(deadline));
+      bridge.once('close', () => clock.clearTimeout(deadline));
       hocuspocus.handleConnection(bridge as never, data.request as unknown as IncomingMessage, {});
     },
     message(ws, message, isBinary) {
@@ -351,6 +361,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
         () => store.barrier(name),
         (error) => logger.error({ err: error, documentName: name }, 'state projection failed'),
         options.stateIdleMs ?? 60_000,
+        clock,
       );
       projectors.set(name, existing);
     }
@@ -424,6 +435,9 @@ function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0;
 }
 
+// Real time on purpose: this waits for Hocuspocus's own asynchronous unload (store hooks, then
+// destroy), which runs on I/O, not on the injected clock; a test clock that never advances must not
+// make close() hang.
 async function waitForUnload(hocuspocus: Hocuspocus, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (hocuspocus.getDocumentsCount() > 0 && Date.now() < deadline) {

@@ -1,5 +1,6 @@
 import type { AbstractLevel } from 'abstract-level';
 import * as Y from 'yjs';
+import { type Clock, systemClock } from '../contracts/clock.js';
 import { SyncError } from './errors.js';
 
 /** Any abstract-level database or sublevel with string keys (the runtime passes a sublevel). */
@@ -25,6 +26,8 @@ export interface UpdateStoreOptions {
    * A barrier (projectSession, close) writes whatever waits at once.
    */
   lazyWindowMs?: number;
+  /** Timers for the lazy window. Default the system clock. */
+  clock?: Clock;
   /** Called when a stored record cannot be applied (it is skipped, the rest loads). */
   onCorruptRecord?: (documentName: string, key: string, error: unknown) => void;
 }
@@ -64,7 +67,7 @@ class DocumentLog {
   private running = false;
   private nextSeq = -1;
   private sinceCompaction = 0;
-  private lazyTimer: NodeJS.Timeout | null = null;
+  private lazyTimer: unknown = null;
   // classic-level reads `sync` (fsync the log); sublevels pass options through to it.
   private readonly writeOptions: object;
 
@@ -87,7 +90,7 @@ class DocumentLog {
       this.ops.push({ kind: 'append', update, resolve, reject });
       if (!lazy) this.kick();
       else if (!this.running && this.lazyTimer === null) {
-        this.lazyTimer = setTimeout(() => {
+        this.lazyTimer = this.options.clock.setTimeout(() => {
           this.lazyTimer = null;
           this.kick();
         }, this.options.lazyWindowMs);
@@ -126,7 +129,7 @@ class DocumentLog {
 
   private kick(): void {
     if (this.lazyTimer !== null) {
-      clearTimeout(this.lazyTimer);
+      this.options.clock.clearTimeout(this.lazyTimer);
       this.lazyTimer = null;
     }
     if (this.running) return;
@@ -234,6 +237,7 @@ export class UpdateStore {
     this.options = {
       compactEvery: options.compactEvery ?? 256,
       lazyWindowMs: options.lazyWindowMs ?? 20,
+      clock: options.clock ?? systemClock,
       sync: options.sync ?? false,
       onCorruptRecord: options.onCorruptRecord,
     };

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
+import { type Clock, systemClock } from '../contracts/clock.js';
 import { AwarenessCoalescer } from './awareness-coalescer.js';
 import { SyncError } from './errors.js';
 import type { InboundVerdict } from './inbound-guard.js';
@@ -26,6 +27,8 @@ export interface UwsSocketBridgeOptions {
   onDropped?: () => void;
   /** Checks (and may rewrite, drop or refuse) each client frame before Hocuspocus sees it. */
   inbound?: (frame: Uint8Array) => InboundVerdict;
+  /** Timers for the presence window. Default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -46,7 +49,8 @@ export class UwsSocketBridge extends EventEmitter {
   private readonly presenceWindowMs: number;
   private readonly presenceBackpressure: number;
   private readonly presence = new AwarenessCoalescer();
-  private presenceTimer: NodeJS.Timeout | null = null;
+  private presenceTimer: unknown = null;
+  private readonly clock: Clock;
   private waitingForDrain = false;
   private readonly onDropped: (() => void) | undefined;
   private readonly inbound: ((frame: Uint8Array) => InboundVerdict) | undefined;
@@ -62,6 +66,7 @@ export class UwsSocketBridge extends EventEmitter {
     this.presenceBackpressure = options.presenceBackpressure ?? 64 * 1024;
     this.onDropped = options.onDropped;
     this.inbound = options.inbound;
+    this.clock = options.clock ?? systemClock;
   }
 
   /**
@@ -151,7 +156,7 @@ export class UwsSocketBridge extends EventEmitter {
   handleClosed(code: number, message: ArrayBuffer): void {
     if (this.readyState === READY_STATE.Closed) return;
     this.readyState = READY_STATE.Closed;
-    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    if (this.presenceTimer !== null) this.clock.clearTimeout(this.presenceTimer);
     this.presenceTimer = null;
     this.presence.clear();
     this.emit('close', code, Buffer.from(new Uint8Array(message)));
@@ -170,8 +175,8 @@ export class UwsSocketBridge extends EventEmitter {
   }
 
   private schedulePresence(): void {
-    if (this.presenceTimer || this.waitingForDrain) return;
-    this.presenceTimer = setTimeout(() => {
+    if (this.presenceTimer !== null || this.waitingForDrain) return;
+    this.presenceTimer = this.clock.setTimeout(() => {
       this.presenceTimer = null;
       if (this.readyState !== READY_STATE.Open) return;
       if (this.ws.getBufferedAmount() > this.presenceBackpressure) {

@@ -8,6 +8,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import { Level } from 'level';
 import uWS from 'uWebSockets.js';
 import * as Y from 'yjs';
+import type { Clock } from '../contracts/clock.js';
 import { type SyncServer, type SyncUser, createSyncServer } from '../sync/index.js';
 
 // `ws` ships no types here; the provider only needs a WebSocket constructor.
@@ -41,6 +42,7 @@ export async function startSyncServer(
     maxBackpressure?: number;
     authTimeoutMs?: number;
     stateIdleMs?: number;
+    clock?: Clock;
     /** Extra routes on the same uWS app (the kill -9 child uses it). */
     onApp?: (app: uWS.TemplatedApp) => void;
   } = {},
@@ -61,6 +63,7 @@ export async function startSyncServer(
     ...(options.maxBackpressure === undefined ? {} : { maxBackpressure: options.maxBackpressure }),
     ...(options.authTimeoutMs === undefined ? {} : { authTimeoutMs: options.authTimeoutMs }),
     ...(options.stateIdleMs === undefined ? {} : { stateIdleMs: options.stateIdleMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   options.onApp?.(app);
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
