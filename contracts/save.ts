@@ -58,6 +58,18 @@ export const ConflictReportSchema = z.object({
 });
 export type ConflictReport = z.infer<typeof ConflictReportSchema>;
 
+/**
+ * Which change made a gate fail, found by re-running the failing gate along the Save's merges
+ * (main, then main plus each task in merge order): the first point where it fails. `main`: it
+ * already failed before any task of this Save; `unknown`: it could not be told (and why).
+ */
+export const GateBlameSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('task'), taskId: z.string(), commit: z.string(), gate: z.string(), runs: z.number().int() }),
+  z.object({ status: z.literal('main'), commit: z.string(), gate: z.string(), runs: z.number().int() }),
+  z.object({ status: z.literal('unknown'), gate: z.string(), reason: z.string(), runs: z.number().int() }),
+]);
+export type GateBlame = z.infer<typeof GateBlameSchema>;
+
 export const CodedErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type CodedError = z.infer<typeof CodedErrorSchema>;
 
@@ -73,7 +85,11 @@ export const EngineSaveResultSchema = z.discriminatedUnion('status', [
     gates: z.array(GateResultSchema),
   }),
   z.object({ status: z.literal('conflict'), report: ConflictReportSchema }),
-  z.object({ status: z.literal('gates_failed'), integrationCommit: z.string(), mergedTaskIds: z.array(z.string()), gates: z.array(GateResultSchema) }),
+  z.object({
+    status: z.literal('gates_failed'), integrationCommit: z.string(), mergedTaskIds: z.array(z.string()), gates: z.array(GateResultSchema),
+    /** Absent in Saves recorded before blame existed. */
+    blame: GateBlameSchema.optional(),
+  }),
   z.object({ status: z.literal('nothing_to_save') }),
 ]);
 export type EngineSaveResult = z.infer<typeof EngineSaveResultSchema>;

@@ -164,6 +164,9 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       if (p.gateTimeoutMs !== undefined && !(typeof p.gateTimeoutMs === 'number' && Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs >= MIN_GATE_TIMEOUT_MS && p.gateTimeoutMs <= MAX_GATE_TIMEOUT_MS)) {
         throw new GitEngineError('INVALID_NAME', `gateTimeoutMs must be between ${MIN_GATE_TIMEOUT_MS} and ${MAX_GATE_TIMEOUT_MS}`, { field: 'gateTimeoutMs', value: String(p.gateTimeoutMs).slice(0, 50), min: MIN_GATE_TIMEOUT_MS, max: MAX_GATE_TIMEOUT_MS });
       }
+      if (p.gateBlameBudgetMs !== undefined && !(typeof p.gateBlameBudgetMs === 'number' && Number.isFinite(p.gateBlameBudgetMs) && p.gateBlameBudgetMs >= 0 && p.gateBlameBudgetMs <= MAX_GATE_TIMEOUT_MS)) {
+        throw new GitEngineError('INVALID_NAME', `gateBlameBudgetMs must be between 0 and ${MAX_GATE_TIMEOUT_MS}`, { field: 'gateBlameBudgetMs', value: String(p.gateBlameBudgetMs).slice(0, 50), min: 0, max: MAX_GATE_TIMEOUT_MS });
+      }
       if (p.logHead !== undefined) validateLogHead(p.logHead);
       validateRepoPathArg(p.repoPath);
       assertNotClosed(closed);

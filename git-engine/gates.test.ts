@@ -23,6 +23,21 @@ const dir = () => { const d = tempDir('thalogos-gate-'); dirs.push(d); return d;
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 describe('runGate', () => {
+  it('hands output over while the gate runs, not only in the result', async () => {
+    let ended = false;
+    const seen: Array<[string, string, boolean]> = [];
+    // The gate waits (up to 10 s) for a file that only the listener creates on its first line, and
+    // fails without it: it can only pass if its output reached the listener while it ran.
+    const cwd = dir();
+    const running = runGate('echo first; n=0; while [ ! -f go ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done; [ -f go ] || exit 7; echo second >&2', cwd, 20_000, process.env, GATE_OUTPUT_LIMIT, undefined, (stream, text) => {
+      seen.push([stream, text, ended]);
+      fs.writeFileSync(path.join(cwd, 'go'), '');
+    }).then((result) => ((ended = true), result));
+    const result = await running;
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false, output: 'first\nsecond\n' });
+    expect(seen).toEqual([['stdout', 'first\n', false], ['stderr', 'second\n', false]]);
+  });
+
   it('a gate that exits 0 leaving a background process in its group passes (not timed out) and the leftover is killed', async () => {
     const cwd = dir();
     const r = await runGate('sleep 30 & echo $! > bg.pid; echo ok', cwd, 8_000);

@@ -57,7 +57,16 @@ export type GateSpawner = (gate: { command: string; cwd: string; env: NodeJS.Pro
 /** Unconfined `sh -c`: for tests and embedders without a sandbox. */
 export const plainGateSpawner: GateSpawner = (gate) => ({ bin: 'sh', args: ['-c', gate.command], cwd: gate.cwd, env: gate.env });
 
-export async function runGate(command: string, cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, limit = GATE_OUTPUT_LIMIT, spawner: GateSpawner = plainGateSpawner): Promise<GateResult> {
+/** Output of a gate as it is written, for people watching a Save (the result keeps it bounded). */
+export type GateOutputListener = (stream: 'stdout' | 'stderr', text: string) => void;
+
+/** Hooks around a run of gates: which one starts, and its output while it runs. */
+export interface GateObserver {
+  onStart?(index: number, command: string): void;
+  onOutput?(index: number, stream: 'stdout' | 'stderr', text: string): void;
+}
+
+export async function runGate(command: string, cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, limit = GATE_OUTPUT_LIMIT, spawner: GateSpawner = plainGateSpawner, onOutput?: GateOutputListener): Promise<GateResult> {
   const launch = spawner({ command, cwd, env: { ...env, CI: '1' } });
   return new Promise((resolve) => {
     const started = performance.now();
@@ -75,8 +84,10 @@ export async function runGate(command: string, cwd: string, timeoutMs: number, e
     const kill = () => {
       try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
     };
-    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => out.push(d));
+    // A listener that throws must not take the gate (or the Save) down with it.
+    const tell = (stream: 'stdout' | 'stderr', text: string) => { try { onOutput?.(stream, text); } catch { /* the watcher's problem */ } };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out.push(d); tell('stdout', d); });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { out.push(d); tell('stderr', d); });
     // The result is decided when the shell exits (or is killed), not when the pipes close: a
     // background process (`sleep 30 &`, `setsid ...`) may hold them open for ever. Its group is
     // killed, buffered output gets a short drain, then the pipes are destroyed.
@@ -108,10 +119,11 @@ export async function runGate(command: string, cwd: string, timeoutMs: number, e
 }
 
 /** Runs gates in order and stops at the first failure (later gates are not run). */
-export async function runGates(commands: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, spawner: GateSpawner = plainGateSpawner): Promise<{ passed: boolean; results: GateResult[] }> {
+export async function runGates(commands: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, spawner: GateSpawner = plainGateSpawner, observer: GateObserver = {}): Promise<{ passed: boolean; results: GateResult[] }> {
   const results: GateResult[] = [];
-  for (const command of commands) {
-    const r = await runGate(command, cwd, timeoutMs, env, GATE_OUTPUT_LIMIT, spawner);
+  for (const [index, command] of commands.entries()) {
+    observer.onStart?.(index, command);
+    const r = await runGate(command, cwd, timeoutMs, env, GATE_OUTPUT_LIMIT, spawner, (stream, text) => observer.onOutput?.(index, stream, text));
     results.push(r);
     if (r.timedOut || r.exitCode !== 0) return { passed: false, results };
   }

@@ -45,6 +45,7 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
   // into the next Save; branches already contained in main are skipped).
   let candidate = mainBefore;
   const mergedTaskIds: string[] = [];
+  const steps: Array<{ taskId: string; commit: string }> = [];
   const autoResolved: AutoResolution[] = [];
   for (const taskId of p.taskIds) {
     const branch = taskBranch(p.sessionId, taskId);
@@ -66,6 +67,7 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
     const message = withTrailers(`Merge ${branch} into ${integration}`, { agent: ctx.agent, sessionId: p.sessionId, taskId, orchestratorVersion: ctx.orchestratorVersion }, extra);
     candidate = await writeCommit(repo, ctx, { tree: outcome.tree, parents: [candidate, theirs], message });
     mergedTaskIds.push(taskId);
+    steps.push({ taskId, commit: candidate });
     autoResolved.push(...outcome.autoResolved);
   }
   if (mergedTaskIds.length === 0) return { status: 'nothing_to_save' };
@@ -79,7 +81,7 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
     mainBefore, candidate, tag: '', updates: [], owner: journalOwner(ctx.engineId),
   }, true);
   faultPoint('save-after-merge');
-  return { status: 'merged', mainBefore, candidate, mergedTaskIds, autoResolved, gates: config.gates };
+  return { status: 'merged', mainBefore, candidate, mergedTaskIds, autoResolved, gates: config.gates, steps };
 }
 
 export async function prepareIntegrationWorktree(repo: Repo, p: { sessionId: string; worktreePath: string; commit: string }): Promise<void> {

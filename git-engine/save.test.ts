@@ -47,7 +47,8 @@ describe('save', () => {
     await task(signed, c, 't2', (wt) => write(wt, 'src/a.txt', '1\n2\n3\n4\n5\n6\n7\n8\nnine\n'));
     const phases: string[] = [];
     const res = await signed.save(saveArgs(c, ['t1', 't2'], { onProgress: (p: string) => phases.push(p) }));
-    expect(phases).toEqual(['merging', 'gating', 'publishing']);
+    // One `gating` per gate, so people see which gate of how many runs.
+    expect(phases).toEqual(['merging', 'gating', 'gating', 'publishing']);
     if (res.status !== 'published') throw new Error(JSON.stringify(res));
     expect(res.tag).toBe('checkpoint/2026-03-04-1');
     expect(res.mergedTaskIds).toEqual(['t1', 't2']);

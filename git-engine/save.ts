@@ -2,15 +2,28 @@
 // -> gates (child processes) -> publish or record the failure (worker). The main thread only
 // sequences; all git work happens in the pool.
 import { GitEngineError } from './errors.js';
-import { runGates, type GateSpawner } from './gates.js';
+import { blameGateFailure } from './gate-blame.js';
+import { GATE_OUTPUT_LIMIT, runGate, runGates, type GateSpawner } from './gates.js';
 import type { AutoResolution } from './merge/index.js';
 import type { GitWorkerPool } from './pool.js';
 import type { EngineContext, LogHead } from './save-ops.js';
-import type { MergePhaseResult, SaveResult } from './save-types.js';
+import type { GateBlame, GateResult, MergePhaseResult, SaveResult } from './save-types.js';
 
 export interface SaveParams {
   repoPath: string; sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string;
-  gateTimeoutMs?: number; onProgress?: (phase: 'merging' | 'gating' | 'publishing', detail?: unknown) => void;
+  gateTimeoutMs?: number;
+  /**
+   * The stage the Save is in. `gating` comes once per gate with `{ gate: { index, total, command } }`;
+   * `blaming` once when a failed gate is being re-run along the merges to find the task that broke it.
+   */
+  onProgress?: (phase: SavePhase, detail?: SaveProgressDetail) => void;
+  /**
+   * Gate output as it is written. `run` names the process: `gate-{index}` for the Save's gates,
+   * `blame-{n}` for the re-runs that find which task broke one.
+   */
+  onGateOutput?: (run: string, stream: 'stdout' | 'stderr', text: string) => void;
+  /** Longest the blame re-runs may take together. Default 10 minutes; 0 turns blame off. */
+  gateBlameBudgetMs?: number;
   /**
    * The session's event log head when the Save was asked for: written into the checkpoint tag's
    * message as the trailer `Log-Head: <seq> <hash>`, so a rewritten log is detectable against git.
@@ -18,7 +31,15 @@ export interface SaveParams {
   logHead?: LogHead;
 }
 
+export type SavePhase = 'merging' | 'gating' | 'blaming' | 'publishing';
+export interface SaveProgressDetail {
+  taskIds?: string[];
+  candidate?: string;
+  gate?: { index: number; total: number; command: string };
+}
+
 export const DEFAULT_GATE_TIMEOUT_MS = 10 * 60 * 1000;
+export const DEFAULT_GATE_BLAME_BUDGET_MS = 10 * 60 * 1000;
 
 export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: SaveParams, gateEnv?: NodeJS.ProcessEnv, gateSpawner?: GateSpawner): Promise<SaveResult> {
   const call = <T>(op: Parameters<GitWorkerPool['run']>[0]['op'], args: unknown) => pool.run<T>({ op, repoPath: p.repoPath, ctx: ctx(), args });
@@ -26,14 +47,35 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
   const merged = await call<MergePhaseResult>('saveMerge', { sessionId: p.sessionId, saveId: p.saveId, taskIds: p.taskIds, integrationWorktreePath: p.integrationWorktreePath });
   if (merged.status !== 'merged') return merged;
   let gates;
+  let blame: GateBlame | undefined;
   try {
     // A checkout exists only for the gates to run in: with none configured, skip it (on a large
     // repository it costs far more than the merges themselves).
     if (merged.gates.length > 0) {
       await call('prepareIntegration', { sessionId: p.sessionId, worktreePath: p.integrationWorktreePath, commit: merged.candidate });
     }
-    p.onProgress?.('gating', { gates: merged.gates, candidate: merged.candidate });
-    gates = await runGates(merged.gates, p.integrationWorktreePath, p.gateTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS, gateEnv, gateSpawner);
+    const timeoutMs = p.gateTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS;
+    gates = await runGates(merged.gates, p.integrationWorktreePath, timeoutMs, gateEnv, gateSpawner, {
+      onStart: (index, command) => p.onProgress?.('gating', { candidate: merged.candidate, gate: { index, total: merged.gates.length, command } }),
+      onOutput: (index, stream, text) => p.onGateOutput?.(`gate-${index}`, stream, text),
+    });
+    if (!gates.passed) {
+      const failed = gates.results[gates.results.length - 1] as GateResult;
+      let blameRun = 0;
+      p.onProgress?.('blaming', { candidate: merged.candidate });
+      blame = await blameGateFailure({
+        mainBefore: merged.mainBefore,
+        steps: merged.steps,
+        failed,
+        budgetMs: p.gateBlameBudgetMs ?? DEFAULT_GATE_BLAME_BUDGET_MS,
+        passesAt: async (commit) => {
+          const run = `blame-${blameRun++}`;
+          await call('prepareIntegration', { sessionId: p.sessionId, worktreePath: p.integrationWorktreePath, commit });
+          const rerun = await runGate(failed.command, p.integrationWorktreePath, timeoutMs, gateEnv, GATE_OUTPUT_LIMIT, gateSpawner, (stream, text) => p.onGateOutput?.(run, stream, text));
+          return !rerun.timedOut && rerun.exitCode === 0;
+        },
+      });
+    }
   } catch (err) {
     // Nothing was published; drop the journal so the next Save is not blocked.
     await call('abortSave', { sessionId: p.sessionId }).catch(() => undefined);
@@ -41,7 +83,7 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
   }
   if (!gates.passed) {
     await call('recordGateFailure', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore });
-    return { status: 'gates_failed', integrationCommit: merged.candidate, mergedTaskIds: merged.mergedTaskIds, gates: gates.results };
+    return { status: 'gates_failed', integrationCommit: merged.candidate, mergedTaskIds: merged.mergedTaskIds, gates: gates.results, ...(blame ? { blame } : {}) };
   }
   p.onProgress?.('publishing', { candidate: merged.candidate });
   const autoResolved: AutoResolution[] = merged.autoResolved;
