@@ -170,7 +170,8 @@ export const sessionMachine = setup({
     }),
     recordSaveProgress: assign(({ context, event }) => {
       if (event.type !== 'SAVE.PROGRESS' || !context.pendingSave) return {};
-      return { pendingSave: { ...context.pendingSave, phase: event.phase } };
+      const { gate: _previous, ...pending } = context.pendingSave;
+      return { pendingSave: { ...pending, phase: event.phase, ...(event.gate ? { gate: event.gate } : {}) } };
     }),
     completeSave: assign(({ context, event }) => {
       if (event.type !== 'SAVE.COMPLETED' || !context.pendingSave) return {};

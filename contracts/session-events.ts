@@ -120,7 +120,9 @@ export const TaskAddEventSchema = z.object({
   by: z.string(),
 });
 export const SaveRequestEventSchema = z.object({ type: z.literal('SAVE.REQUEST'), saveId: id, at: z.string(), by: z.string() });
-export const SaveProgressEventSchema = z.object({ type: z.literal('SAVE.PROGRESS'), saveId: id, phase: z.string() });
+/** Which gate of how many a Save is running (with `phase: 'gating'`). */
+export const SaveGateStepSchema = z.object({ index: z.number().int().nonnegative(), total: z.number().int().positive(), command: z.string().max(10_000) });
+export const SaveProgressEventSchema = z.object({ type: z.literal('SAVE.PROGRESS'), saveId: id, phase: z.string(), gate: SaveGateStepSchema.optional() });
 export const SaveCompletedEventSchema = z.object({ type: z.literal('SAVE.COMPLETED'), saveId: id, result: SaveResultSchema, at: z.string() });
 export const ReviewResumeEventSchema = z.object({ type: z.literal('REVIEW.RESUME'), at: z.string(), by: z.string() });
 export const RollbackRequestEventSchema = z.object({

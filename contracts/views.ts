@@ -3,7 +3,7 @@
 // these schemas, and the console imports the types from here.
 import { z } from 'zod';
 import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
-import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
+import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
 
 /** What a fallback agent is told about the run it takes over from. */
 export const HandoffSchema = z.object({ fromRunId: z.string(), fromAgent: z.string(), finalMessage: z.string().nullable(), reason: z.string() });
@@ -95,6 +95,8 @@ export type Checkpoint = z.infer<typeof CheckpointSchema>;
 
 export const PendingSaveSchema = z.object({
   saveId: z.string(), requestedAt: z.string(), requestedBy: z.string(), phase: z.string(), taskIds: z.array(z.string()),
+  /** The gate running now (phase `gating`); its output streams in the state document as run `save.{saveId}.gate-{index}`. */
+  gate: SaveGateStepSchema.optional(),
 });
 export type PendingSave = z.infer<typeof PendingSaveSchema>;
 

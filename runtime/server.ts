@@ -34,6 +34,7 @@ import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
 import { recordedGateSpawner } from './sessions/gate-spawner.js';
+import { SaveOutputStreams } from './sessions/save-output.js';
 import { killOrphanedRuns } from './sessions/run-files.js';
 import { removeStaleSessionLocks } from './sessions/stale-locks.js';
 import { RunTable } from './sessions/run-table.js';
@@ -138,6 +139,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
   });
   const projection = new LiveProjection(sync, logger);
+  const saveOutput = new SaveOutputStreams((sessionId, taskId, runId, event) => {
+    // A session closed meanwhile has no document to write to; the Save's result still has the output.
+    try { sync.appendAgentEvent(sessionId, taskId, runId, event); } catch (error) { logger.debug({ err: error, sessionId }, 'gate output not streamed'); }
+  }, clock);
 
   const effectsRuntime: EffectsRuntime = { runs: new RunTable(), timers: new Set(), closing: false, clock };
   let shuttingDown = false;
@@ -161,6 +166,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           if (usage.costUsd !== null) metrics?.agentCostUsd.inc({ agent }, usage.costUsd);
         },
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
+        saveOutput,
         logHead: () => log.head,
         now,
       }, effectsRuntime),

@@ -48,7 +48,15 @@ export function saveFailure(result: { status: string; error?: { code?: string; m
     const gates = (result.gates as Array<{ command: string; exitCode: number | null; timedOut: boolean }> | undefined) ?? [];
     const failed = gates.find((gate) => gate.timedOut || gate.exitCode !== 0);
     const what = failed ? `gate \`${failed.command}\` ${failed.timedOut ? 'timed out' : `exited ${failed.exitCode}`}` : 'a gate failed';
-    return { code: 'GATES_FAILED', message: `${what}; the main branch was not moved`, remedy: remedyFor('gates_failed') };
+    return { code: 'GATES_FAILED', message: `${what}${blameSentence(result.blame)}; the main branch was not moved`, remedy: remedyFor('gates_failed') };
   }
   return { code: result.status.toUpperCase(), message: `the Save ended ${result.status}`, remedy: null };
+}
+
+/** Which change broke the gate, when the Save could tell (see contracts GateBlame). */
+function blameSentence(blame: unknown): string {
+  const b = blame as { status?: string; taskId?: string } | undefined;
+  if (b?.status === 'task') return ` (broken by task ${b.taskId}: it passes without that task's merge)`;
+  if (b?.status === 'main') return ' (it already failed on main, before this Save\'s tasks)';
+  return '';
 }

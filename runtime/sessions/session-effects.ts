@@ -11,6 +11,7 @@ import { removeRunFile, writeRunFile } from './run-files.js';
 import type { RunTable } from './run-table.js';
 import type { SessionHost } from './session-host.js';
 import type { Clock } from '../clock.js';
+import type { SaveOutputStreams } from './save-output.js';
 
 export interface EffectDeps {
   engine: GitEngine;
@@ -21,6 +22,8 @@ export interface EffectDeps {
   sharedMemory?: (sessionId: string) => Promise<string>;
   onAgentOutcome?: (agent: string, outcome: string, usage: { inputTokens: number; outputTokens: number; costUsd: number | null }) => void;
   onSaveFinished?: (outcome: string, seconds: number) => void;
+  /** Gate output of a running Save, as it is written (the runtime streams it to watchers). */
+  saveOutput?: SaveOutputStreams;
   /** The runtime's clock for every timestamp an effect result carries. */
   now: () => Date;
   /** The event log's head, written into each checkpoint tag so git can vouch for the log. */
@@ -241,12 +244,14 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
           repoPath, sessionId, saveId, taskIds,
           ...(deps.logHead ? { logHead: deps.logHead() } : {}),
           integrationWorktreePath: integrationWorktreePathFor(deps.dataDir, sessionId),
-          onProgress: (phase) => void record({ type: 'SAVE.PROGRESS', saveId, phase }),
+          onProgress: (phase, detail) => void record({ type: 'SAVE.PROGRESS', saveId, phase, ...(detail?.gate ? { gate: detail.gate } : {}) }),
+          onGateOutput: (run, stream, text) => deps.saveOutput?.write(sessionId, saveId, run, stream, text),
         })
         .then((result): SessionSaveResult => ({ ...result }))
         .catch((error: unknown): SessionSaveResult => ({ status: 'error', error: errorOf(error) }))
         .then((result) => {
           deps.onSaveFinished?.(String(result.status), Number(process.hrtime.bigint() - startedAt) / 1e9);
+          deps.saveOutput?.flush({ sessionId, saveId });
           return record({ type: 'SAVE.COMPLETED', saveId, result, at: deps.now().toISOString() });
         });
     },

@@ -1,13 +1,14 @@
 import { Link } from 'react-router';
-import type { GateResult, SessionView } from '../lib/api-types.js';
+import type { GateResult, SessionView, StreamLine } from '../lib/api-types.js';
 import { mainState } from '../lib/main-state.js';
+import { GateLive, GateResults } from './gate-report.js';
 import { SaveFailureDetail } from './save-failure.js';
 import { shortHash, timeAgo } from './ui.js';
 
 const STEPS = [
   { id: 'freeze', label: 'Freeze', phases: ['draining', 'started'] },
   { id: 'merge', label: 'Merge', phases: ['merging'] },
-  { id: 'gates', label: 'Gates', phases: ['gating'] },
+  { id: 'gates', label: 'Gates', phases: ['gating', 'blaming'] },
   { id: 'publish', label: 'Publish', phases: ['publishing'] },
 ] as const;
 
@@ -17,7 +18,7 @@ function stepIndex(phase: string): number {
 }
 
 /** The live state of Save: the running phase, or how the last one ended. */
-export function SaveStatus({ view }: { view: SessionView }) {
+export function SaveStatus({ view, streams = {} }: { view: SessionView; streams?: Record<string, StreamLine[]> }) {
   const pending = view.pendingSave;
   if (pending) {
     const current = stepIndex(pending.phase);
@@ -44,6 +45,9 @@ export function SaveStatus({ view }: { view: SessionView }) {
           ))}
         </ol>
         <span className="text-xs text-zinc-500">phase: {pending.phase}</span>
+        <div className="basis-full">
+          <GateLive view={view} streams={streams} />
+        </div>
       </div>
     );
   }
@@ -87,6 +91,7 @@ export function SaveStatus({ view }: { view: SessionView }) {
       <div role="status" aria-label="Save status" className="text-sm">
         <span className="font-medium text-amber-700 dark:text-amber-400">Save stopped by a gate</span>
         <SaveFailureDetail result={last.result} />
+        <GateResults result={last.result} view={view} />
       </div>
     );
   }

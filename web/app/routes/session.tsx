@@ -143,7 +143,7 @@ export default function SessionLayout() {
           </div>
           <div className="mt-3 flex flex-wrap items-center justify-between gap-3">
             <div className="space-y-1">
-              <SaveStatus view={view} />
+              <SaveStatus view={view} streams={live.streams} />
               <MainNow view={view} />
             </div>
             {view.status === 'awaiting_review' && roleAtLeast(user?.role, 'reviewer') ? (

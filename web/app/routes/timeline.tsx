@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import { ErrorNotice } from '../components/error-notice.js';
 import { NoteList } from '../components/note-list.js';
+import { GateResults } from '../components/gate-report.js';
 import { SaveFailureDetail } from '../components/save-failure.js';
 import { RollbackDialog } from '../components/rollback-dialog.js';
 import { Button, Card, CardHeader, Empty, inputClass, shortHash, timeAgo } from '../components/ui.js';
@@ -212,6 +213,7 @@ export default function Timeline() {
                   </span>
                   {entry.result.status === 'published' ? <code className="ml-1 font-mono text-xs">{String(entry.result.tag)}</code> : null}
                   <SaveFailureDetail result={entry.result} compact />
+                  <GateResults result={entry.result} view={view} compact />
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.completedAt)}</span>
                 </>
               ) : entry.kind === 'rollback' ? (
