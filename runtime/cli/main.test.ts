@@ -156,6 +156,18 @@ describe('thalogos CLI against a real server', () => {
     expect(JSON.parse(noWait.out).rollbackId).toMatch(/^rb/);
   });
 
+  it('prints a failed gate\'s output and the task that broke it', async () => {
+    const own = makeRepo(path.join(tmp, 'gate-repo'), { '.thalogos.json': JSON.stringify({ gates: ['echo checking; ! grep -l broken *.txt'] }) });
+    const sid = (await api('POST', '/api/sessions', { repoPath: own, title: 'gates' })).body.id as string;
+    const ids: string[] = [];
+    for (const prompt of ['echo fine > one.txt', 'echo broken > two.txt']) ids.push((await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).body.id);
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+    const failed = await run(['save', sid], env);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain(`Save failed: GATES_FAILED: gate \`echo checking; ! grep -l broken *.txt\` exited 1 (broken by task ${ids[1]}: it passes without that task's merge)`);
+    expect(failed.out).toMatch(/Output of echo checking; ! grep -l broken \*\.txt \(last 2 lines\):\n  checking\n  two\.txt\n/);
+  });
+
   it('shows a conflict and resolves it by taking a side', async () => {
     const own = makeRepo(path.join(tmp, 'conflict-repo'));
     const sid = (await api('POST', '/api/sessions', { repoPath: own, title: 'conflict' })).body.id as string;

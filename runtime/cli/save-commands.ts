@@ -32,7 +32,7 @@ export const saveCommands: Record<string, Command> = {
         failure?.code === 'CONFLICT'
           ? [`See it: thalogos conflict show ${sessionId}`, `Then: thalogos conflict resolve ${sessionId} --take ours|theirs, or thalogos conflict delegate ${sessionId}`]
           : [];
-      return [`Save failed: ${failure?.code}: ${failure?.message}`, ...(failure?.remedy ? [`What to do: ${failure.remedy}`] : []), ...next].join('\n');
+      return [`Save failed: ${failure?.code}: ${failure?.message}`, ...failedGateTail(result), ...(failure?.remedy ? [`What to do: ${failure.remedy}`] : []), ...next].join('\n');
     });
     return failure ? 1 : 0;
   },
@@ -71,3 +71,13 @@ export const saveCommands: Record<string, Command> = {
     return 0;
   },
 };
+
+/** The last lines of the failed gate's output: what a person reads first to see why. */
+function failedGateTail(result: { status: string; [detail: string]: unknown }, lines = 20): string[] {
+  if (result.status !== 'gates_failed') return [];
+  const gates = (result.gates as Array<{ command: string; exitCode: number | null; timedOut: boolean; output: string }> | undefined) ?? [];
+  const failed = gates.find((gate) => gate.timedOut || gate.exitCode !== 0);
+  if (!failed) return [];
+  const tail = failed.output.trimEnd().split('\n').slice(-lines);
+  return [`Output of ${failed.command} (last ${tail.length} lines):`, ...tail.map((line) => `  ${line}`)];
+}

@@ -41,8 +41,11 @@ export function waitForSave(client: ApiClient, sessionId: string, saveId: string
   return follow<SaveEntry>(client, sessionId, out, (view) => {
     const entry = view.timeline.find((item): item is SaveEntry => item.kind === 'save' && item.saveId === saveId);
     if (entry) return { done: entry };
-    const pending = view.pendingSave?.saveId === saveId ? view.pendingSave.phase : 'waiting for running tasks';
-    return { stage: pending === 'draining' ? 'waiting for running tasks to finish' : pending };
+    const save = view.pendingSave?.saveId === saveId ? view.pendingSave : null;
+    if (!save || save.phase === 'draining') return { stage: 'waiting for running tasks to finish' };
+    if (save.phase === 'gating' && save.gate) return { stage: `gate ${save.gate.index + 1} of ${save.gate.total}: ${save.gate.command}` };
+    if (save.phase === 'blaming') return { stage: 'a gate failed: finding which task broke it' };
+    return { stage: save.phase };
   }, timeoutMs);
 }
 
