@@ -116,6 +116,31 @@ describe('session machine: Save', () => {
     expect(actor.getSnapshot().value).toBe('saving');
   });
 
+  it('a Save of chosen tasks starts at once while others run, merges only those, and leaves the rest as they are', () => {
+    const { actor, effects } = startSession({ maxParallel: 3 });
+    sendAll(actor, [ev.add('t1'), ev.add('t2'), ev.add('t3')]);
+    runToReview(actor, 't1');
+    runToReview(actor, 't2');
+    runToReview(actor, 't3', null); // changed nothing
+    sendAll(actor, [ev.add('t4')]);
+    expect(statuses(actor)).toMatchObject({ t4: 'preparing' });
+    // Not ready, unknown, or without changes: refused.
+    expect(actor.getSnapshot().can({ ...ev.save('save-x'), taskIds: ['t4'] } as SessionEvent)).toBe(false);
+    expect(actor.getSnapshot().can({ ...ev.save('save-x'), taskIds: ['t9'] } as SessionEvent)).toBe(false);
+    expect(actor.getSnapshot().can({ ...ev.save('save-x'), taskIds: ['t3'] } as SessionEvent)).toBe(false);
+    sendAll(actor, [{ ...ev.save('save-1'), taskIds: ['t2'] } as SessionEvent]);
+    // t4 is still busy, yet the Save does not wait for it.
+    expect(actor.getSnapshot().value).toBe('saving');
+    expect(paramsOf(effects, 'startSave')).toEqual([{ sessionId: 's1', saveId: 'save-1', taskIds: ['t2'] }]);
+    expect(view(actor).pendingSave).toMatchObject({ phase: 'started', taskIds: ['t2'], chosen: true });
+    // t4 keeps working meanwhile.
+    sendAll(actor, [ev.ready('t4')]);
+    expect(statuses(actor)).toMatchObject({ t4: 'running' });
+    sendAll(actor, [ev.saveCompleted('save-1', published('checkpoint/2026-01-01-1', ['t2']))]);
+    expect(actor.getSnapshot().value).toBe('active');
+    expect(statuses(actor)).toMatchObject({ t1: 'ready_for_review', t2: 'merged', t3: 'ready_for_review', t4: 'running' });
+  });
+
   it('freezes while tasks are busy, dispatches nothing, and starts the Save once drained', () => {
     const { actor, effects } = startSession({ maxParallel: 2 });
     sendAll(actor, [ev.add('t1'), ev.add('t2'), ev.add('t3')]);

@@ -72,6 +72,8 @@ const WORKING_HANDLERS = {
   'TASK.ADD': { guard: 'canAddTask', actions: ['addTask', 'spawnTask', 'dispatch'] },
   'TASK.STATUS': { actions: ['recordStatus', 'dispatch'] },
   'SAVE.REQUEST': [
+    // Chosen tasks are merged at once: the others may keep running, they are not part of this Save.
+    { guard: 'canSaveChosen', target: '#session.saving', actions: 'requestSave' },
     { guard: 'canSaveNow', target: '#session.saving', actions: 'requestSave' },
     { guard: 'canSaveAfterDrain', target: '#session.frozen', actions: 'requestSave' },
   ],
@@ -158,14 +160,16 @@ export const sessionMachine = setup({
       return { timeline: [...context.timeline, entry] };
     }),
 
-    requestSave: assign(({ event }) => {
+    requestSave: assign(({ context, event }) => {
       if (event.type !== 'SAVE.REQUEST') return {};
       return {
-        pendingSave: { saveId: event.saveId, requestedAt: event.at, requestedBy: event.by, phase: 'draining', taskIds: [] },
+        pendingSave: event.taskIds
+          ? { saveId: event.saveId, requestedAt: event.at, requestedBy: event.by, phase: 'started', taskIds: context.taskOrder.filter((id) => event.taskIds?.includes(id)), chosen: true }
+          : { saveId: event.saveId, requestedAt: event.at, requestedBy: event.by, phase: 'draining', taskIds: [] },
       };
     }),
     selectSaveTasks: assign(({ context }) => {
-      if (!context.pendingSave) return {};
+      if (!context.pendingSave || context.pendingSave.chosen) return {};
       return { pendingSave: { ...context.pendingSave, phase: 'started', taskIds: saveCandidates(context) } };
     }),
     recordSaveProgress: assign(({ context, event }) => {
@@ -253,8 +257,13 @@ export const sessionMachine = setup({
       event.type === 'TASK.ADD' &&
       !(event.taskId in context.taskStatus) &&
       resolveAgentOrder(event, context.agentOrder).length > 0,
-    canSaveNow: ({ context }) => context.pendingRollback === null && !hasBusyTasks(context),
-    canSaveAfterDrain: ({ context }) => context.pendingRollback === null && hasBusyTasks(context),
+    canSaveChosen: ({ context, event }) => {
+      if (event.type !== 'SAVE.REQUEST' || !event.taskIds || context.pendingRollback !== null) return false;
+      const ready = new Set(saveCandidates(context));
+      return event.taskIds.every((id) => ready.has(id));
+    },
+    canSaveNow: ({ context, event }) => event.type === 'SAVE.REQUEST' && !event.taskIds && context.pendingRollback === null && !hasBusyTasks(context),
+    canSaveAfterDrain: ({ context, event }) => event.type === 'SAVE.REQUEST' && !event.taskIds && context.pendingRollback === null && hasBusyTasks(context),
     drained: ({ context }) => !hasBusyTasks(context),
     isPendingSave: ({ context, event }) => 'saveId' in event && event.saveId === context.pendingSave?.saveId,
     savePublished: ({ context, event }) =>

@@ -119,7 +119,11 @@ export const TaskAddEventSchema = z.object({
   at: z.string(),
   by: z.string(),
 });
-export const SaveRequestEventSchema = z.object({ type: z.literal('SAVE.REQUEST'), saveId: id, at: z.string(), by: z.string() });
+export const SaveRequestEventSchema = z.object({
+  type: z.literal('SAVE.REQUEST'), saveId: id, at: z.string(), by: z.string(),
+  /** A Save of chosen tasks: only these are merged (each ready for review), without waiting for the others. */
+  taskIds: z.array(id).min(1).max(500).optional(),
+});
 /** Which gate of how many a Save is running (with `phase: 'gating'`). */
 export const SaveGateStepSchema = z.object({ index: z.number().int().nonnegative(), total: z.number().int().positive(), command: z.string().max(10_000) });
 export const SaveProgressEventSchema = z.object({ type: z.literal('SAVE.PROGRESS'), saveId: id, phase: z.string(), gate: SaveGateStepSchema.optional() });

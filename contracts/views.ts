@@ -97,6 +97,8 @@ export const PendingSaveSchema = z.object({
   saveId: z.string(), requestedAt: z.string(), requestedBy: z.string(), phase: z.string(), taskIds: z.array(z.string()),
   /** The gate running now (phase `gating`); its output streams in the state document as run `save.{saveId}.gate-{index}`. */
   gate: SaveGateStepSchema.optional(),
+  /** Set when people chose the tasks to merge (`taskIds` then holds them from the start). */
+  chosen: z.boolean().optional(),
 });
 export type PendingSave = z.infer<typeof PendingSaveSchema>;
 

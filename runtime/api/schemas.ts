@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { MemberRoleSchema } from '../auth/membership-store.js';
 import { RoleSchema } from '../auth/roles.js';
 
+const TaskIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected a task id');
+
 /** Every request body is a strict object: unknown fields are refused, not ignored. */
 export const CreateSessionBody = z.strictObject({
   repoPath: z.string().min(1).max(4096),
@@ -15,7 +17,10 @@ export const AddTaskBody = z.strictObject({
 
 export const EmptyBody = z.strictObject({});
 
-export const SaveBody = z.strictObject({});
+/** `taskIds`: a Save of chosen tasks (each once); without it every ready task is saved. */
+export const SaveBody = z.strictObject({
+  taskIds: z.array(TaskIdField).min(1).max(500).refine((ids) => new Set(ids).size === ids.length, 'taskIds must not repeat').optional(),
+});
 
 /** Why a reviewer turned a task down: kept on the task (closed.reason) and in the log. */
 export const RejectBody = z.strictObject({
@@ -47,8 +52,6 @@ export const EventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   taskId: z.string().max(64).optional(),
 });
-
-const TaskIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);
 
 export const ResolveConflictBody = z.strictObject({
   taskId: TaskIdField.optional(),

@@ -156,4 +156,40 @@ describe('session routes, in-process', () => {
     await waitFor(async () => (git(repo, 'rev-parse', 'main^{tree}') === git(repo, 'rev-parse', `${before}^{tree}`) ? true : null), { what: 'the rollback to the session start' });
     expect(git(repo, 'ls-tree', '--name-only', 'main')).not.toContain('first.txt');
   }, 60_000);
+
+  it('a Save of one chosen task publishes it alone; the other ready task stays ready and merges on the next Save', async () => {
+    const repo = makeRepo(path.join(tmp, 'chosen-save'));
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'chosen' })).body.id as string;
+    const one = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo one > one.txt' })).body.id as string;
+    const two = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo two > two.txt' })).body.id as string;
+    const idle = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'true' })).body.id as string;
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+
+    // Refusals change nothing: unknown task, a task without changes, bad bodies.
+    const before = await head();
+    const unknown = await api('POST', `/api/sessions/${sid}/save`, { taskIds: ['t-none'] });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'TASK_NOT_FOUND']);
+    const empty = await api('POST', `/api/sessions/${sid}/save`, { taskIds: [idle] });
+    expect([empty.status, empty.body.error.code, empty.body.error.data]).toEqual([409, 'TASK_NOT_READY', { taskId: idle, status: 'ready_for_review' }]);
+    for (const body of [{ taskIds: [] }, { taskIds: [one, one] }, { taskIds: ['../x'] }, { taskIds: one }]) {
+      const bad = await api('POST', `/api/sessions/${sid}/save`, body);
+      expect([bad.status, bad.body.error.code], JSON.stringify(body)).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect(await head()).toBe(before);
+
+    expect((await api('POST', `/api/sessions/${sid}/save`, { taskIds: [two] })).status).toBe(202);
+    const first = await waitFor(async () => {
+      const view = (await api('GET', `/api/sessions/${sid}`)).body;
+      return view.lastSave ? view : null;
+    }, { what: 'the chosen Save' });
+    expect(first.lastSave.result).toMatchObject({ status: 'published', mergedTaskIds: [two] });
+    expect(Object.fromEntries(first.tasks.map((t: { id: string; status: string }) => [t.id, t.status]))).toEqual({ [one]: 'ready_for_review', [two]: 'merged', [idle]: 'ready_for_review' });
+    expect(git(repo, 'ls-tree', '--name-only', 'main').split('\n')).toEqual(expect.arrayContaining(['two.txt']));
+    expect(git(repo, 'ls-tree', '--name-only', 'main')).not.toContain('one.txt');
+
+    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    await waitFor(async () => ((await api('GET', `/api/sessions/${sid}`)).body.checkpoints.length === 2 ? true : null), { what: 'the next Save' });
+    expect(git(repo, 'ls-tree', '--name-only', 'main').split('\n')).toEqual(expect.arrayContaining(['one.txt', 'two.txt']));
+    expect((await api('GET', `/api/sessions/${sid}/tasks/${one}`)).body.status).toBe('merged');
+  }, 60_000);
 });

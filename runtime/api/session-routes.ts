@@ -134,9 +134,11 @@ export function sessionRoutes(app: AppContext): Route[] {
       body: SaveBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        refuseEmptySave(host.view());
+        const chosen = ctx.body.taskIds;
+        if (chosen) refuseUnreadyChosen(host.view(), chosen);
+        else refuseEmptySave(host.view());
         const saveId = newId('save');
-        await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: app.now().toISOString(), by: ctx.principal?.name ?? '' }, ctx.principal, 'SAVE_IN_PROGRESS');
+        await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: app.now().toISOString(), by: ctx.principal?.name ?? '', ...(chosen ? { taskIds: chosen } : {}) }, ctx.principal, 'SAVE_IN_PROGRESS');
         return json(202, { saveId, session: host.view() });
       },
     }),
@@ -231,6 +233,19 @@ const WORKING_STATUSES = new Set(['preparing', 'running', 'retry_wait', 'committ
  * A Save with nothing ready and nothing still working would merge nothing: refused up front with
  * 409 NOTHING_TO_SAVE, before anything is logged or the session changes state.
  */
+/** A Save of chosen tasks merges only tasks ready for review with changes: say which one is not. */
+function refuseUnreadyChosen(view: SessionView, taskIds: string[]): void {
+  if (view.status === 'damaged') return; // the submit refuses it with SESSION_DAMAGED
+  for (const taskId of taskIds) {
+    const task = view.tasks.find((candidate) => candidate.id === taskId);
+    if (!task) throw new ApiError('TASK_NOT_FOUND', `no task ${taskId} in session ${view.id}`, { taskId });
+    if (task.status !== 'ready_for_review' || task.commit === null) {
+      const why = task.status === 'ready_for_review' ? 'it changed nothing' : `it is ${task.status.replace(/_/g, ' ')}`;
+      throw new ApiError('TASK_NOT_READY', `task ${taskId} cannot be saved: ${why}; only tasks ready for review with changes can`, { taskId, status: task.status });
+    }
+  }
+}
+
 function refuseEmptySave(view: SessionView): void {
   if (view.status === 'damaged') return; // the submit refuses it with SESSION_DAMAGED
   const ready = view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null);

@@ -168,6 +168,28 @@ describe('thalogos CLI against a real server', () => {
     expect(failed.out).toMatch(/Output of echo checking; ! grep -l broken \*\.txt \(last 2 lines\):\n  checking\n  two\.txt\n/);
   });
 
+  it('saves chosen tasks with --tasks, and prints a task\'s worktree with task open', async () => {
+    const own = makeRepo(path.join(tmp, 'chosen-repo'));
+    const sid = (await api('POST', '/api/sessions', { repoPath: own, title: 'chosen' })).body.id as string;
+    const ids: string[] = [];
+    for (const prompt of ['echo one > one.txt', 'echo two > two.txt']) ids.push((await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).body.id);
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+    const opened = await run(['task', 'open', sid, ids[0]!], env);
+    expect(opened.code, opened.err).toBe(0);
+    const worktree = opened.out.trim();
+    expect(path.isAbsolute(worktree)).toBe(true);
+    expect((await import('node:fs')).readFileSync(path.join(worktree, 'one.txt'), 'utf8')).toBe('one\n');
+    const saved = await run(['save', sid, '--tasks', ids[1]!], env);
+    expect(saved.code, saved.out + saved.err).toBe(0);
+    expect(saved.out).toContain('1 task(s) merged');
+    const tasks = (await api('GET', `/api/sessions/${sid}`)).body.tasks as Array<{ id: string; status: string }>;
+    expect(tasks.map((t) => t.status)).toEqual(['ready_for_review', 'merged']);
+    const gone = await run(['task', 'open', sid, ids[1]!], env);
+    expect(gone.code).toBe(1);
+    expect(gone.out).toContain(`no worktree any more (merged)`);
+    expect(gone.out).toContain(`session/${sid}/task/${ids[1]}`);
+  });
+
   it('shows a conflict and resolves it by taking a side', async () => {
     const own = makeRepo(path.join(tmp, 'conflict-repo'));
     const sid = (await api('POST', '/api/sessions', { repoPath: own, title: 'conflict' })).body.id as string;

@@ -16,7 +16,8 @@ function waitMs(flags: CommandContext['flags']): number {
 export const saveCommands: Record<string, Command> = {
   async save({ client, args, flags, out }) {
     const sessionId = need(args[0], 'SESSION');
-    const accepted = await client.request<{ saveId: string; session: SessionView }>('POST', `${sessionPath(sessionId)}/save`, {});
+    const chosen = flags.tasks !== undefined ? need(flags.tasks, '--tasks').split(',').map((id) => id.trim()).filter((id) => id !== '') : null;
+    const accepted = await client.request<{ saveId: string; session: SessionView }>('POST', `${sessionPath(sessionId)}/save`, chosen ? { taskIds: chosen } : {});
     if (flags['no-wait']) {
       out.result(accepted, () => `Save ${accepted.saveId} started. Follow it: thalogos session show ${sessionId}`);
       return 0;

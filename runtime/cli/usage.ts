@@ -9,9 +9,10 @@ Usage:
   thalogos task add SESSION --prompt TEXT [--agent codex|claude|gemini|command]
   thalogos task show SESSION TASK
   thalogos diff SESSION TASK                    what the task changed (also: task diff)
+  thalogos task open SESSION TASK              prints the task's worktree path
   thalogos task cancel SESSION TASK
   thalogos task reject SESSION TASK [--reason TEXT]
-  thalogos save SESSION [--no-wait] [--timeout SECONDS]
+  thalogos save SESSION [--tasks T1,T2] [--no-wait] [--timeout SECONDS]   --tasks: only those tasks
   thalogos rollback SESSION CHECKPOINT [--mode restore_commit|branch] [--no-wait]
   thalogos checkpoints SESSION
   thalogos resume SESSION                       after a failed Save: let tasks run again

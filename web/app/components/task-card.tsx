@@ -73,6 +73,8 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState(false);
   const [retried, setRetried] = useState('');
+  const [savingAlone, setSavingAlone] = useState(false);
+  const [failedAction, setFailedAction] = useState<'Cancel' | 'Retry' | 'Save'>('Cancel');
   const titleRef = useRef<HTMLAnchorElement>(null);
   useEffect(() => {
     if (focusOnMount === task.id && !CANCELLABLE.has(task.status)) {
@@ -89,9 +91,24 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
       const next = await api<TaskView>('POST', `/api/sessions/${sessionId}/tasks`, retryBody(task));
       setRetried(`Started again as a new task on ${next.agent || 'the router'}.`);
     } catch (failure) {
+      setFailedAction('Retry');
       setError(failure as ApiFailure);
     } finally {
       setRetrying(false);
+    }
+  }
+  /** A Save of this task alone: the other ready tasks stay ready, running ones keep running. */
+  async function saveAlone() {
+    if (savingAlone) return;
+    setSavingAlone(true);
+    setError(null);
+    try {
+      await api('POST', `/api/sessions/${sessionId}/save`, { taskIds: [task.id] });
+    } catch (failure) {
+      setFailedAction('Save');
+      setError(failure as ApiFailure);
+    } finally {
+      setSavingAlone(false);
     }
   }
   async function cancel() {
@@ -101,6 +118,7 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
       await api('POST', `/api/sessions/${sessionId}/tasks/${task.id}/cancel`, {});
       focusOnMount = task.id;
     } catch (failure) {
+      setFailedAction('Cancel');
       setError(failure as ApiFailure);
     } finally {
       setCancelling(false);
@@ -154,9 +172,23 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
           </button>
         </div>
       ) : null}
+      {canCancel && task.status === 'ready_for_review' && task.commit !== null ? (
+        <div className="mt-2 flex justify-end">
+          <button
+            type="button"
+            onClick={() => void saveAlone()}
+            aria-disabled={savingAlone || undefined}
+            aria-label={`Save task ${task.prompt} alone`}
+            title="Merge only this task into the session's branch (the other tasks stay as they are)"
+            className="rounded px-2 py-0.5 text-xs font-medium text-indigo-700 hover:bg-indigo-50 aria-disabled:opacity-50 dark:text-indigo-300 dark:hover:bg-indigo-950"
+          >
+            {savingAlone ? 'Saving…' : 'Save this task'}
+          </button>
+        </div>
+      ) : null}
       {error ? (
         <div className="mt-2">
-          <ErrorNotice error={error} title={RETRYABLE.has(task.status) ? 'Retry refused' : 'Cancel refused'} onDismiss={() => setError(null)} />
+          <ErrorNotice error={error} title={`${failedAction} refused`} onDismiss={() => setError(null)} />
         </div>
       ) : null}
     </article>

@@ -5,6 +5,7 @@ import { DiffFileView } from '../components/diff-view.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { RejectDialog } from '../components/reject-dialog.js';
 import { TaskStatusBadge } from '../components/status.js';
+import { WorktreePath } from '../components/worktree-path.js';
 import { Button, Card, CardHeader, Empty, shortHash, Spinner, timeAgo } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
 import type { TaskDiff } from '../lib/api-types.js';
@@ -14,6 +15,7 @@ import { useSession } from '../lib/session-context.js';
 import { useNotes } from '../lib/shared-doc.js';
 
 const CANCELLABLE = new Set(['queued', 'preparing', 'running', 'retry_wait', 'committing']);
+const FINAL_TASK_STATUSES = new Set(['merged', 'rejected', 'failed', 'cancelled']);
 
 /** Text for a task without a commit, by what became of it. */
 function noDiffText(status: string): string {
@@ -86,6 +88,8 @@ function TaskReview({ taskId }: { taskId: string }) {
             {task.commit ? <span className="font-mono">commit {shortHash(task.commit)}</span> : null}
             <span>by {task.createdBy ?? 'unknown'} {timeAgo(task.createdAt)}</span>
           </p>
+          {/* An ended task's worktree was released; its work stays on its branch. */}
+          {task.worktreePath && !FINAL_TASK_STATUSES.has(task.status) ? <WorktreePath path={task.worktreePath} /> : null}
         </div>
         <div className="flex gap-2">
           {CANCELLABLE.has(task.status) && roleAtLeast(user?.role, 'operator') ? (

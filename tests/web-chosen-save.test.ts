@@ -1,0 +1,50 @@
+// Issue 17 (chosen-task Save, open the worktree), in real Chromium against the real runtime: a
+// person saves one finished task from its card while the other stays ready; the task page shows
+// where its worktree is.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers/api.js';
+import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+import { git } from './helpers/git-repo.js';
+
+describe('web console: Save of a chosen task', () => {
+  let stack: ConsoleStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startConsoleStack(), launchBrowser()]);
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('"Save this task" publishes that task alone; the task page shows its worktree', async () => {
+    const repo = stack.newRepo('chosen');
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Chosen' })).body.id as string;
+    const ids: string[] = [];
+    for (const prompt of ['echo one > one.txt', 'echo two > two.txt']) ids.push((await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).body.id);
+    await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('olga', 'operator', { [sid]: 'operator' }));
+    await page.goto(`/sessions/${sid}/tasks/${ids[0]}`);
+    const worktree = page.getByLabel('Worktree');
+    const shown = (await worktree.locator('code').textContent()) ?? '';
+    expect(shown).toBe((await stack.admin('GET', `/api/sessions/${sid}/tasks/${ids[0]}`)).body.worktreePath);
+    expect(await worktree.getByRole('link', { name: 'Open in VS Code' }).getAttribute('href')).toBe(`vscode://file${shown}`);
+
+    await page.goto(`/sessions/${sid}`);
+    await page.getByRole('button', { name: 'Save task echo two > two.txt alone' }).click();
+    const status = page.getByRole('status', { name: 'Save status' });
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain('Published');
+    const view = (await stack.admin('GET', `/api/sessions/${sid}`)).body;
+    expect(view.lastSave.result).toMatchObject({ status: 'published', mergedTaskIds: [ids[1]] });
+    expect(view.tasks.map((t: { status: string }) => t.status)).toEqual(['ready_for_review', 'merged']);
+    expect(git(repo, 'ls-tree', '--name-only', 'main')).toContain('two.txt');
+    expect(git(repo, 'ls-tree', '--name-only', 'main')).not.toContain('one.txt');
+    // The task still ready keeps its button; the merged one has none.
+    await page.getByRole('button', { name: 'Save task echo one > one.txt alone' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Save task echo two > two.txt alone' }).count()).toBe(0);
+    await context.close();
+  });
+});
