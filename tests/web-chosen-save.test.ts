@@ -1,30 +1,19 @@
 // Issue 17 (chosen-task Save, open the worktree), in real Chromium against the real runtime: a
 // person saves one finished task from its card while the other stays ready; the task page shows
 // where its worktree is.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
-import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+import { addReadyTasks, signedInPage, useConsoleStack } from './helpers/browser.js';
 import { git } from './helpers/git-repo.js';
 
 describe('web console: Save of a chosen task', () => {
-  let stack: ConsoleStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startConsoleStack(), launchBrowser()]);
-  }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const suite = useConsoleStack();
 
   it('"Save this task" publishes that task alone; the task page shows its worktree', async () => {
+    const { stack, browser } = suite;
     const repo = stack.newRepo('chosen');
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Chosen' })).body.id as string;
-    const ids: string[] = [];
-    for (const prompt of ['echo one > one.txt', 'echo two > two.txt']) ids.push((await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).body.id);
-    await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+    const ids = await addReadyTasks(stack, sid, ['echo one > one.txt', 'echo two > two.txt']);
 
     const { context, page } = await signedInPage(browser, stack.url, await stack.token('olga', 'operator', { [sid]: 'operator' }));
     await page.goto(`/sessions/${sid}/tasks/${ids[0]}`);

@@ -1,10 +1,8 @@
 // Issue 14 item 4, in real Chromium against the real runtime: a Save shows its stages, the gate it
 // runs and that gate's output while it runs; when the gate fails, each gate's output and the task
 // whose change broke it are shown on the board and the timeline (and the API result carries them).
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from './helpers/api.js';
-import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { addReadyTasks, signedInPage, useConsoleStack } from './helpers/browser.js';
 
 // The gate prints a line at once; on a tree with a "broken" file it waits 4 s, then fails. Only
 // the full candidate is slow: the blame re-run on main plus the first task is quick.
@@ -15,25 +13,13 @@ if (broken.length > 0) setTimeout(() => { console.error('broken in ' + broken.jo
 `;
 
 describe('web console: a Save with gates', () => {
-  let stack: ConsoleStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startConsoleStack(), launchBrowser()]);
-  }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const suite = useConsoleStack();
 
   it('streams the running gate, then shows its output and the task that broke it', async () => {
+    const { stack, browser } = suite;
     const repo = stack.newRepo('gates', { 'check.js': CHECK, '.thalogos.json': JSON.stringify({ gates: ['node check.js'] }) });
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Gates' })).body.id as string;
-    const ids: string[] = [];
-    for (const prompt of ['echo fine > one.txt', 'echo broken > two.txt']) {
-      ids.push((await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).body.id);
-    }
-    await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+    const ids = await addReadyTasks(stack, sid, ['echo fine > one.txt', 'echo broken > two.txt']);
 
     const { context, page } = await signedInPage(browser, stack.url, await stack.token('olga', 'operator', { [sid]: 'operator' }));
     await page.goto(`/sessions/${sid}`);

@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../runtime/config/config.js';
 import { startServer, type RunningServer } from '../../runtime/server.js';
-import { apiClient } from './api.js';
+import { afterAll, beforeAll } from 'vitest';
+import { apiClient, waitFor } from './api.js';
 import { makeRepo } from './git-repo.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -108,4 +109,28 @@ export async function focused(page: Page): Promise<{ tag: string; id: string; la
   return (await page.evaluate(
     '(() => { const el = document.activeElement; return el ? { tag: el.tagName, id: el.id, label: el.getAttribute("aria-label"), text: el.textContent || "" } : { tag: "", id: "", label: null, text: "" }; })()',
   )) as { tag: string; id: string; label: string | null; text: string };
+}
+
+/**
+ * A describe block's console stack and browser, started before its tests and closed after them.
+ * Read `.stack` and `.browser` inside tests (they are set once beforeAll ran).
+ */
+export function useConsoleStack(): { stack: ConsoleStack; browser: Browser } {
+  const suite = {} as { stack: ConsoleStack; browser: Browser };
+  beforeAll(async () => {
+    [suite.stack, suite.browser] = await Promise.all([startConsoleStack(), launchBrowser()]);
+  }, 240_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.stack?.close();
+  });
+  return suite;
+}
+
+/** Adds `command` tasks and waits until every task of the session is ready for review; returns their ids in order. */
+export async function addReadyTasks(stack: ConsoleStack, sessionId: string, prompts: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const prompt of prompts) ids.push((await stack.admin('POST', `/api/sessions/${sessionId}/tasks`, { agent: 'command', prompt })).body.id);
+  await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sessionId}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+  return ids;
 }
