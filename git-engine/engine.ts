@@ -60,8 +60,11 @@ export interface GitEngine {
    */
   recordSessionStart(p: { repoPath: string; sessionId: string }): Promise<{ tag: string; commit: string }>;
   listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
-  /** `base`: the commit the task started from; default: the merge base of the branch and main. */
-  taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string }): Promise<TaskDiff>;
+  /**
+   * `base`: the commit the task started from; default: the merge base of the branch and main.
+   * `headIfPruned`: the task's last commit, diffed when its branch was pruned after a Save.
+   */
+  taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string; headIfPruned?: string }): Promise<TaskDiff>;
   /**
    * Applies a person's choices to a Save's conflict report: a merge commit (parents theirs, ours)
    * on the task branch, so the next Save merges the task cleanly. See resolve-conflict.ts.
@@ -214,7 +217,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     },
     async taskDiff(p) {
       ids(p);
-      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}) });
+      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}), ...(p.headIfPruned ? { headIfPruned: p.headIfPruned } : {}) });
     },
     async resolveConflict(p) {
       ids(p);

@@ -163,6 +163,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
         logHead: () => log.head,
         now,
+        branchRetention: fileConfig.git.pruneTaskBranches,
       }, effectsRuntime),
     onApplied: (host, entry) => projection.onApplied(host, entry),
     // A session quarantined while live shows its damage in the console at once.
