@@ -64,6 +64,14 @@ describe('pruneTaskBranches', () => {
     expect(git(repo, ['log', '--format=%s', '-1', 'session/s1/task/cancelled'])).toContain('work of cancelled');
     expect(git(repo, ['worktree', 'prune', '--dry-run', '-v'])).toBe('');
     expect(fsckProblems(repo)).toEqual([]);
+
+    // The review diff of the pruned task: from its base to its last commit, which main still holds.
+    const mergedCommit = result.pruned.find((b) => b.taskId === 'merged')?.commit as string;
+    await expect(engine.taskDiff({ repoPath: repo, sessionId: 's1', taskId: 'merged' })).rejects.toMatchObject({ code: 'BRANCH_NOT_FOUND' });
+    const diff = await engine.taskDiff({ repoPath: repo, sessionId: 's1', taskId: 'merged', base: git(repo, ['rev-parse', 'main~1']), headIfPruned: mergedCommit });
+    expect([diff.head, diff.files.map((f) => f.path)]).toEqual([mergedCommit, ['merged.txt']]);
+    await expect(engine.taskDiff({ repoPath: repo, sessionId: 's1', taskId: 'merged', headIfPruned: 'f'.repeat(40) })).rejects.toMatchObject({ code: 'BRANCH_NOT_FOUND' });
+    await expect(engine.taskDiff({ repoPath: repo, sessionId: 's1', taskId: 'merged', headIfPruned: 'main' })).rejects.toMatchObject({ code: 'INVALID_NAME' });
   });
 
   it('a branch reachable only from a checkpoint tag counts as merged (main was rolled back past it)', async () => {
