@@ -41,9 +41,24 @@ async function checkpointCommits(repo: Repo): Promise<string[]> {
   return [...out];
 }
 
-async function isPreserved(repo: Repo, head: string, roots: string[]): Promise<boolean> {
-  for (const root of roots) if (await isAncestor(repo, head, root)) return true;
-  return false;
+/**
+ * Whether `head` is reachable from main or a checkpoint tag. A checkpoint main still reaches adds
+ * nothing to main, so only the others (main was reset or rolled back behind them) are walked, and
+ * they are looked up once, on the first branch main does not reach.
+ */
+function preservedCheck(repo: Repo, main: string): (head: string) => Promise<boolean> {
+  let offMain: Promise<string[]> | null = null;
+  const checkpointsOffMain = async () => {
+    const out: string[] = [];
+    for (const c of await checkpointCommits(repo)) if (!(await isAncestor(repo, c, main))) out.push(c);
+    return out;
+  };
+  return async (head) => {
+    if (await isAncestor(repo, head, main)) return true;
+    offMain ??= checkpointsOffMain();
+    for (const c of await offMain) if (await isAncestor(repo, head, c)) return true;
+    return false;
+  };
 }
 
 /**
@@ -52,7 +67,7 @@ async function isPreserved(repo: Repo, head: string, roots: string[]): Promise<b
  * dirty worktree) never stops the others.
  */
 export async function pruneTaskBranches(repo: Repo, p: { sessionId: string; tasks: PruneTaskCandidate[] }): Promise<PruneResult> {
-  const roots = [await mustReadBranch(repo, repo.mainBranch), ...(await checkpointCommits(repo))];
+  const isPreserved = preservedCheck(repo, await mustReadBranch(repo, repo.mainBranch));
   const mainHead = repo.workdir ? (await worktreeHead(repo.gitdir)).branch : null;
   const linked = await listLinkedWorktrees(repo);
   const result: PruneResult = { pruned: [], kept: [] };
@@ -61,7 +76,7 @@ export async function pruneTaskBranches(repo: Repo, p: { sessionId: string; task
     const head = await readRef(repo, `refs/heads/${branch}`);
     if (!head) continue;
     const keep = (reason: KeepReason, paths?: string[]) => result.kept.push({ taskId: task.taskId, branch, commit: head, reason, ...(paths ? { paths } : {}) });
-    if (!(await isPreserved(repo, head, roots))) { keep('unmerged_work'); continue; }
+    if (!(await isPreserved(head))) { keep('unmerged_work'); continue; }
     if (!task.prune) { keep('not_due'); continue; }
     if (mainHead === branch) { keep('checked_out'); continue; }
     // Every linked worktree on the branch (normally only the task's own) must be clean.
