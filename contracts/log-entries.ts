@@ -37,6 +37,8 @@ export type LogEntry = z.infer<typeof LogEntrySchema>;
 export const SESSION_CREATED = 'SESSION.CREATED';
 /** An admin skipped an entry that could not be applied; replay skips the named seq from then on. */
 export const SESSION_ENTRY_SKIPPED = 'SESSION.ENTRY_SKIPPED';
+/** The task branches a published Save's pruning deleted, and the ones it kept with why (audit only). */
+export const BRANCHES_PRUNED = 'GIT.BRANCHES_PRUNED';
 /** An admin replaced an entry that could not be applied with a corrected event (applied instead). */
 export const SESSION_ENTRY_REPAIRED = 'SESSION.ENTRY_REPAIRED';
 
@@ -66,6 +68,27 @@ export const SessionCreatedDataSchema = z.object({ meta: SessionMetaSchema, inpu
 export const EntrySkippedDataSchema = z.object({ seq: z.number().int().positive(), reason: z.string() });
 export const EntryRepairedDataSchema = z.object({ seq: z.number().int().positive(), reason: z.string(), event: SessionEventSchema });
 
+const EndedTaskStatusSchema = z.enum(['merged', 'failed', 'cancelled', 'rejected']);
+/**
+ * The data of a GIT.BRANCHES_PRUNED record. `kept[].reason`: `unmerged_work` (commits neither main
+ * nor a checkpoint tag reaches: never pruned automatically), `not_due` (the retention keeps it
+ * until `dueAt`; null: never), `uncommitted_changes` (its worktree holds uncommitted work:
+ * `paths`), `checked_out` (the user's own checkout is on it), `busy` (its ref was locked or moved).
+ */
+export const BranchesPrunedDataSchema = z.strictObject({
+  saveId: z.string(),
+  pruned: z.array(z.strictObject({
+    taskId: z.string(), status: EndedTaskStatusSchema, branch: z.string(), commit: z.string(), worktreeRemoved: z.string().nullable(),
+  })),
+  kept: z.array(z.strictObject({
+    taskId: z.string(), status: EndedTaskStatusSchema, branch: z.string(), commit: z.string(),
+    reason: z.enum(['unmerged_work', 'not_due', 'uncommitted_changes', 'checked_out', 'busy']),
+    dueAt: z.string().nullable().optional(),
+    paths: z.array(z.string()).optional(),
+  })),
+});
+export type BranchesPrunedData = z.infer<typeof BranchesPrunedDataSchema>;
+
 /**
  * Audit record types with a schema the replay relies on. Other audit types (tokens, members,
  * legacy `CONFLICT.*` records written before conflict resolution became an actor event) are kept
@@ -83,6 +106,8 @@ export const AUDIT_TYPES: ReadonlySet<string> = new Set([
   'TOKEN.CREATED', 'TOKEN.REVOKED',
   'MEMBER.ADDED', 'MEMBER.CHANGED', 'MEMBER.REMOVED',
   'LOG.REPAIRED', 'LOG.HEAD_JOURNAL_STARTED',
+  // What a published Save's branch pruning deleted and kept (runtime/sessions/branch-pruning.ts).
+  BRANCHES_PRUNED,
   // Written by the first wave's conflict routes beside the session's actor events.
   'CONFLICT.RESOLVE', 'CONFLICT.RESOLVED', 'CONFLICT.RESOLVE_FAILED',
 ]);

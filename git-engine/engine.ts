@@ -12,6 +12,7 @@ import type { RollbackResult } from './rollback.js';
 import { validateResolveConflict, type ResolveConflictParams, type ResolveConflictResult } from './resolve-conflict-params.js';
 import { assertNotClosed, RepoMutex, runSave, type SaveParams } from './save.js';
 import type { EngineContext } from './save-ops.js';
+import type { PruneResult, PruneTaskCandidate } from './prune-branches.js';
 import type { PendingSave, RecoverSaveResult } from './save-recovery.js';
 import type { SaveResult } from './save-types.js';
 import type { Change } from './snapshot-commit.js';
@@ -59,13 +60,22 @@ export interface GitEngine {
    */
   recordSessionStart(p: { repoPath: string; sessionId: string }): Promise<{ tag: string; commit: string }>;
   listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
-  /** `base`: the commit the task started from; default: the merge base of the branch and main. */
-  taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string }): Promise<TaskDiff>;
+  /**
+   * `base`: the commit the task started from; default: the merge base of the branch and main.
+   * `headIfPruned`: the task's last commit, diffed when its branch was pruned after a Save.
+   */
+  taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string; headIfPruned?: string }): Promise<TaskDiff>;
   /**
    * Applies a person's choices to a Save's conflict report: a merge commit (parents theirs, ours)
    * on the task branch, so the next Save merges the task cleanly. See resolve-conflict.ts.
    */
   resolveConflict(p: ResolveConflictParams): Promise<ResolveConflictResult>;
+  /**
+   * Deletes the task branches of `tasks` marked `prune` whose head is reachable from main or a
+   * checkpoint tag, with their clean linked worktrees; reports what it pruned and every other
+   * existing branch of `tasks` it kept, with the reason (see prune-branches.ts).
+   */
+  pruneTaskBranches(p: { repoPath: string; sessionId: string; tasks: PruneTaskCandidate[] }): Promise<PruneResult>;
   close(): Promise<void>;
 }
 
@@ -210,12 +220,24 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     },
     async taskDiff(p) {
       ids(p);
-      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}) });
+      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}), ...(p.headIfPruned ? { headIfPruned: p.headIfPruned } : {}) });
     },
     async resolveConflict(p) {
       ids(p);
       const args = validateResolveConflict(p);
       return mutex.run(await repoKey(p.repoPath), () => call('resolveConflict', p.repoPath, args));
+    },
+    async pruneTaskBranches(p) {
+      ids(p);
+      if (!Array.isArray(p.tasks)) throw new GitEngineError('INVALID_NAME', 'tasks must be an array', { field: 'tasks' });
+      const tasks = p.tasks.map((t: PruneTaskCandidate) => {
+        if (typeof t !== 'object' || t === null || typeof t.prune !== 'boolean') {
+          throw new GitEngineError('INVALID_NAME', 'each task must be { taskId, prune: boolean }', { field: 'tasks' });
+        }
+        return { taskId: validateId('taskId', t.taskId), prune: t.prune };
+      });
+      // Under the repository's mutex: a Save running meanwhile could be merging one of these branches.
+      return mutex.run(await repoKey(p.repoPath), () => call('pruneTaskBranches', p.repoPath, { sessionId: p.sessionId, tasks }));
     },
     async close() {
       if (closed) return;

@@ -13,3 +13,4 @@ export type { AutoResolution, ConflictChoice, ConflictFile, ConflictReport } fro
 export type { PendingSave, RecoverSaveResult } from './save-recovery.js';
 export type { SaveParams } from './save.js';
 export type { LogHead } from './save-ops.js';
+export type { PruneResult, PrunedBranch, KeptBranch, KeepReason, PruneTaskCandidate } from './prune-branches.js';

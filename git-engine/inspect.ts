@@ -3,7 +3,7 @@
 import git from 'isomorphic-git';
 import { mergeBasesOf } from './ancestry.js';
 import { GitEngineError } from './errors.js';
-import { listRefsUnder, mustReadBranch } from './refs.js';
+import { listRefsUnder, mustReadBranch, readRef } from './refs.js';
 import type { Repo } from './repo.js';
 import { flattenCommit, readBlob, type FlatEntry } from './tree-util.js';
 import { diffTexts } from './unified-diff.js';
@@ -42,6 +42,15 @@ export async function listSessionBranches(repo: Repo, sessionId: string): Promis
   return out;
 }
 
+async function mustBeCommit(repo: Repo, oid: string, branch: string): Promise<string> {
+  try {
+    await git.readCommit({ fs: repo.objectFs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    return oid;
+  } catch {
+    throw new GitEngineError('BRANCH_NOT_FOUND', `branch ${branch} does not exist and ${oid} is no commit here`, { branch });
+  }
+}
+
 const MAX_DIFF_BYTES = 2 * 1024 * 1024;
 
 function isBinary(buf: Uint8Array): boolean {
@@ -53,13 +62,15 @@ function isBinary(buf: Uint8Array): boolean {
  * or else the merge base with main, to the branch head. Once a Save has merged the task, its
  * merge base with main is the head itself, so callers that want the review diff pass `base`.
  */
-export async function taskDiff(repo: Repo, p: { sessionId: string; taskId: string; base?: string }): Promise<TaskDiff> {
+export async function taskDiff(repo: Repo, p: { sessionId: string; taskId: string; base?: string; headIfPruned?: string }): Promise<TaskDiff> {
   const branch = taskBranch(p.sessionId, p.taskId);
-  const head = await mustReadBranch(repo, branch);
+  for (const [field, value] of [['base', p.base], ['headIfPruned', p.headIfPruned]] as const) {
+    if (value !== undefined && !/^[0-9a-f]{40}$/.test(value)) throw new GitEngineError('INVALID_NAME', `${field} must be a full commit id`, { [field]: value });
+  }
+  // A merged task's branch is pruned after its Save; its commit is still on main (or a checkpoint).
+  const head = (await readRef(repo, `refs/heads/${branch}`)) ?? (p.headIfPruned !== undefined ? await mustBeCommit(repo, p.headIfPruned, branch) : await mustReadBranch(repo, branch));
   let base = p.base;
-  if (base !== undefined) {
-    if (!/^[0-9a-f]{40}$/.test(base)) throw new GitEngineError('INVALID_NAME', 'base must be a full commit id', { base });
-  } else {
+  if (base === undefined) {
     const main = await mustReadBranch(repo, repo.mainBranch);
     const bases = await mergeBasesOf(repo, main, head);
     base = bases[0] as string | undefined;

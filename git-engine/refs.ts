@@ -152,10 +152,11 @@ async function appendReflog(repo: Repo, ref: string, old: string | null, oid: st
 /**
  * Deletes a branch or tag like `git branch -D`: under `<ref>.lock`, packed-refs is rewritten
  * through `packed-refs.lock` (exclusive, fsync, rename) when it holds the ref, then the loose file
- * and the ref's reflog are removed.
+ * and the ref's reflog are removed. With `expectedOld` it is a compare-and-swap: a ref holding
+ * anything else is left alone (BRANCH_MOVED / MAIN_MOVED), like `git update-ref -d <ref> <old>`.
  */
-export async function deleteRef(repo: Repo, ref: string): Promise<void> {
-  const lock = await lockRef(repo, ref);
+export async function deleteRef(repo: Repo, ref: string, expectedOld?: string): Promise<void> {
+  const lock = await lockRef(repo, ref, expectedOld !== undefined ? { expectedOld } : {});
   try {
     await removePacked(repo, ref);
     await fs.rm(path.join(repo.gitdir, ref), { force: true });

@@ -5,6 +5,7 @@ import { serializeError, type SerializedGitEngineError } from './errors.js';
 import { listCheckpoints } from './checkpoints.js';
 import { listSessionBranches, taskDiff } from './inspect.js';
 import { mustReadBranch } from './refs.js';
+import { pruneTaskBranches } from './prune-branches.js';
 import { openRepo } from './repo.js';
 import { resolveConflict } from './resolve-conflict.js';
 import { rollback } from './rollback.js';
@@ -32,6 +33,7 @@ const OPS = {
   recordSessionStart: (repo, ctx, a) => recordSessionStart(repo, ctx, a),
   listSessionBranches: (repo, _ctx, a) => listSessionBranches(repo, a.sessionId),
   taskDiff: (repo, _ctx, a) => taskDiff(repo, a),
+  pruneTaskBranches: (repo, _ctx, a) => pruneTaskBranches(repo, a),
 } satisfies Record<string, (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: any) => Promise<unknown>>;
 
 export type WorkerOp = keyof typeof OPS;

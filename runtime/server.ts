@@ -169,6 +169,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         saveOutput,
         logHead: () => log.head,
         now,
+        branchRetention: fileConfig.git.pruneTaskBranches,
       }, effectsRuntime),
     onApplied: (host, entry) => projection.onApplied(host, entry),
     // A session quarantined while live shows its damage in the console at once.

@@ -124,7 +124,9 @@ export function sessionRoutes(app: AppContext): Route[] {
         // From the commit the task started on: after a Save merged it, main's merge base with the
         // branch is the branch itself and the review diff would be empty.
         const base = task.baseCommit ?? undefined;
-        return json(200, await app.engine.taskDiff({ repoPath: host.meta.repoPath, sessionId: host.id, taskId, ...(base ? { base } : {}) }));
+        // Once its branch is pruned (git.pruneTaskBranches), the task's last commit stands in for it.
+        const headIfPruned = task.commit ?? task.baseCommit ?? undefined;
+        return json(200, await app.engine.taskDiff({ repoPath: host.meta.repoPath, sessionId: host.id, taskId, ...(base ? { base } : {}), ...(headIfPruned ? { headIfPruned } : {}) }));
       },
     }),
     defineRoute({

@@ -56,6 +56,30 @@ describe('the runtime config file', () => {
     await expect(loadConfigFile(dir)).rejects.toThrow(/cannot read config file/);
   });
 
+  it('git.pruneTaskBranches: merged after the Save and abandoned after 7 days by default; bad values refused field by field', async () => {
+    expect((await loadConfigFile(path.join(dir, 'absent.json'))).git.pruneTaskBranches).toEqual({ merged: 'after-save', abandoned: 7 });
+    expect((await loadConfigFile(await write(JSON.stringify({ git: {} })))).git.pruneTaskBranches).toEqual({ merged: 'after-save', abandoned: 7 });
+    const set = await loadConfigFile(await write(JSON.stringify({ git: { pruneTaskBranches: { merged: 3, abandoned: 'never' } } })));
+    expect(set.git.pruneTaskBranches).toEqual({ merged: 3, abandoned: 'never' });
+    expect((await loadConfigFile(await write(JSON.stringify({ git: { pruneTaskBranches: { merged: 'never' } } })))).git.pruneTaskBranches).toEqual({ merged: 'never', abandoned: 7 });
+    const cases: Array<[unknown, RegExp]> = [
+      [{ merged: 'sometimes' }, /^git\.pruneTaskBranches\.merged: must be 'after-save', 'never' or a whole number of days/],
+      [{ merged: 'after-save', abandoned: 'after-save' }, /^git\.pruneTaskBranches\.abandoned: must be 'never' or a whole number of days/],
+      [{ abandoned: -1 }, /^git\.pruneTaskBranches\.abandoned: /],
+      [{ abandoned: 2.5 }, /^git\.pruneTaskBranches\.abandoned: /],
+      [{ abandoned: 3651 }, /^git\.pruneTaskBranches\.abandoned: /],
+      [{ abandoned: '7' }, /^git\.pruneTaskBranches\.abandoned: /],
+      [{ keep: true }, /^git\.pruneTaskBranches: .*keep/],
+      ['never', /^git\.pruneTaskBranches: /],
+    ];
+    for (const [value, issue] of cases) {
+      const error = await loadConfigFile(await write(JSON.stringify({ git: { pruneTaskBranches: value } }))).catch((e: unknown) => e);
+      expect(error, JSON.stringify(value)).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+      expect((error as ConfigError).issues.join('\n'), JSON.stringify(value)).toMatch(issue);
+    }
+  });
+
   it('loads a signing key from a file relative to the config, with its passphrase from the environment', async () => {
     await writeFile(path.join(dir, 'key.asc'), '-----BEGIN PGP PRIVATE KEY BLOCK-----\n...');
     const config = await loadConfigFile(await write(JSON.stringify({ git: { signingKeyFile: 'key.asc', signingKeyPassphraseEnv: 'PASS' } })));

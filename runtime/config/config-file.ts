@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { AdaptersConfigSchema } from '../../adapters/index.js';
+import { BranchRetentionSchema, DEFAULT_BRANCH_RETENTION } from '../sessions/branch-retention.js';
 import { ConfigError } from './config.js';
 
 /**
@@ -29,8 +30,13 @@ export const ConfigFileSchema = z.strictObject({
       signingKeyFile: z.string().min(1).optional(),
       /** Name of the environment variable holding the key's passphrase (never the passphrase itself). */
       signingKeyPassphraseEnv: z.string().min(1).optional(),
+      /**
+       * When the branches (and worktrees) of ended tasks are deleted, checked after each published
+       * Save; a branch with commits neither main nor a checkpoint tag reaches is always kept.
+       */
+      pruneTaskBranches: BranchRetentionSchema.default(DEFAULT_BRANCH_RETENTION),
     })
-    .default({}),
+    .default({ pruneTaskBranches: DEFAULT_BRANCH_RETENTION }),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 

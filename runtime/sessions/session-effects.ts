@@ -7,6 +7,8 @@ import type { GitEngine } from '../../git-engine/index.js';
 import type { ActorRef } from '../log/log-entry.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
 import { isCommandAgent } from './agent-kinds.js';
+import { pruneAfterSave } from './branch-pruning.js';
+import type { BranchRetention } from './branch-retention.js';
 import { removeRunFile, writeRunFile } from './run-files.js';
 import type { RunTable } from './run-table.js';
 import type { SessionHost } from './session-host.js';
@@ -28,6 +30,8 @@ export interface EffectDeps {
   now: () => Date;
   /** The event log's head, written into each checkpoint tag so git can vouch for the log. */
   logHead?: () => { seq: number; hash: string };
+  /** Retention of ended tasks' branches, applied after each published Save (default: none pruned). */
+  branchRetention?: BranchRetention;
 }
 
 /** What all sessions' effects share: live runs, pending timers, and whether the process is stopping. */
@@ -75,6 +79,9 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     code: typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'INTERNAL',
     message: error instanceof Error ? error.message : String(error),
   });
+  // Task releases in flight (commit what a run left, remove the worktree): the pruning after a
+  // Save waits for them, so it sees each worktree either still in use or already gone.
+  const releasing = new Set<Promise<void>>();
   const later = (ms: number, fire: () => void): void => {
     if (runtime.closing) return;
     const timer = runtime.clock.setTimeout(() => {
@@ -124,6 +131,20 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       finalMessage: outcome.finalMessage, error: outcome.error, resumeToken: outcome.resumeToken, cliVersion: outcome.cliVersion,
       at: deps.now().toISOString(),
     }, agentActor);
+  };
+
+  /** Best effort: a branch left in place is retried after the next published Save. */
+  const pruneBranches = async (saveId: string): Promise<void> => {
+    const policy = deps.branchRetention;
+    if (!policy || runtime.closing) return;
+    try {
+      // The merged tasks' releases were started by the SAVE.COMPLETED just applied.
+      await Promise.allSettled([...releasing]);
+      if (runtime.closing) return;
+      await pruneAfterSave(host, { engine: deps.engine, policy, now: deps.now, logger: log }, saveId);
+    } catch (error) {
+      if (!runtime.closing) log.warn({ err: error, saveId }, 'could not prune task branches; they are left in place');
+    }
   };
 
   return {
@@ -211,7 +232,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       // writing in it (a cancelled agent may still be winding down). Whatever a cancelled or
       // failed run left uncommitted is committed to the task branch first: nothing is lost.
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
-      runs
+      const release = runs
         .settledForTask(taskId)
         .then(async () => {
           if (outcome !== 'merged') {
@@ -226,9 +247,14 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
               throw error;
             }
           }
-          await deps.engine.removeWorktree({ repoPath, sessionId, taskId, worktreePath });
+          await deps.engine.removeWorktree({ repoPath, sessionId, taskId, worktreePath }).catch((error: unknown) => {
+            // Gone already: a branch pruning removed it (it removes only clean worktrees).
+            if ((error as { code?: string }).code !== 'WORKTREE_NOT_FOUND') throw error;
+          });
         })
-        .catch((error: unknown) => log.warn({ err: error, taskId, outcome }, 'could not release a task worktree; it is left in place'));
+        .catch((error: unknown) => log.warn({ err: error, taskId, outcome }, 'could not release a task worktree; it is left in place'))
+        .finally(() => releasing.delete(release));
+      releasing.add(release);
     },
 
     startSave: ({ sessionId, saveId, taskIds }) => {
@@ -249,10 +275,11 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         })
         .then((result): SessionSaveResult => ({ ...result }))
         .catch((error: unknown): SessionSaveResult => ({ status: 'error', error: errorOf(error) }))
-        .then((result) => {
+        .then(async (result) => {
           deps.onSaveFinished?.(String(result.status), Number(process.hrtime.bigint() - startedAt) / 1e9);
           deps.saveOutput?.flush({ sessionId, saveId });
-          return record({ type: 'SAVE.COMPLETED', saveId, result, at: deps.now().toISOString() });
+          await record({ type: 'SAVE.COMPLETED', saveId, result, at: deps.now().toISOString() });
+          if (result.status === 'published') await pruneBranches(saveId);
         });
     },
 

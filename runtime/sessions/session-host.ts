@@ -184,6 +184,17 @@ export class SessionHost {
     });
   }
 
+  /**
+   * Appends an audit record of this session (what the runtime did, e.g. pruned branches), in order
+   * with its events. Never delivered to the actor: replay skips it, so live and replay stay equal.
+   */
+  audit(type: string, data: unknown, actor: ActorRef): Promise<LogEntry> {
+    return this.queue.run(async () => {
+      if (this.closed) throw new ApiError('SHUTTING_DOWN', 'the session is closing');
+      return this.deps.log.appendOne({ kind: 'audit', actor, sessionId: this.meta.id, type, data });
+    });
+  }
+
   /** Waits for every queued submission; used by tests and shutdown. */
   settled(): Promise<void> {
     return this.queue.idle();
