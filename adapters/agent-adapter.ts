@@ -11,6 +11,8 @@ export interface RunOptions {
   /** From a previous run's outcome; asks the CLI to continue that conversation. */
   resumeToken?: string | null;
   signal?: AbortSignal;
+  /** Variables for this run on top of the adapter's environment (e.g. the task's reserved port). */
+  env?: Record<string, string>;
 }
 
 export interface BuiltCommand {

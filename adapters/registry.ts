@@ -55,6 +55,7 @@ const RunOptionsSchema = z.object({
   cwd: z.string().refine(isAbsolute, 'cwd must be an absolute path'),
   prompt: z.string().min(1),
   resumeToken: z.string().min(1).max(500).nullish(),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'variable names are upper-case words'), z.string().max(4096)).optional(),
 });
 
 export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegistry {
@@ -130,7 +131,8 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
       const valid = RunOptionsSchema.safeParse(runOpts);
       if (!valid.success) throw new AdapterError('INVALID_RUN_OPTIONS', z.prettifyError(valid.error), { id });
       const cfg = configFor(id);
-      const command = adapter.buildCommand(runOpts, cfg, { bin: status.binPath, env: opts.env, sandboxed: box.mode === 'bubblewrap' });
+      const built = adapter.buildCommand(runOpts, cfg, { bin: status.binPath, env: opts.env, sandboxed: box.mode === 'bubblewrap' });
+      const command = runOpts.env ? { ...built, env: { ...built.env, ...runOpts.env } } : built;
       // Linux limits one argv element to 128 KiB (E2BIG): say so before spawning. The CLIs get the
       // prompt on stdin; the `command` adapter's `sh -c <prompt>` cannot.
       const tooLong = command.args.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   REPO_NOT_ALLOWED: entry(403),
   NOT_FOUND: entry(404),
   SESSION_NOT_FOUND: entry(404),
+  PREVIEW_NOT_AVAILABLE: entry(404),
   TASK_NOT_FOUND: entry(404),
   TOKEN_NOT_FOUND: entry(404),
   MEMBER_NOT_FOUND: entry(404),
@@ -61,6 +62,7 @@ export const ERROR_CODES = {
   ADAPTER_UNAVAILABLE: entry(503, true),
   // Server side.
   INTERNAL: entry(500),
+  PREVIEW_NOT_LISTENING: entry(502, true),
   WORKER_FAILED: entry(500, true),
   SIGNING_FAILED: entry(500),
   SHUTTING_DOWN: entry(503, true),

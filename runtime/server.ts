@@ -35,6 +35,10 @@ import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js
 import { LiveProjection } from './sessions/live-projection.js';
 import { recordedGateSpawner } from './sessions/gate-spawner.js';
 import { SaveOutputStreams } from './sessions/save-output.js';
+import { previewRoutes } from './api/preview-routes.js';
+import { withPreviews } from './previews/preview-proxy.js';
+import { PreviewTickets } from './previews/preview-tickets.js';
+import { TaskPorts } from './previews/task-ports.js';
 import { killOrphanedRuns } from './sessions/run-files.js';
 import { removeStaleSessionLocks } from './sessions/stale-locks.js';
 import { RunTable } from './sessions/run-table.js';
@@ -139,6 +143,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
   });
   const projection = new LiveProjection(sync, logger);
+  const taskPorts = new TaskPorts();
+  const previewTickets = new PreviewTickets(() => clock.now().getTime());
   const saveOutput = new SaveOutputStreams((sessionId, taskId, runId, event) => {
     // A session closed meanwhile has no document to write to; the Save's result still has the output.
     try { sync.appendAgentEvent(sessionId, taskId, runId, event); } catch (error) { logger.debug({ err: error, sessionId }, 'gate output not streamed'); }
@@ -167,6 +173,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         },
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
         saveOutput,
+        ports: taskPorts,
         logHead: () => log.head,
         now,
         branchRetention: fileConfig.git.pruneTaskBranches,
@@ -252,7 +259,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...deviceSessionRoutes(devices)]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...deviceSessionRoutes(devices)]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
@@ -283,7 +290,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   // Cluster mode routes a session's commands to the node that owns it.
-  const handle = cluster ? cluster.wrap(core) : core;
+  const routed = cluster ? cluster.wrap(core) : core;
+  // Previews of task dev servers are proxied here, beside the API (never through the console).
+  const handle = withPreviews(routed, { tickets: previewTickets, ports: taskPorts, tokens, access, logger: logger.child({ component: 'previews' }) });
   mountFetch(app, handle, { maxBodyBytes: MAX_BODY_BYTES, onError: (error) => logger.error({ err: error }, 'request failed in the HTTP adapter') });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {

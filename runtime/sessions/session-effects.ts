@@ -14,6 +14,7 @@ import type { RunTable } from './run-table.js';
 import type { SessionHost } from './session-host.js';
 import type { Clock } from '../clock.js';
 import type { SaveOutputStreams } from './save-output.js';
+import type { TaskPorts } from '../previews/task-ports.js';
 
 export interface EffectDeps {
   engine: GitEngine;
@@ -26,6 +27,8 @@ export interface EffectDeps {
   onSaveFinished?: (outcome: string, seconds: number) => void;
   /** Gate output of a running Save, as it is written (the runtime streams it to watchers). */
   saveOutput?: SaveOutputStreams;
+  /** A free port per running task for the dev server it may start (THALOGOS_TASK_PORT, PORT). */
+  ports?: TaskPorts;
   /** The runtime's clock for every timestamp an effect result carries. */
   now: () => Date;
   /** The event log's head, written into each checkpoint tag so git can vouch for the log. */
@@ -177,9 +180,11 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
             if (cancelled !== null) await record(exited(taskId, runId, 'cancelled', { code: 'AGENT_CANCELLED', message: cancelled, transient: false }), agentActor);
             return;
           }
+          const port = (await deps.ports?.reserve(sessionId, taskId)) ?? null;
+          const env = port === null ? undefined : { THALOGOS_TASK_PORT: String(port), PORT: String(port) };
           let run: AgentRun;
           try {
-            run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null });
+            run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null, ...(env ? { env } : {}) });
           } catch (error) {
             await record(exited(taskId, runId, 'failed', { ...errorOf(error), transient: false }), agentActor);
             return;
@@ -189,6 +194,8 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         } finally {
           removeRunFile(deps.dataDir, runId);
           runs.finish(runId);
+          // The run's process group is gone: so is whatever listened on the task's port.
+          deps.ports?.release(sessionId, taskId);
         }
       })().catch((error: unknown) => log.error({ err: error, taskId, runId }, 'agent run wiring failed'));
     },
