@@ -70,7 +70,7 @@ export function validateResolveConflict(p: ResolveConflictParams): ResolveConfli
     if (!ok) throw new GitEngineError('INVALID_RESOLUTION', 'each resolution needs a path, side ours|theirs|both|manual and an optional hunk index >= 0', { reason: 'shape', index });
     const where = { index, path: r.path, ...(r.hunk === undefined ? {} : { hunk: r.hunk }) };
     if (r.hunk === undefined && (r.side === 'both' || r.side === 'manual')) {
-      throw new GitEngineError('RESOLUTION_SIDE_NOT_ALLOWED', `${r.path}: a whole-file conflict takes ours or theirs, not ${r.side}`, { ...where, side: r.side });
+      throw new GitEngineError('RESOLUTION_SIDE_NOT_ALLOWED', `${r.path}: a choice without a hunk is for the whole file and takes ours or theirs, not ${r.side}`, { ...where, side: r.side });
     }
     if (r.side !== 'manual') {
       if (r.text !== undefined) throw new GitEngineError('RESOLUTION_TEXT_INVALID', `${r.path}: text is only for side manual`, { ...where, reason: 'unexpected' });

@@ -53,7 +53,14 @@ const TaskIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);
 export const ResolveConflictBody = z.strictObject({
   taskId: TaskIdField.optional(),
   resolutions: z
-    .array(z.strictObject({ path: z.string().min(1).max(4096), hunk: z.number().int().min(0).max(100_000).optional(), side: z.enum(['ours', 'theirs']) }))
+    .array(z.strictObject({
+      path: z.string().min(1).max(4096),
+      hunk: z.number().int().min(0).max(100_000).optional(),
+      side: z.enum(['ours', 'theirs', 'both', 'manual']),
+      // Checked by the engine (a string, no NUL, at most 1 MiB, only with side manual), so every
+      // problem with a hand-written hunk is the one code RESOLUTION_TEXT_INVALID.
+      text: z.unknown().optional(),
+    }))
     .min(1)
     .max(10_000),
 });
