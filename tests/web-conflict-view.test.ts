@@ -102,4 +102,34 @@ describe('web console: the conflict view', () => {
     git(repo, 'fsck', '--strict', '--no-progress');
     await context.close();
   }, 120_000);
+
+  it('a conflict without hunks (modify/delete) offers only Ours / Theirs for the whole file, and is resolved from the browser', async () => {
+    const repo = stack.newRepo('conflict-whole', { 'gone.txt': 'keep me\n' });
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Whole file' })).body.id as string;
+    for (const prompt of ['rm gone.txt', "printf 'changed\\n' > gone.txt"]) {
+      expect((await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).status).toBe(202);
+      await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'tasks ready' });
+    }
+    await stack.admin('POST', `/api/sessions/${sid}/save`, {});
+    const report = await waitFor(async () => {
+      const result = (await stack.admin('GET', `/api/sessions/${sid}`)).body.lastSave?.result;
+      return result?.status === 'conflict' ? result.report : null;
+    }, { what: 'the conflict' });
+    expect(report.files.map((file: { path: string; kind: string }) => [file.path, file.kind])).toEqual([['gone.txt', 'modify_delete']]);
+
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('rosa', 'reviewer', { [sid]: 'reviewer' }), { width: 1024, height: 900 });
+    await page.goto(`/sessions/${sid}/conflict`);
+    const group = page.getByRole('group', { name: 'Resolution for gone.txt (whole file)' });
+    await group.waitFor(LIVE);
+    expect(await group.getByRole('radio').count()).toBe(2);
+    expect(await group.getByRole('radio', { name: /^(Both|Edit)/ }).count()).toBe(0);
+    await group.getByRole('radio', { name: 'Theirs: take task side for gone.txt (whole file)' }).check();
+    await page.getByRole('button', { name: 'Apply resolutions' }).click();
+    await page.getByRole('status', { name: 'Conflict resolved' }).waitFor(LIVE);
+    const branch = `session/${sid}/task/${report.taskId}`;
+    expect(git(repo, 'rev-parse', `${branch}^2`).trim()).toBe(report.ours);
+    expect(git(repo, 'cat-file', 'blob', `${branch}:gone.txt`)).toBe('changed\n');
+    git(repo, 'fsck', '--strict', '--no-progress');
+    await context.close();
+  }, 120_000);
 });
