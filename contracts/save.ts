@@ -46,6 +46,25 @@ export const ConflictFileSchema = z.object({
 });
 export type ConflictFile = z.infer<typeof ConflictFileSchema>;
 
+/** The most a hand-written hunk may hold, in UTF-8 bytes. */
+export const MAX_RESOLUTION_TEXT_BYTES = 1024 * 1024;
+
+/**
+ * A person's choice for one conflict of a Save's report. `hunk` indexes `ConflictFile.hunks`;
+ * without it the choice is for the whole file (binary, modify/delete, ...: `ours` or `theirs`
+ * only). A hunk may also take `both` (ours' lines, then theirs', git's union order) or `manual`
+ * with `text`, the exact replacement for the hunk's lines (UTF-8, no NUL, at most
+ * MAX_RESOLUTION_TEXT_BYTES; a missing final line break is added where the hunk's sides have one).
+ */
+export const ConflictChoiceSchema = z.object({
+  path: z.string(),
+  hunk: z.number().int().nonnegative().optional(),
+  side: z.enum(['ours', 'theirs', 'both', 'manual']),
+  text: z.string().optional(),
+});
+export type ConflictChoice = z.infer<typeof ConflictChoiceSchema>;
+export type ConflictChoiceSide = ConflictChoice['side'];
+
 export const ConflictReportSchema = z.object({
   sessionId: z.string(),
   taskId: z.string(),

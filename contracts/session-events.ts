@@ -2,7 +2,7 @@
 // entries: replay feeds them, validated against these schemas, to the pure machines. An entry that
 // does not parse is never delivered; its session is quarantined instead (see log-entries.ts).
 import { z } from 'zod';
-import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
+import { CodedErrorSchema, ConflictChoiceSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
 
 export const TaskStatusSchema = z.enum([
   'queued', 'preparing', 'running', 'retry_wait', 'committing', 'ready_for_review',
@@ -101,7 +101,7 @@ export const ConflictResolvedEventSchema = z.object({
   commit: z.string(),
   ours: z.string(),
   theirs: z.string(),
-  resolutions: z.array(z.object({ path: z.string(), hunk: z.number().int().nonnegative().optional(), side: z.enum(['ours', 'theirs']) })),
+  resolutions: z.array(ConflictChoiceSchema),
   by: z.string(),
   at: z.string(),
 });

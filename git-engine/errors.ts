@@ -34,6 +34,12 @@ export const GIT_ENGINE_ERROR_CODES = [
   'UNRESOLVED_CONFLICT',
   // resolveConflict: a choice names no conflict of this merge, or is given twice.
   'INVALID_RESOLUTION',
+  // resolveConflict: a hand-written hunk's text is missing, not a string, over 1 MiB or holds a
+  // NUL byte, or text came with a side other than 'manual' (data.reason).
+  'RESOLUTION_TEXT_INVALID',
+  // resolveConflict: 'both' or 'manual' for a conflict without line hunks (binary, modify/delete,
+  // mode, symlink, ...), which only takes 'ours' or 'theirs'.
+  'RESOLUTION_SIDE_NOT_ALLOWED',
   // A task worktree has local changes that updating it would overwrite; nothing was moved.
   'WORKTREE_DIRTY',
   // A ref's `.lock` file exists: another writer is at work, or one crashed (data.lockPath).

@@ -285,3 +285,107 @@ describe('resolveConflict', () => {
     expect(fsckProblems(c.repo)).toEqual([]);
   });
 });
+
+/** A blob's exact bytes as native git reads them (no trimming: line breaks matter here). */
+const blob = (c: Ctx, spec: string): string => spawnSync('git', ['cat-file', 'blob', spec], { cwd: c.repo, encoding: 'utf8' }).stdout;
+
+describe('resolveConflict: both sides and hand-written hunks', () => {
+  it('both sides of a hunk follow git merge-file --union (ours, then theirs)', async () => {
+    const c = setup();
+    await task(c, 't1', (wt) => write(wt, 'src/a.txt', edit({ 1: 'two from t1' })));
+    await task(c, 't2', (wt) => write(wt, 'src/a.txt', edit({ 1: 'two from t2' })));
+    const report = await conflictOf(c);
+    const out = await engine.resolveConflict({
+      repoPath: c.repo, sessionId: 's1', taskId: 't2', ours: report.ours, theirs: report.theirs,
+      resolutions: [{ path: 'src/a.txt', hunk: 0, side: 'both' }],
+    });
+    const union = spawnSync('git', ['merge-file', '-p', '--union', 'ours', 'base', 'theirs'], { cwd: unionDir(c, report, 'src/a.txt'), encoding: 'utf8' }).stdout;
+    expect(union).toBe(text(['1', 'two from t1', 'two from t2', ...LINES.slice(2)]));
+    expect(blob(c, `${out.commit}:src/a.txt`)).toBe(union);
+    expect(fsckProblems(c.repo)).toEqual([]);
+    await expectPublished(c, report, out.commit, { 'src/a.txt': union });
+  });
+
+  it('one hunk takes both sides, another a hand-written text (UTF-8, a line break added), clean regions merged between', async () => {
+    const c = setup();
+    await task(c, 't1', (wt) => write(wt, 'src/a.txt', edit({ 1: 'two/t1', 8: 'nine/t1' })));
+    await task(c, 't2', (wt) => write(wt, 'src/a.txt', edit({ 1: 'two/t2', 5: 'six/t2', 8: 'nine/t2' })));
+    const report = await conflictOf(c);
+    const out = await engine.resolveConflict({
+      repoPath: c.repo, sessionId: 's1', taskId: 't2', ours: report.ours, theirs: report.theirs,
+      resolutions: [{ path: 'src/a.txt', hunk: 0, side: 'both' }, { path: 'src/a.txt', hunk: 1, side: 'manual', text: 'neuf — écrit à la main\nnine, by hand' }],
+    });
+    const expected = text(['1', 'two/t1', 'two/t2', '3', '4', '5', 'six/t2', '7', '8', 'neuf — écrit à la main', 'nine, by hand', '10', '11', '12']);
+    expect(blob(c, `${out.commit}:src/a.txt`)).toBe(expected);
+    expect(git(c.repo, ['log', '-1', '--format=%(trailers:key=Resolved-Hunks,valueonly)', out.commit])).toBe('2');
+    expect(fsckProblems(c.repo)).toEqual([]);
+    await expectPublished(c, report, out.commit, { 'src/a.txt': expected });
+  });
+
+  it('a hand-written hunk at the end of a file without a final line break stays exact; an empty text drops the lines', async () => {
+    const c = setup({ 'end.txt': 'keep\nlast' , 'drop.txt': 'a\nb\nc\n' });
+    await task(c, 't1', (wt) => { write(wt, 'end.txt', 'keep\nlast/t1'); write(wt, 'drop.txt', 'a\nb/t1\nc\n'); });
+    await task(c, 't2', (wt) => { write(wt, 'end.txt', 'keep\nlast/t2'); write(wt, 'drop.txt', 'a\nb/t2\nc\n'); });
+    const report = await conflictOf(c);
+    expect(report.files.map((f) => f.path)).toEqual(['drop.txt', 'end.txt']);
+    const out = await engine.resolveConflict({
+      repoPath: c.repo, sessionId: 's1', taskId: 't2', ours: report.ours, theirs: report.theirs,
+      resolutions: [{ path: 'end.txt', hunk: 0, side: 'manual', text: 'last, by hand' }, { path: 'drop.txt', hunk: 0, side: 'manual', text: '' }],
+    });
+    expect(blob(c, `${out.commit}:end.txt`)).toBe('keep\nlast, by hand');
+    expect(blob(c, `${out.commit}:drop.txt`)).toBe('a\nc\n');
+    expect(fsckProblems(c.repo)).toEqual([]);
+  });
+
+  it('refuses bad text and both/manual for whole-file conflicts with typed errors, changing nothing', async () => {
+    const c = setup({ 'gone.txt': 'keep me\n' });
+    await task(c, 't1', (wt) => {
+      write(wt, 'src/a.txt', edit({ 1: 'two/t1' })); fs.rmSync(path.join(wt, 'gone.txt'));
+      fs.writeFileSync(path.join(wt, 'img.bin'), Buffer.from([0, 1, 2])); fs.symlinkSync('target-one', path.join(wt, 'link'));
+    });
+    await task(c, 't2', (wt) => {
+      write(wt, 'src/a.txt', edit({ 1: 'two/t2' })); write(wt, 'gone.txt', 'changed\n');
+      fs.writeFileSync(path.join(wt, 'img.bin'), Buffer.from([0, 9, 9])); fs.symlinkSync('target-two', path.join(wt, 'link'));
+    });
+    const report = await conflictOf(c);
+    expect(report.files.map((f) => [f.path, f.kind, f.hunks.length])).toEqual([
+      ['gone.txt', 'modify_delete', 0], ['img.bin', 'binary', 0], ['link', 'add_add', 1], ['src/a.txt', 'content', 1],
+    ]);
+    const refs = refsSnapshot(c.repo);
+    const base = { repoPath: c.repo, sessionId: 's1', taskId: 't2', ours: report.ours, theirs: report.theirs };
+    const rest = [{ path: 'gone.txt', side: 'ours' as const }, { path: 'img.bin', side: 'theirs' as const }, { path: 'link', side: 'ours' as const }];
+    const hunk = (choice: object) => ({ ...base, resolutions: [...rest, { path: 'src/a.txt', hunk: 0, ...choice }] as Parameters<GitEngine['resolveConflict']>[0]['resolutions'] });
+    const cases: Array<[string, Parameters<GitEngine['resolveConflict']>[0], string, unknown]> = [
+      ['manual without text', hunk({ side: 'manual' }), 'RESOLUTION_TEXT_INVALID', { reason: 'missing', path: 'src/a.txt', hunk: 0 }],
+      ['text not a string', hunk({ side: 'manual', text: 42 }), 'RESOLUTION_TEXT_INVALID', { reason: 'type' }],
+      ['text with NUL', hunk({ side: 'manual', text: 'a\0b' }), 'RESOLUTION_TEXT_INVALID', { reason: 'nul' }],
+      ['text over 1 MiB', hunk({ side: 'manual', text: 'é'.repeat(512 * 1024 + 1) }), 'RESOLUTION_TEXT_INVALID', { reason: 'too_large', bytes: 1024 * 1024 + 2 }],
+      ['lone surrogate', hunk({ side: 'manual', text: 'a\uD800b' }), 'RESOLUTION_TEXT_INVALID', { reason: 'encoding' }],
+      ['text with side ours', hunk({ side: 'ours', text: 'x' }), 'RESOLUTION_TEXT_INVALID', { reason: 'unexpected' }],
+      ['unknown side', hunk({ side: 'union' }), 'INVALID_RESOLUTION', { reason: 'shape' }],
+      ['both for modify/delete', { ...base, resolutions: [{ path: 'gone.txt', side: 'both' }] }, 'RESOLUTION_SIDE_NOT_ALLOWED', { path: 'gone.txt', side: 'both' }],
+      ['manual for a binary file', { ...base, resolutions: [{ path: 'img.bin', side: 'manual', text: 'x' }] }, 'RESOLUTION_SIDE_NOT_ALLOWED', { path: 'img.bin', side: 'manual' }],
+      ['both for a symlink target', { ...base, resolutions: [rest[0]!, rest[1]!, { path: 'link', hunk: 0, side: 'both' }, { path: 'src/a.txt', hunk: 0, side: 'ours' }] }, 'RESOLUTION_SIDE_NOT_ALLOWED', { path: 'link', side: 'both' }],
+    ];
+    for (const [name, params, code, data] of cases) {
+      const err = await refusal(engine.resolveConflict(params));
+      expect([name, err.code], err.message).toEqual([name, code]);
+      expect(err.data, name).toMatchObject(data as object);
+      expect(refsSnapshot(c.repo), name).toBe(refs);
+    }
+    // The same file resolved well: exactly 1 MiB of text is accepted.
+    const big = `${'x'.repeat(1024 * 1024 - 1)}\n`;
+    const out = await engine.resolveConflict(hunk({ side: 'manual', text: big }));
+    expect(blob(c, `${out.commit}:src/a.txt`)).toBe(`1\n${big}${LINES.slice(2).join('\n')}\n`);
+    expect(fsckProblems(c.repo)).toEqual([]);
+  });
+});
+
+/** base/ours/theirs of `p` in a scratch directory, for git merge-file. */
+function unionDir(c: Ctx, report: ConflictReport, p: string): string {
+  const dir = tempDir('thalogos-union-');
+  roots.push(dir);
+  const base = git(c.repo, ['merge-base', report.ours, report.theirs]);
+  for (const [name, rev] of [['base', base], ['ours', report.ours], ['theirs', report.theirs]] as const) fs.writeFileSync(path.join(dir, name), blob(c, `${rev}:${p}`));
+  return dir;
+}

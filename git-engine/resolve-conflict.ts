@@ -1,5 +1,5 @@
-// Conflict resolution (worker side of GitEngine.resolveConflict). A person picked a side for every
-// conflict of a Save's report; the merge of the report's `ours` (the integration candidate) and
+// Conflict resolution (worker side of GitEngine.resolveConflict). A person chose for every conflict
+// of a Save's report (a side, both sides, or their own text for a hunk); the merge of the report's `ours` (the integration candidate) and
 // `theirs` (the task head) is run again with those choices applied inside the merge machinery, and
 // the result is committed as a merge on the task branch with parents [theirs, ours]. `ours` is
 // then an ancestor of the task branch, so the next Save merges the task without a conflict.
@@ -93,8 +93,9 @@ const isSymlinkConflict = (f: ConflictFile): boolean => f.ours.mode === '120000'
 
 /**
  * Every choice must name a conflict of this merge (a hunk index for a conflict with hunks, the
- * whole file otherwise; a symlink's single hunk may be chosen either way), at most once; and every
- * conflict needs its choices. INVALID_RESOLUTION is checked before UNRESOLVED_CONFLICT.
+ * whole file otherwise; a symlink's single hunk may be chosen either way), at most once, and only
+ * a hunk of lines takes both or manual; and every conflict needs its choices. INVALID_RESOLUTION
+ * and RESOLUTION_SIDE_NOT_ALLOWED are checked before UNRESOLVED_CONFLICT.
  */
 export function checkChoices(conflicts: readonly ConflictFile[], choices: readonly ConflictChoice[]): void {
   const byPath = new Map<string, ConflictFile[]>();
@@ -110,8 +111,12 @@ export function checkChoices(conflicts: readonly ConflictFile[], choices: readon
       const reason = c.hunk === undefined ? 'hunk_required' : hunks === 0 ? 'whole_file_only' : 'no_such_hunk';
       throw new GitEngineError('INVALID_RESOLUTION', `${c.path}: ${reason.replace(/_/g, ' ')}`, { ...where, reason, hunks });
     }
-    // A symlink's hunk 0 and its whole file are one and the same choice.
-    const key = c.hunk === undefined || (hunks === 1 && wholeOk) ? `${c.path}\0*` : `${c.path}\0${c.hunk}`;
+    // A symlink's hunk 0 and its whole file are one and the same choice: a side, never lines.
+    const whole = c.hunk === undefined || (hunks === 1 && wholeOk);
+    if (whole && (c.side === 'both' || c.side === 'manual')) {
+      throw new GitEngineError('RESOLUTION_SIDE_NOT_ALLOWED', `${c.path}: this conflict takes ours or theirs, not ${c.side}`, { ...where, side: c.side });
+    }
+    const key = whole ? `${c.path}\0*` : `${c.path}\0${c.hunk}`;
     if (taken.has(key)) throw new GitEngineError('INVALID_RESOLUTION', `${c.path}: chosen twice`, { ...where, reason: 'duplicate' });
     taken.add(key);
   }

@@ -192,27 +192,6 @@ describe('web console: the first hour of a new user', () => {
     await context.close();
   });
 
-  it('conflict view: words that differ are marked, long lines wrap in three narrow columns, and it says what the runtime cannot do', async () => {
-    const long = 'x'.repeat(150);
-    const repo = stack.newRepo('conflict-words', { 'c.txt': `const greeting = 'hello ${long}';\n` });
-    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Words' })).body.id as string;
-    await readyTasks(sid, [`printf "const greeting = 'hi ${long}';\\n" > c.txt`, `printf "const greeting = 'howdy ${long}';\\n" > c.txt`]);
-    await stack.admin('POST', `/api/sessions/${sid}/save`, {});
-    await waitFor(async () => (await stack.admin('GET', `/api/sessions/${sid}`)).body.lastSave?.result.status === 'conflict', { what: 'the conflict' });
-    const { context, page } = await signedInPage(browser, stack.url, await stack.token('cora', 'reviewer', { [sid]: 'reviewer' }), { width: 800, height: 900 });
-    await page.goto(`/sessions/${sid}/conflict`);
-    const ours = page.getByLabel('integration (ours)', { exact: true });
-    const theirs = page.getByLabel('task (theirs)', { exact: true });
-    await ours.waitFor();
-    expect(await ours.locator('mark').allTextContents()).toEqual(['hi']);
-    expect(await theirs.locator('mark').allTextContents()).toEqual(['howdy']);
-    // No column scrolls sideways: the long line wraps.
-    const overflowing = await page.evaluate('[...document.querySelectorAll("pre")].filter((el) => el.scrollWidth > el.clientWidth + 1).length');
-    expect(overflowing).toBe(0);
-    await page.getByText('Keeping both sides or editing a hunk by hand is not supported yet').waitFor();
-    await context.close();
-  });
-
   it('keeps text contrast at 4.5:1 or more in dark mode', async () => {
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo('dark'), title: 'Dark mode' })).body.id as string;
     const ids = await readyTasks(sid, ['echo dark > dark.txt']);

@@ -2,6 +2,7 @@
  * Merge of one path whose three versions are files (regular, executable, symlink, gitlink):
  * modes, types, binary detection and the text merge.
  */
+import { MergeError } from './merge-error.js';
 import type { Entry } from './object-store.js';
 import type { MergeContext } from './merge-context.js';
 import { sameEntry, wholeChoice } from './merge-context.js';
@@ -47,7 +48,11 @@ export function chooseOrRecord(
   base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined,
   summary: string, hunks: ConflictHunk[] = [],
 ): Entry | null {
-  const chosen = wholeChoice(ctx, path) ?? (hunks.length === 1 && ctx.depth === 0 ? ctx.choices?.hunk(path, 0) : undefined);
+  const chosen = wholeChoice(ctx, path) ?? (hunks.length === 1 && ctx.depth === 0 ? ctx.choices?.hunk(path, 0)?.side : undefined);
+  if (chosen === 'both' || chosen === 'manual') {
+    // Not lines of text (a symlink target): one side's entry or the other (the caller checks first).
+    throw new MergeError('INVALID_INPUT', `${path}: a ${kind} conflict takes ours or theirs, not ${chosen}`);
+  }
   if (chosen !== undefined) return (chosen === 'ours' ? ours : theirs) ?? null;
   recordConflict(ctx, path, kind, base, ours, theirs, summary, hunks);
   return null;

@@ -15,17 +15,11 @@ export interface MergeCommitsInput {
   labels?: { ours: string; theirs: string };
   /**
    * A person's choices for the conflicts of this very merge (conflict resolution): a conflict
-   * region or whole-file conflict with a choice takes that side instead of being reported.
+   * region or whole-file conflict with a choice takes that side (a region also both sides, or a
+   * person's text) instead of being reported. `hunk` is a 0-based index into ConflictFile.hunks.
    * Everything else (clean regions, the policy) is merged exactly as without choices.
    */
   choices?: readonly ConflictChoice[];
-}
-
-/** One choice: `hunk` is a 0-based index into `ConflictFile.hunks`; without it, the whole file's side. */
-export interface ConflictChoice {
-  path: string;
-  hunk?: number;
-  side: 'ours' | 'theirs';
 }
 
 export type MergeOutcome =
@@ -33,5 +27,5 @@ export type MergeOutcome =
   | { clean: false; conflicts: ConflictFile[]; autoResolved: AutoResolution[]; chosen?: ConflictChoice[] };
 
 // The report shapes are shared with the actors, the runtime and the console: defined once in contracts/.
-export type { AutoResolution, ConflictFile, ConflictHunk, ConflictKind, ConflictReport, ConflictSide } from '../../contracts/index.js';
-import type { AutoResolution, ConflictFile } from '../../contracts/index.js';
+export type { AutoResolution, ConflictChoice, ConflictFile, ConflictHunk, ConflictKind, ConflictReport, ConflictSide } from '../../contracts/index.js';
+import type { AutoResolution, ConflictChoice, ConflictFile } from '../../contracts/index.js';

@@ -8,6 +8,7 @@ import { diffLines, internLines } from './line-diff.js';
 import type { LineEdit } from './line-diff.js';
 import { classifyBothSided } from './merge-policy.js';
 import type { PolicyRule, SideRange } from './merge-policy.js';
+import type { HunkChoice } from './merge-choices.js';
 
 export interface TextConflictHunk {
   /** 0-based index of the first base line of the region. */
@@ -29,10 +30,10 @@ export interface TextMergeOptions {
   /** Conflict marker labels and size, used to render conflicts into the content. */
   markers: { ours: string; theirs: string; size: number };
   /**
-   * Conflict resolution: the side chosen for the conflicting region with this 0-based index (in
+   * Conflict resolution: the choice for the conflicting region with this 0-based index (in
    * order, counting every conflicting region), or undefined to leave it a conflict.
    */
-  choose?: (index: number) => 'ours' | 'theirs' | undefined;
+  choose?: (index: number) => HunkChoice | undefined;
 }
 
 export interface TextMergeResult {
@@ -112,11 +113,11 @@ export function mergeText(base: string, ours: string, theirs: string, options: T
     const theirsR = applyEdits(baseL, theirsEdits, start, end);
     const rule = classifyBothSided(group, oursR, theirsR, options.policy);
     if (rule === null) {
-      const side = options.choose?.(conflictIndex);
+      const choice = options.choose?.(conflictIndex);
       conflictIndex++;
-      if (side !== undefined) {
+      if (choice !== undefined) {
         chosen++;
-        segments.push({ t: 'change', lines: side === 'ours' ? oursR : theirsR });
+        segments.push({ t: 'change', lines: chosenLines(choice, oursR, theirsR) });
         continue;
       }
       segments.push({ t: 'conflict', baseStart: start, base: baseL.slice(start, end), ours: oursR, theirs: theirsR });
@@ -134,6 +135,32 @@ export function mergeText(base: string, ours: string, theirs: string, options: T
   }
   const content = render(simplifyConflicts(refineConflicts(segments)), options.markers);
   return { clean: hunks.length === 0, content, hunks, resolutions, chosen };
+}
+
+/**
+ * The lines a person's choice puts in place of a conflicting region. `both` is git's union order:
+ * ours, a line break if ours' last line has none, then theirs. `manual` text (UTF-8) is taken as
+ * is, except that a missing final line break is added when a side's region ends with one: the
+ * text never runs into the line after it, and a file that ended without a line break still does.
+ */
+export function chosenLines(choice: HunkChoice, oursR: string[], theirsR: string[]): string[] {
+  if (choice.side !== 'manual') {
+    if (choice.side === 'ours') return oursR;
+    if (choice.side === 'theirs') return theirsR;
+    return [...withFinalBreak(oursR, theirsR.length > 0), ...theirsR];
+  }
+  const text = Buffer.from(choice.text, 'utf8').toString('latin1');
+  const lines = splitLines(text);
+  // A side whose region is empty (it deleted those lines) says nothing about the line ending.
+  const lasts = [oursR.at(-1), theirsR.at(-1)].filter((last): last is string => last !== undefined);
+  const sidesBreak = lasts.length === 0 || lasts.some((last) => last.endsWith('\n'));
+  return withFinalBreak(lines, sidesBreak);
+}
+
+function withFinalBreak(lines: string[], wanted: boolean): string[] {
+  const last = lines.at(-1);
+  if (!wanted || last === undefined || last.endsWith('\n')) return lines;
+  return [...lines.slice(0, -1), `${last}\n`];
 }
 
 function toSideEdits(side: 'ours' | 'theirs', edits: LineEdit[], lines: string[]): SideEdit[] {

@@ -1,4 +1,4 @@
-import type { ConflictReport } from '../../contracts/index.js';
+import type { ConflictChoice, ConflictReport } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/agent-kinds.js';
@@ -64,14 +64,17 @@ export function conflictRoutes(app: AppContext): Route[] {
           if (task?.status !== 'ready_for_review') {
             throw new ApiError('INVALID_STATE', `task ${report.taskId} is ${task?.status ?? 'gone'}; only a task ready for review can take a resolution`, { taskId: report.taskId, status: task?.status ?? null });
           }
+          // `text` is typed unknown by the body schema: the engine validates it (RESOLUTION_TEXT_INVALID),
+          // so once resolveConflict returns, these are valid choices and are logged as sent.
+          const resolutions = ctx.body.resolutions as ConflictChoice[];
           const resolved = await app.engine.resolveConflict({
-            repoPath: host.meta.repoPath, sessionId: host.id, taskId: report.taskId, ours: report.ours, theirs: report.theirs, resolutions: ctx.body.resolutions,
+            repoPath: host.meta.repoPath, sessionId: host.id, taskId: report.taskId, ours: report.ours, theirs: report.theirs, resolutions,
             // The Agent: trailer names the person; characters a git identity cannot hold are dropped.
             resolvedBy: by.replace(/[<>\r\n\0]/g, '').trim() || 'person',
           });
           return {
             type: 'TASK.CONFLICT_RESOLVED', taskId: report.taskId, saveId, commit: resolved.commit, ours: report.ours, theirs: report.theirs,
-            resolutions: ctx.body.resolutions, by, at: app.now().toISOString(),
+            resolutions, by, at: app.now().toISOString(),
           };
         }, { actor: actorOf(ctx.principal), command: true });
         const event = entry.data as { taskId: string; commit: string };

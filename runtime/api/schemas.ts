@@ -56,7 +56,14 @@ export const EventsQuery = z.strictObject({
 export const ResolveConflictBody = z.strictObject({
   taskId: TaskIdField.optional(),
   resolutions: z
-    .array(z.strictObject({ path: z.string().min(1).max(4096), hunk: z.number().int().min(0).max(100_000).optional(), side: z.enum(['ours', 'theirs']) }))
+    .array(z.strictObject({
+      path: z.string().min(1).max(4096),
+      hunk: z.number().int().min(0).max(100_000).optional(),
+      side: z.enum(['ours', 'theirs', 'both', 'manual']),
+      // Checked by the engine (a string, no NUL, at most 1 MiB, only with side manual), so every
+      // problem with a hand-written hunk is the one code RESOLUTION_TEXT_INVALID.
+      text: z.unknown().optional(),
+    }))
     .min(1)
     .max(10_000),
 });

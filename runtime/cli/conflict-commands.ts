@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { SessionView, TaskView } from '../../actors/describe-session.js';
 import type { ConflictReport } from '../../git-engine/index.js';
 import { need, sessionPath, str, type Command } from './command.js';
@@ -7,7 +8,8 @@ import { UsageError } from './usage.js';
 interface Resolution {
   path: string;
   hunk?: number;
-  side: 'ours' | 'theirs';
+  side: 'ours' | 'theirs' | 'both' | 'manual';
+  text?: string;
 }
 
 async function openReport(client: Parameters<Command>[0]['client'], sessionId: string): Promise<ConflictReport | null> {
@@ -21,11 +23,29 @@ export function takeAll(report: ConflictReport, side: 'ours' | 'theirs'): Resolu
   return report.files.flatMap((file) => (file.hunks.length ? file.hunks.map((_, hunk) => ({ path: file.path, hunk, side })) : [{ path: file.path, side }]));
 }
 
-/** `PATH=ours`, `PATH#2=theirs` (hunk 2, counted from 0 as `conflict show` numbers them). */
+/**
+ * `PATH=ours`, `PATH#2=theirs` (hunk 2, counted from 0 as `conflict show` numbers them),
+ * `PATH#2=both` (ours, then theirs), `PATH#2=@FILE` (the hunk's new text is FILE's content;
+ * `@-` reads it from standard input). Only a hunk takes both or a text.
+ */
 export function parseChoice(text: string): Resolution {
-  const match = /^(.+?)(?:#(\d+))?=(ours|theirs)$/.exec(text);
-  if (!match?.[1] || !match[3]) throw new UsageError(`a choice is PATH=ours|theirs or PATH#HUNK=ours|theirs, got ${text}`);
-  return { path: match[1], ...(match[2] !== undefined ? { hunk: Number(match[2]) } : {}), side: match[3] as Resolution['side'] };
+  const match = /^(.+?)(?:#(\d+))?=(ours|theirs|both|@.+)$/.exec(text);
+  if (!match?.[1] || !match[3]) throw new UsageError(`a choice is PATH=ours|theirs or PATH#HUNK=ours|theirs|both|@FILE, got ${text}`);
+  const where = { path: match[1], ...(match[2] !== undefined ? { hunk: Number(match[2]) } : {}) };
+  if (match[3].startsWith('@')) {
+    if (match[2] === undefined) throw new UsageError(`a hand-written text is for one hunk: PATH#HUNK=@FILE, got ${text}`);
+    return { ...where, side: 'manual', text: readTextFile(match[3].slice(1)) };
+  }
+  if (match[3] === 'both' && match[2] === undefined) throw new UsageError(`both sides is for one hunk: PATH#HUNK=both, got ${text}`);
+  return { ...where, side: match[3] as Resolution['side'] };
+}
+
+function readTextFile(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the hunk's text from ${file === '-' ? 'standard input' : file}: ${(error as Error).message}`);
+  }
 }
 
 function formatReport(report: ConflictReport): string {
@@ -43,7 +63,7 @@ function formatReport(report: ConflictReport): string {
   lines.push(
     '',
     'ours = the session\'s other work (already integrated); theirs = this task\'s change.',
-    `Resolve: thalogos conflict resolve ${report.sessionId} --take ours|theirs, or PATH#HUNK=ours|theirs per hunk`,
+    `Resolve: thalogos conflict resolve ${report.sessionId} --take ours|theirs, or per hunk PATH#HUNK=ours|theirs|both|@FILE (FILE holds the hunk's new text)`,
     `Or hand it to an agent: thalogos conflict delegate ${report.sessionId}`,
   );
   return lines.join('\n');
@@ -59,8 +79,8 @@ export const conflictCommands: Record<string, Command> = {
     const sessionId = need(args[0], 'SESSION');
     const take = str(flags.take);
     if (take !== undefined && take !== 'ours' && take !== 'theirs') throw new UsageError(`--take is ours or theirs, got ${take}`);
-    const choices = args.slice(1).map(parseChoice);
-    if (!take && choices.length === 0) throw new UsageError('say which side to keep: --take ours|theirs, or PATH#HUNK=ours|theirs choices');
+    const choices = args.slice(1).map((arg) => parseChoice(arg));
+    if (!take && choices.length === 0) throw new UsageError('say which side to keep: --take ours|theirs, or PATH#HUNK=ours|theirs|both|@FILE choices');
     let resolutions = choices;
     if (take) {
       const report = await openReport(client, sessionId);

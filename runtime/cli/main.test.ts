@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -208,6 +209,25 @@ describe('thalogos CLI against a real server', () => {
     expect([saved.code, saved.out.startsWith('Saved: checkpoint/')]).toEqual([0, true]);
   });
 
+  it('resolves one hunk with both sides and another with a hand-written text from a file', async () => {
+    const own = makeRepo(path.join(tmp, 'conflict-lines'), { 'b.txt': 'one\ntwo\nthree\nfour\nfive\n' });
+    const sid = (await api('POST', '/api/sessions', { repoPath: own, title: 'conflict lines' })).body.id as string;
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: "printf 'one\\ntwo-first\\nthree\\nfour-first\\nfive\\n' > b.txt" });
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'the first task ready' });
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: "printf 'one\\ntwo-second\\nthree\\nfour-second\\nfive\\n' > b.txt" });
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks.every((t: { status: string }) => t.status === 'ready_for_review'), { what: 'both tasks ready' });
+    expect((await run(['save', sid], env)).code).toBe(1);
+    expect((await run(['conflict', 'show', sid], env)).out).toContain('PATH#HUNK=ours|theirs|both|@FILE');
+    const textFile = path.join(tmp, 'hunk-1.txt');
+    await writeFile(textFile, 'four, by hand\n');
+    const resolved = await run(['conflict', 'resolve', sid, 'b.txt#0=both', `b.txt#1=@${textFile}`], env);
+    expect([resolved.code, resolved.err]).toEqual([0, '']);
+    const saved = await run(['save', sid], env);
+    expect([saved.code, saved.out.startsWith('Saved: checkpoint/')]).toEqual([0, true]);
+    expect(execFileSync('git', ['cat-file', 'blob', 'main:b.txt'], { cwd: own, encoding: 'utf8' })).toBe('one\ntwo-first\ntwo-second\nthree\nfour, by hand\nfive\n');
+    execFileSync('git', ['fsck', '--strict'], { cwd: own, stdio: 'ignore' });
+  });
+
   it('reports API refusals with their stable code and exit 1, and names THALOGOS_TOKEN when the token is missing', async () => {
     const missing = await run(['session', 'show', 'nope'], env);
     expect(missing.code).toBe(1);
@@ -223,7 +243,7 @@ describe('thalogos CLI against a real server', () => {
   });
 
   it('refuses bad command lines with exit 2 and the usage', async () => {
-    for (const args of [['frobnicate'], ['session', 'create'], ['events', 's1', '--after', '-3'], ['session', 'list', '--bogus'], ['replay', 's1', '--until', 'x'], ['conflict', 'resolve', 's1'], ['conflict', 'resolve', 's1', 'a.txt=mine']]) {
+    for (const args of [['frobnicate'], ['session', 'create'], ['events', 's1', '--after', '-3'], ['session', 'list', '--bogus'], ['replay', 's1', '--until', 'x'], ['conflict', 'resolve', 's1'], ['conflict', 'resolve', 's1', 'a.txt=mine'], ['conflict', 'resolve', 's1', 'a.txt=both'], ['conflict', 'resolve', 's1', 'a.txt=@x'], ['conflict', 'resolve', 's1', 'a.txt#0=@/nonexistent/file']]) {
       const result = await run(args, env);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.err).toContain('Usage:');

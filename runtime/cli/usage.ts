@@ -18,6 +18,8 @@ Usage:
   thalogos resume SESSION                       after a failed Save: let tasks run again
   thalogos conflict show SESSION
   thalogos conflict resolve SESSION [--take ours|theirs] [PATH[#HUNK]=ours|theirs ...] [--task TASK]
+                                  also per hunk: PATH#HUNK=both (ours, then theirs), PATH#HUNK=@FILE
+                                  (FILE holds the hunk's new text; @- reads standard input)
   thalogos conflict delegate SESSION [--agent codex|claude|gemini] [--task TASK]
   thalogos events SESSION [--after SEQ] [--task TASK]
   thalogos replay SESSION [--until SEQ]

@@ -1,78 +1,17 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
+import { ChoicePicker, HunkView } from '../components/conflict-hunk.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Button, Card, CardHeader, Empty, inputClass, labelClass, shortHash } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
-import type { AgentStatus, ConflictHunk, ConflictReport } from '../lib/api-types.js';
+import type { AgentStatus, ConflictFile, ConflictReport } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
+import { toResolution, type Choice } from '../lib/conflict-choice.js';
 import { useSession } from '../lib/session-context.js';
-import { wordDiff } from '../lib/word-diff.js';
 
-type Side = 'ours' | 'theirs';
-
-/**
- * One side of a hunk. Lines wrap (never a horizontal scrollbar in three narrow columns), and the
- * words that differ from the other side's line at the same position are marked.
- */
-function Lines({ title, lines, other, tone, mark }: { title: string; lines: string[]; other?: string[]; tone: string; mark?: string }) {
-  return (
-    <div className="min-w-0">
-      <p className={`px-2 py-1 text-[11px] font-semibold tracking-wide uppercase ${tone}`}>{title}</p>
-      <pre aria-label={title} className="px-2 pb-2 font-mono text-xs break-words whitespace-pre-wrap [overflow-wrap:anywhere]">
-        {lines.length === 0 ? (
-          <span className="text-zinc-600 dark:text-zinc-400">(no lines)</span>
-        ) : (
-          lines.map((line, index) => (
-            <span key={index} className="block min-h-[1.25em]">
-              {other && mark
-                ? wordDiff(line, other[index]).map((piece, at) =>
-                    piece.changed ? (
-                      <mark key={at} className={`rounded-sm text-inherit ${mark}`}>
-                        {piece.text}
-                      </mark>
-                    ) : (
-                      <span key={at}>{piece.text}</span>
-                    ),
-                  )
-                : line}
-            </span>
-          ))
-        )}
-      </pre>
-    </div>
-  );
-}
-
-function HunkView({ path, index, hunk, side, onPick, disabled }: { path: string; index: number; hunk: ConflictHunk; side: Side | undefined; onPick: (side: Side) => void; disabled: boolean }) {
-  const name = `hunk-${path}-${index}`;
-  return (
-    <div className="rounded-md border border-zinc-200 dark:border-zinc-800">
-      <div className="flex flex-wrap items-center justify-between gap-2 border-b border-zinc-200 px-3 py-1.5 text-xs text-zinc-500 dark:border-zinc-800">
-        <span>
-          Hunk {index + 1} · base line {hunk.baseStart}
-        </span>
-        <fieldset className="flex items-center gap-3" disabled={disabled}>
-          <legend className="sr-only">
-            Resolution for {path} hunk {index + 1}
-          </legend>
-          <label className="inline-flex items-center gap-1">
-            <input type="radio" name={name} checked={side === 'ours'} onChange={() => onPick('ours')} aria-label={`Keep integration side for ${path} hunk ${index + 1}`} />
-            keep integration
-          </label>
-          <label className="inline-flex items-center gap-1">
-            <input type="radio" name={name} checked={side === 'theirs'} onChange={() => onPick('theirs')} aria-label={`Take task side for ${path} hunk ${index + 1}`} />
-            take task
-          </label>
-        </fieldset>
-      </div>
-      <div className="grid divide-y divide-zinc-200 md:grid-cols-3 md:divide-x md:divide-y-0 dark:divide-zinc-800">
-        <Lines title="base" lines={hunk.base} tone="text-zinc-600 dark:text-zinc-400" />
-        <Lines title="integration (ours)" lines={hunk.ours} other={hunk.theirs} tone="text-sky-700 dark:text-sky-400" mark="bg-sky-200/80 dark:bg-sky-800/70" />
-        <Lines title="task (theirs)" lines={hunk.theirs} other={hunk.ours} tone="text-violet-700 dark:text-violet-400" mark="bg-violet-200/80 dark:bg-violet-800/70" />
-      </div>
-    </div>
-  );
-}
+/** Where a choice is kept: `path#index` for a hunk, `path#*` for a conflict without hunks. */
+const keyOf = (path: string, hunk: number | undefined) => `${path}#${hunk ?? '*'}`;
+const isSymlink = (file: ConflictFile) => file.ours.mode === '120000' || file.theirs.mode === '120000';
 
 /** Runtime endpoints this view needs that may not exist yet; a 404 says so plainly. */
 const RESOLVE_ENDPOINT = (id: string) => `/api/sessions/${id}/conflicts/resolve`;
@@ -80,7 +19,7 @@ const DELEGATE_ENDPOINT = (id: string) => `/api/sessions/${id}/conflicts/delegat
 
 export default function ConflictPage() {
   const { live, view, user } = useSession();
-  const [sides, setSides] = useState<Record<string, Side>>({});
+  const [choices, setChoices] = useState<Record<string, Choice>>({});
   const [agent, setAgent] = useState('');
   const [error, setError] = useState<ApiFailure | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -113,8 +52,11 @@ export default function ConflictPage() {
   const reportKey = `${report.taskId}@${report.theirs}`;
   // Resolved here, or the task branch moved past the conflicting commit (resolved elsewhere).
   const resolved = resolvedKey === reportKey || (task?.commit != null && task.commit !== report.theirs && task.status === 'ready_for_review');
-  const allHunks = report.files.flatMap((file) => file.hunks.map((_, index) => `${file.path}#${index}`));
-  const complete = allHunks.every((key) => sides[key] !== undefined);
+  // Every hunk needs a choice, and every conflict without hunks (binary, modify/delete, ...) a side.
+  const allKeys = report.files.flatMap((file) => (file.hunks.length ? file.hunks.map((_, index) => keyOf(file.path, index)) : [keyOf(file.path, undefined)]));
+  const decided = allKeys.filter((key) => choices[key] !== undefined).length;
+  const complete = decided === allKeys.length;
+  const choose = (key: string, choice: Choice) => setChoices((previous) => ({ ...previous, [key]: choice }));
 
   async function run(label: string, call: () => Promise<unknown>) {
     setError(null);
@@ -132,7 +74,11 @@ export default function ConflictPage() {
     run('Resolved: the task branch now merges cleanly; Save again to publish', async () => {
       await api('POST', RESOLVE_ENDPOINT(view.id), {
         taskId: report.taskId,
-        resolutions: report.files.flatMap((file) => file.hunks.map((_, hunk) => ({ path: file.path, hunk, side: sides[`${file.path}#${hunk}`] }))),
+        resolutions: report.files.flatMap((file) =>
+          file.hunks.length
+            ? file.hunks.map((_, hunk) => toResolution(file.path, hunk, choices[keyOf(file.path, hunk)] as Choice))
+            : [toResolution(file.path, undefined, choices[keyOf(file.path, undefined)] as Choice)],
+        ),
       });
       setResolvedKey(reportKey);
     });
@@ -154,13 +100,13 @@ export default function ConflictPage() {
           <p>
             Save stopped while merging{' '}
             {task ? (
-              <Link to={`/sessions/${view.id}/tasks/${task.id}`} className="font-medium text-indigo-600 underline dark:text-indigo-400">
+              <Link to={`/sessions/${view.id}/tasks/${task.id}`} className="font-medium [overflow-wrap:anywhere] text-indigo-600 underline dark:text-indigo-400">
                 {task.prompt}
               </Link>
             ) : (
               <code className="font-mono">{report.taskId}</code>
             )}{' '}
-            (<code className="font-mono text-xs">{report.branch}</code>) into the integration branch. main was not moved.
+            (<code className="font-mono text-xs [overflow-wrap:anywhere]">{report.branch}</code>) into the integration branch. main was not moved.
           </p>
           <p className="text-xs text-zinc-500">
             integration {shortHash(report.ours)} · task {shortHash(report.theirs)}
@@ -176,7 +122,7 @@ export default function ConflictPage() {
 
       {report.files.map((file) => (
         <Card key={file.path} aria-label={`Conflict in ${file.path}`}>
-          <CardHeader title={<span className="font-mono">{file.path}</span>}>
+          <CardHeader title={<span className="font-mono [overflow-wrap:anywhere]">{file.path}</span>}>
             <span className="rounded bg-rose-50 px-1.5 text-xs text-rose-700 dark:bg-rose-950 dark:text-rose-300">{file.kind.replace(/_/g, ' ')}</span>
           </CardHeader>
           <div className="space-y-3 p-4">
@@ -187,12 +133,25 @@ export default function ConflictPage() {
                 path={file.path}
                 index={index}
                 hunk={hunk}
-                side={sides[`${file.path}#${index}`]}
+                choice={choices[keyOf(file.path, index)]}
+                sidesOnly={isSymlink(file)}
                 disabled={!canResolve || resolved}
-                onPick={(side) => setSides((previous) => ({ ...previous, [`${file.path}#${index}`]: side }))}
+                onChoose={(choice) => choose(keyOf(file.path, index), choice)}
               />
             ))}
-            {file.hunks.length === 0 ? <p className="text-sm text-zinc-500">No line hunks: this conflict is about the whole file ({file.kind}).</p> : null}
+            {file.hunks.length === 0 ? (
+              <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
+                <p className="text-zinc-600 dark:text-zinc-400">No line hunks: this conflict is about the whole file ({file.kind.replace(/_/g, ' ')}); keep one side.</p>
+                <ChoicePicker
+                  where={`${file.path} (whole file)`}
+                  groupName={`file-${file.path}`}
+                  value={choices[keyOf(file.path, undefined)]?.side}
+                  sidesOnly
+                  disabled={!canResolve || resolved}
+                  onPick={(side) => choose(keyOf(file.path, undefined), { side: side as 'ours' | 'theirs' })}
+                />
+              </div>
+            ) : null}
           </div>
         </Card>
       ))}
@@ -201,18 +160,16 @@ export default function ConflictPage() {
         <CardHeader title="Resolve" id="resolve-title" />
         <div className="grid gap-4 p-4 md:grid-cols-3">
           <div className="space-y-2">
-            <p className="text-sm font-medium">Pick a side per hunk</p>
+            <p className="text-sm font-medium">Choose per hunk</p>
+            <p className="text-xs text-zinc-600 dark:text-zinc-400">
+              Ours keeps the integration, Theirs takes the task, Both keeps ours then theirs, Edit lets you write the hunk; each hunk shows what will be applied.
+            </p>
             <p className="text-xs text-zinc-500">
-              {Object.keys(sides).length} of {allHunks.length} hunks decided.
+              {decided} of {allKeys.length} decided.
             </p>
             <Button variant="primary" onClick={resolve} disabled={!canResolve || !complete || resolved}>
               Apply resolutions
             </Button>
-            {/* Said plainly rather than offered: the runtime's resolve takes one side per hunk. */}
-            <p className="text-xs text-zinc-600 dark:text-zinc-400">
-              Keeping both sides or editing a hunk by hand is not supported yet: the runtime applies one side per hunk. For a
-              combination, hand the conflict to an agent with instructions in the chat, or reject the task and start a new one.
-            </p>
           </div>
           <div className="space-y-2">
             <p className="text-sm font-medium">Hand the conflict to an agent</p>
@@ -232,7 +189,7 @@ export default function ConflictPage() {
               })}
             </select>
             {agents.length > 0 && !agents.some((candidate) => candidate.id !== 'command' && candidate.status === 'available') ? (
-              <p className="text-xs text-amber-800 dark:text-amber-300">No coding agent is signed in here, so handing the conflict over will fail; pick a side per hunk instead.</p>
+              <p className="text-xs text-amber-800 dark:text-amber-300">No coding agent is signed in here, so handing the conflict over will fail; choose per hunk instead.</p>
             ) : null}
             <Button onClick={delegate} disabled={!canResolve || resolved}>
               Hand to an agent

@@ -182,7 +182,7 @@ export default function SessionLayout() {
               Timeline <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{view.checkpoints.length}</span>
             </NavLink>
             <NavLink to={`/sessions/${view.id}/conflict`} className={tabClass}>
-              Conflicts {conflict ? <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-xs text-white">!</span> : null}
+              Conflicts {conflict ? <span className="ml-1 rounded-full bg-rose-700 px-1.5 text-xs text-white">!</span> : null}
             </NavLink>
             <NavLink to={`/sessions/${view.id}/members`} className={tabClass}>
               Members <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{membership.members?.length ?? ''}</span>
