@@ -69,7 +69,7 @@ describe('task previews through the runtime', () => {
     const [payload, mac] = url.split('/')[4]!.split('.') as [string, string];
     const forged = `${payload}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`;
     const refused = await fetch(`${server.url}/preview/${sid}/${taskId}/${forged}/index.html`);
-    expect([refused.status, (await refused.json()).error.code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([401, 'UNAUTHENTICATED']);
     expect((await fetch(`${server.url}/preview/${sid}/t-other/${payload}.${mac}/index.html`)).status).toBe(401);
     const outsider = await mint('olly', []);
     const outsiderLink = await apiClient(server.url, outsider.token)('POST', `/api/sessions/${sid}/tasks/${taskId}/preview`, {});

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { openPreview, type TaskPreview } from '../lib/previews.js';
 import { api, type ApiFailure } from '../lib/api.js';
 import type { StreamLine, TaskView } from '../lib/api-types.js';
 import { ErrorNotice } from './error-notice.js';
@@ -68,13 +69,13 @@ export function retryBody(task: TaskView): { prompt: string; agent?: string } {
   return agent ? { prompt: task.prompt, agent } : { prompt: task.prompt };
 }
 
-export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean }) {
+export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devServer = null }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean; preview?: TaskPreview | null }) {
   const [error, setError] = useState<ApiFailure | null>(null);
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState(false);
   const [retried, setRetried] = useState('');
   const [savingAlone, setSavingAlone] = useState(false);
-  const [failedAction, setFailedAction] = useState<'Cancel' | 'Retry' | 'Save'>('Cancel');
+  const [failedAction, setFailedAction] = useState<'Cancel' | 'Retry' | 'Save' | 'Preview'>('Cancel');
   const titleRef = useRef<HTMLAnchorElement>(null);
   useEffect(() => {
     if (focusOnMount === task.id && !CANCELLABLE.has(task.status)) {
@@ -143,6 +144,23 @@ export function TaskCard({ sessionId, task, lastLine, canCancel }: { sessionId: 
       </div>
       {preview ? <p className="mt-2 line-clamp-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{preview}</p> : null}
       {task.error ? <TaskErrorSummary error={task.error} /> : null}
+      {devServer && CANCELLABLE.has(task.status) ? (
+        <p className="mt-2 flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+          <span>port {devServer.port}</span>
+          {devServer.listening ? (
+            <button
+              type="button"
+              onClick={() => void openPreview(sessionId, task.id).catch((failure: unknown) => (setFailedAction('Preview'), setError(failure as ApiFailure)))}
+              aria-label={`Open the preview of task ${task.prompt}`}
+              className="rounded px-1.5 py-0.5 font-medium text-indigo-700 underline hover:bg-indigo-50 dark:text-indigo-300 dark:hover:bg-indigo-950"
+            >
+              Open preview
+            </button>
+          ) : (
+            <span>nothing listens yet</span>
+          )}
+        </p>
+      ) : null}
       {canCancel && CANCELLABLE.has(task.status) ? (
         <div className="mt-2 flex justify-end">
           <button

@@ -6,6 +6,7 @@ import { Card, CardHeader } from '../components/ui.js';
 import type { StreamLine, TaskStatus, TaskView } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
 import { MAX_STREAM_LINES } from '../lib/stream-merge.js';
+import { usePreviews } from '../lib/previews.js';
 import { useSession } from '../lib/session-context.js';
 
 const COLUMNS: Array<{ id: string; title: string; statuses: TaskStatus[] }> = [
@@ -27,6 +28,7 @@ export default function SessionBoard() {
   const { live, view, user } = useSession();
   const canOperate = roleAtLeast(user?.role, 'operator');
   const running = view.tasks.filter((task) => ['preparing', 'running', 'committing'].includes(task.status));
+  const previews = usePreviews(view.id, running.length > 0);
   // A finished run's stream stays (collapsed) instead of vanishing with the live panel: the
   // newest few, whose lines this page has.
   const finished = view.tasks
@@ -58,7 +60,7 @@ export default function SessionBoard() {
               </h2>
               <div className="space-y-2">
                 {tasks.map((task) => (
-                  <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} />
+                  <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} preview={previews.get(task.id) ?? null} />
                 ))}
                 {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-600 dark:text-zinc-400">No tasks</p> : null}
               </div>

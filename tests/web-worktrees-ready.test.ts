@@ -1,12 +1,12 @@
-// Issue 17 (chosen-task Save, open the worktree), in real Chromium against the real runtime: a
-// person saves one finished task from its card while the other stays ready; the task page shows
-// where its worktree is.
+// Issue 17 in real Chromium against the real runtime: a person saves one finished task from its
+// card while the other stays ready; the task page shows where its worktree is; a task's dev server
+// opens from its card through the runtime.
 import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
 import { addReadyTasks, signedInPage, useConsoleStack } from './helpers/browser.js';
 import { git } from './helpers/git-repo.js';
 
-describe('web console: Save of a chosen task', () => {
+describe('web console: worktrees ready to work', () => {
   const suite = useConsoleStack();
 
   it('"Save this task" publishes that task alone; the task page shows its worktree', async () => {
@@ -34,6 +34,26 @@ describe('web console: Save of a chosen task', () => {
     // The task still ready keeps its button; the merged one has none.
     await page.getByRole('button', { name: 'Save task echo one > one.txt alone' }).waitFor();
     expect(await page.getByRole('button', { name: 'Save task echo two > two.txt alone' }).count()).toBe(0);
+    await context.close();
+  });
+
+  it('a running task that serves on its port shows "Open preview", which opens its pages through the runtime', async () => {
+    const { stack, browser } = suite;
+    const repo = stack.newRepo('site', { 'index.html': '<h1>hello preview</h1>\n' });
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Site' })).body.id as string;
+    const serve = 'PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3; exec "$PY" -m http.server "$PORT" --bind 127.0.0.1';
+    const taskId = (await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: serve })).body.id as string;
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('vera', 'viewer', { [sid]: 'viewer' }));
+    await page.goto(`/sessions/${sid}`);
+    const open = page.getByRole('button', { name: `Open the preview of task ${serve}` });
+    await open.waitFor({ timeout: 30_000 });
+    const [preview] = await Promise.all([context.waitForEvent('page'), open.click()]);
+    await preview.waitForLoadState();
+    // http.server answers the directory with its index.html.
+    await preview.getByRole('heading', { name: 'hello preview' }).waitFor();
+    expect(new URL(preview.url()).pathname).toMatch(new RegExp(`^/preview/${sid}/${taskId}/[^/]+/$`));
+    await stack.admin('POST', `/api/sessions/${sid}/tasks/${taskId}/cancel`, {});
+    await open.waitFor({ state: 'detached', timeout: 30_000 });
     await context.close();
   });
 });
