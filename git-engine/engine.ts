@@ -17,7 +17,7 @@ import type { PendingSave, RecoverSaveResult } from './save-recovery.js';
 import type { SaveResult } from './save-types.js';
 import type { Change } from './snapshot-commit.js';
 import type { SigningKey } from './signing.js';
-import { validateCheckpointName, validateId } from './validate-names.js';
+import { validateBranchName, validateCheckpointName, validateId } from './validate-names.js';
 import type { WorkerOp } from './worker.js';
 
 export interface GitEngineOptions {
@@ -36,46 +36,53 @@ export interface GitEngineOptions {
   now?: () => Date;
 }
 
+/**
+ * The branch a session works from and publishes to, in place of main/master: task branches start
+ * from it, Save fast-forwards it, rollback restores it. Absent: main, or master.
+ */
+export interface OnBranch { baseBranch?: string }
+
 export interface GitEngine {
-  inspectRepository(repoPath: string): Promise<{ repoPath: string; gitdir: string; mainBranch: string; head: string }>;
-  createWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; base?: string }): Promise<{ worktreePath: string; branch: string; baseCommit: string }>;
-  commitWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; agent: string; message: string; extraTrailers?: Record<string, string> }):
+  /** `mainBranch`: the base branch (or main/master), `head` its commit; `headBranch`: the branch HEAD names, if any. */
+  inspectRepository(repoPath: string, baseBranch?: string): Promise<{ repoPath: string; gitdir: string; mainBranch: string; head: string; headBranch: string | null }>;
+  createWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; base?: string } & OnBranch): Promise<{ worktreePath: string; branch: string; baseCommit: string }>;
+  commitWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; agent: string; message: string; extraTrailers?: Record<string, string> } & OnBranch):
     Promise<{ commit: string | null; head: string; changes: Change[] }>;
   /** Refuses with WORKTREE_DIRTY while the worktree holds uncommitted work, unless `force`. */
-  removeWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; deleteBranch?: boolean; force?: boolean }): Promise<void>;
-  save(p: SaveParams): Promise<SaveResult>;
+  removeWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; deleteBranch?: boolean; force?: boolean } & OnBranch): Promise<void>;
+  save(p: SaveParams & OnBranch): Promise<SaveResult>;
   /**
    * Finishes (main moved, or can still move) or rolls back (nothing published) the session's
    * unfinished Save; a no-op `{state:'none'}` when there is none. Refuses SAVE_IN_PROGRESS while
    * the journal's writer is alive in another process, unless `force`.
    */
-  recoverSave(p: { repoPath: string; sessionId: string; force?: boolean }): Promise<RecoverSaveResult>;
+  recoverSave(p: { repoPath: string; sessionId: string; force?: boolean } & OnBranch): Promise<RecoverSaveResult>;
   /** The session's unfinished Save as recoverSave would see it, or null; reads only. */
-  pendingSave(p: { repoPath: string; sessionId: string }): Promise<PendingSave | null>;
-  rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string }): Promise<RollbackResult>;
+  pendingSave(p: { repoPath: string; sessionId: string } & OnBranch): Promise<PendingSave | null>;
+  rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string } & OnBranch): Promise<RollbackResult>;
   listCheckpoints(repoPath: string): Promise<Checkpoint[]>;
   /**
    * Tags main as it is now as the session's start checkpoint (listCheckpoints shows it with
    * `sessionStart`), so the session's first Save can be rolled back. Idempotent per session.
    */
-  recordSessionStart(p: { repoPath: string; sessionId: string }): Promise<{ tag: string; commit: string }>;
-  listSessionBranches(repoPath: string, sessionId: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
+  recordSessionStart(p: { repoPath: string; sessionId: string } & OnBranch): Promise<{ tag: string; commit: string }>;
+  listSessionBranches(repoPath: string, sessionId: string, baseBranch?: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
   /**
    * `base`: the commit the task started from; default: the merge base of the branch and main.
    * `headIfPruned`: the task's last commit, diffed when its branch was pruned after a Save.
    */
-  taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string; headIfPruned?: string }): Promise<TaskDiff>;
+  taskDiff(p: { repoPath: string; sessionId: string; taskId: string; base?: string; headIfPruned?: string } & OnBranch): Promise<TaskDiff>;
   /**
    * Applies a person's choices to a Save's conflict report: a merge commit (parents theirs, ours)
    * on the task branch, so the next Save merges the task cleanly. See resolve-conflict.ts.
    */
-  resolveConflict(p: ResolveConflictParams): Promise<ResolveConflictResult>;
+  resolveConflict(p: ResolveConflictParams & OnBranch): Promise<ResolveConflictResult>;
   /**
    * Deletes the task branches of `tasks` marked `prune` whose head is reachable from main or a
    * checkpoint tag, with their clean linked worktrees; reports what it pruned and every other
    * existing branch of `tasks` it kept, with the reason (see prune-branches.ts).
    */
-  pruneTaskBranches(p: { repoPath: string; sessionId: string; tasks: PruneTaskCandidate[] }): Promise<PruneResult>;
+  pruneTaskBranches(p: { repoPath: string; sessionId: string; tasks: PruneTaskCandidate[] } & OnBranch): Promise<PruneResult>;
   close(): Promise<void>;
 }
 
@@ -103,6 +110,16 @@ async function repoKey(repoPath: string): Promise<string> {
 }
 
 const LOG_HASH_RE = /^[0-9a-f]{16,128}$/;
+
+/** A session's base branch: a valid branch name, and not one of the branches Thalogos writes itself. */
+export function validateBaseBranch(branch: unknown): string | undefined {
+  if (branch === undefined) return undefined;
+  const name = validateBranchName(branch);
+  if (name.startsWith('session/')) {
+    throw new GitEngineError('INVALID_NAME', `the base branch cannot be ${name}: session/ branches are Thalogos's own`, { branch: name });
+  }
+  return name;
+}
 
 /** `logHead`: the event log's last seq (a non-negative integer) and its entry hash (hex). */
 function validateLogHead(h: unknown): void {
@@ -139,9 +156,10 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     engineId,
   });
   // async: a refusal (closed engine, bad repoPath) is a rejected promise, never a synchronous throw.
-  const call = async <T>(op: WorkerOp, repoPath: string, args: unknown): Promise<T> => {
+  const call = async <T>(op: WorkerOp, repoPath: string, args: unknown, baseBranch?: string): Promise<T> => {
     assertNotClosed(closed);
-    return pool.run<T>({ op, repoPath: validateRepoPathArg(repoPath), ctx: ctx(), args });
+    const branch = validateBaseBranch(baseBranch);
+    return pool.run<T>({ op, repoPath: validateRepoPathArg(repoPath), ctx: ctx(), args, ...(branch ? { baseBranch: branch } : {}) });
   };
   const ids = (p: { sessionId: unknown; taskId?: unknown }) => {
     validateId('sessionId', p.sessionId);
@@ -149,19 +167,19 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
   };
 
   return {
-    inspectRepository: (repoPath) => call('inspectRepository', repoPath, {}),
+    inspectRepository: (repoPath, baseBranch) => call('inspectRepository', repoPath, {}, baseBranch),
     async createWorktree(p) {
       ids(p);
-      return call('createWorktree', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, worktreePath: p.worktreePath, base: p.base });
+      return call('createWorktree', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, worktreePath: p.worktreePath, base: p.base }, p.baseBranch);
     },
     async commitWorktree(p) {
       ids(p);
       if (typeof p.agent !== 'string' || !/^[^\r\n\0]{1,200}$/.test(p.agent)) throw new GitEngineError('INVALID_NAME', 'agent must be a single line');
-      return call('commitWorktree', p.repoPath, { ...p });
+      return call('commitWorktree', p.repoPath, { ...p }, p.baseBranch);
     },
     async removeWorktree(p) {
       ids(p);
-      return call('removeWorktree', p.repoPath, { ...p });
+      return call('removeWorktree', p.repoPath, { ...p }, p.baseBranch);
     },
     async save(p) {
       ids(p);
@@ -179,6 +197,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       }
       if (p.logHead !== undefined) validateLogHead(p.logHead);
       validateRepoPathArg(p.repoPath);
+      validateBaseBranch(p.baseBranch);
       assertNotClosed(closed);
       const key = await repoKey(p.repoPath);
       return mutex.run(key, async () => {
@@ -193,12 +212,12 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     async recoverSave(p) {
       ids(p);
       if (p.force !== undefined && typeof p.force !== 'boolean') throw new GitEngineError('INVALID_NAME', 'force must be a boolean');
-      return mutex.run(await repoKey(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId, force: p.force === true }));
+      return mutex.run(await repoKey(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId, force: p.force === true }, p.baseBranch));
     },
     async pendingSave(p) {
       ids(p);
       const key = await repoKey(p.repoPath);
-      const pending = await call<PendingSave | null>('pendingSave', p.repoPath, { sessionId: p.sessionId });
+      const pending = await call<PendingSave | null>('pendingSave', p.repoPath, { sessionId: p.sessionId }, p.baseBranch);
       if (!pending || !running.has(`${key}\0${p.sessionId}`)) return pending;
       return { ...pending, running: true, action: 'wait' };
     },
@@ -206,26 +225,26 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       ids(p);
       validateCheckpointName(p.checkpoint);
       if (p.mode !== 'restore_commit' && p.mode !== 'branch') throw new GitEngineError('INVALID_NAME', "mode must be 'restore_commit' or 'branch'");
-      return mutex.run(await repoKey(p.repoPath), () => call('rollback', p.repoPath, { ...p }));
+      return mutex.run(await repoKey(p.repoPath), () => call('rollback', p.repoPath, { ...p }, p.baseBranch));
     },
     listCheckpoints: (repoPath) => call('listCheckpoints', repoPath, {}),
     async recordSessionStart(p) {
       ids(p);
       // Under the repository's mutex: a Save picks checkpoint names too.
-      return mutex.run(await repoKey(p.repoPath), () => call('recordSessionStart', p.repoPath, { sessionId: p.sessionId }));
+      return mutex.run(await repoKey(p.repoPath), () => call('recordSessionStart', p.repoPath, { sessionId: p.sessionId }, p.baseBranch));
     },
-    async listSessionBranches(repoPath, sessionId) {
+    async listSessionBranches(repoPath, sessionId, baseBranch) {
       validateId('sessionId', sessionId);
-      return call('listSessionBranches', repoPath, { sessionId });
+      return call('listSessionBranches', repoPath, { sessionId }, baseBranch);
     },
     async taskDiff(p) {
       ids(p);
-      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}), ...(p.headIfPruned ? { headIfPruned: p.headIfPruned } : {}) });
+      return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}), ...(p.headIfPruned ? { headIfPruned: p.headIfPruned } : {}) }, p.baseBranch);
     },
     async resolveConflict(p) {
       ids(p);
       const args = validateResolveConflict(p);
-      return mutex.run(await repoKey(p.repoPath), () => call('resolveConflict', p.repoPath, args));
+      return mutex.run(await repoKey(p.repoPath), () => call('resolveConflict', p.repoPath, args, p.baseBranch));
     },
     async pruneTaskBranches(p) {
       ids(p);
@@ -237,7 +256,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
         return { taskId: validateId('taskId', t.taskId), prune: t.prune };
       });
       // Under the repository's mutex: a Save running meanwhile could be merging one of these branches.
-      return mutex.run(await repoKey(p.repoPath), () => call('pruneTaskBranches', p.repoPath, { sessionId: p.sessionId, tasks }));
+      return mutex.run(await repoKey(p.repoPath), () => call('pruneTaskBranches', p.repoPath, { sessionId: p.sessionId, tasks }, p.baseBranch));
     },
     async close() {
       if (closed) return;

@@ -30,7 +30,11 @@ export interface Repo {
   reflog: { name: string; email: string; nowMs: number } | null;
 }
 
-export async function openRepo(repoPath: unknown): Promise<Repo> {
+/**
+ * `baseBranch`: the branch a session works from and publishes to (its "main"); without it, main or
+ * master as below. It must exist (BRANCH_NOT_FOUND) and may not be one of Thalogos's own branches.
+ */
+export async function openRepo(repoPath: unknown, baseBranch?: string): Promise<Repo> {
   if (typeof repoPath !== 'string' || !path.isAbsolute(repoPath) || repoPath.split(/[\\/]/).includes('..')) {
     throw new GitEngineError('INVALID_NAME', 'repoPath must be an absolute path without ..', { value: String(repoPath).slice(0, 200) });
   }
@@ -39,10 +43,17 @@ export async function openRepo(repoPath: unknown): Promise<Repo> {
   const rfs = refOnlyFs(gitdir);
   const cache = {};
   let mainBranch: string | null = null;
+  if (baseBranch !== undefined) {
+    try {
+      await git.resolveRef({ fs: rfs, gitdir, ref: `refs/heads/${baseBranch}` });
+    } catch {
+      throw new GitEngineError('BRANCH_NOT_FOUND', `the base branch ${baseBranch} does not exist in ${root}`, { branch: baseBranch, repoPath: root });
+    }
+    return { repoPath: root, gitdir, workdir, mainBranch: baseBranch, cache, fs: rfs, objectFs: fs, reflog: null };
+  }
   // The branch HEAD points to wins when it is main or master (a stale `main` next to a checked-out
   // `master` is not the published line); otherwise main, then master.
-  const head = (await fs.promises.readFile(path.join(gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
-  const headBranch = head.startsWith('ref: refs/heads/') ? head.slice('ref: refs/heads/'.length) : null;
+  const headBranch = await headBranchOf({ gitdir });
   const order = headBranch === 'main' || headBranch === 'master' ? [headBranch, headBranch === 'main' ? 'master' : 'main'] : ['main', 'master'];
   for (const candidate of order) {
     try {
@@ -53,4 +64,10 @@ export async function openRepo(repoPath: unknown): Promise<Repo> {
   }
   if (!mainBranch) throw new GitEngineError('NO_MAIN_BRANCH', 'neither refs/heads/main nor refs/heads/master exists', { repoPath: root });
   return { repoPath: root, gitdir, workdir, mainBranch, cache, fs: rfs, objectFs: fs, reflog: null };
+}
+
+/** The branch the main worktree's HEAD names, or null when HEAD is detached (or unreadable). */
+export async function headBranchOf(repo: Pick<Repo, 'gitdir'>): Promise<string | null> {
+  const head = (await fs.promises.readFile(path.join(repo.gitdir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return head.startsWith('ref: refs/heads/') ? head.slice('ref: refs/heads/'.length) : null;
 }

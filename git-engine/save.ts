@@ -10,6 +10,8 @@ import type { EngineContext, LogHead } from './save-ops.js';
 import type { GateBlame, GateResult, MergePhaseResult, SaveResult } from './save-types.js';
 
 export interface SaveParams {
+  /** The session's base branch (main/master when absent): what the Save merges onto and fast-forwards. */
+  baseBranch?: string;
   repoPath: string; sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string;
   gateTimeoutMs?: number;
   /**
@@ -42,7 +44,7 @@ export const DEFAULT_GATE_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_GATE_BLAME_BUDGET_MS = 10 * 60 * 1000;
 
 export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: SaveParams, gateEnv?: NodeJS.ProcessEnv, gateSpawner?: GateSpawner): Promise<SaveResult> {
-  const call = <T>(op: Parameters<GitWorkerPool['run']>[0]['op'], args: unknown) => pool.run<T>({ op, repoPath: p.repoPath, ctx: ctx(), args });
+  const call = <T>(op: Parameters<GitWorkerPool['run']>[0]['op'], args: unknown) => pool.run<T>({ op, repoPath: p.repoPath, ctx: ctx(), args, ...(p.baseBranch ? { baseBranch: p.baseBranch } : {}) });
   p.onProgress?.('merging', { taskIds: p.taskIds });
   const merged = await call<MergePhaseResult>('saveMerge', { sessionId: p.sessionId, saveId: p.saveId, taskIds: p.taskIds, integrationWorktreePath: p.integrationWorktreePath });
   if (merged.status !== 'merged') return merged;

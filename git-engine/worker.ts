@@ -6,7 +6,7 @@ import { listCheckpoints } from './checkpoints.js';
 import { listSessionBranches, taskDiff } from './inspect.js';
 import { mustReadBranch } from './refs.js';
 import { pruneTaskBranches } from './prune-branches.js';
-import { openRepo } from './repo.js';
+import { headBranchOf, openRepo } from './repo.js';
 import { resolveConflict } from './resolve-conflict.js';
 import { rollback } from './rollback.js';
 import { recordSessionStart } from './session-start.js';
@@ -16,7 +16,7 @@ import { commitTaskWorktree, createTaskWorktree, removeTaskWorktree } from './wo
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- arguments were validated on the main thread */
 const OPS = {
-  inspectRepository: async (repo) => ({ repoPath: repo.repoPath, gitdir: repo.gitdir, mainBranch: repo.mainBranch, head: await mustReadBranch(repo, repo.mainBranch) }),
+  inspectRepository: async (repo) => ({ repoPath: repo.repoPath, gitdir: repo.gitdir, mainBranch: repo.mainBranch, head: await mustReadBranch(repo, repo.mainBranch), headBranch: await headBranchOf(repo) }),
   createWorktree: (repo, _ctx, a) => createTaskWorktree(repo, a),
   commitWorktree: (repo, ctx, a) => commitTaskWorktree(repo, ctx, a),
   removeWorktree: (repo, _ctx, a) => removeTaskWorktree(repo, a),
@@ -37,14 +37,15 @@ const OPS = {
 } satisfies Record<string, (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: any) => Promise<unknown>>;
 
 export type WorkerOp = keyof typeof OPS;
-export interface WorkerTask { op: WorkerOp; repoPath: string; ctx: EngineContext; args: unknown }
+/** `baseBranch`: the session's branch, validated on the main thread; the operation's `repo.mainBranch`. */
+export interface WorkerTask { op: WorkerOp; repoPath: string; ctx: EngineContext; args: unknown; baseBranch?: string }
 export type WorkerReply = { ok: true; value: unknown } | { ok: false; error: SerializedGitEngineError };
 
 export default async function run(task: WorkerTask): Promise<WorkerReply> {
   try {
     const fn = OPS[task.op] as (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: unknown) => Promise<unknown>;
     if (!fn) throw new Error(`unknown operation ${String(task.op)}`);
-    const repo = await openRepo(task.repoPath);
+    const repo = await openRepo(task.repoPath, task.baseBranch);
     if (task.ctx?.committer) repo.reflog = { ...task.ctx.committer, nowMs: task.ctx.nowMs };
     return { ok: true, value: await fn(repo, task.ctx, task.args) };
   } catch (err) {
