@@ -112,6 +112,7 @@ export function describeSession(snapshot: unknown): SessionView {
     id: c.sessionId,
     title: c.title,
     repoPath: c.repoPath,
+    baseBranch: c.baseBranch ?? null,
     status: session.value as SessionStatus,
     createdAt: c.createdAt,
     createdBy: c.createdBy,

@@ -46,6 +46,8 @@ export const SessionInputSchema = z.object({
   sessionId: z.string(),
   title: z.string(),
   repoPath: z.string(),
+  /** The branch the session works from and publishes to; absent in sessions from before it existed (main/master). */
+  baseBranch: z.string().optional(),
   createdAt: z.string(),
   createdBy: z.string(),
   agentOrder: z.array(z.string()),
@@ -59,6 +61,7 @@ export const SessionMetaSchema = z.object({
   id: z.string(),
   title: z.string(),
   repoPath: z.string(),
+  baseBranch: z.string().optional(),
   createdAt: z.string(),
   createdBy: z.string(),
 });

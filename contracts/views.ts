@@ -135,6 +135,8 @@ export const SessionViewSchema = z.object({
   id: z.string(),
   title: z.string(),
   repoPath: z.string(),
+  /** The branch the session works from and publishes to (null: main, or master, in older sessions). */
+  baseBranch: z.string().nullable(),
   status: SessionViewStatusSchema,
   createdAt: z.string(),
   createdBy: z.string(),

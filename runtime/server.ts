@@ -48,6 +48,7 @@ import { Metrics } from './telemetry/metrics.js';
 import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
 import { systemClock, type Clock } from './clock.js';
+import { repoTarget } from './sessions/session-meta.js';
 
 /** How long shutdown waits for agent processes: the adapters' SIGTERM grace (5 s) plus a margin. */
 const AGENT_STOP_WAIT_MS = 8_000;
@@ -185,7 +186,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     recoverSave: async (host) => {
       let recovered;
       try {
-        recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        recovered = await engine.recoverSave({ ...repoTarget(host.meta), sessionId: host.id });
       } catch (error) {
         // E.g. SAVE_IN_PROGRESS: another live process holds the journal. Never block the start.
         logger.error({ sessionId: host.id, err: error }, 'could not recover the interrupted Save');
@@ -204,9 +205,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const removed = await removeStaleSessionLocks(gitdir, host.id, startedAt);
         if (removed.length > 0) logger.warn({ sessionId: host.id, removed }, 'removed ref locks a killed predecessor left');
         if (saving) return; // an interrupted Save is finished by recoverSave, with its outcome logged
-        const pending = await engine.pendingSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        const pending = await engine.pendingSave({ ...repoTarget(host.meta), sessionId: host.id });
         if (!pending) return;
-        const recovered = await engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        const recovered = await engine.recoverSave({ ...repoTarget(host.meta), sessionId: host.id });
         logger.warn({ sessionId: host.id, saveId: pending.saveId, state: recovered.state }, 'settled a Save the repository still had a journal of');
       } catch (error) {
         logger.error({ sessionId: host.id, err: error }, 'could not settle a leftover Save journal; see GET /api/sessions/:id/save/recover');

@@ -6,6 +6,7 @@ import type { SessionHost } from '../sessions/session-host.js';
 import type { AppContext } from './app-context.js';
 import { actorOf } from './principal-actor.js';
 import { DelegateConflictBody, ResolveConflictBody } from './schemas.js';
+import { repoTarget } from '../sessions/session-meta.js';
 
 /**
  * The conflict a Save stopped on, if the session is waiting for people because of one. Only the
@@ -68,7 +69,7 @@ export function conflictRoutes(app: AppContext): Route[] {
           // so once resolveConflict returns, these are valid choices and are logged as sent.
           const resolutions = ctx.body.resolutions as ConflictChoice[];
           const resolved = await app.engine.resolveConflict({
-            repoPath: host.meta.repoPath, sessionId: host.id, taskId: report.taskId, ours: report.ours, theirs: report.theirs, resolutions,
+            ...repoTarget(host.meta), sessionId: host.id, taskId: report.taskId, ours: report.ours, theirs: report.theirs, resolutions,
             // The Agent: trailer names the person; characters a git identity cannot hold are dropped.
             resolvedBy: by.replace(/[<>\r\n\0]/g, '').trim() || 'person',
           });

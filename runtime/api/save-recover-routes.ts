@@ -3,6 +3,7 @@ import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import type { AppContext } from './app-context.js';
 import { actorOf } from './principal-actor.js';
+import { repoTarget } from '../sessions/session-meta.js';
 
 const RecoverBody = z.strictObject({
   /** Settle the journal even though its writer looks alive (another process holding it). */
@@ -22,7 +23,7 @@ export function saveRecoverRoutes(app: AppContext): Route[] {
       access: 'viewer',
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        const pending = await app.engine.pendingSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        const pending = await app.engine.pendingSave({ ...repoTarget(host.meta), sessionId: host.id });
         return json(200, { sessionId: host.id, status: host.status(), pending });
       },
     }),
@@ -33,10 +34,10 @@ export function saveRecoverRoutes(app: AppContext): Route[] {
       body: RecoverBody,
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        const pending = await app.engine.pendingSave({ repoPath: host.meta.repoPath, sessionId: host.id });
+        const pending = await app.engine.pendingSave({ ...repoTarget(host.meta), sessionId: host.id });
         // A Save this process is running now (gates can take minutes) is not recovered under it.
         if (pending?.running) throw new ApiError('SAVE_IN_PROGRESS', `Save ${pending.saveId} is running; wait for it to finish`, { saveId: pending.saveId });
-        const recovered = await app.engine.recoverSave({ repoPath: host.meta.repoPath, sessionId: host.id, force: ctx.body.force === true });
+        const recovered = await app.engine.recoverSave({ ...repoTarget(host.meta), sessionId: host.id, force: ctx.body.force === true });
         const view = host.view();
         // A session still waiting on that Save learns its outcome through its log, like any effect.
         if (view.status === 'saving' && view.pendingSave && recovered.state !== 'none') {

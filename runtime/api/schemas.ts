@@ -8,6 +8,8 @@ const TaskIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expect
 export const CreateSessionBody = z.strictObject({
   repoPath: z.string().min(1).max(4096),
   title: z.string().trim().min(1).max(200),
+  /** The branch to work from and publish to; default: the branch the checkout is on. Checked by the engine. */
+  baseBranch: z.string().min(1).max(255).optional(),
 });
 
 export const AddTaskBody = z.strictObject({

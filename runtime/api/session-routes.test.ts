@@ -192,4 +192,32 @@ describe('session routes, in-process', () => {
     expect(git(repo, 'ls-tree', '--name-only', 'main').split('\n')).toEqual(expect.arrayContaining(['one.txt', 'two.txt']));
     expect((await api('GET', `/api/sessions/${sid}/tasks/${one}`)).body.status).toBe('merged');
   }, 60_000);
+
+  it('a session on develop publishes to develop and leaves main untouched; a missing base branch is refused', async () => {
+    const repo = makeRepo(path.join(tmp, 'on-develop'));
+    git(repo, 'branch', 'develop');
+    const mainBefore = git(repo, 'rev-parse', 'main');
+    const missing = await api('POST', '/api/sessions', { repoPath: repo, title: 'x', baseBranch: 'nope' });
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'BRANCH_NOT_FOUND']);
+    const ours = await api('POST', '/api/sessions', { repoPath: repo, title: 'x', baseBranch: 'session/s1/integration' });
+    expect([ours.status, ours.body.error.code]).toEqual([400, 'INVALID_NAME']);
+    const created = await api('POST', '/api/sessions', { repoPath: repo, title: 'develop', baseBranch: 'develop' });
+    expect(created.status).toBe(201);
+    expect(created.body.baseBranch).toBe('develop');
+    const sid = created.body.id as string;
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo dev > dev.txt' });
+    await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.tasks[0]?.status === 'ready_for_review', { what: 'the task' });
+    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    const view = await waitFor(async () => {
+      const body = (await api('GET', `/api/sessions/${sid}`)).body;
+      return body.lastSave ? body : null;
+    }, { what: 'the Save' });
+    expect(view.lastSave.result.status).toBe('published');
+    expect(git(repo, 'rev-parse', 'develop')).toBe(view.lastSave.result.commit);
+    expect(git(repo, 'ls-tree', '--name-only', 'develop')).toContain('dev.txt');
+    expect(git(repo, 'rev-parse', 'main')).toBe(mainBefore);
+    // Without baseBranch: the branch the checkout is on.
+    git(repo, 'checkout', '-q', 'develop');
+    expect((await api('POST', '/api/sessions', { repoPath: repo, title: 'default' })).body.baseBranch).toBe('develop');
+  }, 60_000);
 });

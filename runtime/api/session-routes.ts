@@ -11,6 +11,7 @@ import { parseQuery } from './parse-query.js';
 import { actorOf } from './principal-actor.js';
 import { requireAvailableAgent } from './agent-required.js';
 import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RejectBody, RollbackBody, SaveBody } from './schemas.js';
+import { repoTarget } from '../sessions/session-meta.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
   const summary = (id: string): SessionSummary => {
@@ -68,9 +69,12 @@ export function sessionRoutes(app: AppContext): Route[] {
         // mean the main worktree, so locks and the dirty-checkout guard apply whatever was typed.
         const inspected = await app.engine.inspectRepository(given);
         const repoPath = await resolveAllowedRepo(inspected.repoPath, app.config.repoRoots);
-        // Main as it is now becomes the session's first checkpoint, so its first Save can be rolled back.
-        const beforeCreate = async (sessionId: string) => void (await app.engine.recordSessionStart({ repoPath, sessionId }));
-        const host = await app.sessions.create({ title: ctx.body.title, repoPath, defaults: app.defaults, by: actorOf(ctx.principal), beforeCreate });
+        // The base branch: as asked, else the branch the checkout is on (not one of ours), else main/master.
+        const checkedOut = inspected.headBranch !== null && !inspected.headBranch.startsWith('session/') ? inspected.headBranch : null;
+        const baseBranch = (await app.engine.inspectRepository(repoPath, ctx.body.baseBranch ?? checkedOut ?? inspected.mainBranch)).mainBranch;
+        // The base branch as it is now becomes the session's first checkpoint, so its first Save can be rolled back.
+        const beforeCreate = async (sessionId: string) => void (await app.engine.recordSessionStart({ repoPath, baseBranch, sessionId }));
+        const host = await app.sessions.create({ title: ctx.body.title, repoPath, baseBranch, defaults: app.defaults, by: actorOf(ctx.principal), beforeCreate });
         await recordOwner(app, host.id, ctx.principal);
         return json(201, host.view());
       },
@@ -126,7 +130,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const base = task.baseCommit ?? undefined;
         // Once its branch is pruned (git.pruneTaskBranches), the task's last commit stands in for it.
         const headIfPruned = task.commit ?? task.baseCommit ?? undefined;
-        return json(200, await app.engine.taskDiff({ repoPath: host.meta.repoPath, sessionId: host.id, taskId, ...(base ? { base } : {}), ...(headIfPruned ? { headIfPruned } : {}) }));
+        return json(200, await app.engine.taskDiff({ ...repoTarget(host.meta), sessionId: host.id, taskId, ...(base ? { base } : {}), ...(headIfPruned ? { headIfPruned } : {}) }));
       },
     }),
     defineRoute({
@@ -193,7 +197,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       access: 'viewer',
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
-        return json(200, { branches: await app.engine.listSessionBranches(host.meta.repoPath, host.id) });
+        return json(200, { branches: await app.engine.listSessionBranches(host.meta.repoPath, host.id, host.meta.baseBranch) });
       },
     }),
     defineRoute({

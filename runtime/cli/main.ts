@@ -24,7 +24,7 @@ const OPTIONS = {
   mode: { type: 'string' }, after: { type: 'string' }, until: { type: 'string' }, task: { type: 'string' },
   name: { type: 'string' }, role: { type: 'string' }, refresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   'log-level': { type: 'string' }, 'repair-log': { type: 'boolean' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' },
-  reason: { type: 'string' }, take: { type: 'string' }, tasks: { type: 'string' },
+  reason: { type: 'string' }, take: { type: 'string' }, tasks: { type: 'string' }, base: { type: 'string' },
 } as const;
 
 /** Entry point of the `thalogos` command; returns the process exit code. */

@@ -7,8 +7,10 @@ import { table } from './table.js';
 
 export const sessionCommands: Record<string, Command> = {
   async 'session create'({ client, flags, out }) {
-    const view = await client.request<SessionView>('POST', '/api/sessions', { repoPath: need(flags.repo, '--repo'), title: need(flags.title, '--title') });
-    out.result(view, () => `Created session ${view.id} on ${view.repoPath}.\nAdd a task: thalogos task add ${view.id} --prompt "..."`);
+    const view = await client.request<SessionView>('POST', '/api/sessions', {
+      repoPath: need(flags.repo, '--repo'), title: need(flags.title, '--title'), ...(flags.base !== undefined ? { baseBranch: need(flags.base, '--base') } : {}),
+    });
+    out.result(view, () => `Created session ${view.id} on ${view.repoPath} (branch ${view.baseBranch ?? 'main'}).\nAdd a task: thalogos task add ${view.id} --prompt "..."`);
     return 0;
   },
   async 'session list'({ client, out }) {

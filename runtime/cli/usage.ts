@@ -3,7 +3,7 @@ export const USAGE = `thalogos: run and steer a swarm of coding agents on a git 
 Usage:
   thalogos serve [--port N] [--host H] [--data-dir DIR] [--repo-roots A:B] [--config FILE] [--demo] [--repair-log]
 
-  thalogos session create --repo PATH --title TITLE
+  thalogos session create --repo PATH --title TITLE [--base BRANCH]   default: the branch checked out
   thalogos session list
   thalogos session show SESSION                 the session and its tasks
   thalogos task add SESSION --prompt TEXT [--agent codex|claude|gemini|command]

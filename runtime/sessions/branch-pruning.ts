@@ -7,6 +7,7 @@ import type { GitEngine } from '../../git-engine/index.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
 import { pruneCandidates, type BranchRetention } from './branch-retention.js';
 import type { SessionHost } from './session-host.js';
+import { repoTarget } from './session-meta.js';
 
 export interface BranchPruningDeps {
   engine: GitEngine;
@@ -21,7 +22,7 @@ export async function pruneAfterSave(host: SessionHost, deps: BranchPruningDeps,
   if (candidates.length === 0) return null;
   const byTask = new Map(candidates.map((c) => [c.taskId, c]));
   const result = await deps.engine.pruneTaskBranches({
-    repoPath: host.meta.repoPath,
+    ...repoTarget(host.meta),
     sessionId: host.id,
     tasks: candidates.map((c) => ({ taskId: c.taskId, prune: c.prune })),
   });

@@ -15,6 +15,7 @@ import type { SessionHost } from './session-host.js';
 import type { Clock } from '../clock.js';
 import type { SaveOutputStreams } from './save-output.js';
 import type { TaskPorts } from '../previews/task-ports.js';
+import { repoTarget } from './session-meta.js';
 
 export interface EffectDeps {
   engine: GitEngine;
@@ -65,7 +66,8 @@ type AgentExited = Extract<SessionEvent, { type: 'AGENT.EXITED' }>;
 export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtime: EffectsRuntime): SessionEffects {
   const { runs, timers } = runtime;
   const log = deps.logger.child({ sessionId: host.id });
-  const repoPath = host.meta.repoPath;
+  // The repository and the session's base branch, for every git-engine call.
+  const target = repoTarget(host.meta);
   const record = (event: SessionEvent, actor: ActorRef = SYSTEM_ACTOR): Promise<void> => {
     // Agent output can quote the child's environment; the adapters redact it, and so does every
     // event here before it reaches the log, the live documents or the logs (defence in depth).
@@ -106,7 +108,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     const sharedMemory = deps.sharedMemory ? await deps.sharedMemory(host.id).catch(() => '') : '';
     // The branch diff holds what earlier runs committed; what the failed run left uncommitted is
     // still in the worktree the fallback run works in.
-    const diff = handoff ? await deps.engine.taskDiff({ repoPath, sessionId: host.id, taskId }).then((d) => d.unified).catch(() => null) : null;
+    const diff = handoff ? await deps.engine.taskDiff({ ...target, sessionId: host.id, taskId }).then((d) => d.unified).catch(() => null) : null;
     return buildPrompt({
       task: prompt,
       sharedMemory,
@@ -155,7 +157,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       if (runtime.closing) return;
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
       deps.engine
-        .createWorktree({ repoPath, sessionId, taskId, worktreePath })
+        .createWorktree({ ...target, sessionId, taskId, worktreePath })
         .then((ready) => record({ type: 'TASK.WORKTREE_READY', taskId, ...ready }))
         .catch((error: unknown) => record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) }));
     },
@@ -215,10 +217,10 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       const view = host.view().tasks.find((task) => task.id === taskId);
       const worktreePath = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
       deps.engine
-        .commitWorktree({ repoPath, sessionId, taskId, worktreePath, agent, message: commitMessage(view?.prompt ?? taskId) })
+        .commitWorktree({ ...target, sessionId, taskId, worktreePath, agent, message: commitMessage(view?.prompt ?? taskId) })
         .then(async (result) => {
           // Line counts for the board come from the branch's diff against main.
-          const diff = result.commit ? await deps.engine.taskDiff({ repoPath, sessionId, taskId }) : null;
+          const diff = result.commit ? await deps.engine.taskDiff({ ...target, sessionId, taskId }) : null;
           const changes = {
             filesChanged: diff?.stats.files ?? 0,
             insertions: diff?.stats.additions ?? 0,
@@ -245,7 +247,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
           if (outcome !== 'merged') {
             try {
               const kept = await deps.engine.commitWorktree({
-                repoPath, sessionId, taskId, worktreePath, agent: 'thalogos', message: `Keep the uncommitted work of a ${outcome} task`,
+                ...target, sessionId, taskId, worktreePath, agent: 'thalogos', message: `Keep the uncommitted work of a ${outcome} task`,
               });
               if (kept.commit) log.info({ taskId, outcome, commit: kept.commit }, 'kept uncommitted work on the task branch');
             } catch (error) {
@@ -254,7 +256,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
               throw error;
             }
           }
-          await deps.engine.removeWorktree({ repoPath, sessionId, taskId, worktreePath }).catch((error: unknown) => {
+          await deps.engine.removeWorktree({ ...target, sessionId, taskId, worktreePath }).catch((error: unknown) => {
             // Gone already: a branch pruning removed it (it removes only clean worktrees).
             if ((error as { code?: string }).code !== 'WORKTREE_NOT_FOUND') throw error;
           });
@@ -274,7 +276,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       const startedAt = process.hrtime.bigint();
       deps.engine
         .save({
-          repoPath, sessionId, saveId, taskIds,
+          ...target, sessionId, saveId, taskIds,
           ...(deps.logHead ? { logHead: deps.logHead() } : {}),
           integrationWorktreePath: integrationWorktreePathFor(deps.dataDir, sessionId),
           onProgress: (phase, detail) => void record({ type: 'SAVE.PROGRESS', saveId, phase, ...(detail?.gate ? { gate: detail.gate } : {}) }),
@@ -296,7 +298,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       // rollback to the same checkpoint reuses them instead of colliding (WORKTREE_EXISTS).
       const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, `_rollback-${checkpoint.replace(/[^A-Za-z0-9._-]/g, '-')}`);
       deps.engine
-        .rollback({ repoPath, sessionId, checkpoint, mode, worktreePath })
+        .rollback({ ...target, sessionId, checkpoint, mode, worktreePath })
         .then((result): RollbackResult => ({ ...result, status: 'completed' }))
         .catch((error: unknown): RollbackResult => ({ status: 'error', error: errorOf(error) }))
         .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result, at: deps.now().toISOString() }));

@@ -132,17 +132,19 @@ export class SessionRegistry {
    * `beforeCreate` runs once the id is chosen and before anything is stored: when it throws, no
    * session exists (the create route records the session-start checkpoint there).
    */
-  async create(input: { title: string; repoPath: string; defaults: SessionDefaults; by: ActorRef; beforeCreate?: (id: string) => Promise<void> }): Promise<SessionHost> {
+  async create(input: { title: string; repoPath: string; baseBranch?: string; defaults: SessionDefaults; by: ActorRef; beforeCreate?: (id: string) => Promise<void> }): Promise<SessionHost> {
     if (this.closing) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down');
     let id = newId('s');
     while (this.hosts.has(id)) id = newId('s');
     await input.beforeCreate?.(id);
     const createdAt = this.now().toISOString();
-    const meta: SessionMeta = { id, title: input.title, repoPath: input.repoPath, createdAt, createdBy: input.by.id };
+    const onBranch = input.baseBranch ? { baseBranch: input.baseBranch } : {};
+    const meta: SessionMeta = { id, title: input.title, repoPath: input.repoPath, ...onBranch, createdAt, createdBy: input.by.id };
     const machineInput: SessionInput = {
       sessionId: id,
       title: input.title,
       repoPath: input.repoPath,
+      ...onBranch,
       createdAt,
       createdBy: input.by.name ?? input.by.id,
       ...input.defaults,

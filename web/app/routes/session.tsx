@@ -117,7 +117,7 @@ export default function SessionLayout() {
                 <LiveIndicator mode={live.mode} />
               </div>
               <p className="mt-0.5 truncate font-mono text-xs text-zinc-500" title={view.repoPath}>
-                {view.repoPath} · {view.id}
+                {view.repoPath} · <span aria-label="Base branch">publishes to {view.baseBranch ?? 'main'}</span> · {view.id}
               </p>
             </div>
             <PresenceAvatars people={live.presence} />
