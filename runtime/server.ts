@@ -34,6 +34,7 @@ import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
 import { recordedGateSpawner } from './sessions/gate-spawner.js';
+import { recordedSetupSpawner } from './sessions/setup-spawner.js';
 import { SaveOutputStreams } from './sessions/save-output.js';
 import { killOrphanedRuns } from './sessions/run-files.js';
 import { removeStaleSessionLocks } from './sessions/stale-locks.js';
@@ -110,6 +111,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...(fileConfig.git.committer ? { committer: fileConfig.git.committer } : {}),
     ...(signingKey ? { signingKey } : {}),
   });
+  // Setup commands of `.thalogos.json` come from the repository: sandboxed and recorded like gates.
+  const setupSpawner = recordedSetupSpawner(config.dataDir, sandbox);
   const adapters = createAdapterRegistry({
     config: fileConfig.adapters,
     env: untrustedEnv,
@@ -167,6 +170,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         },
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
         saveOutput,
+        setup: { spawner: setupSpawner, env: untrustedEnv },
         logHead: () => log.head,
         now,
       }, effectsRuntime),
