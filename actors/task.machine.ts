@@ -375,9 +375,8 @@ export const taskMachine = setup({
     /** The failing command's output is in the message: what a person needs to fix the setup. */
     failSetup: assign(({ context, event }) => {
       if (event.type !== 'TASK.SETUP_FAILED') return {};
-      const what = event.command === null
-        ? event.error.message
-        : `setup command ${(event.index ?? 0) + 1} (${event.command}) ${event.timedOut ? 'timed out' : `exited with ${event.exitCode ?? 'a signal'}`}`;
+      // The runtime's message says which command and how it ended (exit code, or its timeout).
+      const what = event.error.message;
       return {
         error: {
           code: 'SETUP_FAILED' as const,

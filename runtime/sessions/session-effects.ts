@@ -173,7 +173,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     }
     if (outcome.ok) return !signal.aborted;
     if (outcome.cancelled) return false;
-    const what = outcome.timedOut ? `timed out after ${files.setupTimeoutMs} ms` : `exited with ${outcome.exitCode ?? 'a signal'}`;
+    const what = outcome.timedOut ? `timed out after ${files.setupTimeoutMs} ms (setupTimeoutMs)` : `exited with ${outcome.exitCode ?? 'a signal'}`;
     await setupFailed(taskId, { code: 'SETUP_FAILED', message: `setup command ${outcome.index + 1} of ${files.setup.length} (${outcome.command}) ${what}` }, outcome);
     return false;
   };

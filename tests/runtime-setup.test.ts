@@ -1,0 +1,151 @@
+// Issue 17, Setup: `.thalogos.json`'s `setup` and `copy` make a new task worktree ready to work.
+// Real server process, real git (checked with native git), real bubblewrap, real `command` agent,
+// real npm (a package without registry dependencies, so `npm ci` works offline).
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers/api.js';
+import { git } from './helpers/git-repo.js';
+import { RuntimeUnderTest } from './helpers/runtime-under-test.js';
+
+// No registry dependency (so `npm ci` works offline): one local package, which `npm ci` links
+// into node_modules. Without `npm ci` the test cannot find it; without the local .env it fails too.
+const PACKAGE = JSON.stringify({
+  name: 'needs-setup', version: '1.0.0', private: true, scripts: { test: 'node test.js' }, dependencies: { 'local-lib': 'file:local-lib' },
+}, null, 2);
+const LOCK = JSON.stringify({
+  name: 'needs-setup', version: '1.0.0', lockfileVersion: 3, requires: true,
+  packages: {
+    '': { name: 'needs-setup', version: '1.0.0', dependencies: { 'local-lib': 'file:local-lib' } },
+    'local-lib': { version: '1.0.0' },
+    'node_modules/local-lib': { resolved: 'local-lib', link: true },
+  },
+}, null, 2);
+const TEST_JS = `
+const fs = require('node:fs');
+const shout = require('local-lib');
+const env = Object.fromEntries(fs.readFileSync('.env', 'utf8').trim().split('\\n').map((line) => line.split('=')));
+if (env.GREETING !== 'hello') { console.error('GREETING is ' + env.GREETING); process.exit(1); }
+console.log('tests pass with GREETING=' + shout(env.GREETING));
+`;
+const FILES = {
+  'package.json': PACKAGE, 'package-lock.json': LOCK, 'test.js': TEST_JS, '.gitignore': 'node_modules/\n',
+  'local-lib/package.json': JSON.stringify({ name: 'local-lib', version: '1.0.0', main: 'index.js' }),
+  'local-lib/index.js': 'module.exports = (text) => text.toUpperCase();\n',
+};
+
+let rt: RuntimeUnderTest;
+beforeAll(async () => {
+  rt = await RuntimeUnderTest.create('thalogos-setup-');
+  await rt.start();
+}, 60_000);
+afterAll(async () => { await rt?.dispose(); });
+
+async function session(repo: string): Promise<string> {
+  const created = await rt.api('POST', '/api/sessions', { repoPath: repo, title: 'setup' });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id as string;
+}
+
+async function addTask(sid: string, prompt: string): Promise<string> {
+  const added = await rt.api('POST', `/api/sessions/${sid}/tasks`, { prompt, agent: 'command' });
+  expect(added.status, JSON.stringify(added.body)).toBe(202);
+  return added.body.id as string;
+}
+
+async function settled(sid: string, taskId: string, statuses: string[]): Promise<any> {
+  return waitFor(async () => {
+    const task = (await rt.api('GET', `/api/sessions/${sid}/tasks/${taskId}`)).body;
+    return statuses.includes(task.status) ? task : null;
+  }, { what: `task ${taskId} to reach ${statuses.join('/')}`, timeoutMs: 60_000 });
+}
+
+async function taskEvents(sid: string, taskId: string): Promise<Array<{ type: string; data: any }>> {
+  return (await rt.api('GET', `/api/sessions/${sid}/events?after=0&limit=1000&taskId=${taskId}`)).body.events;
+}
+
+describe('setup and copy of .thalogos.json', () => {
+  it('runs npm ci and copies .env before the agent: the task\'s npm test passes, and .env is in no commit', async () => {
+    const repo = rt.newRepo('npm-app', { ...FILES, '.thalogos.json': JSON.stringify({ setup: ['npm ci'], copy: ['.env', 'missing.local'] }) });
+    writeFileSync(path.join(repo, '.env'), 'GREETING=hello\n');
+    const sid = await session(repo);
+    const taskId = await addTask(sid, 'npm test > test-output.txt 2>&1 && echo "GREETING=edited by the task" > .env');
+    const task = await settled(sid, taskId, ['ready_for_review', 'failed']);
+    expect(task.status, JSON.stringify(await taskEvents(sid, taskId)).slice(-3000)).toBe('ready_for_review');
+
+    // The task's commit holds its own work (the test's output), never the copied .env.
+    const branch = task.branch as string;
+    expect(git(repo, 'show', `${branch}:test-output.txt`)).toContain('tests pass with GREETING=HELLO');
+    const everyPath = git(repo, 'log', '--all', '--name-only', '--format=').split('\n');
+    expect(everyPath).toContain('test-output.txt');
+    expect(everyPath).not.toContain('.env');
+    expect(git(repo, 'ls-tree', '-r', '--name-only', branch)).not.toMatch(/^\.env$/m);
+    // The person's own .env and checkout are untouched.
+    expect(git(repo, 'status', '--porcelain')).toBe('?? .env');
+
+    // The log tells what was copied, skipped and run, and keeps the setup's output.
+    const events = await taskEvents(sid, taskId);
+    const started = events.find((e) => e.type === 'TASK.SETUP_STARTED')?.data;
+    expect(started).toMatchObject({ commands: ['npm ci'], copied: ['.env'], skipped: [{ path: 'missing.local', reason: 'not found in the main worktree' }] });
+    const types = events.map((e) => e.type);
+    expect(types.indexOf('TASK.SETUP_STARTED')).toBeLessThan(types.indexOf('TASK.WORKTREE_READY'));
+    expect(types.indexOf('TASK.WORKTREE_READY')).toBeLessThan(types.indexOf('AGENT.STARTED'));
+    const output = events.filter((e) => e.type === 'TASK.SETUP_OUTPUT').map((e) => e.data.text as string).join('');
+    expect(output).toMatch(/up to date|added \d+ package|audited/);
+    // npm's cache is the shared setup cache (HOME is read-only in the sandbox).
+    expect(existsSync(path.join(rt.tmp, 'data', 'cache', 'setup', 'npm'))).toBe(true);
+  }, 120_000);
+
+  it('fails the task with SETUP_FAILED and the command\'s output; once the cause is fixed, Retry runs setup again and the task proceeds', async () => {
+    const check = 'test -f .env || { echo ".env is missing: copy .env.example to .env" >&2; exit 3; }';
+    const repo = rt.newRepo('missing-env', { ...FILES, '.thalogos.json': JSON.stringify({ setup: [check, 'npm ci'], copy: ['.env'] }) });
+    const sid = await session(repo);
+    const prompt = 'npm test > test-output.txt 2>&1';
+    const first = await addTask(sid, prompt);
+    const failed = await settled(sid, first, ['ready_for_review', 'failed']);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'SETUP_FAILED', agent: null, cause: { code: 'SETUP_FAILED' } });
+    expect(failed.error.message).toContain('exited with 3');
+    expect(failed.error.message).toContain('.env is missing: copy .env.example to .env');
+    expect(failed.runs).toEqual([]); // the agent never started
+    const events = await taskEvents(sid, first);
+    expect(events.find((e) => e.type === 'TASK.SETUP_FAILED')?.data).toMatchObject({ index: 0, command: check, exitCode: 3, timedOut: false });
+
+    // The person fixes the cause in their checkout, then retries (the console's Retry: the same task again).
+    writeFileSync(path.join(repo, '.env'), 'GREETING=hello\n');
+    const second = await addTask(sid, prompt);
+    const retried = await settled(sid, second, ['ready_for_review', 'failed']);
+    expect(retried.status, JSON.stringify(retried.error)).toBe('ready_for_review');
+    expect(git(repo, 'show', `${retried.branch}:test-output.txt`)).toContain('tests pass with GREETING=HELLO');
+    expect((await taskEvents(sid, second)).filter((e) => e.type === 'TASK.SETUP_OUTPUT').length).toBeGreaterThan(0);
+    expect(git(repo, 'log', '--all', '--name-only', '--format=').split('\n')).not.toContain('.env');
+  }, 120_000);
+
+  it('kills a setup command that runs past setupTimeoutMs and fails the task', async () => {
+    const repo = rt.newRepo('slow-setup', { '.thalogos.json': JSON.stringify({ setup: ['echo starting; sleep 60'], setupTimeoutMs: 1500 }) });
+    const sid = await session(repo);
+    const taskId = await addTask(sid, 'echo never > ran.txt');
+    const startedAt = Date.now();
+    const failed = await settled(sid, taskId, ['ready_for_review', 'failed']);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(failed.error).toMatchObject({ code: 'SETUP_FAILED' });
+    expect(failed.error.message).toContain('timed out after 1500 ms');
+    expect(failed.error.message).toContain('starting');
+    // No setup process is left recorded (a restart would have nothing to kill).
+    await waitFor(async () => !existsSync(path.join(rt.tmp, 'data', 'runs')) || readdirSync(path.join(rt.tmp, 'data', 'runs')).length === 0, { what: 'run files removed', timeoutMs: 10_000 });
+  }, 60_000);
+
+  it('refuses a bad setup or copy configuration with a typed error, copying and running nothing', async () => {
+    const repo = rt.newRepo('bad-config', { '.thalogos.json': JSON.stringify({ setup: ['touch ran-setup'], copy: ['../outside/.env'] }) });
+    writeFileSync(path.join(repo, '.env'), 'GREETING=hello\n');
+    const sid = await session(repo);
+    const taskId = await addTask(sid, 'echo never > ran.txt');
+    const failed = await settled(sid, taskId, ['ready_for_review', 'failed']);
+    expect(failed.error).toMatchObject({ code: 'SETUP_FAILED', cause: { code: 'GATE_CONFIG_INVALID' } });
+    expect(failed.error.message).toContain('copy.0');
+    const events = await taskEvents(sid, taskId);
+    expect(events.map((e) => e.type)).not.toContain('TASK.SETUP_STARTED');
+    expect(events.find((e) => e.type === 'TASK.SETUP_FAILED')?.data).toMatchObject({ command: null, index: null, error: { code: 'GATE_CONFIG_INVALID' } });
+    expect(git(repo, 'log', '--all', '--name-only', '--format=').split('\n')).not.toContain('ran-setup');
+  }, 60_000);
+});
