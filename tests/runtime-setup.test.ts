@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
 import { git } from './helpers/git-repo.js';
+import { compareLiveWithReplay } from './helpers/replay-oracle.js';
 import { RuntimeUnderTest } from './helpers/runtime-under-test.js';
 
 // No registry dependency (so `npm ci` works offline): one local package, which `npm ci` links
@@ -94,6 +95,8 @@ describe('setup and copy of .thalogos.json', () => {
     expect(output).toMatch(/up to date|added \d+ package|audited/);
     // npm's cache is the shared setup cache (HOME is read-only in the sandbox).
     expect(existsSync(path.join(rt.tmp, 'data', 'cache', 'setup', 'npm'))).toBe(true);
+    // The setup's events replay into the same view the live session shows.
+    expect((await compareLiveWithReplay(rt, sid)).differences).toBeNull();
   }, 120_000);
 
   it('fails the task with SETUP_FAILED and the command\'s output; once the cause is fixed, Retry runs setup again and the task proceeds', async () => {
@@ -119,6 +122,7 @@ describe('setup and copy of .thalogos.json', () => {
     expect(git(repo, 'show', `${retried.branch}:test-output.txt`)).toContain('tests pass with GREETING=HELLO');
     expect((await taskEvents(sid, second)).filter((e) => e.type === 'TASK.SETUP_OUTPUT').length).toBeGreaterThan(0);
     expect(git(repo, 'log', '--all', '--name-only', '--format=').split('\n')).not.toContain('.env');
+    expect((await compareLiveWithReplay(rt, sid)).differences).toBeNull();
   }, 120_000);
 
   it('kills a setup command that runs past setupTimeoutMs and fails the task', async () => {
@@ -133,6 +137,23 @@ describe('setup and copy of .thalogos.json', () => {
     expect(failed.error.message).toContain('starting');
     // No setup process is left recorded (a restart would have nothing to kill).
     await waitFor(async () => !existsSync(path.join(rt.tmp, 'data', 'runs')) || readdirSync(path.join(rt.tmp, 'data', 'runs')).length === 0, { what: 'run files removed', timeoutMs: 10_000 });
+  }, 60_000);
+
+  it('stops a running setup when its task is cancelled', async () => {
+    const repo = rt.newRepo('cancel-setup', { '.thalogos.json': JSON.stringify({ setup: ['echo waiting; sleep 60; touch setup-finished'] }) });
+    const sid = await session(repo);
+    const taskId = await addTask(sid, 'echo never > ran.txt');
+    await waitFor(async () => (await taskEvents(sid, taskId)).some((e) => e.type === 'TASK.SETUP_OUTPUT'), { what: 'setup output', timeoutMs: 30_000 });
+    const cancelled = await rt.api('POST', `/api/sessions/${sid}/tasks/${taskId}/cancel`, {});
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(202);
+    const startedAt = Date.now();
+    await settled(sid, taskId, ['cancelled']);
+    // The worktree goes only once the setup's process group is gone, and it went well before 60 s.
+    const worktree = path.join(rt.tmp, 'data', 'worktrees', sid, taskId);
+    await waitFor(async () => !existsSync(worktree), { what: 'the worktree removed', timeoutMs: 20_000 });
+    expect(Date.now() - startedAt).toBeLessThan(20_000);
+    expect(git(repo, 'log', '--all', '--name-only', '--format=').split('\n')).not.toContain('setup-finished');
+    expect((await taskEvents(sid, taskId)).map((e) => e.type)).not.toContain('AGENT.STARTED');
   }, 60_000);
 
   it('refuses a bad setup or copy configuration with a typed error, copying and running nothing', async () => {
