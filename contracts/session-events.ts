@@ -107,8 +107,8 @@ export const TaskSetupFailedEventSchema = z.object({
   index: z.number().int().nonnegative().nullable(),
   exitCode: z.number().int().nullable(),
   timedOut: z.boolean(),
-  /** The command's output, bounded (head and tail). */
-  output: z.string().max(70 * 1024),
+  /** The command's output, bounded (64 KiB head and tail, plus room for redaction's markers). */
+  output: z.string().max(96 * 1024),
   at: z.string(),
 });
 export const TaskCommittedEventSchema = z.object({

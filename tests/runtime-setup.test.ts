@@ -126,7 +126,9 @@ describe('setup and copy of .thalogos.json', () => {
   }, 120_000);
 
   it('kills a setup command that runs past setupTimeoutMs and fails the task', async () => {
-    const repo = rt.newRepo('slow-setup', { '.thalogos.json': JSON.stringify({ setup: ['echo starting; sleep 60'], setupTimeoutMs: 1500 }) });
+    // It prints something shaped like an API key: redacted before the log, like an agent's output.
+    const key = 'sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+    const repo = rt.newRepo('slow-setup', { '.thalogos.json': JSON.stringify({ setup: [`echo starting; echo "${key.slice(0, 8)}""${key.slice(8)}"; sleep 60`], setupTimeoutMs: 1500 }) });
     const sid = await session(repo);
     const taskId = await addTask(sid, 'echo never > ran.txt');
     const startedAt = Date.now();
@@ -135,6 +137,8 @@ describe('setup and copy of .thalogos.json', () => {
     expect(failed.error).toMatchObject({ code: 'SETUP_FAILED' });
     expect(failed.error.message).toContain('timed out after 1500 ms');
     expect(failed.error.message).toContain('starting');
+    expect(failed.error.message).toContain('[REDACTED]');
+    expect(JSON.stringify(await taskEvents(sid, taskId))).not.toContain(key);
     // No setup process is left recorded (a restart would have nothing to kill).
     await waitFor(async () => !existsSync(path.join(rt.tmp, 'data', 'runs')) || readdirSync(path.join(rt.tmp, 'data', 'runs')).length === 0, { what: 'run files removed', timeoutMs: 10_000 });
   }, 60_000);
@@ -155,6 +159,23 @@ describe('setup and copy of .thalogos.json', () => {
     expect(git(repo, 'log', '--all', '--name-only', '--format=').split('\n')).not.toContain('setup-finished');
     expect((await taskEvents(sid, taskId)).map((e) => e.type)).not.toContain('AGENT.STARTED');
   }, 60_000);
+
+  it('runs setup again after a restart cut it short, then the task proceeds', async () => {
+    // Each attempt leaves a mark in the worktree; the second one finishes.
+    const step = 'echo attempt >> .setup-attempts; if [ "$(wc -l < .setup-attempts)" -lt 2 ]; then echo first; sleep 60; fi';
+    const repo = rt.newRepo('restart-setup', { '.gitignore': '.setup-attempts\n', '.thalogos.json': JSON.stringify({ setup: [step] }) });
+    const sid = await session(repo);
+    const taskId = await addTask(sid, 'cat .setup-attempts > attempts.txt');
+    await waitFor(async () => (await taskEvents(sid, taskId)).some((e) => e.type === 'TASK.SETUP_OUTPUT'), { what: 'setup output', timeoutMs: 30_000 });
+    const runFiles = readdirSync(path.join(rt.tmp, 'data', 'runs'));
+    expect(runFiles.length).toBe(1); // the running setup command is recorded for the restart to kill
+    await rt.restart();
+    const task = await settled(sid, taskId, ['ready_for_review', 'failed']);
+    expect(task.status, JSON.stringify(task.error)).toBe('ready_for_review');
+    expect(git(repo, 'show', `${task.branch}:attempts.txt`)).toBe('attempt\nattempt');
+    expect((await taskEvents(sid, taskId)).filter((e) => e.type === 'TASK.SETUP_STARTED').length).toBe(2);
+    expect((await compareLiveWithReplay(rt, sid)).differences).toBeNull();
+  }, 120_000);
 
   it('refuses a bad setup or copy configuration with a typed error, copying and running nothing', async () => {
     const repo = rt.newRepo('bad-config', { '.thalogos.json': JSON.stringify({ setup: ['touch ran-setup'], copy: ['../outside/.env'] }) });

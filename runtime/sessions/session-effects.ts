@@ -133,8 +133,11 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     }, agentActor);
   };
 
+  // Setup commands get the agents' environment (API keys included) and may print it: their output
+  // is redacted like an agent's before it reaches the log or the live stream.
+  const recordSetup = (event: SessionEvent): Promise<void> => record(deps.adapters.redactor.value(event));
   const setupFailed = (taskId: string, error: { code: string; message: string }, failed?: { index: number; command: string; exitCode: number | null; timedOut: boolean; output: string }) =>
-    record({
+    recordSetup({
       type: 'TASK.SETUP_FAILED', taskId, error,
       command: failed?.command ?? null, index: failed?.index ?? null, exitCode: failed?.exitCode ?? null,
       timedOut: failed?.timedOut ?? false, output: failed?.output ?? '', at: deps.now().toISOString(),
@@ -153,7 +156,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       return false;
     }
     if (files.setup.length === 0 && files.copied.length === 0 && files.skipped.length === 0) return true;
-    await record({ type: 'TASK.SETUP_STARTED', taskId, commands: files.setup, copied: files.copied, skipped: files.skipped, at: deps.now().toISOString() });
+    await recordSetup({ type: 'TASK.SETUP_STARTED', taskId, commands: files.setup, copied: files.copied, skipped: files.skipped, at: deps.now().toISOString() });
     if (files.setup.length === 0) return true;
     if (!deps.setup) {
       await setupFailed(taskId, { code: 'SANDBOX_UNAVAILABLE', message: 'this runtime has no sandbox to run setup commands in' });
@@ -164,7 +167,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       outcome = await runTaskSetup({
         commands: files.setup, cwd: ready.worktreePath, timeoutMs: files.setupTimeoutMs, env: deps.setup.env, spawner: deps.setup.spawner,
         clock: runtime.clock, signal,
-        emit: (chunk) => record({ type: 'TASK.SETUP_OUTPUT', taskId, ...chunk, at: deps.now().toISOString() }),
+        emit: (chunk) => recordSetup({ type: 'TASK.SETUP_OUTPUT', taskId, ...chunk, at: deps.now().toISOString() }),
       });
     } catch (error) {
       // E.g. SANDBOX_UNAVAILABLE from the spawner: the command never started.
@@ -196,6 +199,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
           await record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) });
           return;
         }
+        if (abort.signal.aborted) return; // cancelled meanwhile: nothing to copy or run
         if (await prepareTask(taskId, ready, abort.signal)) await record({ type: 'TASK.WORKTREE_READY', taskId, ...ready });
       })()
         .catch((error: unknown) => log.error({ err: error, taskId }, 'preparing a task worktree failed'))

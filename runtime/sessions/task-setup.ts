@@ -5,8 +5,11 @@
 import { runGate, type GateSpawner } from '../../git-engine/index.js';
 import type { Clock } from '../clock.js';
 
-/** Longest text of one output event (the state document keeps strings up to 8 KiB). */
-export const SETUP_CHUNK = 8 * 1024;
+/**
+ * Longest text of one output event. The event schema allows 8 KiB (the state document's string
+ * limit); 6 KiB leaves room for redaction, which may lengthen a text by a quarter at most.
+ */
+export const SETUP_CHUNK = 6 * 1024;
 /** Output logged per task at most; beyond it one note says how much was left out (the failure keeps the tail). */
 export const SETUP_LOG_LIMIT = 1024 * 1024;
 /** Output is gathered this long before it is logged, so a chatty installer costs a few entries a second. */
