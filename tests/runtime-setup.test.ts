@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
 import { git } from './helpers/git-repo.js';
 import { compareLiveWithReplay } from './helpers/replay-oracle.js';
-import { RuntimeUnderTest } from './helpers/runtime-under-test.js';
+import { PROPTEST_ADMIN, RuntimeUnderTest } from './helpers/runtime-under-test.js';
+import { stateToJson } from '../sync/index.js';
+import { connect, synced } from './sync-harness.js';
 
 // No registry dependency (so `npm ci` works offline): one local package, which `npm ci` links
 // into node_modules. Without `npm ci` the test cannot find it; without the local .env it fails too.
@@ -176,6 +178,23 @@ describe('setup and copy of .thalogos.json', () => {
     expect((await taskEvents(sid, taskId)).filter((e) => e.type === 'TASK.SETUP_STARTED').length).toBe(2);
     expect((await compareLiveWithReplay(rt, sid)).differences).toBeNull();
   }, 120_000);
+
+  it('streams the setup output live into the session\'s state document, beside the agent runs', async () => {
+    const repo = rt.newRepo('live-setup', { '.thalogos.json': JSON.stringify({ setup: ['echo setup-line-streamed'] }) });
+    const sid = await session(repo);
+    const watcher = connect(`${rt.url.replace('http', 'ws')}/sync`, `session/${sid}/state`, PROPTEST_ADMIN);
+    try {
+      await synced(watcher);
+      const taskId = await addTask(sid, 'echo done > done.txt');
+      await waitFor(async () => {
+        const agents = stateToJson(watcher.doc).agents as Record<string, { taskId: string; lines: Array<{ text?: string }> }>;
+        const run = agents[`${taskId}.setup`];
+        return run?.taskId === taskId && run.lines.some((line) => line.text?.includes('setup-line-streamed')) ? run : null;
+      }, { what: 'the setup output in the state document', timeoutMs: 30_000 });
+    } finally {
+      watcher.destroy();
+    }
+  }, 60_000);
 
   it('refuses a bad setup or copy configuration with a typed error, copying and running nothing', async () => {
     const repo = rt.newRepo('bad-config', { '.thalogos.json': JSON.stringify({ setup: ['touch ran-setup'], copy: ['../outside/.env'] }) });
