@@ -8,7 +8,7 @@ export type {
   RollbackCompletedEvent, RollbackMode, RollbackRequestEvent, RollbackResult, SaveCompletedEvent, SaveProgressEvent,
   SaveRequestEvent, SaveResult, SessionCommandEvent, SessionEvent, SessionStatus, TaskAddEvent, TaskCancelEvent,
   TaskChanges, TaskCommandEvent, TaskCommitFailedEvent, TaskCommittedEvent, TaskInterruptEvent, TaskRejectEvent,
-  TaskRequeueEvent, TaskRetryDueEvent, TaskReworkEvent, TaskStatus, TaskWorktreeFailedEvent, TaskWorktreeReadyEvent,
+  TaskRequeueEvent, TaskRetryDueEvent, TaskReworkEvent, TaskSetupFailedEvent, TaskSetupOutputEvent, TaskSetupStartedEvent, TaskStatus, TaskWorktreeFailedEvent, TaskWorktreeReadyEvent,
   Handoff, ResumeFrom,
 } from '../contracts/index.js';
 import type { AgentEvent, SaveResult, TaskCommandEvent, TaskStatus } from '../contracts/index.js';
@@ -46,6 +46,9 @@ export type TaskDirectedEvent = TaskCommandEvent | AgentEvent;
 const TASK_DIRECTED_TYPES: ReadonlySet<string> = new Set<TaskDirectedEvent['type']>([
   'TASK.WORKTREE_READY',
   'TASK.WORKTREE_FAILED',
+  'TASK.SETUP_STARTED',
+  'TASK.SETUP_OUTPUT',
+  'TASK.SETUP_FAILED',
   'TASK.COMMITTED',
   'TASK.COMMIT_FAILED',
   'TASK.RETRY_DUE',

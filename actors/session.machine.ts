@@ -292,6 +292,9 @@ export const sessionMachine = setup({
     // Task-directed events go to their task; unknown or finished tasks leave them unhandled.
     'TASK.WORKTREE_READY': forward,
     'TASK.WORKTREE_FAILED': forward,
+    'TASK.SETUP_STARTED': forward,
+    'TASK.SETUP_OUTPUT': forward,
+    'TASK.SETUP_FAILED': forward,
     'TASK.COMMITTED': forward,
     'TASK.COMMIT_FAILED': forward,
     'TASK.RETRY_DUE': forward,

@@ -83,6 +83,31 @@ describe('task machine: failures', () => {
     expect(paramsOf(effects, 'startRun')).toEqual([]);
   });
 
+  it('setup output keeps the task preparing; a setup failure -> failed with SETUP_FAILED, no agent started', () => {
+    const { actor, effects } = sessionWithTask();
+    const at = '2026-01-01T00:00:00.000Z';
+    sendAll(actor, [
+      { type: 'TASK.SETUP_STARTED', taskId: 't1', commands: ['npm ci'], copied: ['.env'], skipped: [], at },
+      { type: 'TASK.SETUP_OUTPUT', taskId: 't1', index: 0, seq: 1, stream: 'stderr', text: 'npm ERR! missing lockfile\n', at },
+    ]);
+    expect(taskOf(actor, 't1').status).toBe('preparing');
+    sendAll(actor, [{
+      type: 'TASK.SETUP_FAILED', taskId: 't1', error: { code: 'SETUP_FAILED', message: 'setup command 1 of 1 (npm ci) exited with 1' },
+      command: 'npm ci', index: 0, exitCode: 1, timedOut: false, output: 'npm ERR! missing lockfile\n', at,
+    }]);
+    const task = taskOf(actor, 't1');
+    expect(task.status).toBe('failed');
+    expect(task.error).toEqual({
+      code: 'SETUP_FAILED',
+      message: 'setup command 1 of 1 (npm ci) exited with 1\nnpm ERR! missing lockfile\n',
+      agent: null,
+      runs: [],
+      cause: { code: 'SETUP_FAILED', message: 'setup command 1 of 1 (npm ci) exited with 1' },
+    });
+    expect(paramsOf(effects, 'startRun')).toEqual([]);
+    expect(paramsOf(effects, 'releaseTask')).toEqual([{ sessionId: 's1', taskId: 't1', outcome: 'failed' }]);
+  });
+
   it('commit failure -> failed with COMMIT_FAILED', () => {
     const { actor } = sessionWithTask();
     sendAll(actor, [ev.ready('t1'), ev.exited('t1', 't1-r1', 'succeeded'), ev.commitFailed('t1')]);

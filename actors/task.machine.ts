@@ -56,7 +56,7 @@ export interface TaskRun {
   resume: ResumeFrom | null;
 }
 
-export type TaskErrorCode = 'AGENTS_EXHAUSTED' | 'WORKTREE_FAILED' | 'COMMIT_FAILED' | 'REWORK_FAILED';
+export type TaskErrorCode = 'AGENTS_EXHAUSTED' | 'WORKTREE_FAILED' | 'SETUP_FAILED' | 'COMMIT_FAILED' | 'REWORK_FAILED';
 
 export interface TaskError {
   code: TaskErrorCode;
@@ -151,7 +151,8 @@ export function fallbackReason(output: AgentRunOutput, timeoutMs: number): strin
 }
 
 function doneOutput(event: TaskMachineEvent): AgentRunOutput | null {
-  return event.type.startsWith('xstate.done.actor.') && 'output' in event ? event.output : null;
+  // Only an agent child's done event: TASK.SETUP_FAILED carries an `output` (text) too.
+  return event.type.startsWith('xstate.done.actor.') && 'output' in event ? (event as AgentDoneEvent).output : null;
 }
 
 /** The live agent child's context, read so a cancelled or interrupted run keeps its usage. */
@@ -371,6 +372,21 @@ export const taskMachine = setup({
         },
       };
     }),
+    /** The failing command's output is in the message: what a person needs to fix the setup. */
+    failSetup: assign(({ context, event }) => {
+      if (event.type !== 'TASK.SETUP_FAILED') return {};
+      // The runtime's message says which command and how it ended (exit code, or its timeout).
+      const what = event.error.message;
+      return {
+        error: {
+          code: 'SETUP_FAILED' as const,
+          message: event.output ? `${what}\n${event.output}` : what,
+          agent: null,
+          runs: context.runs.map((run) => run.runId),
+          cause: { code: event.error.code, message: event.error.message },
+        },
+      };
+    }),
     failCommit: assign(({ context, event }) => {
       if (event.type !== 'TASK.COMMIT_FAILED') return {};
       return {
@@ -488,6 +504,8 @@ export const taskMachine = setup({
           { target: 'running', actions: ['recordWorktree', 'beginRun', 'spawnAgent'] },
         ],
         'TASK.WORKTREE_FAILED': { target: 'failed', actions: 'failWorktree' },
+        // TASK.SETUP_STARTED and TASK.SETUP_OUTPUT are logged and streamed; they change nothing here.
+        'TASK.SETUP_FAILED': { target: 'failed', actions: 'failSetup' },
         'TASK.CANCEL': { target: 'cancelled', actions: 'closeByCancel' },
         'TASK.INTERRUPT': { target: 'interrupted' },
       },

@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   PATH_OUTSIDE_REPOSITORY: entry(422),
   SYMLINK_ESCAPE: entry(422),
   GATE_CONFIG_INVALID: entry(422),
+  // A task's setup commands failed (its error; never an HTTP response): fix the cause, then retry the task.
+  SETUP_FAILED: entry(422),
   ADAPTER_UNAVAILABLE: entry(503, true),
   // Server side.
   INTERNAL: entry(500),

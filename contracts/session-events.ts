@@ -77,6 +77,40 @@ export const TaskWorktreeReadyEventSchema = z.object({
   type: z.literal('TASK.WORKTREE_READY'), ...taskScoped, worktreePath: z.string(), branch: z.string(), baseCommit: z.string(),
 });
 export const TaskWorktreeFailedEventSchema = z.object({ type: z.literal('TASK.WORKTREE_FAILED'), ...taskScoped, error: CodedErrorSchema });
+/**
+ * A new task worktree is being made ready (`.thalogos.json`'s `copy` and `setup`, read from the
+ * task's start commit): which local files were copied in (and which skipped, and why), and which
+ * setup commands run now, before the agent starts. Logged for the audit; the task stays preparing.
+ */
+export const TaskSetupStartedEventSchema = z.object({
+  type: z.literal('TASK.SETUP_STARTED'), ...taskScoped,
+  commands: z.array(z.string().max(4096)).max(50),
+  copied: z.array(z.string().max(4096)).max(1000),
+  skipped: z.array(z.object({ path: z.string().max(4096), reason: z.string().max(500) })).max(1000),
+  at: z.string(),
+});
+/** Output of setup command `index`, as it is written (chunks of at most 8 KiB, in `seq` order). */
+export const TaskSetupOutputEventSchema = z.object({
+  type: z.literal('TASK.SETUP_OUTPUT'), ...taskScoped,
+  index: z.number().int().nonnegative(),
+  seq: z.number().int().positive(),
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string().max(8 * 1024),
+  at: z.string(),
+});
+/** Setup could not make the worktree ready: the task fails with SETUP_FAILED (a person can retry it). */
+export const TaskSetupFailedEventSchema = z.object({
+  type: z.literal('TASK.SETUP_FAILED'), ...taskScoped,
+  error: CodedErrorSchema,
+  /** The failing command and its place in `setup`, or null when no command ran (a bad config). */
+  command: z.string().max(4096).nullable(),
+  index: z.number().int().nonnegative().nullable(),
+  exitCode: z.number().int().nullable(),
+  timedOut: z.boolean(),
+  /** The command's output, bounded (64 KiB head and tail, plus room for redaction's markers). */
+  output: z.string().max(96 * 1024),
+  at: z.string(),
+});
 export const TaskCommittedEventSchema = z.object({
   type: z.literal('TASK.COMMITTED'), ...taskScoped, commit: z.string().nullable(), changes: TaskChangesSchema,
 });
@@ -142,7 +176,7 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
 ]);
 export const TaskCommandEventSchema = z.discriminatedUnion('type', [
   TaskReworkEventSchema, TaskWorktreeReadyEventSchema, TaskWorktreeFailedEventSchema, TaskCommittedEventSchema,
-  TaskCommitFailedEventSchema, TaskRetryDueEventSchema, TaskCancelEventSchema, TaskRejectEventSchema,
+  TaskSetupStartedEventSchema, TaskSetupOutputEventSchema, TaskSetupFailedEventSchema, TaskCommitFailedEventSchema, TaskRetryDueEventSchema, TaskCancelEventSchema, TaskRejectEventSchema,
   TaskInterruptEventSchema, TaskRequeueEventSchema, ConflictResolvedEventSchema,
 ]);
 export const SessionCommandEventSchema = z.discriminatedUnion('type', [
@@ -162,6 +196,9 @@ export type AgentTimeoutEvent = z.infer<typeof AgentTimeoutEventSchema>;
 export type AgentCancelEvent = z.infer<typeof AgentCancelEventSchema>;
 export type TaskWorktreeReadyEvent = z.infer<typeof TaskWorktreeReadyEventSchema>;
 export type TaskWorktreeFailedEvent = z.infer<typeof TaskWorktreeFailedEventSchema>;
+export type TaskSetupStartedEvent = z.infer<typeof TaskSetupStartedEventSchema>;
+export type TaskSetupOutputEvent = z.infer<typeof TaskSetupOutputEventSchema>;
+export type TaskSetupFailedEvent = z.infer<typeof TaskSetupFailedEventSchema>;
 export type TaskCommittedEvent = z.infer<typeof TaskCommittedEventSchema>;
 export type TaskCommitFailedEvent = z.infer<typeof TaskCommitFailedEventSchema>;
 export type TaskRetryDueEvent = z.infer<typeof TaskRetryDueEventSchema>;

@@ -35,7 +35,7 @@ export const RunViewSchema = z.object({
 export type RunView = z.infer<typeof RunViewSchema>;
 
 export const TaskErrorSchema = z.object({
-  /** AGENTS_EXHAUSTED, WORKTREE_FAILED, COMMIT_FAILED, REWORK_FAILED. */
+  /** AGENTS_EXHAUSTED, WORKTREE_FAILED, SETUP_FAILED, COMMIT_FAILED, REWORK_FAILED. */
   code: z.string(),
   message: z.string(),
   /** The agent that failed last, or null when no agent was involved. */

@@ -17,6 +17,7 @@ import type { PendingSave, RecoverSaveResult } from './save-recovery.js';
 import type { SaveResult } from './save-types.js';
 import type { Change } from './snapshot-commit.js';
 import type { SigningKey } from './signing.js';
+import type { TaskFilesResult } from './task-files.js';
 import { validateBranchName, validateCheckpointName, validateId } from './validate-names.js';
 import type { WorkerOp } from './worker.js';
 
@@ -46,6 +47,12 @@ export interface GitEngine {
   /** `mainBranch`: the base branch (or main/master), `head` its commit; `headBranch`: the branch HEAD names, if any. */
   inspectRepository(repoPath: string, baseBranch?: string): Promise<{ repoPath: string; gitdir: string; mainBranch: string; head: string; headBranch: string | null }>;
   createWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; base?: string } & OnBranch): Promise<{ worktreePath: string; branch: string; baseCommit: string }>;
+  /**
+   * Reads `.thalogos.json` from `commit` (the task's start commit) and copies its `copy` files
+   * from the main worktree into the task's worktree; returns the `setup` commands to run there.
+   * Copied files stay out of every commit of the task. GATE_CONFIG_INVALID for a malformed file.
+   */
+  prepareTaskFiles(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; commit: string } & OnBranch): Promise<TaskFilesResult>;
   commitWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; agent: string; message: string; extraTrailers?: Record<string, string> } & OnBranch):
     Promise<{ commit: string | null; head: string; changes: Change[] }>;
   /** Refuses with WORKTREE_DIRTY while the worktree holds uncommitted work, unless `force`. */
@@ -171,6 +178,10 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     async createWorktree(p) {
       ids(p);
       return call('createWorktree', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, worktreePath: p.worktreePath, base: p.base }, p.baseBranch);
+    },
+    async prepareTaskFiles(p) {
+      ids(p);
+      return call('prepareTaskFiles', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, worktreePath: p.worktreePath, commit: p.commit }, p.baseBranch);
     },
     async commitWorktree(p) {
       ids(p);

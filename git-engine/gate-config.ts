@@ -1,27 +1,77 @@
-// `.thalogos.json` at the root of the integration tree: `{ "gates": ["npm test", ...] }`.
-// Read from the candidate commit (not from a worktree), validated with zod at the edge.
+// `.thalogos.json` at the root of the repository:
+//   { "gates": ["npm test"], "setup": ["npm ci"], "copy": [".env"], "setupTimeoutMs": 600000 }
+// Read from a commit (the Save's candidate, or a task's start commit), never from a worktree:
+// what runs is what was committed. Validated with zod at the edge; every key is optional.
 import git from 'isomorphic-git';
 import { z } from 'zod';
 import { GitEngineError } from './errors.js';
 import type { Repo } from './repo.js';
+import { isGitAliasComponent } from './validate-names.js';
+
+/** Setup timeout bounds: 1 s .. 2 h; 10 minutes unless the file says otherwise. */
+export const MIN_SETUP_TIMEOUT_MS = 1000;
+export const MAX_SETUP_TIMEOUT_MS = 2 * 60 * 60 * 1000;
+export const DEFAULT_SETUP_TIMEOUT_MS = 10 * 60 * 1000;
+
+const command = z.string().trim().min(1).max(4096);
+
+/**
+ * Why a `copy` entry is refused, or null when it is a repository-relative path whose segments
+ * are names or simple globs (`*`, `?` inside one segment). Absolute paths, `..`, `.git` (in any
+ * case: it aliases the git directory on case-insensitive file systems), backslashes, `**` and
+ * control characters are refused: the copy must never read outside the main worktree or into git's
+ * own files.
+ */
+export function copyPathProblem(entry: string): string | null {
+  if (entry.startsWith('/') || /^[A-Za-z]:/.test(entry)) return 'must be relative to the repository root';
+  if (entry.includes('\\')) return 'must use / as the separator';
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(entry)) return 'must not contain control characters';
+  const segments = entry.split('/');
+  for (const segment of segments) {
+    if (segment === '' || segment === '.') return 'must not contain empty or "." segments';
+    if (segment === '..') return 'must not contain ".."';
+    if (isGitAliasComponent(segment)) return 'must not point into .git';
+    if (segment.includes('**')) return '"**" is not supported (use * within one segment)';
+    if (/[[\]{}!]/.test(segment)) return 'only * and ? are supported as wildcards';
+  }
+  return null;
+}
+
+const copyEntry = z.string().min(1).max(1024).superRefine((entry, ctx) => {
+  const problem = copyPathProblem(entry);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} ${problem}` });
+});
 
 export const GateConfigSchema = z.object({
-  gates: z.array(z.string().trim().min(1).max(4096)).max(50),
-});
+  gates: z.array(command).max(50).default([]),
+  /** Shell commands run in each new task worktree, in order, before its agent starts. */
+  setup: z.array(command).max(50).default([]),
+  /** Untracked local files (paths or simple globs) copied from the main worktree into each task worktree. */
+  copy: z.array(copyEntry).max(100).default([]),
+  setupTimeoutMs: z.number().int().min(MIN_SETUP_TIMEOUT_MS).max(MAX_SETUP_TIMEOUT_MS).default(DEFAULT_SETUP_TIMEOUT_MS),
+}).strict();
 export type GateConfig = z.infer<typeof GateConfigSchema>;
 
 export const GATE_CONFIG_FILE = '.thalogos.json';
 
-/** A missing file means "no gates" (an empty list passes); anything malformed is GATE_CONFIG_INVALID. */
+const EMPTY: GateConfig = GateConfigSchema.parse({});
+
+/** A missing file means "no gates, no setup"; anything malformed is GATE_CONFIG_INVALID. */
 export async function readGateConfig(repo: Repo, commit: string): Promise<GateConfig> {
   let text: string;
   try {
     const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: commit, filepath: GATE_CONFIG_FILE, cache: repo.cache });
     text = Buffer.from(blob).toString('utf8');
   } catch (err) {
-    if ((err as { code?: string }).code === 'NotFoundError') return { gates: [] };
+    if ((err as { code?: string }).code === 'NotFoundError') return { ...EMPTY };
     throw err;
   }
+  return parseGateConfig(text);
+}
+
+/** Parses the file's text; the error names each bad key (`data.issues[].path`, e.g. `copy.0`). */
+export function parseGateConfig(text: string): GateConfig {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -30,7 +80,14 @@ export async function readGateConfig(repo: Repo, commit: string): Promise<GateCo
   }
   const parsed = GateConfigSchema.safeParse(json);
   if (!parsed.success) {
-    throw new GitEngineError('GATE_CONFIG_INVALID', `${GATE_CONFIG_FILE} must be {"gates": string[]}`, { issues: parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    const issues = parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message }));
+    const first = issues[0];
+    throw new GitEngineError(
+      'GATE_CONFIG_INVALID',
+      `${GATE_CONFIG_FILE} must be {"gates"?: string[], "setup"?: string[], "copy"?: string[], "setupTimeoutMs"?: number}` +
+        (first ? `; ${first.path || '(root)'}: ${first.message}` : ''),
+      { issues },
+    );
   }
   return parsed.data;
 }

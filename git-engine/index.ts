@@ -14,3 +14,7 @@ export type { PendingSave, RecoverSaveResult } from './save-recovery.js';
 export type { SaveParams } from './save.js';
 export type { LogHead } from './save-ops.js';
 export type { PruneResult, PrunedBranch, KeptBranch, KeepReason, PruneTaskCandidate } from './prune-branches.js';
+export type { TaskFilesResult } from './task-files.js';
+export type { CopyNote } from './copy-local-files.js';
+export { DEFAULT_SETUP_TIMEOUT_MS, MAX_SETUP_TIMEOUT_MS, MIN_SETUP_TIMEOUT_MS } from './gate-config.js';
+export { runGate, type GateSpawner } from './gates.js';

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import type { BigIntStats } from 'node:fs';
+import { readCopiedList } from './copy-local-files.js';
 import { GitEngineError } from './errors.js';
 import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writeIndex, type IndexEntry } from './index-file.js';
 import { IgnoreStack } from './ignore-rules.js';
@@ -69,6 +70,8 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
   const flat: FlatTree = new Map();
   const stats = new Map<string, BigIntStats>();
   const nested: string[] = [];
+  // Local files copied in for the task (`.env`, ...): never part of its commits, even once modified.
+  const copied = await readCopiedList(wt);
   const walk = async (dir: string, rules: IgnoreStack): Promise<void> => {
     const names = (await fs.readdir(path.join(root, dir), { encoding: 'buffer' })).map((raw) => utf8Name(dir, raw)).sort();
     for (const name of names) {
@@ -93,6 +96,7 @@ async function scanWorktree(repo: Repo, wt: LinkedWorktree, head: FlatTree, inde
       }
       const mode = fileMode(st);
       if (!mode) continue; // sockets, fifos, devices
+      if (copied.has(rel)) continue;
       if (!head.has(rel) && rules.isIgnored(rel, false)) continue;
       refuseGitAlias(rel, name, mode === '120000');
       if (mode === '120000') {

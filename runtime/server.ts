@@ -34,6 +34,7 @@ import { openLedger } from './log/open-ledger.js';
 import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js';
 import { LiveProjection } from './sessions/live-projection.js';
 import { recordedGateSpawner } from './sessions/gate-spawner.js';
+import { recordedSetupSpawner } from './sessions/setup-spawner.js';
 import { SaveOutputStreams } from './sessions/save-output.js';
 import { previewRoutes } from './api/preview-routes.js';
 import { withPreviews } from './previews/preview-proxy.js';
@@ -115,6 +116,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...(fileConfig.git.committer ? { committer: fileConfig.git.committer } : {}),
     ...(signingKey ? { signingKey } : {}),
   });
+  // Setup commands of `.thalogos.json` come from the repository: sandboxed and recorded like gates.
+  const setupSpawner = recordedSetupSpawner(config.dataDir, sandbox);
   const adapters = createAdapterRegistry({
     config: fileConfig.adapters,
     env: untrustedEnv,
@@ -175,6 +178,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         onSaveFinished: (outcome, seconds) => metrics?.saveDuration.observe({ outcome }, seconds),
         saveOutput,
         ports: taskPorts,
+        setup: { spawner: setupSpawner, env: untrustedEnv },
         logHead: () => log.head,
         now,
         branchRetention: fileConfig.git.pruneTaskBranches,

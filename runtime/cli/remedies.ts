@@ -10,7 +10,7 @@ const REMEDIES: Record<string, string> = {
   MAIN_MOVED: 'The main branch moved while the Save ran (someone committed or pushed). Save again: it starts from the new main.',
   BRANCH_MOVED: 'A task branch moved while the Save ran. Save again.',
   REF_LOCKED: 'Another git command holds a lock in the repository (a .lock file). Wait for it to finish, or remove the stale lock file named in the message, then Save again.',
-  GATE_CONFIG_INVALID: 'The repository\'s gate configuration is invalid. Fix it (it must be {"gates": ["command", ...]}) and Save again.',
+  GATE_CONFIG_INVALID: 'The repository\'s .thalogos.json is invalid (the message names the key). Fix it (it must be {"gates"?: ["command", ...], "setup"?: [...], "copy"?: [...], "setupTimeoutMs"?: number}), commit it, and Save again.',
   SIGNING_FAILED: "Commits could not be signed. Check the runtime's signing key and its passphrase variable, then Save again.",
   JOURNAL_CONFLICT: 'An interrupted Save found refs moved by someone else; it will not guess. Check the branches named in the message, then Save again.',
   SAVE_IN_PROGRESS: 'Another Save is still running on this repository. Wait for it, then Save again.',

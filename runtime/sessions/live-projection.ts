@@ -3,6 +3,11 @@ import type { SyncServer } from '../../sync/index.js';
 import type { LogEntry } from '../log/log-entry.js';
 import type { SessionHost } from './session-host.js';
 
+/** Where a task's setup output streams in the state document (the `agents` map's run id). */
+export function setupStreamRunId(taskId: string): string {
+  return `${taskId}.setup`;
+}
+
 /** How often at most a session's view is re-projected into its state document. */
 const PROJECTION_INTERVAL_MS = 25;
 
@@ -21,6 +26,12 @@ export class LiveProjection {
     if (entry.type === 'AGENT.EVENT') {
       const data = entry.data as { taskId: string; runId: string; event: { type: string; seq: number; at: string } };
       this.sync.appendAgentEvent(host.id, data.taskId, data.runId, data.event);
+    }
+    if (entry.type === 'TASK.SETUP_OUTPUT') {
+      // The task's setup streams beside its agent runs, as run `<task>.setup`; the log entry's seq
+      // orders it (a setup run again after a restart continues the stream instead of restarting it).
+      const data = entry.data as { taskId: string; index: number; stream: string; text: string; at: string };
+      this.sync.appendAgentEvent(host.id, data.taskId, setupStreamRunId(data.taskId), { type: 'setup_output', seq: entry.seq, at: data.at, index: data.index, stream: data.stream, text: data.text });
     }
     this.schedule(host);
   }

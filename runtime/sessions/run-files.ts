@@ -8,8 +8,8 @@ import path from 'node:path';
  * recycled pid is never touched.
  */
 export interface RunFile {
-  /** An agent run, or a Save's gate process (absent in files written before gates were recorded). */
-  kind?: 'agent' | 'gate';
+  /** An agent run, a task's setup command, or a Save's gate process (absent in files written before gates were recorded). */
+  kind?: 'agent' | 'gate' | 'setup';
   runId: string;
   sessionId: string;
   taskId: string;

@@ -1,8 +1,11 @@
 import type { AgentRun } from '../../adapters/index.js';
 
+/** What the table needs of a run: a way to stop it (an agent run, or a task's setup commands). */
+export type CancellableRun = Pick<AgentRun, 'cancel'>;
+
 interface RunEntry {
   taskId: string;
-  run: AgentRun | null;
+  run: CancellableRun | null;
   /** Set when a cancel arrived; a run attached later is cancelled at once. */
   cancelReason: string | null;
   settled: Promise<void>;
@@ -10,7 +13,7 @@ interface RunEntry {
 }
 
 /**
- * Agent runs of this process, from the moment `startRun` begins (before any await) until the
+ * Agent runs (and task setups) of this process, from the moment `startRun` begins (before any await) until the
  * process has exited. Reserving first closes the window in which a cancel would find nothing to
  * cancel and the run would start anyway, unsupervised.
  */
@@ -24,7 +27,7 @@ export class RunTable {
   }
 
   /** Attaches the started run; returns false (and cancels it) when a cancel came first. */
-  attach(runId: string, run: AgentRun): boolean {
+  attach(runId: string, run: CancellableRun): boolean {
     const entry = this.entries.get(runId);
     if (!entry) {
       run.cancel('no longer wanted');

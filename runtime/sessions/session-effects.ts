@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RollbackResult, SaveResult as SessionSaveResult, SessionEffects, SessionEvent } from '../../actors/index.js';
 import type { AdapterRegistry, AgentRun } from '../../adapters/index.js';
 import { buildPrompt } from '../../adapters/index.js';
-import type { GitEngine } from '../../git-engine/index.js';
+import type { GateSpawner, GitEngine } from '../../git-engine/index.js';
 import type { ActorRef } from '../log/log-entry.js';
 import { SYSTEM_ACTOR } from '../log/log-entry.js';
 import { isCommandAgent } from './agent-kinds.js';
@@ -16,6 +16,7 @@ import type { Clock } from '../clock.js';
 import type { SaveOutputStreams } from './save-output.js';
 import type { TaskPorts } from '../previews/task-ports.js';
 import { repoTarget } from './session-meta.js';
+import { runTaskSetup } from './task-setup.js';
 
 export interface EffectDeps {
   engine: GitEngine;
@@ -32,6 +33,12 @@ export interface EffectDeps {
   ports?: TaskPorts;
   /** The runtime's clock for every timestamp an effect result carries. */
   now: () => Date;
+  /**
+   * How a task's `setup` commands start (sandboxed and recorded, see setup-spawner.ts) and their
+   * environment (the agents'). Without it a repository with setup commands fails its tasks with
+   * SANDBOX_UNAVAILABLE rather than running them unconfined.
+   */
+  setup?: { spawner: GateSpawner; env: NodeJS.ProcessEnv };
   /** The event log's head, written into each checkpoint tag so git can vouch for the log. */
   logHead?: () => { seq: number; hash: string };
   /** Retention of ended tasks' branches, applied after each published Save (default: none pruned). */
@@ -152,14 +159,77 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     }
   };
 
+  // Setup commands get the agents' environment (API keys included) and may print it: their output
+  // is redacted like an agent's before it reaches the log or the live stream.
+  const recordSetup = (event: SessionEvent): Promise<void> => record(deps.adapters.redactor.value(event));
+  const setupFailed = (taskId: string, error: { code: string; message: string }, failed?: { index: number; command: string; exitCode: number | null; timedOut: boolean; output: string }) =>
+    recordSetup({
+      type: 'TASK.SETUP_FAILED', taskId, error,
+      command: failed?.command ?? null, index: failed?.index ?? null, exitCode: failed?.exitCode ?? null,
+      timedOut: failed?.timedOut ?? false, output: failed?.output ?? '', at: deps.now().toISOString(),
+    });
+
+  /**
+   * `.thalogos.json`'s `copy` and `setup` for a new worktree (read from the task's start commit).
+   * True when the agent may start; otherwise the failure is recorded (or the task was cancelled).
+   */
+  const prepareTask = async (taskId: string, ready: { worktreePath: string; baseCommit: string }, signal: AbortSignal): Promise<boolean> => {
+    let files;
+    try {
+      files = await deps.engine.prepareTaskFiles({ ...target, sessionId: host.id, taskId, worktreePath: ready.worktreePath, commit: ready.baseCommit });
+    } catch (error) {
+      await setupFailed(taskId, errorOf(error));
+      return false;
+    }
+    if (files.setup.length === 0 && files.copied.length === 0 && files.skipped.length === 0) return true;
+    await recordSetup({ type: 'TASK.SETUP_STARTED', taskId, commands: files.setup, copied: files.copied, skipped: files.skipped, at: deps.now().toISOString() });
+    if (files.setup.length === 0) return true;
+    if (!deps.setup) {
+      await setupFailed(taskId, { code: 'SANDBOX_UNAVAILABLE', message: 'this runtime has no sandbox to run setup commands in' });
+      return false;
+    }
+    let outcome;
+    try {
+      outcome = await runTaskSetup({
+        commands: files.setup, cwd: ready.worktreePath, timeoutMs: files.setupTimeoutMs, env: deps.setup.env, spawner: deps.setup.spawner,
+        clock: runtime.clock, signal,
+        emit: (chunk) => recordSetup({ type: 'TASK.SETUP_OUTPUT', taskId, ...chunk, at: deps.now().toISOString() }),
+      });
+    } catch (error) {
+      // E.g. SANDBOX_UNAVAILABLE from the spawner: the command never started.
+      await setupFailed(taskId, errorOf(error));
+      return false;
+    }
+    if (outcome.ok) return !signal.aborted;
+    if (outcome.cancelled) return false;
+    const what = outcome.timedOut ? `timed out after ${files.setupTimeoutMs} ms (setupTimeoutMs)` : `exited with ${outcome.exitCode ?? 'a signal'}`;
+    await setupFailed(taskId, { code: 'SETUP_FAILED', message: `setup command ${outcome.index + 1} of ${files.setup.length} (${outcome.command}) ${what}` }, outcome);
+    return false;
+  };
+
   return {
     prepareWorktree: ({ sessionId, taskId }) => {
       if (runtime.closing) return;
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
-      deps.engine
-        .createWorktree({ ...target, sessionId, taskId, worktreePath })
-        .then((ready) => record({ type: 'TASK.WORKTREE_READY', taskId, ...ready }))
-        .catch((error: unknown) => record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) }));
+      // Registered like a run, before any await: a cancel, a shutdown or a lost lease stops the
+      // setup's commands, and releaseTask waits for them before it removes the worktree.
+      const setupRunId = `${taskId}-setup`;
+      const abort = new AbortController();
+      runs.reserve(setupRunId, taskId);
+      runs.attach(setupRunId, { cancel: () => abort.abort() });
+      void (async () => {
+        let ready;
+        try {
+          ready = await deps.engine.createWorktree({ ...target, sessionId, taskId, worktreePath });
+        } catch (error) {
+          await record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) });
+          return;
+        }
+        if (abort.signal.aborted) return; // cancelled meanwhile: nothing to copy or run
+        if (await prepareTask(taskId, ready, abort.signal)) await record({ type: 'TASK.WORKTREE_READY', taskId, ...ready });
+      })()
+        .catch((error: unknown) => log.error({ err: error, taskId }, 'preparing a task worktree failed'))
+        .finally(() => runs.finish(setupRunId));
     },
 
     startRun: ({ sessionId, taskId, runId, agent, prompt, handoff, resume }) => {
@@ -241,6 +311,8 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       // writing in it (a cancelled agent may still be winding down). Whatever a cancelled or
       // failed run left uncommitted is committed to the task branch first: nothing is lost.
       const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
+      // A task cancelled while its setup runs: the setup's commands are stopped first.
+      runs.cancel(`${taskId}-setup`, `task ${outcome}`);
       const release = runs
         .settledForTask(taskId)
         .then(async () => {

@@ -13,6 +13,7 @@ const ERROR_HINT: Record<string, string> = {
   ADAPTER_UNAVAILABLE: 'no agent that could take it is signed in or installed here',
   AGENTS_EXHAUSTED: 'every agent in its order failed',
   WORKTREE_FAILED: 'its git worktree could not be prepared',
+  SETUP_FAILED: "its worktree's setup (.thalogos.json) failed",
   COMMIT_FAILED: "the agent's work could not be committed",
 };
 
