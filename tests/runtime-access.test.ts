@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../runtime/config/config.js';
 import { startServer, type RunningServer } from '../runtime/server.js';
-import { apiClient } from './helpers/api.js';
+import { apiClient, waitFor } from './helpers/api.js';
 import { makeRepo } from './helpers/git-repo.js';
 
 const ADMIN = 'access-admin-token-0123456789abcdef';
@@ -90,6 +90,8 @@ describe('per-session access', () => {
     expect(task.status).toBe(202);
     const names = (await owner.api('GET', `/api/sessions/${sid}/members`)).body.members.map((m: { name: string; role: string }) => `${m.name}:${m.role}`);
     expect(names).toEqual(['olga:operator', 'vera:operator', 'rolf:reviewer']);
+    // The task settles before the next test counts log entries (its events would land meanwhile).
+    await waitFor(async () => ((await admin('GET', `/api/sessions/${sid}/tasks/${task.body.id}`)).body.status === 'ready_for_review' ? true : null), { what: 'the task to settle' });
   });
 
   it('adds, changes and removes members, each audited with the session id', async () => {

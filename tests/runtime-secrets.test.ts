@@ -54,8 +54,9 @@ describe('a key in the environment reaches the agent and no sink', () => {
     await waitFor(async () => (await api('GET', `/api/sessions/${sid}/tasks/${task.id}`)).body.status === 'ready_for_review', { what: 'the task' });
     const names = git(path.join(tmp, 'repo'), 'show', `session/${sid}/task/${task.id}:env-names.txt`).split('\n');
     expect(names).toContain('PLANTED_SERVICE_API_KEY');
-    // Only the adapters' run marker (how they find every process of a run) is Thalogos's own.
-    expect(names.filter((name) => name.startsWith('THALOGOS_'))).toEqual(['THALOGOS_AGENT_RUN']);
+    // Only the adapters' run marker (how they find every process of a run) and the task's reserved
+    // port are Thalogos's own: no token, no URL of the runtime.
+    expect(names.filter((name) => name.startsWith('THALOGOS_')).sort()).toEqual(['THALOGOS_AGENT_RUN', 'THALOGOS_TASK_PORT']);
     expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
     const saved = await waitFor(async () => {
       const view = (await api('GET', `/api/sessions/${sid}`)).body;

@@ -1,6 +1,6 @@
 // Issue 17 in real Chromium against the real runtime: a person saves one finished task from its
 // card while the other stays ready; the task page shows where its worktree is; a task's dev server
-// opens from its card through the runtime.
+// opens from its card through the runtime; a task's setup output shows on its page.
 import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
 import { addReadyTasks, signedInPage, useConsoleStack } from './helpers/browser.js';
@@ -54,6 +54,22 @@ describe('web console: worktrees ready to work', () => {
     expect(new URL(preview.url()).pathname).toMatch(new RegExp(`^/preview/${sid}/${taskId}/[^/]+/$`));
     await stack.admin('POST', `/api/sessions/${sid}/tasks/${taskId}/cancel`, {});
     await open.waitFor({ state: 'detached', timeout: 30_000 });
+    await context.close();
+  });
+
+  it('shows a task\'s setup output on its page, and a failed setup\'s output with its code', async () => {
+    const { stack, browser } = suite;
+    const repo = stack.newRepo('setup', { '.thalogos.json': JSON.stringify({ setup: ['echo installing the tools', 'echo no such tool >&2; exit 4'] }) });
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Setup' })).body.id as string;
+    const taskId = (await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'true' })).body.id as string;
+    await waitFor(async () => ((await stack.admin('GET', `/api/sessions/${sid}/tasks/${taskId}`)).body.status === 'failed' ? true : null), { what: 'the setup to fail' });
+    const { context, page } = await signedInPage(browser, stack.url, await stack.token('vera2', 'viewer', { [sid]: 'viewer' }));
+    await page.goto(`/sessions/${sid}/tasks/${taskId}`);
+    const output = page.getByLabel('Setup output');
+    await expect.poll(() => output.textContent()).toContain('installing the tools');
+    expect(await output.textContent()).toContain('no such tool');
+    expect(await output.isVisible()).toBe(true);
+    await page.getByText('SETUP_FAILED').first().waitFor();
     await context.close();
   });
 });

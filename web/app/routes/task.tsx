@@ -70,6 +70,8 @@ function TaskReview({ taskId }: { taskId: string }) {
 
   const selectedRun = task.runs[runIndex ?? task.runs.length - 1];
   const lines = selectedRun ? (live.streams[selectedRun.runId] ?? []) : [];
+  // The task's setup commands stream beside its runs (run `<task>.setup` in the state document).
+  const setupText = (live.streams[`${task.id}.setup`] ?? []).map((line) => line.text ?? '').join('');
   const taskComments = Object.fromEntries(Object.entries(comments).filter(([key]) => key.startsWith(`${taskId}:`)));
   const commentCount = Object.values(taskComments).reduce((sum, notes) => sum + notes.length, 0);
   return (
@@ -173,6 +175,12 @@ function TaskReview({ taskId }: { taskId: string }) {
               </label>
             ) : null}
           </CardHeader>
+          {setupText !== '' ? (
+            <details open={task.status === 'preparing' || task.error?.code === 'SETUP_FAILED'} className="border-b border-zinc-200 dark:border-zinc-800">
+              <summary className="cursor-pointer px-4 py-2 text-xs font-medium text-zinc-600 dark:text-zinc-400">Setup output (.thalogos.json setup)</summary>
+              <pre aria-label="Setup output" className="max-h-64 overflow-auto whitespace-pre-wrap break-words px-4 pb-2 font-mono text-xs">{setupText.slice(-16_000)}</pre>
+            </details>
+          ) : null}
           {selectedRun ? (
             <>
               <p className="flex flex-wrap gap-3 border-b border-zinc-200 px-4 py-2 text-xs text-zinc-500 dark:border-zinc-800">
