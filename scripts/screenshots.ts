@@ -40,9 +40,12 @@ async function main(): Promise<void> {
       'src/greeting.js': "export function greet(name) {\n  return 'Hello, ' + name;\n}\n",
       'README.md': '# greeter\n\nSays hello.\n',
     });
-    for (const title of ['Billing export to CSV', 'Flaky test triage']) await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo(title.replace(/\W+/g, '-').toLowerCase()), title });
+    const others: string[] = [];
+    for (const title of ['Billing export to CSV', 'Flaky test triage']) others.push((await stack.admin('POST', '/api/sessions', { repoPath: stack.newRepo(title.replace(/\W+/g, '-').toLowerCase()), title })).body.id);
     const session = await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Friendlier greetings' });
     const sessionId = session.body.id as string;
+    // Tokens are members of the sessions they work on (a non-member sees none of them).
+    const member = (role: 'viewer' | 'reviewer' | 'operator') => Object.fromEntries([sessionId, ...others].map((id) => [id, role]));
 
     // Sign-in (no token yet).
     const anonymous = await browser.newContext({ viewport: WIDE, baseURL: stack.url });
@@ -52,8 +55,8 @@ async function main(): Promise<void> {
     await shot(signIn, '01-sign-in');
     await anonymous.close();
 
-    const olivia = (await signedInPage(browser, stack.url, await stack.token('olivia', 'operator'), WIDE)).page;
-    const rita = (await signedInPage(browser, stack.url, await stack.token('rita', 'reviewer'), WIDE)).page;
+    const olivia = (await signedInPage(browser, stack.url, await stack.token('olivia', 'operator', member('operator')), WIDE)).page;
+    const rita = (await signedInPage(browser, stack.url, await stack.token('rita', 'reviewer', member('reviewer')), WIDE)).page;
     await olivia.getByRole('link', { name: /Friendlier greetings/ }).waitFor();
     await shot(olivia, '02-sessions');
 
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     await shot(olivia, '03-board-running');
 
     // Narrow screen, same moment.
-    const narrow = (await signedInPage(browser, stack.url, await stack.token('nadia', 'viewer'), NARROW)).page;
+    const narrow = (await signedInPage(browser, stack.url, await stack.token('nadia', 'viewer', member('viewer')), NARROW)).page;
     await narrow.goto(`/sessions/${sessionId}`);
     await narrow.getByRole('heading', { name: 'Friendlier greetings' }).waitFor(LIVE);
     await narrow.waitForTimeout(800);
@@ -113,6 +116,20 @@ async function main(): Promise<void> {
     await olivia.getByRole('region', { name: 'Conflict in README.md' }).waitFor(LIVE);
     await olivia.getByRole('radio', { name: 'Take task side for README.md hunk 1' }).check();
     await shot(olivia, '09-conflict', true);
+
+    // A gate that fails: its output and the task that broke it, on the board.
+    const gated = stack.newRepo('gated', {
+      'check.js': "const fs = require('fs');\nconsole.log('checking every greeting');\nif (fs.existsSync('shout.txt')) { console.error('shout.txt: greetings must not shout'); process.exit(1); }\n",
+      '.thalogos.json': JSON.stringify({ gates: ['node check.js'] }),
+    });
+    const gatedId = (await stack.admin('POST', '/api/sessions', { repoPath: gated, title: 'Greeting styles' })).body.id as string;
+    for (const prompt of ['echo "Hello there" > polite.txt', 'echo "HELLO!!!" > shout.txt']) await stack.admin('POST', `/api/sessions/${gatedId}/tasks`, { agent: 'command', prompt });
+    const gatedOwner = (await signedInPage(browser, stack.url, await stack.token('omar', 'operator', { [gatedId]: 'operator' }), WIDE)).page;
+    await gatedOwner.goto(`/sessions/${gatedId}`);
+    await gatedOwner.getByRole('region', { name: 'Ready for review', exact: true }).getByRole('article').nth(1).waitFor(LIVE);
+    await gatedOwner.getByRole('button', { name: 'Save', exact: true }).click();
+    await gatedOwner.getByRole('status', { name: 'Save status' }).getByText('Save stopped by a gate').waitFor(LIVE);
+    await shot(gatedOwner, '11-gate-failed');
 
     await olivia.emulateMedia({ colorScheme: 'dark' });
     await olivia.getByRole('link', { name: 'Board', exact: true }).click();
