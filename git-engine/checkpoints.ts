@@ -27,6 +27,7 @@ export function parseLogHead(message: string): Checkpoint['logHead'] {
 const SESSION_START_RE = /^Session-Start: ([A-Za-z0-9_-]{1,100})$/m;
 
 const NAME_RE = /^checkpoint\/(\d{4}-\d{2}-\d{2})-(\d+)$/;
+const START_RE = /^session-start\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 export function utcDate(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 10);
@@ -57,12 +58,14 @@ export async function checkpointCommit(repo: Repo, tag: string): Promise<string>
   return t.object;
 }
 
+/** Saves' checkpoints and sessions' start checkpoints (`session-start/{id}`), oldest first. */
 export async function listCheckpoints(repo: Repo): Promise<Checkpoint[]> {
   const out: Array<Checkpoint & { seq: number; day: string }> = [];
-  for (const ref of await listRefsUnder(repo, 'refs/tags/checkpoint')) {
+  const refs = [...(await listRefsUnder(repo, 'refs/tags/checkpoint')), ...(await listRefsUnder(repo, 'refs/tags/session-start'))];
+  for (const ref of refs) {
     const name = ref.slice('refs/tags/'.length);
     const m = NAME_RE.exec(name);
-    if (!m) continue;
+    if (!m && !START_RE.test(name)) continue;
     const oid = await readRef(repo, ref);
     if (!oid) continue;
     const obj = await git.readObject({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
@@ -80,7 +83,8 @@ export async function listCheckpoints(repo: Repo): Promise<Checkpoint[]> {
       message = c.message.trim();
     }
     const start = SESSION_START_RE.exec(message);
-    out.push({ tag: name, commit, date, message, logHead: parseLogHead(message), sessionStart: start ? (start[1] as string) : null, day: m[1] as string, seq: Number(m[2]) });
+    // A session start sorts before the Saves of its day (seq 0), by its tag's date.
+    out.push({ tag: name, commit, date, message, logHead: parseLogHead(message), sessionStart: start ? (start[1] as string) : null, day: m ? (m[1] as string) : date.slice(0, 10), seq: m ? Number(m[2]) : 0 });
   }
   // Newest last: by the date in the name, then the sequence number.
   out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.seq - b.seq));

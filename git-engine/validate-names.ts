@@ -46,11 +46,17 @@ export function integrationBranch(sessionId: string): string {
 
 const CHECKPOINT_RE = /^checkpoint\/(\d{4}-\d{2}-\d{2})-([1-9]\d{0,5})$/;
 
-/** Accepts `checkpoint/2026-01-02-3` or `refs/tags/checkpoint/...`; returns the short tag name. */
+const SESSION_START_RE = /^session-start\/([A-Za-z0-9][A-Za-z0-9_-]{0,127})$/;
+
+/**
+ * Accepts `checkpoint/2026-01-02-3`, a session's start `session-start/{sessionId}`, or either under
+ * `refs/tags/`; returns the short tag name and a suffix for names derived from it.
+ */
 export function validateCheckpointName(value: unknown): { tag: string; suffix: string } {
   const raw = typeof value === 'string' && value.startsWith('refs/tags/') ? value.slice('refs/tags/'.length) : value;
+  if (typeof raw === 'string' && SESSION_START_RE.test(raw)) return { tag: raw, suffix: `start-${raw.slice('session-start/'.length)}` };
   if (typeof raw !== 'string' || !CHECKPOINT_RE.test(raw)) {
-    throw new GitEngineError('INVALID_NAME', 'checkpoint must look like checkpoint/YYYY-MM-DD-N', { value: String(value).slice(0, 200) });
+    throw new GitEngineError('INVALID_NAME', 'checkpoint must look like checkpoint/YYYY-MM-DD-N or session-start/SESSION', { value: String(value).slice(0, 200) });
   }
   return { tag: raw, suffix: raw.slice('checkpoint/'.length) };
 }

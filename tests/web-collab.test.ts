@@ -91,9 +91,9 @@ describe('web console: two people co-steering one session, live', () => {
     const afterSave = await focused(olivia);
     expect(afterSave.tag).toBe('BUTTON');
     expect(afterSave.text).toMatch(/^Sav/);
-    for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-2/);
+    for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-1/);
     // -1 is the session-start checkpoint taken when the session was created.
-    const tag = /checkpoint\/\d{4}-\d{2}-\d{2}-2/.exec((await saveStatus(victor).textContent()) ?? '')?.[0] ?? '';
+    const tag = /checkpoint\/\d{4}-\d{2}-\d{2}-1/.exec((await saveStatus(victor).textContent()) ?? '')?.[0] ?? '';
     const commit = git(repo, 'rev-parse', 'main');
     expect(git(repo, 'rev-parse', `${tag}^{commit}`)).toBe(commit);
     expect(await saveStatus(olivia).textContent()).toContain(commit.slice(0, 10));
@@ -140,17 +140,17 @@ describe('web console: two people co-steering one session, live', () => {
     expect(await olivia.getByRole('status', { name: 'Conflict resolved' }).textContent()).toContain('Save to publish');
     expect(await olivia.getByRole('button', { name: 'Apply resolutions' }).isDisabled()).toBe(true);
     await olivia.getByRole('button', { name: 'Save', exact: true }).click();
-    for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-3/);
+    for (const page of [olivia, victor]) await expect.poll(() => saveStatus(page).textContent(), LIVE).toMatch(/Published\s*checkpoint\/\d{4}-\d{2}-\d{2}-2/);
     expect(git(repo, 'show', 'main:a.txt').split('\n')[1]).toBe('right');
   });
 
   it('rolls back to the first checkpoint from the timeline, after confirmation', async () => {
     await olivia.getByRole('link', { name: /^Timeline/ }).click();
-    // The first Save's checkpoint: -1 is the session start (below it in the list).
-    const first = olivia.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem', { name: /^checkpoint\/\d{4}-\d{2}-\d{2}-2$/ });
+    // The first Save's checkpoint; the session start (session-start/{id}) is below it in the list.
+    const first = olivia.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem', { name: /^checkpoint\/\d{4}-\d{2}-\d{2}-1$/ });
     const tag = (await first.getAttribute('aria-label')) ?? '';
-    expect(tag).toMatch(/-2$/);
-    await expect.poll(() => olivia.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem', { name: /^checkpoint\// }).last().textContent(), LIVE).toContain('session start');
+    expect(tag).toMatch(/-1$/);
+    await expect.poll(() => olivia.getByRole('list', { name: 'Checkpoints' }).getByRole('listitem', { name: /^(checkpoint|session-start)\// }).last().textContent(), LIVE).toContain('session start');
     await olivia.getByRole('button', { name: `Roll back to ${tag}` }).click();
     const dialog = olivia.getByRole('dialog', { name: `Roll back to ${tag}?` });
     await dialog.waitFor();

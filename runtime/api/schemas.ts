@@ -30,7 +30,7 @@ export const RejectBody = z.strictObject({
 });
 
 export const RollbackBody = z.strictObject({
-  checkpoint: z.string().regex(/^checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}$/, 'expected checkpoint/YYYY-MM-DD-N'),
+  checkpoint: z.string().regex(/^(?:checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}|session-start\/[A-Za-z0-9][A-Za-z0-9_-]{0,127})$/, 'expected checkpoint/YYYY-MM-DD-N or session-start/SESSION'),
   mode: z.enum(['restore_commit', 'branch']).default('restore_commit'),
 });
 
