@@ -2,9 +2,10 @@
 // `npm start`: install what is missing, build what is stale, then run the console on the embedded
 // store with a demo repository and session on first start. Extra arguments go to `thalogos serve`.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIsFresh } from './build-freshness.mjs';
 import { quietStep } from './quiet-step.mjs';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -18,26 +19,9 @@ if (!existsSync(installedLock) || statSync(installedLock).mtimeMs < statSync(pat
   run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], 'installing dependencies (npm ci)');
 }
 
-const stamp = path.join(root, 'dist', '.build-stamp');
-const sourceDirs = ['runtime', 'actors', 'sync', 'adapters', 'git-engine', 'web'];
-const newestSource = Math.max(...sourceDirs.map((dir) => newestMtime(path.join(root, dir))), statSync(path.join(root, 'package-lock.json')).mtimeMs);
-if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource) {
-  run(npm, ['run', '--silent', 'build'], 'building the runtime and the console');
-  writeFileSync(stamp, new Date().toISOString());
-}
+// `npm run build` stamps dist/ when it is done.
+if (!buildIsFresh(root)) run(npm, ['run', '--silent', 'build'], 'building the runtime and the console');
 
 const child = spawn(process.execPath, [path.join(root, 'bin', 'thalogos.mjs'), 'serve', '--demo', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-
-function newestMtime(dir) {
-  let newest = 0;
-  if (!existsSync(dir)) return newest;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (['node_modules', 'fixtures', 'build', '.react-router'].includes(entry.name)) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
-    else if (/\.(ts|tsx|css)$/.test(entry.name)) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
-}
