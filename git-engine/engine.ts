@@ -17,6 +17,7 @@ import type { PendingSave, RecoverSaveResult } from './save-recovery.js';
 import type { SaveResult } from './save-types.js';
 import type { Change } from './snapshot-commit.js';
 import type { SigningKey } from './signing.js';
+import type { GateConfig } from './gate-config.js';
 import type { TaskFilesResult } from './task-files.js';
 import { validateBranchName, validateCheckpointName, validateId } from './validate-names.js';
 import type { WorkerOp } from './worker.js';
@@ -73,6 +74,8 @@ export interface GitEngine {
    * `sessionStart`), so the session's first Save can be rolled back. Idempotent per session.
    */
   recordSessionStart(p: { repoPath: string; sessionId: string } & OnBranch): Promise<{ tag: string; commit: string }>;
+  /** `.thalogos.json` as the base branch holds it now (defaults when absent); GATE_CONFIG_INVALID when malformed. */
+  repoConfig(p: { repoPath: string } & OnBranch): Promise<GateConfig>;
   listSessionBranches(repoPath: string, sessionId: string, baseBranch?: string): Promise<Array<{ branch: string; head: string; ahead: number; behind: number }>>;
   /**
    * `base`: the commit the task started from; default: the merge base of the branch and main.
@@ -244,6 +247,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       // Under the repository's mutex: a Save picks checkpoint names too.
       return mutex.run(await repoKey(p.repoPath), () => call('recordSessionStart', p.repoPath, { sessionId: p.sessionId }, p.baseBranch));
     },
+    repoConfig: (p) => call('repoConfig', p.repoPath, {}, p.baseBranch),
     async listSessionBranches(repoPath, sessionId, baseBranch) {
       validateId('sessionId', sessionId);
       return call('listSessionBranches', repoPath, { sessionId }, baseBranch);

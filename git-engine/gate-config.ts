@@ -50,6 +50,15 @@ export const GateConfigSchema = z.object({
   /** Untracked local files (paths or simple globs) copied from the main worktree into each task worktree. */
   copy: z.array(copyEntry).max(100).default([]),
   setupTimeoutMs: z.number().int().min(MIN_SETUP_TIMEOUT_MS).max(MAX_SETUP_TIMEOUT_MS).default(DEFAULT_SETUP_TIMEOUT_MS),
+  /**
+   * CI on the branches Thalogos manages: `remote` (a git remote configured in the repository, e.g.
+   * `origin`) receives every managed ref as it moves; `requiredStatuses` are the CI contexts that must
+   * report `success` on a task's commit before a Save merges it.
+   */
+  ci: z.object({
+    remote: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a git remote name (e.g. origin)').optional(),
+    requiredStatuses: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'a CI context name (e.g. ci/test)')).max(20).default([]),
+  }).strict().default({ requiredStatuses: [] }),
 }).strict();
 export type GateConfig = z.infer<typeof GateConfigSchema>;
 

@@ -6,6 +6,7 @@ import { listCheckpoints } from './checkpoints.js';
 import { listSessionBranches, taskDiff } from './inspect.js';
 import { mustReadBranch } from './refs.js';
 import { pruneTaskBranches } from './prune-branches.js';
+import { readGateConfig } from './gate-config.js';
 import { headBranchOf, openRepo } from './repo.js';
 import { resolveConflict } from './resolve-conflict.js';
 import { rollback } from './rollback.js';
@@ -34,6 +35,8 @@ const OPS = {
   listCheckpoints: (repo) => listCheckpoints(repo),
   recordSessionStart: (repo, ctx, a) => recordSessionStart(repo, ctx, a),
   listSessionBranches: (repo, _ctx, a) => listSessionBranches(repo, a.sessionId),
+  // `.thalogos.json` as the base branch holds it now (CI settings, gates).
+  repoConfig: async (repo) => readGateConfig(repo, await mustReadBranch(repo, repo.mainBranch)),
   taskDiff: (repo, _ctx, a) => taskDiff(repo, a),
   pruneTaskBranches: (repo, _ctx, a) => pruneTaskBranches(repo, a),
 } satisfies Record<string, (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: any) => Promise<unknown>>;
