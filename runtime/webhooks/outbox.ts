@@ -47,6 +47,7 @@ export class Outbox {
   private writes: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly inFlightRequests = new Set<Promise<void>>();
+  private readonly aborts = new Set<AbortController>();
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -143,6 +144,9 @@ export class Outbox {
       const n = row.attempts + 1;
       const started = this.deps.clock.now();
       const result = await this.send(subscription, row);
+      // Shutdown cut the attempt short: it is not the receiver's failure. The row stays pending
+      // and the next start sends it again (same idempotency key).
+      if (this.closed) return;
       const at = this.deps.clock.now();
       const attempt: Attempt = { deliveryId: id, n, at: started.toISOString(), durationMs: at.getTime() - started.getTime(), ...result };
       const delivered = result.outcome === 'delivered';
@@ -185,6 +189,7 @@ export class Outbox {
       throw error;
     }
     const abort = new AbortController();
+    this.aborts.add(abort);
     const timer = this.deps.clock.setTimeout(() => abort.abort(), this.deps.settings.timeoutMs);
     try {
       const response = await fetch(subscription.url, { method: 'POST', headers, body, signal: abort.signal, redirect: 'manual' });
@@ -198,6 +203,7 @@ export class Outbox {
       return { outcome: 'network_error', httpStatus: null, error: redact(cause?.code ?? cause?.message ?? (error as Error).message, secrets) };
     } finally {
       this.deps.clock.clearTimeout(timer);
+      this.aborts.delete(abort);
     }
   }
 
@@ -218,6 +224,7 @@ export class Outbox {
     this.closed = true;
     for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
     this.timers.clear();
+    for (const abort of this.aborts) abort.abort();
     await Promise.allSettled([...this.inFlightRequests]);
     await this.writes;
   }
