@@ -47,6 +47,8 @@ describe('webhooks against real receivers on 127.0.0.1', () => {
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-webhooks-'));
     makeRepo(path.join(tmp, 'repo'));
+    // Its gate passes only once a task has written fixed.txt: a Save fails its gates, a later one publishes.
+    makeRepo(path.join(tmp, 'gated'), { '.thalogos.json': '{"gates":["test -f fixed.txt"]}\n' });
     const configFile = path.join(tmp, 'config.json');
     await writeFile(configFile, JSON.stringify(WEBHOOK_TEST_CONFIG));
     await writeFile(routingFile(), `${ROUTING}\n`, { mode: 0o600 });
@@ -159,7 +161,7 @@ describe('webhooks against real receivers on 127.0.0.1', () => {
     expect(down.accepted()).toHaveLength(1);
   });
 
-  it('sends Slack messages and PagerDuty trigger/resolve events with one dedup key per session', async () => {
+  it('sends Slack messages, and a PagerDuty trigger on failed gates resolved by the next published Save (one dedup key per session)', async () => {
     const slack = await receiver(() => 200);
     const pagerduty = await receiver(() => 202);
     // A routing-key file others can read is refused, with the reference named and nothing written.
@@ -173,16 +175,25 @@ describe('webhooks against real receivers on 127.0.0.1', () => {
     expect((await api('POST', '/api/webhooks', { url: pagerduty.url, events: ['task.failed'], format: 'pagerduty' })).body.error.code).toBe('VALIDATION_FAILED');
     expect((await api('GET', '/api/webhooks')).body.webhooks).toHaveLength(0);
 
-    await subscribe({ url: slack.url, events: ['task.failed', 'save.published'], format: 'slack' });
-    await subscribe({ url: pagerduty.url, events: ['task.failed', 'save.published'], format: 'pagerduty', routingKeyRef: { file: routingFile() } });
-    const { sid, taskId } = await failingTask('alerts');
-    const ok = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo fixed > fixed.txt' })).body;
-    await waitFor(async () => (await api('GET', `/api/sessions/${sid}/tasks/${ok.id}`)).body.status === 'ready_for_review', { what: 'the second task' });
-    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    await subscribe({ url: slack.url, events: ['save.gates_failed', 'save.published'], format: 'slack' });
+    await subscribe({ url: pagerduty.url, events: ['save.gates_failed', 'save.published'], format: 'pagerduty', routingKeyRef: { file: routingFile() } });
+    const sid = (await api('POST', '/api/sessions', { repoPath: path.join(tmp, 'gated'), title: 'alerts' })).body.id as string;
+    const ready = async (prompt: string) => {
+      const task = (await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt })).body;
+      await waitFor(async () => (await api('GET', `/api/sessions/${sid}/tasks/${task.id}`)).body.status === 'ready_for_review', { what: 'a task ready for review' });
+    };
+    const saved = async (status: string) => {
+      expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+      await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.lastSave?.result?.status === status, { what: `a Save ${status}` });
+    };
+    await ready('echo one > one.txt');
+    await saved('gates_failed');
+    await ready('echo fixed > fixed.txt');
+    await saved('published');
     await waitFor(async () => pagerduty.received.length === 2 && slack.received.length === 2, { what: 'both alerts on both receivers' });
 
     const messages = slack.received.map((request) => SlackMessageSchema.parse(JSON.parse(request.body)));
-    expect(messages[0]!.text).toContain(`Task ${taskId}`);
+    expect(messages[0]!.text).toContain('gates failed (test -f fixed.txt)');
     expect(messages[1]!.text).toContain('published');
     const events = pagerduty.received.map((request) => PagerDutyEventSchema.parse(JSON.parse(request.body)));
     expect(events.map((event) => event.event_action)).toEqual(['trigger', 'resolve']);
