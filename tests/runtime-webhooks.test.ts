@@ -161,6 +161,20 @@ describe('webhooks against real receivers on 127.0.0.1', () => {
     expect(down.accepted()).toHaveLength(1);
   });
 
+  it('stops retrying once the subscription is deleted', async () => {
+    const failing = await receiver(() => 500);
+    const hook = await subscribe({ url: failing.url, events: ['task.failed'] });
+    await failingTask('deleted hook');
+    await waitFor(async () => failing.received.length >= 1, { what: 'a first attempt' });
+    expect((await api('DELETE', `/api/webhooks/${hook}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // an attempt already on the wire may land
+    const settled = failing.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 600)); // several backoff steps (at most 160 ms)
+    expect(failing.received.length).toBe(settled);
+    expect(settled).toBeLessThan(5);
+    expect((await api('DELETE', `/api/webhooks/${hook}`)).body.error.code).toBe('WEBHOOK_NOT_FOUND');
+  });
+
   it('sends Slack messages, and a PagerDuty trigger on failed gates resolved by the next published Save (one dedup key per session)', async () => {
     const slack = await receiver(() => 200);
     const pagerduty = await receiver(() => 202);

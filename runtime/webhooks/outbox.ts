@@ -25,6 +25,8 @@ export interface OutboxDeps {
   settings: OutboxSettings;
 }
 
+const INFLIGHT_GIVE_UP_MS = 5 * 60_000;
+
 /** Delay before attempt n+1 after n failures: exponential, capped, with jitter (50–100 %). */
 export function backoffMs(failures: number, settings: OutboxSettings, random = Math.random): number {
   const ceiling = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** Math.max(0, failures - 1));
@@ -41,8 +43,8 @@ export function backoffMs(failures: number, settings: OutboxSettings, random = M
 export class Outbox {
   private readonly timers = new Map<string, unknown>();
   private readonly sending = new Set<string>();
-  /** Entries appended but not yet applied (seen by the log listener, not yet by onApplied). */
-  private readonly inflight = new Set<number>();
+  /** Entries appended but not yet applied (seen by the log listener, not yet by onApplied), with when. */
+  private readonly inflight = new Map<number, number>();
   private highestSeen = 0;
   private writes: Promise<void> = Promise.resolve();
   private closed = false;
@@ -55,7 +57,7 @@ export class Outbox {
   watchLog(): () => void {
     return this.deps.log.onAppend((entries) => {
       for (const entry of entries) {
-        if (entry.sessionId && entry.kind !== 'audit') this.inflight.add(entry.seq);
+        if (entry.sessionId && entry.kind !== 'audit') this.inflight.set(entry.seq, this.deps.clock.now().getTime());
         this.highestSeen = Math.max(this.highestSeen, entry.seq);
       }
     });
@@ -111,7 +113,15 @@ export class Outbox {
 
   /** The highest seq below which every entry has been classified. */
   private watermark(): number {
-    return this.inflight.size > 0 ? Math.min(...this.inflight) - 1 : this.highestSeen;
+    // An entry no session applied within INFLIGHT_GIVE_UP_MS (its session closed first) has no
+    // events to send: it must not hold the cursor back forever.
+    const cutoff = this.deps.clock.now().getTime() - INFLIGHT_GIVE_UP_MS;
+    let lowest = Infinity;
+    for (const [seq, since] of this.inflight) {
+      if (since < cutoff) this.inflight.delete(seq);
+      else lowest = Math.min(lowest, seq);
+    }
+    return lowest === Infinity ? this.highestSeen : lowest - 1;
   }
 
   private serialized(work: () => Promise<void>): Promise<void> {
@@ -138,7 +148,8 @@ export class Outbox {
     if (this.closed || this.sending.has(id)) return;
     const row = await this.deps.store.delivery(id);
     const subscription = row ? this.deps.store.subscription(row.subscriptionId) : null;
-    if (!row || row.status !== 'pending' || !subscription) return;
+    // A deleted subscription sends nothing more; its pending rows stay as they are (visible, inert).
+    if (!row || row.status !== 'pending' || !subscription || subscription.deletedAt) return;
     this.sending.add(id);
     try {
       const n = row.attempts + 1;
