@@ -5,6 +5,8 @@ import { Level } from 'level';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../runtime/clock.js';
+import { loadConfig } from '../runtime/config/config.js';
+import { startServer } from '../runtime/server.js';
 import { EventLog } from '../runtime/log/event-log.js';
 import { Outbox } from '../runtime/webhooks/outbox.js';
 import { eventsOf } from '../runtime/webhooks/webhook-events.js';
@@ -96,6 +98,35 @@ describe('webhook deliveries survive kill -9', () => {
       await outbox.close();
     } finally {
       await db.close();
+    }
+  });
+
+  it('alerts session.damaged once for a session its log quarantines at start', async () => {
+    receiver = await WebhookReceiver.start(() => 200);
+    const config = loadConfig({ env: { THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: tmp, THALOGOS_PORT: '0', THALOGOS_LOG_LEVEL: 'silent' }, cwd: tmp });
+    const options = { env: { ...process.env, THALOGOS_ADMIN_TOKEN: ADMIN } };
+    let running = await startServer(config, options);
+    const api = apiClient(running.url, ADMIN);
+    const hook = (await api('POST', '/api/webhooks', { url: receiver.url, events: ['session.damaged'] })).body.id as string;
+    const sid = (await api('POST', '/api/sessions', { repoPath: makeRepo(path.join(tmp, 'broken')), title: 'Broken' })).body.id as string;
+    // An entry this version cannot apply (as after a bad upgrade or a hand edit): the next start quarantines the session.
+    const bad = await running.context.log.appendOne({ kind: 'actor', actor: { kind: 'system', id: 'test' }, sessionId: sid, type: 'TASK.ADD', data: { taskId: 'tbroken' } });
+    await running.close();
+    running = await startServer(config, options);
+    try {
+      await waitFor(async () => receiver!.accepted().length === 1, { what: 'the session.damaged alert' });
+      expect(JSON.parse(receiver.accepted()[0]!.body)).toMatchObject({ type: 'session.damaged', event: { sessionId: sid, seq: bad.seq, severity: 'critical', data: { damage: { seq: bad.seq, type: 'TASK.ADD' } } } });
+    } finally {
+      await running.close();
+    }
+    // Another start meets the same damage: the delivery exists, nothing is sent twice.
+    running = await startServer(config, options);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.received).toHaveLength(1);
+      expect((await apiClient(running.url, ADMIN)('GET', `/api/webhooks/${hook}/deliveries`)).body.deliveries).toHaveLength(1);
+    } finally {
+      await running.close();
     }
   });
 });
