@@ -10,6 +10,7 @@ import { startServer } from '../runtime/server.js';
 import { EventLog } from '../runtime/log/event-log.js';
 import { Outbox } from '../runtime/webhooks/outbox.js';
 import { eventsOf } from '../runtime/webhooks/webhook-events.js';
+import { verify } from '../runtime/webhooks/signature.js';
 import { WebhookStore } from '../runtime/webhooks/webhook-store.js';
 import { apiClient, waitFor } from './helpers/api.js';
 import { makeRepo } from './helpers/git-repo.js';
@@ -62,6 +63,7 @@ describe('webhook deliveries survive kill -9', () => {
     const [first, second] = receiver.received;
     expect(second!.headers['idempotency-key']).toBe(first!.headers['idempotency-key']);
     expect(JSON.parse(second!.body)).toMatchObject({ type: 'task.failed', event: { sessionId: sid } });
+    expect(verify('crash-signing-secret-0123', Number(second!.headers['x-thalogos-timestamp']), second!.body, String(second!.headers['x-thalogos-signature']), Math.floor(Date.now() / 1000))).toBe(true);
     const rows = (await apiClient(server.url, ADMIN)('GET', `/api/webhooks/${hook}/deliveries`)).body.deliveries;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'delivered', id: first!.headers['idempotency-key'] });
