@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   CHECKPOINT_NOT_FOUND: entry(404),
   BRANCH_NOT_FOUND: entry(404),
   WORKTREE_NOT_FOUND: entry(404),
+  WEBHOOK_NOT_FOUND: entry(404),
+  DELIVERY_NOT_FOUND: entry(404),
   METHOD_NOT_ALLOWED: entry(405),
   PAYLOAD_TOO_LARGE: entry(413),
   UNSUPPORTED_MEDIA_TYPE: entry(415),
@@ -61,6 +63,8 @@ export const ERROR_CODES = {
   PATH_OUTSIDE_REPOSITORY: entry(422),
   SYMLINK_ESCAPE: entry(422),
   GATE_CONFIG_INVALID: entry(422),
+  // A webhook's secretRef/routingKeyRef cannot be resolved (unset variable, file not 0600, command failed).
+  WEBHOOK_SECRET_UNAVAILABLE: entry(422),
   // A task's setup commands failed (its error; never an HTTP response): fix the cause, then retry the task.
   SETUP_FAILED: entry(422),
   ADAPTER_UNAVAILABLE: entry(503, true),

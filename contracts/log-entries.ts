@@ -107,6 +107,8 @@ export const REPLAY_AUDIT_SCHEMAS = {
 export const AUDIT_TYPES: ReadonlySet<string> = new Set([
   ...Object.keys(REPLAY_AUDIT_SCHEMAS),
   'TOKEN.CREATED', 'TOKEN.REVOKED',
+  // Webhook subscriptions added and removed by admins (runtime/webhooks); never their secrets.
+  'WEBHOOK.CREATED', 'WEBHOOK.DELETED',
   'MEMBER.ADDED', 'MEMBER.CHANGED', 'MEMBER.REMOVED',
   'LOG.REPAIRED', 'LOG.HEAD_JOURNAL_STARTED',
   // What a published Save's branch pruning deleted and kept (runtime/sessions/branch-pruning.ts).

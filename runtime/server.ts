@@ -50,6 +50,7 @@ import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
 import { systemClock, type Clock } from './clock.js';
 import { repoTarget } from './sessions/session-meta.js';
+import { openWebhooks } from './webhooks/index.js';
 
 /** How long shutdown waits for agent processes: the adapters' SIGTERM grace (5 s) plus a margin. */
 const AGENT_STOP_WAIT_MS = 8_000;
@@ -97,6 +98,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const access = new SessionAccess(members);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
   const devices = new DeviceSessions(config.dataDir, tokens);
+  // The webhook outbox reads the log from here on (runtime/webhooks); it lives in this node's LevelDB.
+  const webhooks = await openWebhooks({ db, log, clock, env, logger: logger.child({ component: 'webhooks' }), settings: fileConfig.webhooks });
 
   // Agents and gates (which a task branch can rewrite) run without the runtime's own secrets.
   const hiddenNames = fileConfig.git.signingKeyPassphraseEnv ? [fileConfig.git.signingKeyPassphraseEnv] : [];
@@ -183,9 +186,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         now,
         branchRetention: fileConfig.git.pruneTaskBranches,
       }, effectsRuntime),
-    onApplied: (host, entry) => projection.onApplied(host, entry),
-    // A session quarantined while live shows its damage in the console at once.
-    onQuarantined: (host) => projection.schedule(host),
+    onApplied: (host, entry) => {
+      projection.onApplied(host, entry);
+      webhooks.onApplied(host, entry);
+    },
+    // A session quarantined while live shows its damage in the console at once (and alerts).
+    onQuarantined: (host) => {
+      projection.schedule(host);
+      webhooks.onQuarantined(host);
+    },
     now,
     recoverSave: async (host) => {
       let recovered;
@@ -237,6 +246,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await sessions.restoreAll();
     // The state documents are persisted too, but the log is the truth: re-project after a restart.
     for (const host of sessions.all()) projection.schedule(host);
+    // Before new work appends: deliveries a crash left owed are written and resumed.
+    await webhooks.start(sessions);
     await sessions.recoverInterrupted();
   }
 
@@ -264,7 +275,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...deviceSessionRoutes(devices)]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
@@ -322,6 +333,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       // Cluster mode: hand every session over to the other nodes first (drain).
       await cluster?.close({ drain: true });
       await sessions.closeAll();
+      await webhooks.close();
       for (const timer of effectsRuntime.timers) clock.clearTimeout(timer);
       await effectsRuntime.runs.cancelAll('runtime shutting down', AGENT_STOP_WAIT_MS);
       await sync.close();

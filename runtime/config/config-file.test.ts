@@ -37,6 +37,18 @@ describe('the runtime config file', () => {
     expect(config.sessions.maxParallel).toBe(2);
   });
 
+  it('webhook delivery settings: defaults, overrides, and a bad value stops the start with a typed error', async () => {
+    expect((await loadConfigFile(path.join(dir, 'absent.json'))).webhooks).toEqual({ timeoutMs: 10_000, maxAttempts: 8, backoffBaseMs: 5_000, backoffMaxMs: 3_600_000 });
+    const file = await write(JSON.stringify({ webhooks: { timeoutMs: 500, maxAttempts: 3 } }));
+    expect((await loadConfigFile(file)).webhooks).toMatchObject({ timeoutMs: 500, maxAttempts: 3, backoffBaseMs: 5_000 });
+    for (const bad of [{ maxAttempts: 0 }, { timeoutMs: 'soon' }, { backoffBaseMs: 1000, backoffMaxMs: 100 }, { retries: 3 }]) {
+      const error = await loadConfigFile(await write(JSON.stringify({ webhooks: bad }))).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+      expect((error as ConfigError).message).toContain('webhooks');
+    }
+  });
+
   it('the sandbox is on unless the file says "off"; network "none" per adapter; anything else is refused', async () => {
     expect((await loadConfigFile(path.join(dir, 'absent.json'))).sandbox).toBe('on');
     const off = await loadConfigFile(await write(JSON.stringify({ sandbox: 'off', adapters: { adapters: { codex: { network: 'none' } } } })));

@@ -37,6 +37,16 @@ export const ConfigFileSchema = z.strictObject({
       pruneTaskBranches: BranchRetentionSchema.default(DEFAULT_BRANCH_RETENTION),
     })
     .default({ pruneTaskBranches: DEFAULT_BRANCH_RETENTION }),
+  /** Webhook deliveries (docs/runbooks/webhooks.md): per-attempt timeout, retry budget and backoff. */
+  webhooks: z
+    .strictObject({
+      timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+      maxAttempts: z.number().int().min(1).max(50).default(8),
+      backoffBaseMs: z.number().int().min(10).max(3_600_000).default(5_000),
+      backoffMaxMs: z.number().int().min(10).max(24 * 3_600_000).default(3_600_000),
+    })
+    .refine((value) => value.backoffMaxMs >= value.backoffBaseMs, { message: 'backoffMaxMs must be at least backoffBaseMs', path: ['backoffMaxMs'] })
+    .default({ timeoutMs: 10_000, maxAttempts: 8, backoffBaseMs: 5_000, backoffMaxMs: 3_600_000 }),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
