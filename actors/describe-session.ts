@@ -113,6 +113,7 @@ export function describeSession(snapshot: unknown): SessionView {
     title: c.title,
     repoPath: c.repoPath,
     baseBranch: c.baseBranch ?? null,
+    ciStatuses: c.ciStatuses ?? {},
     status: session.value as SessionStatus,
     createdAt: c.createdAt,
     createdBy: c.createdBy,

@@ -13,7 +13,7 @@ import type {
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
 
 export type { Checkpoint, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
-import type { Checkpoint, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { Checkpoint, CiStatus, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 
 export interface SessionContext extends SessionInput {
   /** Task ids in creation order; dispatch and Save follow this order. */
@@ -26,6 +26,8 @@ export interface SessionContext extends SessionInput {
   lastSave: SaveRecord | null;
   pendingSave: PendingSave | null;
   pendingRollback: PendingRollback | null;
+  /** CI verdicts per commit and context (absent in snapshots from before CI statuses). */
+  ciStatuses?: Record<string, Record<string, CiStatus>>;
 }
 
 /** Statuses that hold a slot (count against maxParallel). */
@@ -172,6 +174,12 @@ export const sessionMachine = setup({
       if (!context.pendingSave || context.pendingSave.chosen) return {};
       return { pendingSave: { ...context.pendingSave, phase: 'started', taskIds: saveCandidates(context) } };
     }),
+    recordCiStatus: assign(({ context, event }) => {
+      if (event.type !== 'CI.STATUS') return {};
+      const all = context.ciStatuses ?? {};
+      const status: CiStatus = { state: event.state, url: event.url, description: event.description, at: event.at, by: event.by };
+      return { ciStatuses: { ...all, [event.commit]: { ...(all[event.commit] ?? {}), [event.context]: status } } };
+    }),
     recordSaveProgress: assign(({ context, event }) => {
       if (event.type !== 'SAVE.PROGRESS' || !context.pendingSave) return {};
       const { gate: _previous, ...pending } = context.pendingSave;
@@ -286,6 +294,7 @@ export const sessionMachine = setup({
     lastSave: null,
     pendingSave: null,
     pendingRollback: null,
+    ciStatuses: {},
   }),
   initial: 'idle',
   on: {
@@ -312,6 +321,8 @@ export const sessionMachine = setup({
     'AGENT.CANCEL': forward,
     'TASK.STATUS': { actions: 'recordStatus' },
     'ROLLBACK.COMPLETED': { guard: 'isPendingRollback', actions: 'completeRollback' },
+    // A CI verdict is recorded in every state: CI reports whenever it is done.
+    'CI.STATUS': { actions: 'recordCiStatus' },
   },
   states: {
     idle: {

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   INVALID_STATE: entry(409),
   NOTHING_TO_SAVE: entry(409),
   TASK_NOT_READY: entry(409),
+  STATUS_REQUIRED: entry(409),
   SESSION_DAMAGED: entry(409),
   STALE_CONFLICT: entry(409),
   WORKTREE_DIRTY: entry(409),

@@ -39,6 +39,8 @@ export const SESSION_CREATED = 'SESSION.CREATED';
 export const SESSION_ENTRY_SKIPPED = 'SESSION.ENTRY_SKIPPED';
 /** The task branches a published Save's pruning deleted, and the ones it kept with why (audit only). */
 export const BRANCHES_PRUNED = 'GIT.BRANCHES_PRUNED';
+/** Managed refs pushed (or not) to the CI remote `.thalogos.json` names (audit only). */
+export const CI_PUSHED = 'CI.PUSHED';
 /** An admin replaced an entry that could not be applied with a corrected event (applied instead). */
 export const SESSION_ENTRY_REPAIRED = 'SESSION.ENTRY_REPAIRED';
 
@@ -113,6 +115,7 @@ export const AUDIT_TYPES: ReadonlySet<string> = new Set([
   'LOG.REPAIRED', 'LOG.HEAD_JOURNAL_STARTED',
   // What a published Save's branch pruning deleted and kept (runtime/sessions/branch-pruning.ts).
   BRANCHES_PRUNED,
+  CI_PUSHED,
   // Written by the first wave's conflict routes beside the session's actor events.
   'CONFLICT.RESOLVE', 'CONFLICT.RESOLVED', 'CONFLICT.RESOLVE_FAILED',
 ]);

@@ -162,6 +162,18 @@ export const SaveRequestEventSchema = z.object({
 export const SaveGateStepSchema = z.object({ index: z.number().int().nonnegative(), total: z.number().int().positive(), command: z.string().max(10_000) });
 export const SaveProgressEventSchema = z.object({ type: z.literal('SAVE.PROGRESS'), saveId: id, phase: z.string(), gate: SaveGateStepSchema.optional() });
 export const SaveCompletedEventSchema = z.object({ type: z.literal('SAVE.COMPLETED'), saveId: id, result: SaveResultSchema, at: z.string() });
+/** A CI system's verdict on a commit (a task's, the integration's or a checkpoint's), per context. */
+export const CiStateSchema = z.enum(['pending', 'success', 'failure', 'error']);
+export const CiStatusEventSchema = z.object({
+  type: z.literal('CI.STATUS'),
+  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  context: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/),
+  state: CiStateSchema,
+  url: z.string().url().max(2000).nullable(),
+  description: z.string().max(500).nullable(),
+  at: z.string(),
+  by: z.string(),
+});
 export const ReviewResumeEventSchema = z.object({ type: z.literal('REVIEW.RESUME'), at: z.string(), by: z.string() });
 export const RollbackRequestEventSchema = z.object({
   type: z.literal('ROLLBACK.REQUEST'), rollbackId: id, checkpoint: z.string(), mode: RollbackModeSchema, at: z.string(), by: z.string(),
@@ -181,7 +193,7 @@ export const TaskCommandEventSchema = z.discriminatedUnion('type', [
 ]);
 export const SessionCommandEventSchema = z.discriminatedUnion('type', [
   TaskAddEventSchema, SaveRequestEventSchema, SaveProgressEventSchema, SaveCompletedEventSchema,
-  ReviewResumeEventSchema, RollbackRequestEventSchema, RollbackCompletedEventSchema,
+  ReviewResumeEventSchema, RollbackRequestEventSchema, RollbackCompletedEventSchema, CiStatusEventSchema,
 ]);
 /** Everything the runtime may send to the root session actor (and therefore log as an actor event). */
 export const SessionEventSchema = z.discriminatedUnion('type', [
@@ -212,6 +224,7 @@ export type TaskAddEvent = z.infer<typeof TaskAddEventSchema>;
 export type SaveRequestEvent = z.infer<typeof SaveRequestEventSchema>;
 export type SaveProgressEvent = z.infer<typeof SaveProgressEventSchema>;
 export type SaveCompletedEvent = z.infer<typeof SaveCompletedEventSchema>;
+export type CiStatusEvent = z.infer<typeof CiStatusEventSchema>;
 export type ReviewResumeEvent = z.infer<typeof ReviewResumeEventSchema>;
 export type RollbackRequestEvent = z.infer<typeof RollbackRequestEventSchema>;
 export type RollbackCompletedEvent = z.infer<typeof RollbackCompletedEventSchema>;

@@ -3,7 +3,7 @@
 // these schemas, and the console imports the types from here.
 import { z } from 'zod';
 import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
-import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
+import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, CiStateSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
 
 /** What a fallback agent is told about the run it takes over from. */
 export const HandoffSchema = z.object({ fromRunId: z.string(), fromAgent: z.string(), finalMessage: z.string().nullable(), reason: z.string() });
@@ -131,12 +131,19 @@ export type SessionDamage = z.infer<typeof SessionDamageSchema>;
 export const SessionViewStatusSchema = z.union([SessionStatusSchema, z.literal('damaged')]);
 export type SessionViewStatus = z.infer<typeof SessionViewStatusSchema>;
 
+export const CiStatusSchema = z.object({
+  state: CiStateSchema, url: z.string().nullable(), description: z.string().nullable(), at: z.string(), by: z.string(),
+});
+export type CiStatus = z.infer<typeof CiStatusSchema>;
+
 export const SessionViewSchema = z.object({
   id: z.string(),
   title: z.string(),
   repoPath: z.string(),
   /** The branch the session works from and publishes to (null: main, or master, in older sessions). */
   baseBranch: z.string().nullable(),
+  /** CI verdicts reported on commits (tasks', checkpoints'): commit -> context -> status. */
+  ciStatuses: z.record(z.string(), z.record(z.string(), CiStatusSchema)),
   status: SessionViewStatusSchema,
   createdAt: z.string(),
   createdBy: z.string(),

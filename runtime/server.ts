@@ -37,6 +37,8 @@ import { recordedGateSpawner } from './sessions/gate-spawner.js';
 import { recordedSetupSpawner } from './sessions/setup-spawner.js';
 import { SaveOutputStreams } from './sessions/save-output.js';
 import { previewRoutes } from './api/preview-routes.js';
+import { ciRoutes } from './api/ci-routes.js';
+import { ManagedRefPusher } from './ci/push-managed-refs.js';
 import { withPreviews } from './previews/preview-proxy.js';
 import { PreviewTickets } from './previews/preview-tickets.js';
 import { TaskPorts } from './previews/task-ports.js';
@@ -151,6 +153,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const projection = new LiveProjection(sync, logger);
   const taskPorts = new TaskPorts();
+  const refPusher = new ManagedRefPusher({ engine, logger: logger.child({ component: 'ci' }) });
   const previewTickets = new PreviewTickets(() => clock.now().getTime());
   const saveOutput = new SaveOutputStreams((sessionId, taskId, runId, event) => {
     // A session closed meanwhile has no document to write to; the Save's result still has the output.
@@ -189,6 +192,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onApplied: (host, entry) => {
       projection.onApplied(host, entry);
       webhooks.onApplied(host, entry);
+      refPusher.onApplied(host, entry);
     },
     // A session quarantined while live shows its damage in the console at once (and alerts).
     onQuarantined: (host) => {
@@ -275,7 +279,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];

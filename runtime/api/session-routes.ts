@@ -12,6 +12,7 @@ import { actorOf } from './principal-actor.js';
 import { requireAvailableAgent } from './agent-required.js';
 import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RejectBody, RollbackBody, SaveBody } from './schemas.js';
 import { repoTarget } from '../sessions/session-meta.js';
+import { describeMissing, missingStatuses } from '../ci/required-statuses.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
   const summary = (id: string): SessionSummary => {
@@ -143,6 +144,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const chosen = ctx.body.taskIds;
         if (chosen) refuseUnreadyChosen(host.view(), chosen);
         else refuseEmptySave(host.view());
+        await refuseMissingStatuses(app, host, chosen);
         const saveId = newId('save');
         await submitCommand(host, { type: 'SAVE.REQUEST', saveId, at: app.now().toISOString(), by: ctx.principal?.name ?? '', ...(chosen ? { taskIds: chosen } : {}) }, ctx.principal, 'SAVE_IN_PROGRESS');
         return json(202, { saveId, session: host.view() });
@@ -216,6 +218,21 @@ export function sessionRoutes(app: AppContext): Route[] {
  * A command is refused (with `refusedAs`, and without touching the log) when the session's
  * machine would not accept it in its current state.
  */
+/**
+ * Tasks a Save would merge now whose commits lack a required CI status: refused with 409
+ * STATUS_REQUIRED before anything is logged. Tasks still working are checked when the Save starts.
+ */
+async function refuseMissingStatuses(app: AppContext, host: ReturnType<AppContext['sessions']['get']>, chosen: string[] | undefined): Promise<void> {
+  const view = host.view();
+  if (view.status === 'damaged') return;
+  const required = (await app.engine.repoConfig(repoTarget(host.meta))).ci.requiredStatuses;
+  const candidates = chosen ?? view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null).map((task) => task.id);
+  const missing = missingStatuses(view, candidates, required);
+  if (missing.length > 0) {
+    throw new ApiError('STATUS_REQUIRED', `a required CI status is missing: ${describeMissing(missing)}`, { required, missing });
+  }
+}
+
 async function submitCommand(
   host: ReturnType<AppContext['sessions']['get']>,
   event: SessionEvent,

@@ -17,6 +17,7 @@ import type { SaveOutputStreams } from './save-output.js';
 import type { TaskPorts } from '../previews/task-ports.js';
 import { repoTarget } from './session-meta.js';
 import { runTaskSetup } from './task-setup.js';
+import { describeMissing, missingStatuses } from '../ci/required-statuses.js';
 
 export interface EffectDeps {
   engine: GitEngine;
@@ -346,7 +347,15 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         return;
       }
       const startedAt = process.hrtime.bigint();
-      deps.engine
+      // Required CI statuses are checked again now: tasks that became ready while the Save waited
+      // were not there when it was asked for.
+      const statusCheck = deps.engine
+        .repoConfig(target)
+        .then((config) => missingStatuses(host.view(), taskIds, config.ci.requiredStatuses), () => [])
+        .then((missing): SessionSaveResult | null => missing.length === 0 ? null : {
+          status: 'error', error: { code: 'STATUS_REQUIRED', message: `a required CI status is missing: ${describeMissing(missing)}` },
+        });
+      void statusCheck.then((refused) => refused ? refused : deps.engine
         .save({
           ...target, sessionId, saveId, taskIds,
           ...(deps.logHead ? { logHead: deps.logHead() } : {}),
@@ -355,7 +364,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
           onGateOutput: (run, stream, text) => deps.saveOutput?.write(sessionId, saveId, run, stream, text),
         })
         .then((result): SessionSaveResult => ({ ...result }))
-        .catch((error: unknown): SessionSaveResult => ({ status: 'error', error: errorOf(error) }))
+        .catch((error: unknown): SessionSaveResult => ({ status: 'error', error: errorOf(error) })))
         .then(async (result) => {
           deps.onSaveFinished?.(String(result.status), Number(process.hrtime.bigint() - startedAt) / 1e9);
           deps.saveOutput?.flush({ sessionId, saveId });

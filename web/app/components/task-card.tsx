@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { openPreview, type TaskPreview } from '../lib/previews.js';
 import { api, type ApiFailure } from '../lib/api.js';
@@ -70,7 +70,7 @@ export function retryBody(task: TaskView): { prompt: string; agent?: string } {
   return agent ? { prompt: task.prompt, agent } : { prompt: task.prompt };
 }
 
-export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devServer = null }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean; preview?: TaskPreview | null }) {
+export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devServer = null, ci = null }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean; preview?: TaskPreview | null; ci?: ReactNode }) {
   const [error, setError] = useState<ApiFailure | null>(null);
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState(false);
@@ -144,6 +144,7 @@ export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devSer
         <span className="ml-auto">{timeAgo(task.createdAt)}</span>
       </div>
       {preview ? <p className="mt-2 line-clamp-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{preview}</p> : null}
+      {ci}
       {task.error ? <TaskErrorSummary error={task.error} /> : null}
       {devServer && CANCELLABLE.has(task.status) ? (
         <p className="mt-2 flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">

@@ -1,6 +1,7 @@
 import { AgentStream } from '../components/agent-stream.js';
 import { ChatPanel, MemoryPanel } from '../components/collab-panels.js';
 import { GoalBox } from '../components/goal-box.js';
+import { CiBadges } from '../components/ci-badges.js';
 import { TaskCard } from '../components/task-card.js';
 import { Card, CardHeader } from '../components/ui.js';
 import type { StreamLine, TaskStatus, TaskView } from '../lib/api-types.js';
@@ -60,7 +61,7 @@ export default function SessionBoard() {
               </h2>
               <div className="space-y-2">
                 {tasks.map((task) => (
-                  <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} preview={previews.get(task.id) ?? null} />
+                  <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} preview={previews.get(task.id) ?? null} ci={<CiBadges view={view} commit={task.commit} className="mt-2" />} />
                 ))}
                 {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-600 dark:text-zinc-400">No tasks</p> : null}
               </div>

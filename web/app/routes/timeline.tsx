@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import { ErrorNotice } from '../components/error-notice.js';
 import { NoteList } from '../components/note-list.js';
+import { CiBadges } from '../components/ci-badges.js';
 import { GateResults } from '../components/gate-report.js';
 import { SaveFailureDetail } from '../components/save-failure.js';
 import { RollbackDialog } from '../components/rollback-dialog.js';
@@ -162,6 +163,7 @@ export default function Timeline() {
                       {main?.source === 'rollback' ? 'restored on main' : 'on main'}
                     </span>
                   ) : null}
+                  <CiBadges view={view} commit={row.commit} />
                   {row.sessionStart ? <span className="rounded bg-sky-50 px-1.5 text-xs text-sky-700 dark:bg-sky-950 dark:text-sky-300">session start</span> : null}
                   {!row.inSession ? <span className="text-xs text-zinc-500">from another session</span> : null}
                   <span className="ml-auto text-xs text-zinc-500">{timeAgo(row.at)}</span>
