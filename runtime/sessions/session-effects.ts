@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { PromotionResult } from '../../contracts/index.js';
 import type { RollbackResult, SaveResult as SessionSaveResult, SessionEffects, SessionEvent } from '../../actors/index.js';
 import type { AdapterRegistry, AgentRun } from '../../adapters/index.js';
 import { buildPrompt } from '../../adapters/index.js';
@@ -375,6 +376,17 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         .catch((error: unknown): RollbackResult => ({ status: 'error', error: errorOf(error) }))
         .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result, at: deps.now().toISOString() }));
     },
+
+    startPromotion: ({ sessionId, promotionId, checkpoint, environment }) => {
+      if (runtime.closing) return;
+      // The environment's gates run in the engine's sandboxed gate spawner, in this detached checkout.
+      const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, '_promotion');
+      deps.engine
+        .promote({ ...target, sessionId, checkpoint, environment, worktreePath })
+        .then((result): PromotionResult => result)
+        .catch((error: unknown): PromotionResult => ({ status: 'error', error: errorOf(error) }))
+        .then((result) => record({ type: 'PROMOTION.COMPLETED', promotionId, result: boundGates(result), at: deps.now().toISOString() }));
+    },
   };
 }
 
@@ -382,4 +394,10 @@ function commitMessage(prompt: string): string {
   const firstLine = prompt.split('\n')[0]?.trim() ?? '';
   const subject = firstLine.length > 72 ? `${firstLine.slice(0, 69)}...` : firstLine;
   return subject.length > 0 ? subject : 'Agent changes';
+}
+
+/** Gate output in the log stays bounded like a Save's (the engine keeps 64 KiB head and tail per gate). */
+function boundGates(result: PromotionResult): PromotionResult {
+  if (result.status === 'error') return result;
+  return { ...result, gates: result.gates.map((g) => ({ ...g, output: g.output.slice(-64 * 1024) })) };
 }
