@@ -154,4 +154,19 @@ describe('promotion routes, in-process', () => {
     await start();
     expect((await view()).timeline.filter((e) => e.kind === 'promotion' || e.kind === 'environment_rollback')).toEqual(timeline);
   }, 120_000);
+
+  it('completes a promotion the runtime stopped during its gates with INTERRUPTED at restart; release/{env} did not move', async () => {
+    const repo = makeRepo(path.join(tmp, 'slow'), { '.thalogos.json': JSON.stringify({ environments: [{ name: 'slow', gates: ['sleep 30'] }] }) });
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'slow' })).body.id as string;
+    const tag = git(repo, 'tag', '-l', 'checkpoint/*');
+    const asked = await api('POST', `/api/sessions/${sid}/promotions`, { checkpoint: tag, to: 'slow' });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(202);
+    expect(SessionViewSchema.parse((await api('GET', `/api/sessions/${sid}`)).body).pendingPromotions).toMatchObject([{ state: 'running' }]);
+    await server.close();
+    await start();
+    const view = SessionViewSchema.parse((await api('GET', `/api/sessions/${sid}`)).body);
+    expect(view.pendingPromotions).toEqual([]);
+    expect(view.timeline.find((e) => e.kind === 'promotion')).toMatchObject({ promotionId: asked.body.promotionId, result: { status: 'error', error: { code: 'INTERRUPTED' } } });
+    expect(branch(repo, 'release/slow')).toBeNull();
+  }, 90_000);
 });

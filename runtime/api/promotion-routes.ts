@@ -82,6 +82,8 @@ export function promotionRoutes(app: AppContext): Route[] {
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
         const environment = ctx.params.environment ?? '';
+        // The move is recorded after it is made: a quarantined session, which refuses the record, must not move it.
+        if (host.view().status === 'damaged') throw new ApiError('SESSION_DAMAGED', `session ${host.id} is quarantined; repair or skip its damaged entry first`);
         if (host.view().pendingPromotions.some((p) => p.environment === environment && p.state === 'running')) {
           throw new ApiError('PROMOTION_IN_PROGRESS', `a promotion to ${environment} is running`, { environment });
         }

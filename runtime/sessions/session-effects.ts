@@ -385,7 +385,8 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         .promote({ ...target, sessionId, checkpoint, environment, worktreePath })
         .then((result): PromotionResult => result)
         .catch((error: unknown): PromotionResult => ({ status: 'error', error: errorOf(error) }))
-        .then((result) => record({ type: 'PROMOTION.COMPLETED', promotionId, result: boundGates(result), at: deps.now().toISOString() }));
+        // Gate output (bounded by the engine) is as untrusted as a setup command's: redacted before the log.
+        .then((result) => record(deps.adapters.redactor.value({ type: 'PROMOTION.COMPLETED', promotionId, result, at: deps.now().toISOString() })));
     },
   };
 }
@@ -394,10 +395,4 @@ function commitMessage(prompt: string): string {
   const firstLine = prompt.split('\n')[0]?.trim() ?? '';
   const subject = firstLine.length > 72 ? `${firstLine.slice(0, 69)}...` : firstLine;
   return subject.length > 0 ? subject : 'Agent changes';
-}
-
-/** Gate output in the log stays bounded like a Save's (the engine keeps 64 KiB head and tail per gate). */
-function boundGates(result: PromotionResult): PromotionResult {
-  if (result.status === 'error') return result;
-  return { ...result, gates: result.gates.map((g) => ({ ...g, output: g.output.slice(-64 * 1024) })) };
 }
