@@ -130,4 +130,23 @@ describe('environment promotion', () => {
     await expect(engine.listEnvironments({ repoPath: repo3 })).rejects.toMatchObject({ code: 'GATE_CONFIG_INVALID' });
     expect(revParse(repo, 'release/dev')).toBeNull();
   });
+
+  it("follows the session's base branch: the config and the eligible checkpoints are those of develop, not main", async () => {
+    const r = makeRepo({ 'README.md': 'v0\n' });
+    roots.push(r.root);
+    git(r.repo, ['checkout', '-q', '-b', 'develop']);
+    write(r.repo, '.thalogos.json', JSON.stringify({ environments: [{ name: 'dev' }] }));
+    git(r.repo, ['add', '-A']);
+    git(r.repo, ['commit', '-q', '-m', 'config on develop']);
+    git(r.repo, ['tag', '-a', 'checkpoint/2026-03-04-1', '-m', 'cp']);
+    const commit = git(r.repo, ['rev-parse', 'HEAD']);
+    const wt = path.join(r.root, 'promotion');
+    // main has no environments at all.
+    await expect(engine.promote({ repoPath: r.repo, sessionId: 's1', checkpoint: 'checkpoint/2026-03-04-1', environment: 'dev', worktreePath: wt }))
+      .rejects.toMatchObject({ code: 'ENVIRONMENT_NOT_FOUND' });
+    const res = await engine.promote({ repoPath: r.repo, baseBranch: 'develop', sessionId: 's1', checkpoint: 'checkpoint/2026-03-04-1', environment: 'dev', worktreePath: wt });
+    expect(res).toMatchObject({ status: 'promoted', commit });
+    expect(revParse(r.repo, 'release/dev')).toBe(commit);
+  });
 });
+
