@@ -59,6 +59,16 @@ describe('web console: environment lanes', () => {
     // The operator's page follows live.
     await expect.poll(() => lane('prod').getByLabel('prod holds').textContent(), { timeout: 30_000 }).toContain(saved.tag);
 
+    // An operator rolls dev back to the session-start checkpoint (the one before the Save's).
+    const start = git(repo, 'tag', '-l', 'checkpoint/*', '--sort=creatordate').split('\n')[0] as string;
+    await lane('dev').getByText('Roll dev back…').click();
+    await lane('dev').getByLabel('Earlier checkpoint for dev').selectOption(start);
+    await lane('dev').getByRole('button', { name: 'Roll dev back' }).click();
+    await expect.poll(() => lane('dev').getByLabel('dev holds').textContent(), { timeout: 30_000 }).toContain(start);
+    expect(releaseOf('dev')).toBe(git(repo, 'rev-parse', `${start}^{commit}`));
+    expect(await lane('dev').getByLabel('Last change of dev').textContent()).toContain(`rolled back to ${start} by otto`);
+    expect(git(repo, 'rev-parse', 'main')).toBe(saved.commit);
+
     // The timeline lists the promotions.
     await page.goto(`/sessions/${sid}/timeline`);
     const events = page.getByRole('list', { name: 'Timeline events' });

@@ -14,13 +14,22 @@ export function meta() {
 }
 
 type PromotionEntry = Extract<SessionView['timeline'][number], { kind: 'promotion' }>;
+type RollbackEntry = Extract<SessionView['timeline'][number], { kind: 'environment_rollback' }>;
 
-function lastPromotion(view: SessionView, environment: string): PromotionEntry | null {
-  const entries = view.timeline.filter((e): e is PromotionEntry => e.kind === 'promotion' && e.environment === environment);
+/** The environment's newest promotion or rollback on the timeline. */
+function lastChange(view: SessionView, environment: string): PromotionEntry | RollbackEntry | null {
+  const entries = view.timeline.filter((e): e is PromotionEntry | RollbackEntry => (e.kind === 'promotion' || e.kind === 'environment_rollback') && e.environment === environment);
   return entries[entries.length - 1] ?? null;
 }
 
-function outcomeText(entry: PromotionEntry): { tone: string; text: string } {
+/** Checkpoints listed before `tag` (oldest first, as the API lists them): the candidates to roll back to. */
+function earlierThan(checkpoints: RepoCheckpoint[], tag: string): RepoCheckpoint[] {
+  const index = checkpoints.findIndex((c) => c.tag === tag);
+  return index > 0 ? checkpoints.slice(0, index) : [];
+}
+
+function outcomeText(entry: PromotionEntry | RollbackEntry): { tone: string; text: string } {
+  if (entry.kind === 'environment_rollback') return { tone: 'text-amber-700 dark:text-amber-400', text: `rolled back to ${entry.checkpoint} by ${entry.by}` };
   const r = entry.result;
   if (r.status === 'promoted') return { tone: 'text-emerald-700 dark:text-emerald-400', text: `promoted ${r.checkpoint}` };
   if (r.status === 'gates_failed') {
@@ -70,6 +79,46 @@ function PromoteForm({ sessionId, env, checkpoints, suggested, onDone }: { sessi
       </div>
       <ErrorNotice error={error} title={`Could not promote to ${env.name}`} />
     </form>
+  );
+}
+
+/** Moves release/{env} back to an earlier checkpoint (the server checks it is an ancestor of what it holds). */
+function RollbackForm({ sessionId, env, earlier, onDone }: { sessionId: string; env: EnvironmentView; earlier: RepoCheckpoint[]; onDone: () => void }) {
+  const [checkpoint, setCheckpoint] = useState(earlier[earlier.length - 1]?.tag ?? '');
+  const [error, setError] = useState<ApiFailure | null>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    try {
+      await api('POST', `/api/sessions/${sessionId}/environments/${env.name}/rollback`, { checkpoint });
+      setError(null);
+      onDone();
+    } catch (failure) {
+      setError(failure as ApiFailure);
+    }
+  }
+  const id = `rollback-${env.name}`;
+  return (
+    <details className="mt-2 text-sm">
+      <summary className="cursor-pointer text-xs text-zinc-500">Roll {env.name} back…</summary>
+      <form onSubmit={submit} className="mt-2 grid gap-2">
+        <div className="flex gap-2">
+          <label htmlFor={id} className="sr-only">
+            Earlier checkpoint for {env.name}
+          </label>
+          <select id={id} value={checkpoint} onChange={(event) => setCheckpoint(event.target.value)} className={inputClass}>
+            {[...earlier].reverse().map((c) => (
+              <option key={c.tag} value={c.tag}>
+                {c.tag}
+              </option>
+            ))}
+          </select>
+          <Button type="submit" disabled={!checkpoint} aria-label={`Roll ${env.name} back`}>
+            Roll back
+          </Button>
+        </div>
+        <ErrorNotice error={error} title={`Could not roll ${env.name} back`} />
+      </form>
+    </details>
   );
 }
 
@@ -140,7 +189,7 @@ export default function Environments() {
       <ol aria-label="Environment lanes" className="grid gap-4 p-4 md:grid-cols-3">
         {(envs ?? []).map((env, index) => {
           const pending = view.pendingPromotions.find((p) => p.environment === env.name) ?? null;
-          const last = lastPromotion(view, env.name);
+          const last = lastChange(view, env.name);
           const outcome = last ? outcomeText(last) : null;
           const previous = index > 0 ? (envs?.[index - 1] ?? null) : null;
           return (
@@ -166,13 +215,16 @@ export default function Environments() {
                 {env.approvals ? `${env.approvals.count} ${env.approvals.role} approval${env.approvals.count > 1 ? 's' : ''}` : 'no approval needed'}
               </p>
               {outcome && last ? (
-                <p className="mt-1 text-xs" aria-label={`Last promotion to ${env.name}`}>
-                  <span className={outcome.tone}>{outcome.text}</span> <span className="text-zinc-500">{timeAgo(last.completedAt)}</span>
+                <p className="mt-1 text-xs" aria-label={`Last change of ${env.name}`}>
+                  <span className={outcome.tone}>{outcome.text}</span> <span className="text-zinc-500">{timeAgo(last.kind === 'promotion' ? last.completedAt : last.at)}</span>
                 </p>
               ) : null}
               {pending ? <PendingLine sessionId={view.id} pending={pending} user={user} onDone={refresh} /> : null}
               {canPromote && !pending && checkpoints.length > 0 ? (
                 <PromoteForm sessionId={view.id} env={env} checkpoints={checkpoints} suggested={previous ? previous.checkpoint : (checkpoints[checkpoints.length - 1]?.tag ?? null)} onDone={refresh} />
+              ) : null}
+              {canPromote && !pending && env.checkpoint && earlierThan(checkpoints, env.checkpoint).length > 0 ? (
+                <RollbackForm key={env.checkpoint} sessionId={view.id} env={env} earlier={earlierThan(checkpoints, env.checkpoint)} onDone={refresh} />
               ) : null}
             </li>
           );
