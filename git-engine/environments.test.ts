@@ -148,5 +148,21 @@ describe('environment promotion', () => {
     expect(res).toMatchObject({ status: 'promoted', commit });
     expect(revParse(r.repo, 'release/dev')).toBe(commit);
   });
+
+  it('updates a checkout of release/dev like git merge --ff-only, and refuses when its local changes are in the way', async () => {
+    const { root, repo, c2, cp1, cp2 } = repoWithCheckpoints();
+    const wt = path.join(root, 'promotion');
+    await engine.promote({ repoPath: repo, sessionId: 's1', checkpoint: cp1, environment: 'dev', worktreePath: wt });
+    const checkout = path.join(root, 'release-dev');
+    git(repo, ['worktree', 'add', '-q', checkout, 'release/dev']);
+    await engine.promote({ repoPath: repo, sessionId: 's1', checkpoint: cp2, environment: 'dev', worktreePath: wt });
+    expect(revParse(repo, 'release/dev')).toBe(c2);
+    expect(git(checkout, ['status', '--porcelain'])).toBe('');
+    expect(git(checkout, ['rev-parse', 'HEAD'])).toBe(c2);
+    // A local edit of a file the rollback would change: refused, nothing moves.
+    write(checkout, 'ok.txt', 'edited here\n');
+    await expect(engine.rollbackEnvironment({ repoPath: repo, checkpoint: cp1, environment: 'dev' })).rejects.toMatchObject({ code: 'WORKTREE_DIRTY' });
+    expect(revParse(repo, 'release/dev')).toBe(c2);
+  });
 });
 

@@ -5,6 +5,7 @@
 // nothing reaches prod that staging never had). Rollback moves `release/{env}` back to an earlier
 // checkpoint it held; the base branch's history is never touched.
 import { isAncestor } from './ancestry.js';
+import { moveBranch } from './branch-move.js';
 import { checkpointCommit, listCheckpoints } from './checkpoints.js';
 import { GitEngineError } from './errors.js';
 import { readGateConfig, type EnvironmentConfig } from './gate-config.js';
@@ -107,8 +108,12 @@ export async function publishPromotion(repo: Repo, p: { checkpoint: string; envi
   if (plan.commit !== p.commit || plan.previous !== p.previous) {
     throw new GitEngineError('BRANCH_MOVED', `${releaseBranch(p.environment)} or ${p.checkpoint} changed while the gates ran`, { expected: { commit: p.commit, previous: p.previous }, actual: { commit: plan.commit, previous: plan.previous } });
   }
-  if (plan.previous !== plan.commit) {
-    await writeRefAtomic(repo, `refs/heads/${releaseBranch(plan.environment)}`, plan.commit, `thalogos: promote ${plan.checkpoint}`, { expectedOld: plan.previous });
+  if (plan.previous === null) {
+    await writeRefAtomic(repo, `refs/heads/${releaseBranch(plan.environment)}`, plan.commit, `thalogos: promote ${plan.checkpoint}`, { expectedOld: null });
+  } else if (plan.previous !== plan.commit) {
+    // Like `git merge --ff-only` where someone has release/{env} checked out: their files follow
+    // the ref, and local changes in the way refuse the move (WORKTREE_DIRTY) before anything changes.
+    await moveBranch(repo, releaseBranch(plan.environment), plan.previous, plan.commit, { reason: `thalogos: promote ${plan.checkpoint}`, dirtyCode: 'WORKTREE_DIRTY' });
   }
   return plan;
 }
@@ -129,6 +134,6 @@ export async function rollbackEnvironment(repo: Repo, p: { checkpoint: string; e
   if (commit === previous || !(await isAncestor(repo, commit, previous))) {
     throw new GitEngineError('PROMOTION_NOT_ELIGIBLE', `${tag} is not an earlier checkpoint of ${branch}`, { checkpoint: tag, environment: p.environment, holds: previous });
   }
-  await writeRefAtomic(repo, `refs/heads/${branch}`, commit, `thalogos: roll ${p.environment} back to ${tag}`, { expectedOld: previous });
+  await moveBranch(repo, branch, previous, commit, { reason: `thalogos: roll ${p.environment} back to ${tag}`, dirtyCode: 'WORKTREE_DIRTY' });
   return { environment: p.environment, checkpoint: tag, commit, previous };
 }
