@@ -164,5 +164,13 @@ describe('environment promotion', () => {
     await expect(engine.rollbackEnvironment({ repoPath: repo, checkpoint: cp1, environment: 'dev' })).rejects.toMatchObject({ code: 'WORKTREE_DIRTY' });
     expect(revParse(repo, 'release/dev')).toBe(c2);
   });
+
+  it('moves release/{env} by compare-and-swap: moved by someone else while the gates ran, it is refused with BRANCH_MOVED and left as they set it', async () => {
+    // The gate itself stands in for a concurrent writer: it points release/dev at the first commit.
+    const { root, repo, c1, cp2 } = repoWithCheckpoints({ environments: [{ name: 'dev', gates: ['git update-ref refs/heads/release/dev HEAD~1'] }] });
+    await expect(engine.promote({ repoPath: repo, sessionId: 's1', checkpoint: cp2, environment: 'dev', worktreePath: path.join(root, 'promotion') }))
+      .rejects.toMatchObject({ code: 'BRANCH_MOVED' });
+    expect(revParse(repo, 'release/dev')).toBe(c1);
+  });
 });
 
