@@ -125,6 +125,7 @@ export function describeSession(snapshot: unknown): SessionView {
     lastSave: c.lastSave,
     pendingSave: c.pendingSave,
     pendingRollback: c.pendingRollback,
+    pendingPromotions: c.pendingPromotions ?? [],
     damage: null,
   });
 }

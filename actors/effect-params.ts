@@ -16,6 +16,13 @@ export interface StartRollbackParams {
   mode: RollbackMode;
 }
 
+export interface StartPromotionParams {
+  sessionId: string;
+  promotionId: string;
+  checkpoint: string;
+  environment: string;
+}
+
 // task effects
 export interface PrepareWorktreeParams {
   sessionId: string;

@@ -10,6 +10,7 @@ import type {
   ReleaseTaskParams,
   ScheduleRetryParams,
   StartRollbackParams,
+  StartPromotionParams,
   StartRunParams,
   StartSaveParams,
 } from './effect-params.js';
@@ -37,6 +38,7 @@ export interface TaskEffects extends AgentEffects {
 export interface SessionEffects extends TaskEffects {
   startSave(params: StartSaveParams): void;
   startRollback(params: StartRollbackParams): void;
+  startPromotion(params: StartPromotionParams): void;
 }
 
 export function provideAgentEffects(effects: AgentEffects): typeof agentMachine {
@@ -67,6 +69,7 @@ export function provideEffects(effects: SessionEffects): typeof sessionMachine {
     actions: {
       startSave: (_, params) => effects.startSave(params),
       startRollback: (_, params) => effects.startRollback(params),
+      startPromotion: (_, params) => effects.startPromotion(params),
     },
     actors: { task: provideTaskEffects(effects) },
   });

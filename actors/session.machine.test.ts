@@ -290,3 +290,39 @@ describe('session machine: rollback', () => {
     expect(actor.getSnapshot().can(ev.rollback('rb-2'))).toBe(true);
   });
 });
+
+describe('session machine: promotion', () => {
+  const request = (promotionId: string, environment: string, required: { count: number; role: 'reviewer' | 'operator' } | null, by = 'alice'): SessionEvent =>
+    ({ type: 'PROMOTION.REQUEST', promotionId, checkpoint: 'checkpoint/2026-12-03-1', environment, required, at: '2026-12-03T10:00:00Z', by });
+  const approve = (promotionId: string, by: string): SessionEvent => ({ type: 'PROMOTION.APPROVE', promotionId, by, at: '2026-12-03T10:01:00Z' });
+  const completed = (promotionId: string): SessionEvent => ({
+    type: 'PROMOTION.COMPLETED', promotionId, at: '2026-12-03T10:02:00Z',
+    result: { status: 'promoted', environment: 'prod', checkpoint: 'checkpoint/2026-12-03-1', commit: 'c'.repeat(40), previous: null, gates: [] },
+  });
+
+  it('starts a promotion without approvals at once, one per environment, in any state', () => {
+    const { actor, effects } = startSession();
+    sendAll(actor, [request('pr-1', 'dev', null)]);
+    expect(paramsOf(effects, 'startPromotion')).toEqual([{ sessionId: 's1', promotionId: 'pr-1', checkpoint: 'checkpoint/2026-12-03-1', environment: 'dev' }]);
+    expect(view(actor).pendingPromotions).toMatchObject([{ promotionId: 'pr-1', state: 'running' }]);
+    expect(actor.getSnapshot().can(request('pr-2', 'dev', null))).toBe(false);
+    expect(actor.getSnapshot().can(request('pr-2', 'staging', null))).toBe(true);
+  });
+
+  it('waits for the count of approvals by others, refuses self- and double approval, then starts it and records the result', () => {
+    const { actor, effects } = startSession();
+    sendAll(actor, [request('pr-1', 'prod', { count: 2, role: 'reviewer' })]);
+    expect(paramsOf(effects, 'startPromotion')).toEqual([]);
+    expect(actor.getSnapshot().can(approve('pr-1', 'alice'))).toBe(false);
+    expect(actor.getSnapshot().can(completed('pr-1'))).toBe(false);
+    sendAll(actor, [approve('pr-1', 'bob')]);
+    expect(actor.getSnapshot().can(approve('pr-1', 'bob'))).toBe(false);
+    expect(paramsOf(effects, 'startPromotion')).toEqual([]);
+    sendAll(actor, [approve('pr-1', 'carol')]);
+    expect(paramsOf(effects, 'startPromotion')).toHaveLength(1);
+    expect(actor.getSnapshot().can(approve('pr-1', 'dave'))).toBe(false);
+    sendAll(actor, [completed('pr-1')]);
+    expect(view(actor).pendingPromotions).toEqual([]);
+    expect(view(actor).timeline).toMatchObject([{ kind: 'promotion', promotionId: 'pr-1', approvals: [{ by: 'bob' }, { by: 'carol' }], result: { status: 'promoted' } }]);
+  });
+});

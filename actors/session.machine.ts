@@ -2,7 +2,7 @@
 // forwarded to `task:<taskId>`, and tasks report status changes back with TASK.STATUS, so the
 // dispatch decision below is a function of this context alone.
 import { assign, enqueueActions, sendTo, setup, spawnChild } from 'xstate';
-import type { StartRollbackParams, StartSaveParams } from './effect-params.js';
+import type { StartPromotionParams, StartRollbackParams, StartSaveParams } from './effect-params.js';
 import { taskActorId } from './events.js';
 import type {
   SessionEvent,
@@ -12,8 +12,8 @@ import type {
 } from './events.js';
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
 
-export type { Checkpoint, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
-import type { Checkpoint, CiStatus, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+export type { Checkpoint, PendingPromotion, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { Checkpoint, CiStatus, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 
 export interface SessionContext extends SessionInput {
   /** Task ids in creation order; dispatch and Save follow this order. */
@@ -28,6 +28,8 @@ export interface SessionContext extends SessionInput {
   pendingRollback: PendingRollback | null;
   /** CI verdicts per commit and context (absent in snapshots from before CI statuses). */
   ciStatuses?: Record<string, Record<string, CiStatus>>;
+  /** Promotions waiting for approvals or running (absent in snapshots from before promotions). */
+  pendingPromotions?: PendingPromotion[];
 }
 
 /** Statuses that hold a slot (count against maxParallel). */
@@ -98,6 +100,7 @@ export const sessionMachine = setup({
     // Effects: no-ops here (replay mode); the runtime provides the real ones.
     startSave: (_: unknown, _params: StartSaveParams) => {},
     startRollback: (_: unknown, _params: StartRollbackParams) => {},
+    startPromotion: (_: unknown, _params: StartPromotionParams) => {},
 
     addTask: assign(({ context, event }) => {
       if (event.type !== 'TASK.ADD') return {};
@@ -248,6 +251,41 @@ export const sessionMachine = setup({
       const record: RollbackRecord = { ...context.pendingRollback, completedAt: event.at, result: event.result };
       return { timeline: [...context.timeline, { kind: 'rollback' as const, ...record }], pendingRollback: null };
     }),
+    requestPromotion: assign(({ context, event }) => {
+      if (event.type !== 'PROMOTION.REQUEST') return {};
+      const pending: PendingPromotion = {
+        promotionId: event.promotionId, checkpoint: event.checkpoint, environment: event.environment,
+        requestedAt: event.at, requestedBy: event.by, required: event.required, approvals: [],
+        state: event.required === null ? 'running' : 'awaiting_approval',
+      };
+      return { pendingPromotions: [...(context.pendingPromotions ?? []), pending] };
+    }),
+    approvePromotion: assign(({ context, event }) => {
+      if (event.type !== 'PROMOTION.APPROVE') return {};
+      return {
+        pendingPromotions: (context.pendingPromotions ?? []).map((p) => {
+          if (p.promotionId !== event.promotionId) return p;
+          const approvals = [...p.approvals, { by: event.by, at: event.at }];
+          return { ...p, approvals, state: approvals.length >= (p.required?.count ?? 0) ? 'running' as const : p.state };
+        }),
+      };
+    }),
+    completePromotion: assign(({ context, event }) => {
+      if (event.type !== 'PROMOTION.COMPLETED') return {};
+      const pending = (context.pendingPromotions ?? []).find((p) => p.promotionId === event.promotionId);
+      if (!pending) return {};
+      const { state: _state, ...rest } = pending;
+      const record: PromotionRecord = { ...rest, completedAt: event.at, result: event.result };
+      return {
+        pendingPromotions: (context.pendingPromotions ?? []).filter((p) => p.promotionId !== event.promotionId),
+        timeline: [...context.timeline, { kind: 'promotion' as const, ...record }],
+      };
+    }),
+    recordEnvironmentRollback: assign(({ context, event }) => {
+      if (event.type !== 'ENVIRONMENT.ROLLED_BACK') return {};
+      const { type: _type, ...record } = event;
+      return { timeline: [...context.timeline, { kind: 'environment_rollback' as const, ...record }] };
+    }),
     recordReviewResume: assign(({ context, event }) => {
       if (event.type !== 'REVIEW.RESUME') return {};
       return { timeline: [...context.timeline, { kind: 'review_resumed' as const, at: event.at, by: event.by }] };
@@ -279,6 +317,18 @@ export const sessionMachine = setup({
       event.saveId === context.pendingSave?.saveId &&
       (event.result.status === 'published' || event.result.status === 'nothing_to_save'),
     noRollbackPending: ({ context }) => context.pendingRollback === null,
+    /** One promotion per environment at a time, and ids are never reused. */
+    canRequestPromotion: ({ context, event }) =>
+      event.type === 'PROMOTION.REQUEST' &&
+      !(context.pendingPromotions ?? []).some((p) => p.environment === event.environment || p.promotionId === event.promotionId),
+    /** A member other than the requester, who has not approved yet, approves a promotion waiting for approvals. */
+    canApprovePromotion: ({ context, event }) => {
+      if (event.type !== 'PROMOTION.APPROVE') return false;
+      const p = (context.pendingPromotions ?? []).find((c) => c.promotionId === event.promotionId);
+      return p !== undefined && p.state === 'awaiting_approval' && p.requestedBy !== event.by && !p.approvals.some((a) => a.by === event.by);
+    },
+    isRunningPromotion: ({ context, event }) =>
+      event.type === 'PROMOTION.COMPLETED' && (context.pendingPromotions ?? []).some((p) => p.promotionId === event.promotionId && p.state === 'running'),
     isPendingRollback: ({ context, event }) =>
       event.type === 'ROLLBACK.COMPLETED' && event.rollbackId === context.pendingRollback?.rollbackId,
   },
@@ -295,6 +345,7 @@ export const sessionMachine = setup({
     pendingSave: null,
     pendingRollback: null,
     ciStatuses: {},
+    pendingPromotions: [],
   }),
   initial: 'idle',
   on: {
@@ -323,6 +374,12 @@ export const sessionMachine = setup({
     'ROLLBACK.COMPLETED': { guard: 'isPendingRollback', actions: 'completeRollback' },
     // A CI verdict is recorded in every state: CI reports whenever it is done.
     'CI.STATUS': { actions: 'recordCiStatus' },
+    // Promotions work on checkpoint tags and release/* branches, not on the session's tasks: they
+    // are accepted in every state (the engine's repository mutex orders them with Saves).
+    'PROMOTION.REQUEST': { guard: 'canRequestPromotion', actions: ['requestPromotion', enqueueActions(({ context, event, enqueue }) => startIfRunning(context, event, enqueue))] },
+    'PROMOTION.APPROVE': { guard: 'canApprovePromotion', actions: ['approvePromotion', enqueueActions(({ context, event, enqueue }) => startIfRunning(context, event, enqueue))] },
+    'PROMOTION.COMPLETED': { guard: 'isRunningPromotion', actions: 'completePromotion' },
+    'ENVIRONMENT.ROLLED_BACK': { actions: 'recordEnvironmentRollback' },
   },
   states: {
     idle: {
@@ -374,6 +431,18 @@ export const sessionMachine = setup({
     },
   },
 });
+
+/** After a request or an approval: the promotion starts when it needs no (more) approvals. */
+function startIfRunning(
+  context: SessionContext,
+  event: SessionMachineEvent,
+  enqueue: { (action: { type: 'startPromotion'; params: StartPromotionParams }): void },
+): void {
+  if (event.type !== 'PROMOTION.REQUEST' && event.type !== 'PROMOTION.APPROVE') return;
+  const p = (context.pendingPromotions ?? []).find((c) => c.promotionId === event.promotionId);
+  if (!p || p.state !== 'running') return;
+  enqueue({ type: 'startPromotion', params: { sessionId: context.sessionId, promotionId: p.promotionId, checkpoint: p.checkpoint, environment: p.environment } });
+}
 
 function rollbackParams({ context }: { context: SessionContext }): StartRollbackParams {
   const pending = context.pendingRollback;

@@ -21,6 +21,7 @@ export interface SpyEffects extends SessionEffects {
 const EFFECT_NAMES: EffectName[] = [
   'startSave',
   'startRollback',
+  'startPromotion',
   'prepareWorktree',
   'commitWork',
   'scheduleRetry',

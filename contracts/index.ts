@@ -2,6 +2,7 @@
 // (actors, git-engine, adapters, sync, runtime, web) may import it.
 export * from './error-codes.js';
 export * from './save.js';
+export * from './promotion.js';
 export * from './session-events.js';
 export * from './log-entries.js';
 export * from './views.js';

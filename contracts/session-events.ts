@@ -2,6 +2,7 @@
 // entries: replay feeds them, validated against these schemas, to the pure machines. An entry that
 // does not parse is never delivered; its session is quarantined instead (see log-entries.ts).
 import { z } from 'zod';
+import { ApprovalRuleSchema, PromotionResultSchema } from './promotion.js';
 import { CodedErrorSchema, ConflictChoiceSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
 
 export const TaskStatusSchema = z.enum([
@@ -182,6 +183,22 @@ export const RollbackCompletedEventSchema = z.object({
   type: z.literal('ROLLBACK.COMPLETED'), rollbackId: id, result: RollbackResultSchema, at: z.string(),
 });
 
+/**
+ * A promotion of a checkpoint to an environment. `required` is the environment's approval rule as
+ * `.thalogos.json` said when it was asked for (null: it runs at once).
+ */
+export const PromotionRequestEventSchema = z.object({
+  type: z.literal('PROMOTION.REQUEST'), promotionId: id, checkpoint: z.string(), environment: z.string(),
+  required: ApprovalRuleSchema.nullable(), at: z.string(), by: z.string(),
+});
+/** A member approved a pending promotion; the one that reaches the count starts it. */
+export const PromotionApproveEventSchema = z.object({ type: z.literal('PROMOTION.APPROVE'), promotionId: id, at: z.string(), by: z.string() });
+export const PromotionCompletedEventSchema = z.object({ type: z.literal('PROMOTION.COMPLETED'), promotionId: id, result: PromotionResultSchema, at: z.string() });
+/** `release/{environment}` was moved back from `previous` to `checkpoint`'s `commit`. */
+export const EnvironmentRolledBackEventSchema = z.object({
+  type: z.literal('ENVIRONMENT.ROLLED_BACK'), environment: z.string(), checkpoint: z.string(), commit: z.string(), previous: z.string(), at: z.string(), by: z.string(),
+});
+
 export const AgentEventSchema = z.discriminatedUnion('type', [
   AgentStartedEventSchema, AgentStreamedEventSchema, AgentResumableEventSchema,
   AgentExitedEventSchema, AgentTimeoutEventSchema, AgentCancelEventSchema,
@@ -194,6 +211,7 @@ export const TaskCommandEventSchema = z.discriminatedUnion('type', [
 export const SessionCommandEventSchema = z.discriminatedUnion('type', [
   TaskAddEventSchema, SaveRequestEventSchema, SaveProgressEventSchema, SaveCompletedEventSchema,
   ReviewResumeEventSchema, RollbackRequestEventSchema, RollbackCompletedEventSchema, CiStatusEventSchema,
+  PromotionRequestEventSchema, PromotionApproveEventSchema, PromotionCompletedEventSchema, EnvironmentRolledBackEventSchema,
 ]);
 /** Everything the runtime may send to the root session actor (and therefore log as an actor event). */
 export const SessionEventSchema = z.discriminatedUnion('type', [
@@ -228,6 +246,10 @@ export type CiStatusEvent = z.infer<typeof CiStatusEventSchema>;
 export type ReviewResumeEvent = z.infer<typeof ReviewResumeEventSchema>;
 export type RollbackRequestEvent = z.infer<typeof RollbackRequestEventSchema>;
 export type RollbackCompletedEvent = z.infer<typeof RollbackCompletedEventSchema>;
+export type PromotionRequestEvent = z.infer<typeof PromotionRequestEventSchema>;
+export type PromotionApproveEvent = z.infer<typeof PromotionApproveEventSchema>;
+export type PromotionCompletedEvent = z.infer<typeof PromotionCompletedEventSchema>;
+export type EnvironmentRolledBackEvent = z.infer<typeof EnvironmentRolledBackEventSchema>;
 export type AgentEvent = z.infer<typeof AgentEventSchema>;
 export type TaskCommandEvent = z.infer<typeof TaskCommandEventSchema>;
 export type SessionCommandEvent = z.infer<typeof SessionCommandEventSchema>;

@@ -2,6 +2,7 @@
 // renders. actors/describe-session.ts builds them from a snapshot; tests parse API replies with
 // these schemas, and the console imports the types from here.
 import { z } from 'zod';
+import { EnvironmentRollbackRecordSchema, PendingPromotionSchema, PromotionRecordSchema } from './promotion.js';
 import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
 import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, CiStateSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
 
@@ -120,6 +121,8 @@ export const TimelineEntrySchema = z.discriminatedUnion('kind', [
   RollbackRecordSchema.extend({ kind: z.literal('rollback') }),
   z.object({ kind: z.literal('review_resumed'), at: z.string(), by: z.string() }),
   z.object({ kind: z.literal('conflict_resolved'), taskId: z.string(), saveId: z.string(), commit: z.string(), at: z.string(), by: z.string() }),
+  PromotionRecordSchema.extend({ kind: z.literal('promotion') }),
+  EnvironmentRollbackRecordSchema.extend({ kind: z.literal('environment_rollback') }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
@@ -155,6 +158,8 @@ export const SessionViewSchema = z.object({
   lastSave: SaveRecordSchema.nullable(),
   pendingSave: PendingSaveSchema.nullable(),
   pendingRollback: PendingRollbackSchema.nullable(),
+  /** Promotions waiting for approvals or running, oldest first (finished ones are on the timeline). */
+  pendingPromotions: z.array(PendingPromotionSchema),
   /** Set while the session is quarantined; the rest of the view is its state before that entry. */
   damage: SessionDamageSchema.nullable(),
 });

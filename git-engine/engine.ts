@@ -3,7 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { GitEngineError } from './errors.js';
+import { ENVIRONMENT_NAME_RE } from './gate-config.js';
 import type { Checkpoint } from './checkpoints.js';
+import type { EnvironmentRollbackResult, EnvironmentState, PromotionPlan } from './environments.js';
+import { runPromotion, type PromoteParams, type PromotionResult } from './promote.js';
 import type { GateSpawner } from './gates.js';
 import type { TaskDiff } from './inspect.js';
 import { locateRepository } from './locate-repo.js';
@@ -93,6 +96,17 @@ export interface GitEngine {
    * existing branch of `tasks` it kept, with the reason (see prune-branches.ts).
    */
   pruneTaskBranches(p: { repoPath: string; sessionId: string; tasks: PruneTaskCandidate[] } & OnBranch): Promise<PruneResult>;
+  /** The environments of `.thalogos.json` on the base branch's head, in order, with what each `release/{name}` holds. */
+  listEnvironments(p: { repoPath: string } & OnBranch): Promise<EnvironmentState[]>;
+  /** Checks a promotion (environment, eligibility, fast-forward) without changing anything. */
+  planPromotion(p: { repoPath: string; checkpoint: string; environment: string } & OnBranch): Promise<PromotionPlan>;
+  /**
+   * Promotes a checkpoint to an environment under the repository's mutex: plan, the environment's
+   * gates in a detached checkout, then `release/{env}` moved by compare-and-swap (see promote.ts).
+   */
+  promote(p: PromoteParams & OnBranch): Promise<PromotionResult>;
+  /** Moves `release/{env}` back to an earlier checkpoint it held (no gates: it held it before). */
+  rollbackEnvironment(p: { repoPath: string; checkpoint: string; environment: string } & OnBranch): Promise<EnvironmentRollbackResult>;
   close(): Promise<void>;
 }
 
@@ -137,6 +151,15 @@ function validateLogHead(h: unknown): void {
   if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.seq) || (o.seq as number) < 0 || typeof o.hash !== 'string' || !LOG_HASH_RE.test(o.hash)) {
     throw new GitEngineError('INVALID_NAME', 'logHead must be { seq: non-negative integer, hash: 16-128 lowercase hex digits }', { field: 'logHead' });
   }
+}
+
+/** A checkpoint tag and an environment name (a lowercase word), refused with INVALID_NAME otherwise. */
+function validatePromotionArgs(p: { checkpoint: unknown; environment: unknown }): { checkpoint: string; environment: string } {
+  const { tag } = validateCheckpointName(p.checkpoint);
+  if (typeof p.environment !== 'string' || !ENVIRONMENT_NAME_RE.test(p.environment)) {
+    throw new GitEngineError('INVALID_NAME', 'environment must be a lowercase word', { field: 'environment', value: String(p.environment).slice(0, 100) });
+  }
+  return { checkpoint: tag, environment: p.environment };
 }
 
 function validateOptions(o: GitEngineOptions): void {
@@ -272,6 +295,29 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       });
       // Under the repository's mutex: a Save running meanwhile could be merging one of these branches.
       return mutex.run(await repoKey(p.repoPath), () => call('pruneTaskBranches', p.repoPath, { sessionId: p.sessionId, tasks }, p.baseBranch));
+    },
+    listEnvironments: (p) => call('listEnvironments', p.repoPath, {}, p.baseBranch),
+    async planPromotion(p) {
+      const args = validatePromotionArgs(p);
+      return call('planPromotion', p.repoPath, args, p.baseBranch);
+    },
+    async promote(p) {
+      ids(p);
+      validatePromotionArgs(p);
+      if (p.gateTimeoutMs !== undefined && !(typeof p.gateTimeoutMs === 'number' && Number.isFinite(p.gateTimeoutMs) && p.gateTimeoutMs >= MIN_GATE_TIMEOUT_MS && p.gateTimeoutMs <= MAX_GATE_TIMEOUT_MS)) {
+        throw new GitEngineError('INVALID_NAME', `gateTimeoutMs must be between ${MIN_GATE_TIMEOUT_MS} and ${MAX_GATE_TIMEOUT_MS}`, { field: 'gateTimeoutMs' });
+      }
+      validateRepoPathArg(p.repoPath);
+      const branch = validateBaseBranch(p.baseBranch);
+      assertNotClosed(closed);
+      return mutex.run(await repoKey(p.repoPath), () => runPromotion(
+        (op, args) => pool.run({ op, repoPath: p.repoPath, ctx: ctx(), args, ...(branch ? { baseBranch: branch } : {}) }),
+        p, options.gateEnv, options.gateSpawner,
+      ));
+    },
+    async rollbackEnvironment(p) {
+      const args = validatePromotionArgs(p);
+      return mutex.run(await repoKey(p.repoPath), () => call('rollbackEnvironment', p.repoPath, args, p.baseBranch));
     },
     async close() {
       if (closed) return;

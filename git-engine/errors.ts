@@ -46,6 +46,13 @@ export const GIT_ENGINE_ERROR_CODES = [
   'REF_LOCKED',
   // save() was given no task to merge: refused before anything is touched.
   'NOTHING_TO_SAVE',
+  // Promotion: the environment is not in `.thalogos.json` on the base branch.
+  'ENVIRONMENT_NOT_FOUND',
+  // Promotion: the checkpoint is not on the base branch (first environment) or not held by the
+  // previous environment; rollback: not an earlier checkpoint of the environment.
+  'PROMOTION_NOT_ELIGIBLE',
+  // Promotion: the checkpoint does not descend from what release/{env} holds (fast-forward only).
+  'PROMOTION_NOT_FAST_FORWARD',
   // The merge primitive's own codes (merge/merge-error.ts), kept as they are across the worker.
   ...MERGE_ERROR_CODES,
 ] as const;

@@ -43,6 +43,28 @@ const copyEntry = z.string().min(1).max(1024).superRefine((entry, ctx) => {
   if (problem !== null) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} ${problem}` });
 });
 
+/** An environment's name: a lowercase word (its branch is `release/{name}`). */
+export const ENVIRONMENT_NAME_RE = /^[a-z][a-z0-9]{0,31}$/;
+
+/**
+ * One environment of the promotion order: `gates` run on the checkpoint (in a detached checkout)
+ * before `release/{name}` moves; `approvals` asks that many members with the role to approve first.
+ */
+export const EnvironmentConfigSchema = z.object({
+  name: z.string().regex(ENVIRONMENT_NAME_RE, 'must be a lowercase word (a-z, 0-9, starting with a letter, at most 32)'),
+  gates: z.array(command).max(50).default([]),
+  approvals: z.object({ count: z.number().int().min(1).max(20), role: z.enum(['reviewer', 'operator']) }).strict().optional(),
+}).strict();
+export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
+
+const environments = z.array(EnvironmentConfigSchema).max(10).default([]).superRefine((list, ctx) => {
+  const seen = new Set<string>();
+  for (const [index, env] of list.entries()) {
+    if (seen.has(env.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `environment ${env.name} is listed twice` });
+    seen.add(env.name);
+  }
+});
+
 export const GateConfigSchema = z.object({
   gates: z.array(command).max(50).default([]),
   /** Shell commands run in each new task worktree, in order, before its agent starts. */
@@ -59,6 +81,8 @@ export const GateConfigSchema = z.object({
     remote: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a git remote name (e.g. origin)').optional(),
     requiredStatuses: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'a CI context name (e.g. ci/test)')).max(20).default([]),
   }).strict().default({ requiredStatuses: [] }),
+  /** Promotion order of the repository's environments, first to last (see environments.ts). */
+  environments,
 }).strict();
 export type GateConfig = z.infer<typeof GateConfigSchema>;
 
@@ -93,7 +117,7 @@ export function parseGateConfig(text: string): GateConfig {
     const first = issues[0];
     throw new GitEngineError(
       'GATE_CONFIG_INVALID',
-      `${GATE_CONFIG_FILE} must be {"gates"?: string[], "setup"?: string[], "copy"?: string[], "setupTimeoutMs"?: number}` +
+      `${GATE_CONFIG_FILE} must be {"gates"?: string[], "setup"?: string[], "copy"?: string[], "setupTimeoutMs"?: number, "environments"?: {name, gates?, approvals?}[]}` +
         (first ? `; ${first.path || '(root)'}: ${first.message}` : ''),
       { issues },
     );

@@ -18,3 +18,5 @@ export type { TaskFilesResult } from './task-files.js';
 export type { CopyNote } from './copy-local-files.js';
 export { DEFAULT_SETUP_TIMEOUT_MS, MAX_SETUP_TIMEOUT_MS, MIN_SETUP_TIMEOUT_MS } from './gate-config.js';
 export { runGate, type GateSpawner } from './gates.js';
+export type { EnvironmentState, PromotionPlan, EnvironmentRollbackResult } from './environments.js';
+export type { PromoteParams, PromotionResult } from './promote.js';

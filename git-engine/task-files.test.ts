@@ -88,7 +88,7 @@ describe('.thalogos.json validation', () => {
   };
 
   it('accepts setup, copy and a timeout within bounds, each optional', () => {
-    expect(parseGateConfig('{}')).toEqual({ gates: [], setup: [], copy: [], setupTimeoutMs: 600_000 });
+    expect(parseGateConfig('{}')).toEqual({ gates: [], setup: [], copy: [], setupTimeoutMs: 600_000, environments: [] });
     expect(parseGateConfig(JSON.stringify({ setup: ['npm ci'], copy: ['.env', 'config/*.json', 'a/b?.txt'], setupTimeoutMs: 5000 })))
       .toMatchObject({ setup: ['npm ci'], copy: ['.env', 'config/*.json', 'a/b?.txt'], setupTimeoutMs: 5000 });
   });

@@ -3,6 +3,7 @@
 // Piscina strips name/code/data from thrown errors, so nothing is thrown out of this function.
 import { serializeError, type SerializedGitEngineError } from './errors.js';
 import { listCheckpoints } from './checkpoints.js';
+import { listEnvironments, planPromotion, preparePromotionCheckout, publishPromotion, rollbackEnvironment } from './environments.js';
 import { listSessionBranches, taskDiff } from './inspect.js';
 import { mustReadBranch } from './refs.js';
 import { pruneTaskBranches } from './prune-branches.js';
@@ -39,6 +40,11 @@ const OPS = {
   repoConfig: async (repo) => readGateConfig(repo, await mustReadBranch(repo, repo.mainBranch)),
   taskDiff: (repo, _ctx, a) => taskDiff(repo, a),
   pruneTaskBranches: (repo, _ctx, a) => pruneTaskBranches(repo, a),
+  listEnvironments: (repo) => listEnvironments(repo),
+  planPromotion: (repo, _ctx, a) => planPromotion(repo, a),
+  preparePromotionCheckout: (repo, _ctx, a) => preparePromotionCheckout(repo, a),
+  publishPromotion: (repo, _ctx, a) => publishPromotion(repo, a),
+  rollbackEnvironment: (repo, _ctx, a) => rollbackEnvironment(repo, a),
 } satisfies Record<string, (repo: Awaited<ReturnType<typeof openRepo>>, ctx: EngineContext, args: any) => Promise<unknown>>;
 
 export type WorkerOp = keyof typeof OPS;

@@ -74,3 +74,12 @@ export const DelegateConflictBody = z.strictObject({
   taskId: TaskIdField.optional(),
   agent: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).optional(),
 });
+
+const CheckpointField = z.string().regex(/^checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}$/, 'expected checkpoint/YYYY-MM-DD-N');
+const EnvironmentField = z.string().regex(/^[a-z][a-z0-9]{0,31}$/, 'expected an environment name (a lowercase word)');
+
+/** Promote `checkpoint` to the environment `to` (see docs/runbooks/promotion.md). */
+export const PromoteBody = z.strictObject({ checkpoint: CheckpointField, to: EnvironmentField });
+
+/** Move an environment back to an earlier checkpoint it held. */
+export const EnvironmentRollbackBody = z.strictObject({ checkpoint: CheckpointField });

@@ -4,13 +4,17 @@
  * console (pure data, no Node imports), so both say the same thing.
  */
 const REMEDIES: Record<string, string> = {
+  PROMOTION_NOT_FAST_FORWARD: 'The environment holds a newer commit than this checkpoint; promotion only moves forward. Promote a newer checkpoint, or roll the environment back: thalogos environment rollback SESSION ENV CHECKPOINT.',
+  PROMOTION_NOT_ELIGIBLE: 'Promote the checkpoint to the environment before this one first (thalogos environments SESSION shows what each holds); the first environment takes checkpoints of the base branch only.',
+  ENVIRONMENT_NOT_FOUND: 'List the environment in .thalogos.json ("environments": [{"name": "dev"}, ...]) and commit it on the base branch.',
+  SELF_APPROVAL: 'Ask another member with the required role to approve your promotion.',
   MAIN_WORKTREE_DIRTY:
     'Your checkout of the main branch has local changes the Save would overwrite. Commit or stash them (git stash), then Save again.',
   WORKTREE_DIRTY: "A task's worktree has local changes that would be overwritten. Commit or discard them there, then try again.",
   MAIN_MOVED: 'The main branch moved while the Save ran (someone committed or pushed). Save again: it starts from the new main.',
   BRANCH_MOVED: 'A task branch moved while the Save ran. Save again.',
   REF_LOCKED: 'Another git command holds a lock in the repository (a .lock file). Wait for it to finish, or remove the stale lock file named in the message, then Save again.',
-  GATE_CONFIG_INVALID: 'The repository\'s .thalogos.json is invalid (the message names the key). Fix it (it must be {"gates"?: ["command", ...], "setup"?: [...], "copy"?: [...], "setupTimeoutMs"?: number}), commit it, and Save again.',
+  GATE_CONFIG_INVALID: 'The repository\'s .thalogos.json is invalid (the message names the key). Fix it (it must be {"gates"?: ["command", ...], "setup"?: [...], "copy"?: [...], "setupTimeoutMs"?: number, "environments"?: [{"name", "gates"?, "approvals"?}]}), commit it, and Save again.',
   SIGNING_FAILED: "Commits could not be signed. Check the runtime's signing key and its passphrase variable, then Save again.",
   JOURNAL_CONFLICT: 'An interrupted Save found refs moved by someone else; it will not guess. Check the branches named in the message, then Save again.',
   SAVE_IN_PROGRESS: 'Another Save is still running on this repository. Wait for it, then Save again.',

@@ -15,6 +15,10 @@ Usage:
   thalogos save SESSION [--tasks T1,T2] [--no-wait] [--timeout SECONDS]   --tasks: only those tasks
   thalogos rollback SESSION CHECKPOINT [--mode restore_commit|branch] [--no-wait]
   thalogos checkpoints SESSION
+  thalogos promote SESSION CHECKPOINT --to ENV [--no-wait] [--timeout SECONDS]   release/ENV, fast-forward only
+  thalogos approve SESSION PROMOTION            approve a promotion waiting for approvals
+  thalogos environments SESSION                 what each environment's release/ branch holds
+  thalogos environment rollback SESSION ENV CHECKPOINT   release/ENV back to an earlier checkpoint
   thalogos resume SESSION                       after a failed Save: let tasks run again
   thalogos conflict show SESSION
   thalogos conflict resolve SESSION [--take ours|theirs] [PATH[#HUNK]=ours|theirs ...] [--task TASK]

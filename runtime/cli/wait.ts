@@ -55,3 +55,16 @@ export function waitForRollback(client: ApiClient, sessionId: string, rollbackId
     return entry ? { done: entry } : { stage: `rolling back to ${view.pendingRollback?.checkpoint ?? 'the checkpoint'}` };
   }, timeoutMs);
 }
+
+export type PromotionEntry = Extract<TimelineEntry, { kind: 'promotion' }>;
+
+/** Follows a promotion to its end; while it waits for approvals, says how many it has. */
+export function waitForPromotion(client: ApiClient, sessionId: string, promotionId: string, out: Output, timeoutMs: number): Promise<PromotionEntry> {
+  return follow<PromotionEntry>(client, sessionId, out, (view) => {
+    const entry = view.timeline.find((item): item is PromotionEntry => item.kind === 'promotion' && item.promotionId === promotionId);
+    if (entry) return { done: entry };
+    const pending = view.pendingPromotions.find((p) => p.promotionId === promotionId);
+    if (pending?.state === 'awaiting_approval' && pending.required) return { stage: `waiting for approvals (${pending.approvals.length} of ${pending.required.count}, role ${pending.required.role})` };
+    return { stage: `promoting to ${pending?.environment ?? 'the environment'} (gates, then release branch)` };
+  }, timeoutMs);
+}

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { PromotionResult } from '../../contracts/index.js';
 import type { RollbackResult, SaveResult as SessionSaveResult, SessionEffects, SessionEvent } from '../../actors/index.js';
 import type { AdapterRegistry, AgentRun } from '../../adapters/index.js';
 import { buildPrompt } from '../../adapters/index.js';
@@ -383,6 +384,18 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         .then((result): RollbackResult => ({ ...result, status: 'completed' }))
         .catch((error: unknown): RollbackResult => ({ status: 'error', error: errorOf(error) }))
         .then((result) => record({ type: 'ROLLBACK.COMPLETED', rollbackId, result, at: deps.now().toISOString() }));
+    },
+
+    startPromotion: ({ sessionId, promotionId, checkpoint, environment }) => {
+      if (runtime.closing) return;
+      // The environment's gates run in the engine's sandboxed gate spawner, in this detached checkout.
+      const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, '_promotion');
+      deps.engine
+        .promote({ ...target, sessionId, checkpoint, environment, worktreePath })
+        .then((result): PromotionResult => result)
+        .catch((error: unknown): PromotionResult => ({ status: 'error', error: errorOf(error) }))
+        // Gate output (bounded by the engine) is as untrusted as a setup command's: redacted before the log.
+        .then((result) => record(deps.adapters.redactor.value({ type: 'PROMOTION.COMPLETED', promotionId, result, at: deps.now().toISOString() })));
     },
   };
 }

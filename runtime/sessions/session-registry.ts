@@ -126,6 +126,15 @@ export class SessionRegistry {
         { actor: SYSTEM_ACTOR, command: false },
       );
     }
+    // A promotion that was running (gates or ref move) when the runtime stopped: the CAS move is one
+    // rename, so release/{env} either moved or not; people look at the environment and promote again.
+    // Promotions still waiting for approvals stay pending.
+    for (const promotion of view.pendingPromotions.filter((p) => p.state === 'running')) {
+      await host.submit(
+        { type: 'PROMOTION.COMPLETED', promotionId: promotion.promotionId, result: { status: 'error', error: { code: 'INTERRUPTED', message: `the runtime restarted during the promotion to ${promotion.environment}; check what release/${promotion.environment} holds and promote again` } }, at: this.now().toISOString() },
+        { actor: SYSTEM_ACTOR, command: false },
+      );
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ export default [
     index('routes/session-board.tsx'),
     route('tasks/:taskId', 'routes/task.tsx'),
     route('timeline', 'routes/timeline.tsx'),
+    route('environments', 'routes/environments.tsx'),
     route('conflict', 'routes/conflict.tsx'),
     route('members', 'routes/members.tsx'),
   ]),

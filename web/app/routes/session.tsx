@@ -181,6 +181,9 @@ export default function SessionLayout() {
             <NavLink to={`/sessions/${view.id}/timeline`} className={tabClass}>
               Timeline <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">{view.checkpoints.length}</span>
             </NavLink>
+            <NavLink to={`/sessions/${view.id}/environments`} className={tabClass}>
+              Environments {view.pendingPromotions.length > 0 ? <span className="ml-1 rounded-full bg-sky-700 px-1.5 text-xs text-white">{view.pendingPromotions.length}</span> : null}
+            </NavLink>
             <NavLink to={`/sessions/${view.id}/conflict`} className={tabClass}>
               Conflicts {conflict ? <span className="ml-1 rounded-full bg-rose-700 px-1.5 text-xs text-white">!</span> : null}
             </NavLink>

@@ -227,6 +227,20 @@ export default function Timeline() {
                   {entry.result.status === 'completed' && entry.mode === 'branch' && entry.result.branch ? <code className="ml-1 font-mono text-xs">{entry.result.branch}</code> : null}
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.completedAt)}</span>
                 </>
+              ) : entry.kind === 'promotion' ? (
+                <>
+                  <span className="font-medium">Promotion</span> of <code className="font-mono text-xs">{entry.checkpoint}</code> to <span className="font-medium">{entry.environment}</span>{' '}
+                  <span className="text-zinc-500">by {entry.requestedBy}{entry.approvals.length > 0 ? `, approved by ${entry.approvals.map((a) => a.by).join(', ')}` : ''}</span>:{' '}
+                  <span className={entry.result.status === 'promoted' ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}>{entry.result.status.replace(/_/g, ' ')}</span>
+                  {entry.result.status === 'error' ? <span className="block text-xs text-rose-700 dark:text-rose-400">{entry.result.error.code}: {entry.result.error.message}</span> : null}
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.completedAt)}</span>
+                </>
+              ) : entry.kind === 'environment_rollback' ? (
+                <>
+                  <span className="font-medium">{entry.environment}</span> rolled back to <code className="font-mono text-xs">{entry.checkpoint}</code>{' '}
+                  <span className="text-zinc-500">by {entry.by}</span>
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
+                </>
               ) : (
                 <>
                   <span className="font-medium">Review resumed</span> <span className="text-zinc-500">by {entry.by}</span>
