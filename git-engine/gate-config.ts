@@ -80,7 +80,9 @@ export const GateConfigSchema = z.object({
   ci: z.object({
     remote: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a git remote name (e.g. origin)').optional(),
     requiredStatuses: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'a CI context name (e.g. ci/test)')).max(20).default([]),
-  }).strict().default({ requiredStatuses: [] }),
+    /** CI contexts that must report `success` on a checkpoint's commit before it is promoted. */
+    requiredForPromotion: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'a CI context name (e.g. ci/test)')).max(20).default([]),
+  }).strict().default({ requiredStatuses: [], requiredForPromotion: [] }),
   /** Promotion order of the repository's environments, first to last (see environments.ts). */
   environments,
 }).strict();

@@ -128,4 +128,32 @@ describe('CI on the branches Thalogos manages', () => {
     expect(done.lastSave.result.error.message).toContain(`task ${taskId}`);
     expect(git(repo, 'tag', '-l', 'checkpoint/*')).toBe('');
   }, 60_000);
+
+  it('requires CI statuses on a checkpoint before promoting it, and pushes the release branch it moved', async () => {
+    const remote = path.join(tmp, 'release-remote.git');
+    execFileSync('git', ['init', '-q', '--bare', remote]);
+    const repo = makeRepo(path.join(tmp, 'releases'), { '.thalogos.json': JSON.stringify({ environments: [{ name: 'dev' }], ci: { remote: 'origin', requiredForPromotion: ['ci/test'] } }) });
+    git(repo, 'remote', 'add', 'origin', remote);
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'releases' })).body.id as string;
+    await api('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo r > r.txt' });
+    await waitFor(async () => ((await api('GET', `/api/sessions/${sid}`)).body.tasks[0]?.status === 'ready_for_review' ? true : null), { what: 'the task' });
+    expect((await api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
+    const saved = await waitFor(async () => (await api('GET', `/api/sessions/${sid}`)).body.lastSave?.result ?? null, { what: 'the Save' });
+    expect(saved.status).toBe('published');
+
+    const before = await logHead();
+    const refused = await api('POST', `/api/sessions/${sid}/promotions`, { checkpoint: saved.tag, to: 'dev' });
+    expect([refused.status, refused.body.error.code, refused.body.error.data.missing]).toEqual([409, 'STATUS_REQUIRED', [{ context: 'ci/test', state: 'none' }]]);
+    expect(await logHead()).toBe(before);
+    expect((await api('POST', `/api/sessions/${sid}/statuses`, { commit: saved.commit, context: 'ci/test', state: 'success' })).status).toBe(201);
+    expect((await api('POST', `/api/sessions/${sid}/promotions`, { checkpoint: saved.tag, to: 'dev' })).status).toBe(202);
+    await waitFor(async () => {
+      try {
+        return execFileSync('git', ['--git-dir', remote, 'rev-parse', 'refs/heads/release/dev'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() === saved.commit ? true : null;
+      } catch {
+        return null;
+      }
+    }, { what: 'release/dev pushed to the remote' });
+    expect(git(repo, 'rev-parse', 'release/dev')).toBe(saved.commit);
+  }, 60_000);
 });

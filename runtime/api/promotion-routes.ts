@@ -40,6 +40,13 @@ export function promotionRoutes(app: AppContext): Route[] {
         const host = app.sessions.get(ctx.params.id ?? '');
         // Environment known, checkpoint eligible, fast-forward: refused here with the engine's code.
         const plan = await app.engine.planPromotion({ ...repoTarget(host.meta), checkpoint: ctx.body.checkpoint, environment: ctx.body.to });
+        // CI verdicts on the checkpoint's commit that `.thalogos.json` requires before any promotion.
+        const required = (await app.engine.repoConfig(repoTarget(host.meta))).ci.requiredForPromotion;
+        const reported = host.view().ciStatuses[plan.commit] ?? {};
+        const missing = required.filter((context) => reported[context]?.state !== 'success').map((context) => ({ context, state: reported[context]?.state ?? 'none' }));
+        if (missing.length > 0) {
+          throw new ApiError('STATUS_REQUIRED', `a required CI status is missing on ${plan.checkpoint} (${plan.commit.slice(0, 10)}): ${missing.map((m) => `${m.context} is ${m.state}`).join(', ')}`, { checkpoint: plan.checkpoint, commit: plan.commit, missing });
+        }
         const busy = host.view().pendingPromotions.find((p) => p.environment === plan.environment);
         if (busy) {
           throw new ApiError('PROMOTION_IN_PROGRESS', `promotion ${busy.promotionId} to ${plan.environment} is ${busy.state === 'running' ? 'running' : 'waiting for approvals'}`, { promotionId: busy.promotionId });

@@ -1,7 +1,7 @@
 // CI on the branches Thalogos manages: when a task branch, the integration branch, the base branch
 // or a checkpoint moves, the moved refs are pushed to the remote `.thalogos.json` names (`ci.remote`,
 // a remote configured in the repository: its URL and credentials stay git's, never Thalogos's), so
-// the CI watching that remote runs on them. Pushes use native `git push` (isomorphic-git pushes
+// the CI watching that remote runs on them (release/{env} branches too, as promotions move them). Pushes use native `git push` (isomorphic-git pushes
 // over HTTP only, and a remote may be ssh or a path); one at a time per repository.
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
@@ -33,6 +33,13 @@ export function movedRefs(host: SessionHost, entry: LogEntry): string[] {
       if (result.status !== 'completed') return [];
       return [result.branch ? `refs/heads/${result.branch}` : `refs/heads/${base ?? 'MAIN'}`];
     }
+    case 'PROMOTION.COMPLETED': {
+      const result = data.result as { status: string; environment?: string };
+      return result.status === 'promoted' && result.environment ? [`refs/heads/release/${result.environment}`] : [];
+    }
+    case 'ENVIRONMENT.ROLLED_BACK':
+      // Moved backwards on purpose: the remote's copy must follow (see the forced refspec below).
+      return [`+refs/heads/release/${data.environment}`];
     default:
       return [];
   }
@@ -80,7 +87,8 @@ export class ManagedRefPusher {
       return;
     }
     const resolved = refs.map((ref) => ref.replace('refs/heads/MAIN', `refs/heads/${mainBranch}`));
-    const refspecs = resolved.map((ref) => `${ref}:${ref}`);
+    // `+ref`: a ref Thalogos moved backwards on purpose (an environment rollback) is forced.
+    const refspecs = resolved.map((ref) => (ref.startsWith('+') ? `${ref}:${ref.slice(1)}` : `${ref}:${ref}`));
     let outcome: { ok: boolean; error?: string };
     try {
       await this.git(['push', '--porcelain', remote, ...refspecs], host.meta.repoPath);
