@@ -5,8 +5,8 @@ import type { LogEntry } from '../log/log-entry.js';
 
 /**
  * What a webhook can subscribe to. Each is derived from one log entry (its `seq` is part of the
- * delivery's idempotency key). `promotion.*` is reserved for environment promotion: accepted in
- * subscriptions, emitted once promotions are events in the log.
+ * delivery's idempotency key). `promotion.*` comes from environment promotions (PROMOTION.COMPLETED,
+ * ENVIRONMENT.ROLLED_BACK).
  */
 export const WEBHOOK_EVENT_TYPES = [
   'save.published', 'save.gates_failed', 'save.conflict', 'save.error',
@@ -76,6 +76,20 @@ export function eventsOf(entry: LogEntry, source: Source): WebhookEvent[] {
       default:
         return [];
     }
+  }
+  if (entry.type === 'PROMOTION.COMPLETED') {
+    const result = (data.result ?? {}) as Record<string, unknown>;
+    const promotionId = String(data.promotionId ?? '');
+    const where = `${String(result.checkpoint ?? '?')} to ${String(result.environment ?? '?')}`;
+    if (result.status === 'promoted') {
+      return [{ ...base, type: 'promotion.completed', severity: 'info', summary: `Promoted ${where} in "${source.title}"`, data: { promotionId, environment: result.environment, checkpoint: result.checkpoint, commit: result.commit, previous: result.previous } }];
+    }
+    const error = (result.error ?? {}) as Record<string, unknown>;
+    const why = result.status === 'gates_failed' ? 'gates failed' : String(error.code ?? result.status);
+    return [{ ...base, type: 'promotion.failed', severity: 'error', summary: `Promotion ${promotionId} in "${source.title}" failed: ${why}`, data: { promotionId, status: result.status, environment: result.environment ?? null, checkpoint: result.checkpoint ?? null, code: error.code ?? null, message: error.message ?? null } }];
+  }
+  if (entry.type === 'ENVIRONMENT.ROLLED_BACK') {
+    return [{ ...base, type: 'promotion.rolled_back', severity: 'warning', summary: `release/${String(data.environment)} rolled back to ${String(data.checkpoint)} in "${source.title}" by ${String(data.by)}`, data: { environment: data.environment, checkpoint: data.checkpoint, commit: data.commit, previous: data.previous, by: data.by } }];
   }
   if (!(entry.type in FAILING_ENTRIES) || !entry.taskId) return [];
   const task = source.view()?.tasks.find((candidate) => candidate.id === entry.taskId);
