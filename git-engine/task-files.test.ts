@@ -88,7 +88,7 @@ describe('.thalogos.json validation', () => {
   };
 
   it('accepts setup, copy and a timeout within bounds, each optional', () => {
-    expect(parseGateConfig('{}')).toEqual({ gates: [], setup: [], copy: [], setupTimeoutMs: 600_000, environments: [] });
+    expect(parseGateConfig('{}')).toEqual({ gates: [], setup: [], copy: [], setupTimeoutMs: 600_000, environments: [], ci: { requiredStatuses: [], requiredForPromotion: [] } });
     expect(parseGateConfig(JSON.stringify({ setup: ['npm ci'], copy: ['.env', 'config/*.json', 'a/b?.txt'], setupTimeoutMs: 5000 })))
       .toMatchObject({ setup: ['npm ci'], copy: ['.env', 'config/*.json', 'a/b?.txt'], setupTimeoutMs: 5000 });
   });
@@ -97,6 +97,9 @@ describe('.thalogos.json validation', () => {
     [{ setup: 'npm ci' }, 'setup'],
     [{ setup: [''] }, 'setup.0'],
     [{ copy: ['/etc/passwd'] }, 'copy.0'],
+    [{ ci: { remote: 'origin; rm -rf /' } }, 'ci.remote'],
+    [{ ci: { requiredStatuses: ['../x'] } }, 'ci.requiredStatuses.0'],
+    [{ ci: { pushTo: 'origin' } }, 'ci'],
     [{ copy: ['a/../../b'] }, 'copy.0'],
     [{ copy: ['.git/config'] }, 'copy.0'],
     [{ copy: ['sub/.GIT/hooks/x'] }, 'copy.0'],

@@ -88,6 +88,12 @@ describe('issue 10 reproductions against the real runtime', () => {
       if (saveFirst) {
         expect((await rt.api('POST', `/api/sessions/${sid}/save`, {})).status).toBe(202);
         expect((await settle(rt, sid)).lastSave.result.status).toBe('published');
+        // A published Save is followed by the pruning of merged task branches (an audit record):
+        // let it land before the log is compared.
+        await waitFor(async () => {
+          const events = (await rt.api('GET', `/api/sessions/${sid}/events?after=0&limit=1000`)).body.events as Array<{ type: string }>;
+          return events.some((entry) => entry.type === 'GIT.BRANCHES_PRUNED') ? true : null;
+        }, { what: 'the branch pruning after the Save' });
       }
       const mainBefore = git(repo, 'rev-parse', 'main');
       const viewBefore = (await rt.api('GET', `/api/sessions/${sid}`)).body;

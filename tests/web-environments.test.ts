@@ -60,7 +60,7 @@ describe('web console: environment lanes', () => {
     await expect.poll(() => lane('prod').getByLabel('prod holds').textContent(), { timeout: 30_000 }).toContain(saved.tag);
 
     // An operator rolls dev back to the session-start checkpoint (the one before the Save's).
-    const start = git(repo, 'tag', '-l', 'checkpoint/*', '--sort=creatordate').split('\n')[0] as string;
+    const start = `session-start/${sid}`;
     await lane('dev').getByText('Roll dev back…').click();
     await lane('dev').getByLabel('Earlier checkpoint for dev').selectOption(start);
     await lane('dev').getByRole('button', { name: 'Roll dev back' }).click();

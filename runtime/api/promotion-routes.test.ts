@@ -69,6 +69,10 @@ describe('promotion routes, in-process', () => {
       const saveId = (await api('POST', `/api/sessions/${sid}/save`, {})).body.saveId as string;
       const done = await waitFor(async () => (await view()).timeline.find((e) => e.kind === 'save' && e.saveId === saveId), { what: 'the Save' });
       if (done.kind !== 'save' || done.result.status !== 'published') throw new Error(JSON.stringify(done));
+      // The branch pruning after a published Save writes an audit record: let it land before the
+      // log is counted below.
+      await waitFor(async () => ((await api('GET', `/api/sessions/${sid}/events?after=0&limit=1000`)).body.events as Array<{ type: string; data: { saveId?: string } }>)
+        .some((entry) => entry.type === 'GIT.BRANCHES_PRUNED' && entry.data.saveId === saveId), { what: 'the pruning after the Save' });
       return { tag: done.result.tag, commit: done.result.commit };
     };
     const cp1 = await saveTask('echo one > one.txt');
@@ -158,7 +162,7 @@ describe('promotion routes, in-process', () => {
   it('completes a promotion the runtime stopped during its gates with INTERRUPTED at restart; release/{env} did not move', async () => {
     const repo = makeRepo(path.join(tmp, 'slow'), { '.thalogos.json': JSON.stringify({ environments: [{ name: 'slow', gates: ['sleep 30'] }] }) });
     const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'slow' })).body.id as string;
-    const tag = git(repo, 'tag', '-l', 'checkpoint/*');
+    const tag = `session-start/${sid}`;
     const asked = await api('POST', `/api/sessions/${sid}/promotions`, { checkpoint: tag, to: 'slow' });
     expect(asked.status, JSON.stringify(asked.body)).toBe(202);
     expect(SessionViewSchema.parse((await api('GET', `/api/sessions/${sid}`)).body).pendingPromotions).toMatchObject([{ state: 'running' }]);

@@ -4,6 +4,9 @@ import { RoleSchema } from '../auth/roles.js';
 
 const TaskIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected a task id');
 
+/** A Save's checkpoint tag, or a session's start (`session-start/{id}`): what rollback and promotion take. */
+const CheckpointField = z.string().regex(/^(?:checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}|session-start\/[A-Za-z0-9][A-Za-z0-9_-]{0,127})$/, 'expected checkpoint/YYYY-MM-DD-N or session-start/SESSION');
+
 /** Every request body is a strict object: unknown fields are refused, not ignored. */
 export const CreateSessionBody = z.strictObject({
   repoPath: z.string().min(1).max(4096),
@@ -30,7 +33,7 @@ export const RejectBody = z.strictObject({
 });
 
 export const RollbackBody = z.strictObject({
-  checkpoint: z.string().regex(/^(?:checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}|session-start\/[A-Za-z0-9][A-Za-z0-9_-]{0,127})$/, 'expected checkpoint/YYYY-MM-DD-N or session-start/SESSION'),
+  checkpoint: CheckpointField,
   mode: z.enum(['restore_commit', 'branch']).default('restore_commit'),
 });
 
@@ -75,7 +78,6 @@ export const DelegateConflictBody = z.strictObject({
   agent: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).optional(),
 });
 
-const CheckpointField = z.string().regex(/^checkpoint\/\d{4}-\d{2}-\d{2}-\d{1,6}$/, 'expected checkpoint/YYYY-MM-DD-N');
 const EnvironmentField = z.string().regex(/^[a-z][a-z0-9]{0,31}$/, 'expected an environment name (a lowercase word)');
 
 /** Promote `checkpoint` to the environment `to` (see docs/runbooks/promotion.md). */

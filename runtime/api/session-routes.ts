@@ -225,7 +225,8 @@ export function sessionRoutes(app: AppContext): Route[] {
 async function refuseMissingStatuses(app: AppContext, host: ReturnType<AppContext['sessions']['get']>, chosen: string[] | undefined): Promise<void> {
   const view = host.view();
   if (view.status === 'damaged') return;
-  const required = (await app.engine.repoConfig(repoTarget(host.meta))).ci.requiredStatuses;
+  // A repository whose configuration cannot be read is the Save's to report (with the engine's code).
+  const required = await app.engine.repoConfig(repoTarget(host.meta)).then((config) => config.ci.requiredStatuses, () => [] as string[]);
   const candidates = chosen ?? view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null).map((task) => task.id);
   const missing = missingStatuses(view, candidates, required);
   if (missing.length > 0) {

@@ -58,7 +58,8 @@ describe('thalogos promote', () => {
     const saved = await run(['save', sid], env);
     expect(saved.code, saved.err).toBe(0);
     // The session-start checkpoint, then the Save's.
-    const [cp0, cp1] = git(repo, 'tag', '-l', 'checkpoint/*', '--sort=creatordate').split('\n');
+    const cp0 = `session-start/${sid}`;
+    const cp1 = git(repo, 'tag', '-l', 'checkpoint/*');
     const c1 = git(repo, 'rev-parse', `${cp1}^{commit}`);
 
     const toDev = await run(['promote', sid, cp1 as string, '--to', 'dev'], env);
