@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecretRefSchema } from '../contracts/secret-ref.js';
 
 /** Per-adapter settings from the runtime's config file (`adapters.adapters.<id>`). */
 export const AdapterConfigSchema = z.object({
@@ -10,6 +11,12 @@ export const AdapterConfigSchema = z.object({
   args: z.array(z.string()).default([]),
   /** Added to the child's environment (and redacted from every sink). */
   env: z.record(z.string(), z.string()).default({}),
+  /**
+   * Credentials for the child's environment from a secret store, by reference: `{env}`, `{file}`
+   * (mode 0600/0400) or `{secretCommand: [argv]}` (a vault CLI). Resolved at each handshake (start,
+   * `thalogos agents --refresh`), held in memory only, redacted from every sink.
+   */
+  envFrom: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), SecretRefSchema).default({}),
   // setTimeout's limit: a larger value fires at once, i.e. every run would time out immediately.
   timeoutMs: z.number().int().positive().max(2_147_483_647).default(1_800_000),
   /** 'none': the run gets no network at all (a loopback of its own). The CLIs need their model API. */

@@ -77,7 +77,7 @@ describe('codex parser on recorded 0.169.0 streams', () => {
   });
 
   it('builds exec and exec resume command lines; the prompt goes on stdin (`-`)', () => {
-    const cfg = { enabled: true, model: 'gpt-5.5', args: ['-c', 'x=1'], env: { A: 'b' }, timeoutMs: 1000, network: 'on' as const, maxOutputBytes: 1_000_000 };
+    const cfg = { enabled: true, model: 'gpt-5.5', args: ['-c', 'x=1'], env: { A: 'b' }, envFrom: {}, timeoutMs: 1000, network: 'on' as const, maxOutputBytes: 1_000_000 };
     const env = { PATH: '/bin', CLAUDECODE: '1', CODEX_SANDBOX: 'seatbelt' };
     const fresh = codexAdapter.buildCommand({ ...RUN, prompt: '-rf everything' }, cfg, { bin: '/x/codex', env });
     expect(fresh.args).toEqual(['exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-C', RUN.cwd, '-m', 'gpt-5.5', '-c', 'x=1', '--', '-']);
@@ -137,7 +137,7 @@ describe('claude parser on recorded 2.1.197 streams', () => {
   });
 
   it('passes a resume token; the prompt goes on stdin, never read as an option', () => {
-    const cfg = { enabled: true, args: [], env: {}, timeoutMs: 1000, network: 'on' as const, maxOutputBytes: 1_000_000 };
+    const cfg = { enabled: true, args: [], env: {}, envFrom: {}, timeoutMs: 1000, network: 'on' as const, maxOutputBytes: 1_000_000 };
     const c = claudeAdapter.buildCommand({ ...RUN, prompt: '--help', resumeToken: 's-1' }, cfg, { bin: 'claude', env: { CLAUDECODE: '1', HOME: '/h' } });
     expect(c.args).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools=Bash,Write,Edit', '--resume', 's-1']);
     expect(c.stdin).toBe('--help');
@@ -192,7 +192,7 @@ describe('gemini parser on recorded 0.61.0 streams', () => {
   });
 
   it('keeps a prompt that looks like an option a value', () => {
-    const c = geminiAdapter.buildCommand({ ...RUN, prompt: '--yolo is not a prompt', resumeToken: 'u-1' }, { enabled: true, model: 'm', args: [], env: {}, timeoutMs: 1, network: 'on' as const, maxOutputBytes: 1_000_000 }, { bin: 'gemini', env: {} });
+    const c = geminiAdapter.buildCommand({ ...RUN, prompt: '--yolo is not a prompt', resumeToken: 'u-1' }, { enabled: true, model: 'm', args: [], env: {}, envFrom: {}, timeoutMs: 1, network: 'on' as const, maxOutputBytes: 1_000_000 }, { bin: 'gemini', env: {} });
     expect(c.args).toEqual(['--prompt=', '--output-format', 'stream-json', '--yolo', '--skip-trust', '-m', 'm', '--resume', 'u-1']);
     expect(c.stdin).toBe('--yolo is not a prompt');
   });

@@ -18,8 +18,10 @@ export interface Redactor {
   text(s: string): string;
   /** Deep copy with every string (and object key) redacted; safe to hand to any sink. */
   value<T>(v: T): T;
-  /** The literal secrets in use (longest first); never log this. */
+  /** How many literal secrets are redacted; never log the secrets themselves. */
   readonly secretCount: number;
+  /** Secrets learned later (resolved from a secret store): redacted from then on. */
+  add(secrets: Iterable<string>): void;
 }
 
 /** Secret values found in an environment: names matching KEY|TOKEN|SECRET|PASSWORD, >= 8 chars. */
@@ -35,7 +37,11 @@ export function createRedactor(opts: { env?: NodeJS.ProcessEnv; extra?: Iterable
   const set = new Set<string>(secretsFromEnv(opts.env ?? {}));
   for (const s of opts.extra ?? []) if (s.length >= MIN_SECRET_LENGTH) set.add(s);
   // Longest first, so a secret that contains another is replaced whole.
-  const secrets = [...set].sort((a, b) => b.length - a.length);
+  let secrets = [...set].sort((a, b) => b.length - a.length);
+  const add = (more: Iterable<string>): void => {
+    for (const s of more) if (s.length >= MIN_SECRET_LENGTH) set.add(s);
+    secrets = [...set].sort((a, b) => b.length - a.length);
+  };
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
@@ -43,7 +49,7 @@ export function createRedactor(opts: { env?: NodeJS.ProcessEnv; extra?: Iterable
     return out;
   };
   const value = <T>(v: T): T => redactValue(v, text, new WeakMap()) as T;
-  return { text, value, secretCount: secrets.length };
+  return { text, value, add, get secretCount() { return secrets.length; } };
 }
 
 /** Redacts the secrets of `env` (see `secretsFromEnv`) and well-known key shapes from `text`. */

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { SecretRef } from '../contracts/secret-ref.js';
 import { AdaptersConfigSchema, AdapterConfigSchema, type AdaptersConfigInput, type AdapterConfig } from './adapter-config.js';
 import type { AgentAdapter, RunOptions } from './agent-adapter.js';
 import { ADAPTERS } from './adapter-list.js';
@@ -28,6 +29,8 @@ export interface AdapterRegistryOptions {
   extraSecrets?: readonly string[];
   /** Confines every run (default: bubblewrap, nothing hidden but what bubblewrap hides anyway). */
   sandbox?: Sandbox;
+  /** Resolves an adapter's `envFrom` references (the runtime reads files and runs secret commands). */
+  resolveSecrets?: (refs: Record<string, SecretRef>) => Promise<Record<string, string>>;
 }
 
 export interface AdapterRegistry {
@@ -70,7 +73,13 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
   const sandboxOf = (id: string): AdapterStatus['sandbox'] => ({
     mode: box.mode, network: configFor(id).network, limits: box.limits.enforcement, warning: box.warning,
   });
-  const configFor = (id: string): AdapterConfig => config.adapters[id] ?? AdapterConfigSchema.parse({});
+  /** Credentials resolved from `envFrom` at the last handshake, per adapter; memory only. */
+  const resolvedEnv = new Map<string, Record<string, string>>();
+  const configFor = (id: string): AdapterConfig => {
+    const base = config.adapters[id] ?? AdapterConfigSchema.parse({});
+    const secrets = resolvedEnv.get(id);
+    return secrets ? { ...base, env: { ...base.env, ...secrets } } : base;
+  };
   const redactor = createRedactor({
     env: opts.env,
     extra: [...Object.values(config.adapters).flatMap((c) => Object.values(c.env)), ...(opts.extraSecrets ?? [])],
@@ -97,6 +106,19 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
     sandbox: () => box,
     async handshakeAll() {
       const results = await Promise.all(adapters.map(async (adapter): Promise<AdapterStatus> => {
+        const refs = config.adapters[adapter.id]?.envFrom ?? {};
+        if (Object.keys(refs).length > 0) {
+          try {
+            if (!opts.resolveSecrets) throw new Error('this runtime cannot resolve secret references');
+            const values = await opts.resolveSecrets(refs);
+            redactor.add(Object.values(values));
+            resolvedEnv.set(adapter.id, values);
+          } catch (err) {
+            // A credential that cannot be read leaves the agent signed out, with the reference named.
+            resolvedEnv.delete(adapter.id);
+            return { id: adapter.id, status: 'unauthenticated', reason: `credentials unavailable: ${(err as Error).message}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(adapter.id) };
+          }
+        }
         try {
           const found = await handshake({ adapter, config: configFor(adapter.id), env: opts.env, projectRoot: opts.projectRoot, now,
             ...(opts.versionTimeoutMs === undefined ? {} : { versionTimeoutMs: opts.versionTimeoutMs }) });

@@ -7,3 +7,4 @@ export * from './session-events.js';
 export * from './log-entries.js';
 export * from './views.js';
 export { systemClock, type Clock } from './clock.js';
+export * from './secret-ref.js';

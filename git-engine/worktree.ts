@@ -114,8 +114,17 @@ export async function resetDetachedWorktree(repo: Repo, wt: LinkedWorktree, comm
 
 /** Removes the worktree directory and its admin dir; afterwards `git worktree prune` has nothing to do. */
 export async function removeLinkedWorktree(repo: Repo, wt: LinkedWorktree): Promise<void> {
+  // The admin directory leaves `worktrees/` in one rename: deleted file by file in place, a `git
+  // fsck` or `git worktree list` running meanwhile would meet a worktree without its HEAD.
+  const trash = path.join(repo.gitdir, 'thalogos', `removed-worktree-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  await fs.mkdir(path.dirname(trash), { recursive: true });
+  let moved = true;
+  await fs.rename(wt.adminDir, trash).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    moved = false;
+  });
   await fs.rm(wt.worktreePath, { recursive: true, force: true });
-  await fs.rm(wt.adminDir, { recursive: true, force: true });
+  if (moved) await fs.rm(trash, { recursive: true, force: true });
   // git removes the empty `worktrees` directory when it prunes the last entry.
   try { await fs.rmdir(path.join(repo.gitdir, 'worktrees')); } catch { /* not empty */ }
 }

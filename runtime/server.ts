@@ -40,6 +40,7 @@ import { SaveOutputStreams } from './sessions/save-output.js';
 import { previewRoutes } from './api/preview-routes.js';
 import { ciRoutes } from './api/ci-routes.js';
 import { ManagedRefPusher } from './ci/push-managed-refs.js';
+import { resolveSecret } from './secrets/secret-ref.js';
 import { withPreviews } from './previews/preview-proxy.js';
 import { PreviewTickets } from './previews/preview-tickets.js';
 import { TaskPorts } from './previews/task-ports.js';
@@ -131,6 +132,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     projectRoot: PROJECT_ROOT,
     logger,
     sandbox,
+    // Agent credentials by reference (`envFrom`): read from the server's own environment, a 0600
+    // file or a secret command at each handshake; the values stay in memory and are redacted.
+    resolveSecrets: async (refs) => Object.fromEntries(await Promise.all(Object.entries(refs).map(async ([name, ref]) => [name, await resolveSecret(ref, env)] as const))),
   });
   await adapters.handshakeAll();
 

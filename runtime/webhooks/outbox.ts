@@ -4,7 +4,7 @@ import type { LogEntry } from '../log/log-entry.js';
 import type { SessionLog } from '../storage/ports.js';
 import type { PutOp } from '../storage/db.js';
 import { renderBody } from './payloads.js';
-import { resolveSecret, SecretUnavailableError } from './secret-ref.js';
+import { resolveSecret, SecretUnavailableError } from '../secrets/secret-ref.js';
 import { DELIVERY_HEADER, EVENT_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
 import { deliveryId, type Attempt, type Delivery, type Subscription, type WebhookStore } from './webhook-store.js';
 import type { WebhookEvent } from './webhook-events.js';

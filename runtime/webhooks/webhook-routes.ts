@@ -5,7 +5,7 @@ import { defineRoute, json, type Route } from '../http/route.js';
 import { actorOf } from '../api/principal-actor.js';
 import type { SessionLog } from '../storage/ports.js';
 import type { Outbox } from './outbox.js';
-import { describeRef, resolveSecret, SecretRefSchema, SecretUnavailableError, type SecretRef } from './secret-ref.js';
+import { describeRef, resolveSecret, SecretRefSchema, SecretUnavailableError, type SecretRef } from '../secrets/secret-ref.js';
 import { WebhookEventTypeSchema } from './webhook-events.js';
 import type { Subscription, WebhookStore } from './webhook-store.js';
 

@@ -1,6 +1,6 @@
 import { durableBatch, jsonSublevel, type Db, type JsonSublevel, type PutOp } from '../storage/db.js';
 import { seqKey } from '../log/event-log.js';
-import type { SecretRef } from './secret-ref.js';
+import type { SecretRef } from '../secrets/secret-ref.js';
 import type { WebhookEvent, WebhookEventType } from './webhook-events.js';
 import type { WebhookFormat } from './payloads.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs } from './outbox.js';
 import { sign, verify } from './signature.js';
-import { SecretRefSchema } from './secret-ref.js';
+import { SecretRefSchema } from '../secrets/secret-ref.js';
 
 const settings = { timeoutMs: 1000, maxAttempts: 8, backoffBaseMs: 1000, backoffMaxMs: 10_000 };
 

@@ -1,19 +1,10 @@
+// Resolving a secret reference (contracts/secret-ref.ts) when it is used: webhook signing secrets,
+// PagerDuty keys, agent credentials. Values are never stored, logged or returned by the API.
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { z } from 'zod';
+import { SecretRefSchema, type SecretRef } from '../../contracts/secret-ref.js';
 
-/**
- * Where a webhook secret (HMAC signing secret, PagerDuty routing key) comes from. Only the
- * reference is stored; the value is resolved each time it is used and never written anywhere.
- */
-export const SecretRefSchema = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
-  z.strictObject({ file: z.string().min(1).max(4096).refine((file) => path.isAbsolute(file), 'an absolute path') }),
-  /** argv of a command printing the secret on stdout (e.g. a vault CLI); run without a shell. */
-  z.strictObject({ secretCommand: z.array(z.string().min(1).max(4096)).min(1).max(64) }),
-]);
-export type SecretRef = z.infer<typeof SecretRefSchema>;
+export { SecretRefSchema, type SecretRef };
 
 /** The secret could not be resolved; the message names the reference, never a value. */
 export class SecretUnavailableError extends Error {
