@@ -215,10 +215,6 @@ export function sessionRoutes(app: AppContext): Route[] {
 }
 
 /**
- * A command is refused (with `refusedAs`, and without touching the log) when the session's
- * machine would not accept it in its current state.
- */
-/**
  * Tasks a Save would merge now whose commits lack a required CI status: refused with 409
  * STATUS_REQUIRED before anything is logged. Tasks still working are checked when the Save starts.
  */
@@ -234,6 +230,10 @@ async function refuseMissingStatuses(app: AppContext, host: ReturnType<AppContex
   }
 }
 
+/**
+ * A command is refused (with `refusedAs`, and without touching the log) when the session's
+ * machine would not accept it in its current state.
+ */
 async function submitCommand(
   host: ReturnType<AppContext['sessions']['get']>,
   event: SessionEvent,
@@ -253,10 +253,6 @@ async function submitCommand(
 /** Statuses a Save drains (waits for) before merging: their work may still become ready. */
 const WORKING_STATUSES = new Set(['preparing', 'running', 'retry_wait', 'committing']);
 
-/**
- * A Save with nothing ready and nothing still working would merge nothing: refused up front with
- * 409 NOTHING_TO_SAVE, before anything is logged or the session changes state.
- */
 /** A Save of chosen tasks merges only tasks ready for review with changes: say which one is not. */
 function refuseUnreadyChosen(view: SessionView, taskIds: string[]): void {
   if (view.status === 'damaged') return; // the submit refuses it with SESSION_DAMAGED
@@ -270,6 +266,10 @@ function refuseUnreadyChosen(view: SessionView, taskIds: string[]): void {
   }
 }
 
+/**
+ * A Save with nothing ready and nothing still working would merge nothing: refused up front with
+ * 409 NOTHING_TO_SAVE, before anything is logged or the session changes state.
+ */
 function refuseEmptySave(view: SessionView): void {
   if (view.status === 'damaged') return; // the submit refuses it with SESSION_DAMAGED
   const ready = view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null);
