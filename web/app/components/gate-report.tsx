@@ -1,9 +1,4 @@
-import type { GateResult, SessionView, StreamLine } from '../lib/api-types.js';
-
-type Blame =
-  | { status: 'task'; taskId: string; commit: string; gate: string; runs: number }
-  | { status: 'main'; commit: string; gate: string; runs: number }
-  | { status: 'unknown'; gate: string; reason: string; runs: number };
+import type { GateBlame as Blame, GateResult, SessionView, StreamLine } from '../lib/api-types.js';
 
 function taskName(view: SessionView | null, taskId: string): string {
   const task = view?.tasks.find((t) => t.id === taskId);

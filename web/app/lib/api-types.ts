@@ -3,7 +3,7 @@
 import type { RunView, SessionSummary, SessionView, TaskView } from '../../../contracts/index.js';
 
 export type { RunView, SessionSummary, SessionView, TaskView };
-export type { ConflictFile, ConflictHunk, ConflictReport, GateResult, SaveResult, SessionDamage } from '../../../contracts/index.js';
+export type { ConflictFile, ConflictHunk, ConflictReport, GateBlame, GateResult, SaveResult, SessionDamage } from '../../../contracts/index.js';
 export type TaskStatus = TaskView['status'];
 export type SessionStatus = SessionView['status'];
 export type Role = 'viewer' | 'reviewer' | 'operator' | 'admin';
