@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,22 +9,11 @@ import { startServer, type RunningServer } from '../runtime/server.js';
 import { stateToJson } from '../sync/index.js';
 import { apiClient, waitFor } from './helpers/api.js';
 import { git, makeRepo } from './helpers/git-repo.js';
+import { readTree } from './helpers/read-tree.js';
 import { connect, synced } from './sync-harness.js';
 
 const ADMIN = 'secrets-admin-token-0123456789abcdef';
 const PLANTED = 'sk-planted-fake-key-9f8e7d6c5b4a3210';
-
-/** Every file under a directory, as text (LevelDB logs and tables, worktrees are skipped). */
-function readTree(dir: string): string {
-  let out = '';
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (entry === 'worktrees') continue;
-    if (statSync(full).isDirectory()) out += readTree(full);
-    else out += readFileSync(full).toString('latin1');
-  }
-  return out;
-}
 
 describe('a key in the environment reaches the agent and no sink', () => {
   let tmp: string;

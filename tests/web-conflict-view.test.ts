@@ -3,28 +3,19 @@
 // the sides are marked; three narrow columns wrap instead of scrolling sideways at 1024px; and what
 // a person chose is exactly what the next Save publishes on main, as native git reads it.
 import { execFileSync } from 'node:child_process';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
-import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from './helpers/browser.js';
+import { signedInPage, useConsoleStack } from './helpers/browser.js';
 import { CONTRAST_SCRIPT, type ContrastFailure } from './helpers/contrast.js';
 
 const LIVE = { timeout: 20_000 };
 const git = (repo: string, ...args: string[]): string => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
 
 describe('web console: the conflict view', () => {
-  let stack: ConsoleStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startConsoleStack(), launchBrowser()]);
-  }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const suite = useConsoleStack();
 
   it('one hunk takes Both, another an edited text; marks, preview, no sideways scroll at 1024px; main holds exactly the choice after Save', async () => {
+    const { stack, browser } = suite;
     const long = 'x'.repeat(160);
     const line = (word: string) => `const greeting = '${word} ${long}';`;
     const base = ['alpha', line('hello'), 'gamma', 'delta', 'epsilon', 'six', 'seven'];
@@ -104,6 +95,7 @@ describe('web console: the conflict view', () => {
   }, 120_000);
 
   it('a conflict without hunks (modify/delete) offers only Ours / Theirs for the whole file, and is resolved from the browser', async () => {
+    const { stack, browser } = suite;
     const repo = stack.newRepo('conflict-whole', { 'gone.txt': 'keep me\n' });
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Whole file' })).body.id as string;
     for (const prompt of ['rm gone.txt', "printf 'changed\\n' > gone.txt"]) {
