@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Connection, Hocuspocus } from '@hocuspocus/server';
 import type { Extension } from '@hocuspocus/server';
-import { Redis as RedisRelay } from '@hocuspocus/extension-redis';
+import type { Redis as RedisRelay } from '@hocuspocus/extension-redis';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js';
@@ -153,8 +153,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   const store: DocumentStore = options.cluster
     ? new RedisUpdateStore(options.cluster.redis, { keyPrefix: options.cluster.keyPrefix, clock, onCorruptRecord })
     : new UpdateStore(options.db, { clock, sync: options.fsync ?? false, onCorruptRecord });
-  const relay = options.cluster
-    ? new RedisRelay({ redis: options.cluster.redis, identifier: options.cluster.nodeId, prefix: `${options.cluster.keyPrefix}sync` })
+  // Loaded only in cluster mode: the embedded default never pulls in the relay and its clients.
+  const relay: RedisRelay | null = options.cluster
+    ? new (await import('@hocuspocus/extension-redis')).Redis({ redis: options.cluster.redis, identifier: options.cluster.nodeId, prefix: `${options.cluster.keyPrefix}sync` })
     : null;
   const bridges = new Set<UwsSocketBridge>();
   const openRequests = new Set<SocketRequest>();
