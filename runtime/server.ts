@@ -107,6 +107,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const access = new SessionAccess(members);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
   const devices = new DeviceSessions(config.dataDir, tokens);
+  const sharedDevices = cluster?.shareDevices(devices) ?? null;
   // The webhook outbox reads the log from here on (runtime/webhooks); it lives in this node's LevelDB.
   const webhooks = await openWebhooks({ db, log, clock, env, logger: logger.child({ component: 'webhooks' }), settings: fileConfig.webhooks });
 
@@ -151,6 +152,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     path: '/sync',
     authenticate: async (token) => {
       await sharedAuth?.freshenToken(token);
+      await sharedDevices?.freshenTicket(token);
       // A console tab signed in by its device cookie sends a sync ticket instead of a token.
       const principal = tokens.authenticate(token) ?? devices.authenticateSyncTicket(token);
       return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;

@@ -110,6 +110,22 @@ describe('cluster: shared tokens and memberships', () => {
     }, { timeoutMs: 5_000, what: 'B to see the revoke in its token list' });
   });
 
+  it('a device cookie made on B signs in on A, also through a forwarded request; signed out on A, B refuses it', async () => {
+    const signIn = await fetch(`${cluster.url('b')}/api/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'cluster-admin-token-0123456789abcdef' }) });
+    expect(signIn.status).toBe(200);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { csrfToken, syncTicket } = (await signIn.json()) as { csrfToken: string; syncTicket: string };
+    expect(syncTicket).toBeTruthy();
+    // B forwards the session read to its owner A, which never saw this cookie.
+    const forwarded = await fetch(`${cluster.url('b')}/api/sessions/${sessionId}`, { headers: { cookie } });
+    expect(forwarded.status, await forwarded.clone().text()).toBe(200);
+    expect(forwarded.headers.get('x-thalogos-node')).toBe('a');
+    expect((await fetch(`${cluster.url('a')}/api/me`, { headers: { cookie } })).status).toBe(200);
+    const signOut = await fetch(`${cluster.url('a')}/api/auth/session`, { method: 'DELETE', headers: { cookie, 'x-thalogos-csrf': csrfToken } });
+    expect(signOut.status).toBe(200);
+    expect((await fetch(`${cluster.url('b')}/api/me`, { headers: { cookie } })).status).toBe(401);
+  });
+
   it('an unknown session is a 404 from any node, not a 503 to retry', async () => {
     const answer = await cluster.api('b')('GET', '/api/sessions/s_doesnotexist');
     expect(answer.status).toBe(404);

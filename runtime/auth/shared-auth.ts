@@ -15,6 +15,7 @@ import { ApiError } from '../errors.js';
 import type { FetchHandler } from '../http/fetch-handler.js';
 import { redisKeys } from '../storage/redis-keys.js';
 import { memberRowKey, type MembershipRecord, type MembershipStore } from './membership-store.js';
+import type { SharedDevices } from './shared-devices.js';
 import { hashToken, type TokenRecord, type TokenStore } from './token-store.js';
 
 interface AuthMessage {
@@ -139,17 +140,20 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9][A-Za-z0-9_.-]{0,127})(?:\/|$)/;
 
 /**
- * Freshens the caller's token and member rows before the request is checked, so a token revoked
- * or a member removed on another node is refused here at once. Redis unreachable: a retryable
+ * Freshens the caller's token and member rows (or device session) before the request is checked,
+ * so a token revoked or a member removed on another node is refused here at once. Redis unreachable: a retryable
  * 503, never an answer from rows that may be stale.
  */
-export function withFreshAuth(inner: FetchHandler, shared: SharedAuth, logger: Logger): FetchHandler {
+export function withFreshAuth(inner: FetchHandler, shared: SharedAuth, devices: SharedDevices | null, logger: Logger): FetchHandler {
   return async (request) => {
     const secret = BEARER.exec(request.headers.get('authorization') ?? '')?.[1];
-    if (secret) {
+    const cookie = request.headers.get('cookie') ?? undefined;
+    if (secret || (cookie && devices)) {
       const sessionId = SESSION_PATH.exec(new URL(request.url).pathname)?.[1] ?? null;
       try {
-        await shared.freshen(secret, sessionId);
+        if (secret) await shared.freshen(secret, sessionId);
+        // A cookie made on another node (or signed out there); its token's rows follow by pub/sub.
+        else await devices?.freshenCookie(cookie);
       } catch (error) {
         logger.warn({ err: (error as Error).message }, 'could not re-read the caller\'s token from Redis');
         const refusal = new ApiError('STORE_UNAVAILABLE', 'cannot check the token against the cluster store (Redis unreachable); retry shortly');

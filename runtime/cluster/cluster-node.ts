@@ -13,6 +13,8 @@ import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { RunTable } from '../sessions/run-table.js';
 import type { MembershipStore } from '../auth/membership-store.js';
 import { SharedAuth, withFreshAuth } from '../auth/shared-auth.js';
+import { SharedDevices } from '../auth/shared-devices.js';
+import type { DeviceSessions } from '../auth/session-cookie.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { redisKeys } from '../storage/redis-keys.js';
 import { connectRedis } from '../storage/redis-connection.js';
@@ -45,6 +47,8 @@ export interface ClusterNode {
    * the other nodes' changes (auth/shared-auth.ts). Call before anything checks a token.
    */
   shareAuth(stores: { tokens: TokenStore; members: MembershipStore; onAccessChanged: (tokenId: string, sessionId?: string) => void }): Promise<SharedAuth>;
+  /** Device sessions (the console's cookie sign-in) written through to Redis, valid on every node. */
+  shareDevices(devices: DeviceSessions): SharedDevices;
   /** Whether the cluster has the session (its meta row is in Redis), whichever node runs it. */
   hasSession(sessionId: string): Promise<boolean>;
   /**
@@ -65,6 +69,7 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
   await checkDurability(redis, logger);
   let runtime: ClusterRuntime | null = null;
   let shared: SharedAuth | null = null;
+  let devices: SharedDevices | null = null;
   const ownership = new Ownership({
     redis,
     nodeId: config.nodeId,
@@ -126,6 +131,10 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
       await shared.start();
       return shared;
     },
+    shareDevices(sessions) {
+      devices = new SharedDevices(redis, config.keyPrefix, sessions, logger);
+      return devices;
+    },
     hasSession,
     async start(rt) {
       runtime = rt;
@@ -156,7 +165,7 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
         },
         retryAfterSeconds: Math.max(1, Math.ceil(config.leaseMs / 3000)),
       });
-      return shared ? withFreshAuth(routed, shared, logger) : routed;
+      return shared ? withFreshAuth(routed, shared, devices, logger) : routed;
     },
     routes() {
       return [
@@ -196,6 +205,7 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
     },
     async close({ drain }) {
       await shared?.close();
+      devices?.close();
       await ownership.stop({ release: drain });
       redis.disconnect();
     },
