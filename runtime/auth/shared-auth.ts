@@ -93,6 +93,14 @@ export class SharedAuth {
     if (principal && sessionId) await this.freshenMember(sessionId, principal.tokenId);
   }
 
+  /**
+   * A token named by id (a member being added) that this node has not heard of yet: minted on
+   * another node a moment ago, its announcement still on the way. Re-read the tables.
+   */
+  async ensureToken(tokenId: string): Promise<void> {
+    if (!this.options.tokens.get(tokenId)) await this.reload();
+  }
+
   async reload(): Promise<void> {
     const [tokenRows, memberRows] = await Promise.all([
       this.options.redis.hgetall(this.keys.table('tokens')),
@@ -137,6 +145,7 @@ export class SharedAuth {
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const MEMBER_PATH = /^\/api\/sessions\/[^/]+\/members\/([^/]+)$/;
 const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9][A-Za-z0-9_.-]{0,127})(?:\/|$)/;
 
 /**
@@ -152,6 +161,8 @@ export function withFreshAuth(inner: FetchHandler, shared: SharedAuth, devices: 
       const sessionId = SESSION_PATH.exec(new URL(request.url).pathname)?.[1] ?? null;
       try {
         if (secret) await shared.freshen(secret, sessionId);
+        const memberTokenId = MEMBER_PATH.exec(new URL(request.url).pathname)?.[1];
+        if (memberTokenId && request.method === 'PUT') await shared.ensureToken(memberTokenId);
         // A cookie made on another node (or signed out there); its token's rows follow by pub/sub.
         else await devices?.freshenCookie(cookie);
       } catch (error) {

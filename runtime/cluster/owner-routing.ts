@@ -143,9 +143,51 @@ export function withOwnerRouting(inner: FetchHandler, options: OwnerRoutingOptio
     return served(new Response(JSON.stringify({ ...bodies[0], sessions: merged }), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } }));
   };
 
+  /**
+   * POST /api/tokens with session grants: the grants are member rows of those sessions, appended
+   * under their leases, so the token is minted on the node that owns them.
+   */
+  const mint = async (request: Request, url: URL): Promise<Response> => {
+    const body = await readBody(request);
+    if (body instanceof Response) return body;
+    const again = () => new Request(request.url, { method: request.method, headers: request.headers, body });
+    let ids: string[] = [];
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as { sessions?: { id?: unknown }[] };
+      ids = Array.isArray(parsed.sessions) ? parsed.sessions.map((entry) => entry?.id).filter((id): id is string => typeof id === 'string') : [];
+    } catch {
+      // Not JSON: the API answers it here.
+    }
+    if (ids.length === 0) return served(await inner(again()));
+    let owners: Owner[];
+    try {
+      owners = await Promise.all(ids.map((id) => options.ownerOf(id)));
+    } catch (error) {
+      return unavailable(`cannot tell who owns the granted sessions (Redis unreachable: ${(error as Error).message})`, retryAfter);
+    }
+    if (owners.every((owner) => owner?.self)) return served(await inner(again()));
+    // Unknown sessions are refused by the API here (SESSION_NOT_FOUND), like in the embedded default.
+    if (options.sessionKnown) {
+      const known = await Promise.all(ids.map((id) => options.sessionKnown!(id))).catch(() => ids.map(() => true));
+      if (known.some((value) => !value)) return served(await inner(again()));
+    }
+    const others = new Map(owners.filter((owner): owner is Extract<Owner, { self: false }> => owner !== null && !owner.self).map((owner) => [owner.id, owner]));
+    const orphaned = owners.some((owner) => owner === null || (!owner.self && !owner.url));
+    if (orphaned) return unavailable('a granted session has no live owner yet; retry shortly', retryAfter, { sessions: ids });
+    const target = others.values().next().value;
+    if (owners.some((owner) => owner?.self) || others.size > 1 || !target?.url) {
+      const error = new ApiError('VALIDATION_FAILED', 'the granted sessions run on different nodes: mint the token with the sessions of one node, then add it to the others with PUT /api/sessions/:id/members/:tokenId', {
+        issues: [{ path: 'sessions', message: 'sessions on more than one node' }],
+      });
+      return served(new Response(JSON.stringify(error.toJSON()), { status: error.status, headers: { 'content-type': 'application/json; charset=utf-8' } }));
+    }
+    return forward(request, url, body, { id: target.id, url: target.url }, 'the granted sessions');
+  };
+
   return async (request) => {
     const url = new URL(request.url);
     const forwarded = request.headers.get(FORWARDED_HEADER) !== null;
+    if (url.pathname === '/api/tokens' && request.method === 'POST' && !forwarded) return mint(request, url);
     if (url.pathname === '/api/sessions' && !forwarded) {
       if (request.method === 'POST' && options.placementOf) return create(request, url, options.placementOf);
       if (request.method === 'GET' && options.listTargets) return list(request, url, options.listTargets);
