@@ -139,7 +139,9 @@ export function withOwnerRouting(inner: FetchHandler, options: OwnerRoutingOptio
     const failed = answers.find((answer) => answer.status !== 200);
     if (failed) return served(failed);
     const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as { sessions: { id: string; createdAt: string }[] }[];
-    const merged = bodies.flatMap((body) => body.sessions).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    // During a handover a session can briefly be listed by its old and its new owner: once.
+    const unique = new Map(bodies.flatMap((body) => body.sessions).map((session) => [session.id, session]));
+    const merged = [...unique.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
     return served(new Response(JSON.stringify({ ...bodies[0], sessions: merged }), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } }));
   };
 
