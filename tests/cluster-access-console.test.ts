@@ -14,7 +14,7 @@ let viewer = '';
 
 beforeAll(async () => {
   ensureWebBuild();
-  [cluster, browser] = await Promise.all([TestCluster.create({ leaseMs: 3_000 }), launchBrowser()]);
+  [cluster, browser] = await Promise.all([TestCluster.create({ leaseMs: 10_000 }), launchBrowser()]);
   await cluster.start('a');
   await cluster.start('b');
   const created = await cluster.api('a')('POST', '/api/sessions', { title: 'Placed on A', repoPath: cluster.newRepo('console') });

@@ -10,7 +10,7 @@ import { TestCluster } from './helpers/cluster-nodes.js';
 let cluster: TestCluster;
 
 beforeAll(async () => {
-  cluster = await TestCluster.create({ leaseMs: 3_000 });
+  cluster = await TestCluster.create({ leaseMs: 6_000 });
   // One after the other: the first creates the shared admin token, the others find it.
   await cluster.start('a');
   await cluster.start('b');
@@ -152,7 +152,7 @@ describe('cluster: shared tokens and memberships', () => {
     const served = await waitFor(async () => {
       const answer = await raw(`${cluster.url('b')}/api/sessions/${sessionId}`, 'cluster-admin-token-0123456789abcdef');
       return answer.status === 200 ? answer : null;
-    }, { timeoutMs: 20_000, what: 'B to take the session over' });
+    }, { timeoutMs: 30_000, what: 'B to take the session over' });
     expect(served.headers.get('x-thalogos-node')).toBe('b');
     const after = await cluster.api('b')('GET', '/api/sessions');
     expect(after.status).toBe(200);
