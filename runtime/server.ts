@@ -54,6 +54,8 @@ import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
 import { systemClock, type Clock } from './clock.js';
 import { repoTarget } from './sessions/session-meta.js';
+import { resolveAllowedRepo } from './sessions/repo-policy.js';
+import { CreateSessionBody } from './api/schemas.js';
 import { openWebhooks } from './webhooks/index.js';
 
 /** How long shutdown waits for agent processes: the adapters' SIGTERM grace (5 s) plus a margin. */
@@ -99,9 +101,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const snapshots = cluster?.snapshots ?? ledger.snapshots;
   const tokens = await TokenStore.open(db);
   const members = await MembershipStore.open(db);
+  // Cluster mode: both stores follow the tables in Redis (tokens and memberships are shared).
+  let syncRef: { disconnectUser(userId: string, sessionId?: string): number } | null = null;
+  const sharedAuth = cluster ? await cluster.shareAuth({ tokens, members, onAccessChanged: (tokenId, sessionId) => syncRef?.disconnectUser(tokenId, sessionId) }) : null;
   const access = new SessionAccess(members);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
   const devices = new DeviceSessions(config.dataDir, tokens);
+  const sharedDevices = cluster?.shareDevices(devices) ?? null;
   // The webhook outbox reads the log from here on (runtime/webhooks); it lives in this node's LevelDB.
   const webhooks = await openWebhooks({ db, log, clock, env, logger: logger.child({ component: 'webhooks' }), settings: fileConfig.webhooks });
 
@@ -145,17 +151,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app,
     path: '/sync',
     authenticate: async (token) => {
+      await sharedAuth?.freshenToken(token);
+      await sharedDevices?.freshenTicket(token);
       // A console tab signed in by its device cookie sends a sync ticket instead of a token.
       const principal = tokens.authenticate(token) ?? devices.authenticateSyncTicket(token);
       return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
     },
-    sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
+    // In cluster mode a session may run on another node: its documents are served here all the same.
+    sessionExists: async (sessionId) => (sessionsRef?.has(sessionId) ?? false) || (cluster ? await cluster.hasSession(sessionId) : false),
     // A non-member is refused exactly like an unknown session; the role on the session caps writes.
-    roleOnSession: async (user, sessionId) => access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId),
+    roleOnSession: async (user, sessionId) => {
+      await sharedAuth?.freshenMember(sessionId, user.userId);
+      return access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId);
+    },
     db: db.sublevel('sync'),
+    ...(cluster ? { cluster: { redis: cluster.redis, keyPrefix: cluster.config.keyPrefix, nodeId: cluster.config.nodeId } } : {}),
     logger: logger.child({ component: 'sync' }),
     clock,
   });
+  syncRef = sync;
   const projection = new LiveProjection(sync, logger);
   const taskPorts = new TaskPorts();
   const refPusher = new ManagedRefPusher({ engine, logger: logger.child({ component: 'ci' }) });
@@ -315,7 +329,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   // Cluster mode routes a session's commands to the node that owns it.
-  const routed = cluster ? cluster.wrap(core) : core;
+  const routed = cluster ? cluster.wrap(core, { canonicalRepo: (body) => canonicalRepo(body, engine, config.repoRoots) }) : core;
   // Previews of task dev servers are proxied here, beside the API (never through the console).
   const handle = withPreviews(routed, { tickets: previewTickets, ports: taskPorts, tokens, access, logger: logger.child({ component: 'previews' }) });
   mountFetch(app, handle, { maxBodyBytes: MAX_BODY_BYTES, onError: (error) => logger.error({ err: error }, 'request failed in the HTTP adapter') });
@@ -373,6 +387,12 @@ async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: Sess
   const { token } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap' }, audited('generated'));
   logger.debug('created the first admin token');
   return token;
+}
+
+/** The repository a session creation names, as the create route resolves it (placement key). */
+async function canonicalRepo(body: unknown, engine: ReturnType<typeof createGitEngine>, roots: Config['repoRoots']): Promise<string> {
+  const given = await resolveAllowedRepo(CreateSessionBody.parse(body).repoPath, roots);
+  return resolveAllowedRepo((await engine.inspectRepository(given)).repoPath, roots);
 }
 
 function countBy(values: string[]): Map<string, number> {
