@@ -4,6 +4,7 @@
 // only moves forward (its old head is already in the base branch's history), and the next Save
 // merges it like any task. A conflict refuses with REAPPLY_CONFLICT and writes no ref.
 import fs from 'node:fs';
+import git from 'isomorphic-git';
 import { isAncestor } from './ancestry.js';
 import { GitEngineError } from './errors.js';
 import { mergeCommits } from './merge/index.js';
@@ -30,13 +31,20 @@ export async function reapplyTask(repo: Repo, ctx: EngineContext, p: { sessionId
     { agent: ctx.agent, sessionId: p.sessionId, taskId: p.taskId, orchestratorVersion: ctx.orchestratorVersion },
     [['Reapplies', p.head]],
   );
-  const commit = await writeCommit(repo, ctx, { tree: outcome.tree, parents: [onto], message });
   const ref = `refs/heads/${branch}`;
   const old = await readRef(repo, ref);
+  // A re-apply written before (its event never logged: refused, or a crash) is taken as it is.
+  if (old !== null && (await isSameReapply(repo, old, onto, outcome.tree))) return { commit: old, branch, onto };
+  const commit = await writeCommit(repo, ctx, { tree: outcome.tree, parents: [onto], message });
   // Forward only: a branch holding work the base branch lacks is not ours to move.
   if (old !== null && !(await isAncestor(repo, old, onto))) {
     throw new GitEngineError('BRANCH_MOVED', `${branch} holds commits ${repo.mainBranch} does not have`, { branch, head: old });
   }
   await writeRefAtomic(repo, ref, commit, `thalogos: re-apply task ${p.taskId}`, { expectedOld: old });
   return { commit, branch, onto };
+}
+
+async function isSameReapply(repo: Repo, oid: string, onto: string, tree: string): Promise<boolean> {
+  const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  return commit.tree === tree && commit.parent.length === 1 && commit.parent[0] === onto && /^Reapplies: /m.test(commit.message);
 }

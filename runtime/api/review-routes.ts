@@ -123,6 +123,9 @@ export function reviewRoutes(app: AppContext): Route[] {
             throw new ApiError('INVALID_STATE', `task ${taskId} has no work a rollback took off the base branch, or it is re-applied or reworked already`, { taskId });
           }
           if (!task.baseCommit || !task.commit) throw new ApiError('INVALID_STATE', `task ${taskId} has no commit to re-apply`, { taskId });
+          // Refused before any git write when the session would not take it now (e.g. while saving).
+          const probe = { type: 'TASK.REAPPLY' as const, taskId, commit: task.commit, by: '', at: '' };
+          if (!host.can(probe)) throw new ApiError('INVALID_STATE', `the session cannot re-apply a task while ${host.status()}`, { status: host.status() });
           const done = await app.engine.reapplyTask({ ...repoTarget(host.meta), sessionId: host.id, taskId, base: task.baseCommit, head: task.commit });
           return { type: 'TASK.REAPPLY', taskId, commit: done.commit, by: ctx.principal?.name ?? '', at: now() };
         }, { actor: actorOf(ctx.principal), command: true });

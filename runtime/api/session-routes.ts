@@ -13,7 +13,7 @@ import { requireAvailableAgent } from './agent-required.js';
 import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RejectBody, RollbackBody, SaveBody } from './schemas.js';
 import { repoTarget } from '../sessions/session-meta.js';
 import { describeMissing, missingStatuses } from '../ci/required-statuses.js';
-import { refuseNothingApproved, refuseUnapproved } from './review-save.js';
+import { refuseNothingApproved, refuseUnapproved, saveCandidatesOf } from './review-save.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
   const summary = (id: string): SessionSummary => {
@@ -224,7 +224,7 @@ async function refuseMissingStatuses(app: AppContext, host: ReturnType<AppContex
   if (view.status === 'damaged') return;
   // A repository whose configuration cannot be read is the Save's to report (with the engine's code).
   const required = await app.engine.repoConfig(repoTarget(host.meta)).then((config) => config.ci.requiredStatuses, () => [] as string[]);
-  const candidates = chosen ?? view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null).map((task) => task.id);
+  const candidates = chosen ?? saveCandidatesOf(view);
   const missing = missingStatuses(view, candidates, required);
   if (missing.length > 0) {
     throw new ApiError('STATUS_REQUIRED', `a required CI status is missing: ${describeMissing(missing)}`, { required, missing });
