@@ -195,6 +195,19 @@ describe('review loop on a real runtime', () => {
     expect((await api('GET', `/api/sessions/${sid}/save-preview`)).body.taskIds).toEqual([two]);
   }, 120_000);
 
+  it('with requireApproval, a required CI status is asked only of the approved tasks the Save merges', async () => {
+    const repo = makeRepo(path.join(tmp, 'repos', 'ci-approval'), { '.thalogos.json': JSON.stringify({ ci: { requiredStatuses: ['ci/test'] } }) });
+    const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'ci-approval', requireApproval: true })).body.id as string;
+    const one = await addCommandTask(sid, 'echo one > one.txt');
+    await addCommandTask(sid, 'echo two > two.txt');
+    expect((await api('POST', `/api/sessions/${sid}/tasks/${one}/approve`, {})).status).toBe(202);
+    const commit = (await api('GET', `/api/sessions/${sid}/tasks/${one}`)).body.commit as string;
+    expect((await api('POST', `/api/sessions/${sid}/statuses`, { commit, context: 'ci/test', state: 'success' })).status).toBe(201);
+    // The unapproved task has no status, and it is not part of this Save: the Save goes ahead.
+    const saved = await saveAndWait(sid);
+    expect(saved.lastSave.result).toMatchObject({ status: 'published', mergedTaskIds: [one] });
+  }, 60_000);
+
   it('a rollback marks the tasks whose work left main; re-apply brings it back on the next Save; rework reruns the prompt as a new task', async () => {
     const { sid, repo } = await session('rollback');
     const one = await addCommandTask(sid, 'echo one > one.txt');
