@@ -11,7 +11,7 @@ import { type Clock, systemClock } from '../contracts/clock.js';
 import { SyncError, refusal } from './errors.js';
 import { createInboundGuard, type GuardSocket, type GuardUser } from './inbound-guard.js';
 import { FRAME, documentUpdateOf, readFrameHeader } from './message-frame.js';
-import { sharedRoots } from './shared-document.js';
+import { sharedRoots, taskComments, type TaskLineComment } from './shared-document.js';
 import { StateProjector } from './state-projector.js';
 import { boundedEvent, parseAgentRef, parseSessionView, reduceRuns } from './state-document.js';
 import { type SyncDatabase, UpdateStore } from './update-store.js';
@@ -93,6 +93,8 @@ export interface SyncServer {
     event: { type: string; seq: number; at: string; [key: string]: unknown },
   ): void;
   readSharedMemory(sessionId: string): Promise<string>;
+  /** The line comments on one task in the shared document (`comments`), ordered by path, line and time. */
+  readTaskComments(sessionId: string, taskId: string): Promise<TaskLineComment[]>;
   rebuildState(
     sessionId: string,
     view: unknown,
@@ -385,6 +387,16 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     if (closing) throw new SyncError('SYNC_CLOSED', 'sync server is closed');
   }
 
+  /** Reads the session's shared document, loaded or stored (a loaded one is already stored: write-ahead). */
+  async function withSharedDoc<T>(sessionId: string, read: (doc: Y.Doc) => T, empty: T): Promise<T> {
+    const name = documentName(sessionId, 'shared');
+    const live = hocuspocus.documents.get(name);
+    if (live !== undefined) return read(live);
+    const stored = await store.load(name);
+    if (!hocuspocus.documents.has(name)) store.release(name);
+    return stored === null ? empty : read(stored);
+  }
+
   return {
     hocuspocus,
 
@@ -400,13 +412,11 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     },
 
     async readSharedMemory(sessionId) {
-      const name = documentName(sessionId, 'shared');
-      // Whatever a loaded document holds is already stored (write-ahead), so either is current.
-      const live = hocuspocus.documents.get(name);
-      if (live !== undefined) return sharedRoots(live).memory.toString();
-      const stored = await store.load(name);
-      if (!hocuspocus.documents.has(name)) store.release(name);
-      return stored === null ? '' : sharedRoots(stored).memory.toString();
+      return withSharedDoc(sessionId, (doc) => sharedRoots(doc).memory.toString(), '');
+    },
+
+    async readTaskComments(sessionId, taskId) {
+      return withSharedDoc(sessionId, (doc) => taskComments(sharedRoots(doc).comments, taskId), []);
     },
 
     async rebuildState(sessionId, view, agentEvents) {
