@@ -6,7 +6,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The checkout whose server is started: this one, or THALOGOS_BENCH_ROOT (to compare with another). */
+export const ROOT = process.env.THALOGOS_BENCH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BENCH_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 export async function freePort(): Promise<number> {
