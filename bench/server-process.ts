@@ -35,7 +35,8 @@ export function spawnServer(env: Record<string, string>): Promise<BenchServer> {
     const spawnedAt = performance.now();
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/thalogos.mjs'), 'serve'], {
       cwd: ROOT,
-      env: { ...process.env, THALOGOS_HOST: '127.0.0.1', THALOGOS_PORT: String(port), THALOGOS_LOG_LEVEL: 'warn', THALOGOS_ADMIN_TOKEN: BENCH_TOKEN, ...env },
+      // THALOGOS_BENCH_NODE_OPTIONS reaches the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+      env: { ...process.env, THALOGOS_HOST: '127.0.0.1', THALOGOS_PORT: String(port), THALOGOS_LOG_LEVEL: 'warn', THALOGOS_ADMIN_TOKEN: BENCH_TOKEN, ...(process.env.THALOGOS_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.THALOGOS_BENCH_NODE_OPTIONS } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
