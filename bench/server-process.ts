@@ -1,25 +1,14 @@
 // A `thalogos serve` child process for the runtime benches (restart.ts, api-load.ts): started the
 // way people start it (bin/thalogos.mjs), timed from spawn, stopped with SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../tests/helpers/server-process.js';
 
 /** The checkout whose server is started: this one, or THALOGOS_BENCH_ROOT (to compare with another). */
 export const ROOT = process.env.THALOGOS_BENCH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BENCH_TOKEN = 'bench-admin-token-0123456789abcdef';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface BenchServer {
   child: ChildProcess;
