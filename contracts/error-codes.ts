@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   // Request shape and authentication.
   BAD_JSON: entry(400),
   VALIDATION_FAILED: entry(400),
+  INVALID_CURSOR: entry(400),
   INVALID_NAME: entry(400),
   INVALID_RESOLUTION: entry(400),
   UNRESOLVED_CONFLICT: entry(400),

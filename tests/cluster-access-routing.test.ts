@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARDED_HEADER, withOwnerRouting, type ListTargets } from '../runtime/cluster/owner-routing.js';
 import type { FetchHandler } from '../runtime/http/fetch-handler.js';
+import { decodeCursor, encodeCursor } from '../runtime/api/session-list.js';
 import { freePort } from './helpers/server-process.js';
 
 let other: Server;
@@ -73,6 +74,48 @@ describe('owner routing: listing and placement', () => {
       const here = await node({ others: [], orphaned: [] }, placement)(new Request('http://b/api/sessions', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
       expect(here.status, placement).toBe(201);
       expect(await here.json(), placement).toEqual({ id: 'created-on-b', got: { title: 't', repoPath: '/r' } });
+    }
+  });
+
+  it('pages the cluster-wide list: every session once, in order, whatever node holds it', async () => {
+    // Two nodes, sessions interleaved in time; each pages its own list like GET /api/sessions does.
+    const owned = {
+      a: [1, 2, 5, 6, 9].map((n) => ({ id: `a${n}`, createdAt: `2026-01-0${n}` })),
+      b: [3, 4, 7, 8].map((n) => ({ id: `b${n}`, createdAt: `2026-01-0${n}` })),
+    };
+    const pageOf = (list: { id: string; createdAt: string }[], url: URL) => {
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      const cursor = url.searchParams.get('cursor');
+      const after = cursor ? decodeCursor(cursor) : null;
+      const rest = list.filter((s) => !after || s.createdAt > after.createdAt || (s.createdAt === after.createdAt && s.id > after.id));
+      const page = rest.slice(0, limit);
+      const last = page.at(-1);
+      return { sessions: page, nextCursor: rest.length > limit && last ? encodeCursor(last) : null };
+    };
+    const a = createServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(pageOf(owned.a, new URL(request.url ?? '/', 'http://a'))));
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => a.listen(port, '127.0.0.1', resolve));
+    try {
+      const routed = withOwnerRouting(async (request) => new Response(JSON.stringify(pageOf(owned.b, new URL(request.url))), { status: 200 }), {
+        nodeId: 'b', ownerOf: async () => null, placementOf: async () => null,
+        listTargets: async () => ({ others: [{ id: 'a', url: `http://127.0.0.1:${port}` }], orphaned: [] }),
+      });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 10; pages++) {
+        const query: string = cursor ? `?limit=3&cursor=${cursor}` : '?limit=3';
+        const body = (await (await routed(new Request(`http://b/api/sessions${query}`))).json()) as { sessions: { id: string }[]; nextCursor: string | null };
+        expect(body.sessions.length).toBeLessThanOrEqual(3);
+        seen.push(...body.sessions.map((s) => s.id));
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+      expect(seen).toEqual(['a1', 'a2', 'b3', 'b4', 'a5', 'a6', 'b7', 'b8', 'a9']);
+    } finally {
+      await new Promise((resolve) => a.close(resolve));
     }
   });
 });

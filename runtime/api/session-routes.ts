@@ -1,10 +1,10 @@
 import type { SessionEvent, SessionView } from '../../actors/index.js';
-import type { SessionSummary } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/agent-kinds.js';
 import { resolveAllowedRepo } from '../sessions/repo-policy.js';
-import { newId } from '../sessions/session-registry.js';
+import { newId, positionOf } from '../sessions/session-registry.js';
+import { decodeCursor, encodeCursor, SessionListQuery, summaryOf } from './session-list.js';
 import type { AppContext } from './app-context.js';
 import { recordOwner } from './member-changes.js';
 import { parseQuery } from './parse-query.js';
@@ -16,23 +16,22 @@ import { describeMissing, missingStatuses } from '../ci/required-statuses.js';
 import { refuseNothingApproved, refuseUnapproved, saveCandidatesOf } from './review-save.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
-  const summary = (id: string): SessionSummary => {
-    const view = app.sessions.get(id).view();
-    const counts: Record<string, number> = {};
-    for (const task of view.tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
-    return { id: view.id, title: view.title, repoPath: view.repoPath, status: view.status, createdAt: view.createdAt, taskCounts: counts, damage: view.damage };
-  };
   const taskOf = (sessionId: string, taskId: string) => {
     const task = app.sessions.get(sessionId).view().tasks.find((candidate) => candidate.id === taskId);
     if (!task) throw new ApiError('TASK_NOT_FOUND', `no task ${taskId} in session ${sessionId}`);
     return task;
   };
-  const routingOrder = (requested: string | undefined): string[] => {
+  const routingOrder = async (requested: string | undefined): Promise<string[]> => {
     const known = app.adapters.order();
     if (requested !== undefined && !known.includes(requested)) {
       throw new ApiError('UNKNOWN_AGENT', `no agent adapter named ${requested}`, { known });
     }
-    if (requested && isCommandAgent(requested)) return [requested];
+    if (requested && isCommandAgent(requested)) {
+      await app.adapters.checked([requested]);
+      return [requested];
+    }
+    // Right after a start the CLIs may still be `checking`: route on their real status, not on that.
+    await app.adapters.checked(languageModelOrder(app.defaults.agentOrder, requested));
     const order = requested
       ? languageModelOrder(app.defaults.agentOrder, requested)
       : // No agent asked for: the router puts available adapters first, in the session's order.
@@ -85,8 +84,14 @@ export function sessionRoutes(app: AppContext): Route[] {
       method: 'GET',
       pattern: '/api/sessions',
       access: 'viewer',
-      // Only the sessions the caller is a member of (admins: all).
-      handle: (ctx) => json(200, { sessions: app.sessions.all().filter((host) => app.access.canSee(ctx.principal, host.id)).map((host) => summary(host.id)) }),
+      // One page, oldest first, of the sessions the caller is a member of (admins: all).
+      handle: (ctx) => {
+        const query = parseQuery(SessionListQuery, ctx.query);
+        const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+        const page = app.sessions.page({ limit: query.limit, after, visible: (host) => app.access.canSee(ctx.principal, host.id) });
+        const last = page.hosts[page.hosts.length - 1];
+        return json(200, { sessions: page.hosts.map((host) => summaryOf(host.view())), nextCursor: page.more && last ? encodeCursor(positionOf(last)) : null });
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -102,7 +107,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = newId('t');
-        const agentOrder = routingOrder(ctx.body.agent);
+        const agentOrder = await routingOrder(ctx.body.agent);
         const event: SessionEvent = {
           type: 'TASK.ADD', taskId, prompt: ctx.body.prompt, agent: ctx.body.agent ?? null, agentOrder,
           at: app.now().toISOString(), by: ctx.principal?.name ?? 'unknown',

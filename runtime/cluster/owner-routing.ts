@@ -7,6 +7,8 @@ import { ApiError, toApiError } from '../errors.js';
 import type { FetchHandler } from '../http/fetch-handler.js';
 import { MAX_BODY_BYTES } from '../http/api-core.js';
 import { readRequestBody } from '../http/request-body.js';
+import { encodeCursor, SessionListQuery } from '../api/session-list.js';
+import { comparePositions } from '../sessions/session-registry.js';
 
 /** Set on forwarded requests: the owner must serve them itself, never forward again (no loops). */
 export const FORWARDED_HEADER = 'x-thalogos-forwarded-by';
@@ -138,11 +140,8 @@ export function withOwnerRouting(inner: FetchHandler, options: OwnerRoutingOptio
     const answers = await Promise.all([inner(request), ...targets.others.map((target) => forward(request, url, undefined, target, 'a listing'))]);
     const failed = answers.find((answer) => answer.status !== 200);
     if (failed) return served(failed);
-    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as { sessions: { id: string; createdAt: string }[] }[];
-    // During a handover a session can briefly be listed by its old and its new owner: once.
-    const unique = new Map(bodies.flatMap((body) => body.sessions).map((session) => [session.id, session]));
-    const merged = [...unique.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    return served(new Response(JSON.stringify({ ...bodies[0], sessions: merged }), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } }));
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as ListPage[];
+    return served(new Response(JSON.stringify(mergePages(bodies, url)), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } }));
   };
 
   /**
@@ -219,4 +218,23 @@ export function withOwnerRouting(inner: FetchHandler, options: OwnerRoutingOptio
     }
     return forward(request, url, body, { id: owner.id, url: owner.url }, `session ${sessionId}`);
   };
+}
+
+interface ListPage { sessions: Array<{ id: string; createdAt: string }>; nextCursor: string | null }
+
+/**
+ * One page of the cluster's list from every owner's page after the same cursor. Positions
+ * (creation time, id) order sessions the same way on every node, so the first `limit` of the
+ * merged pages are the cluster's first `limit`: a session before the last one taken would have
+ * been on its own node's page. During a handover a session can briefly be listed by its old and
+ * its new owner: it appears once.
+ */
+function mergePages(pages: ListPage[], url: URL): ListPage {
+  const limit = SessionListQuery.shape.limit.parse(url.searchParams.get('limit') ?? undefined);
+  const unique = new Map(pages.flatMap((page) => page.sessions).map((session) => [session.id, session]));
+  const merged = [...unique.values()].sort((a, b) => comparePositions(a, b));
+  const sessions = merged.slice(0, limit);
+  const last = sessions[sessions.length - 1];
+  const more = merged.length > limit || pages.some((page) => page.nextCursor != null);
+  return { sessions, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
 }

@@ -2,8 +2,8 @@ import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import {
   canAccept,
-  describeSession,
   provideEffects,
+  SessionViewCache,
   type SessionEffects,
   type SessionEvent,
   type SessionInput,
@@ -46,6 +46,8 @@ export interface SubmitOptions {
  */
 export class SessionHost {
   private readonly queue = new SerialQueue();
+  /** The view between events: built once per applied event, and then only the tasks that changed. */
+  private readonly views = new SessionViewCache();
   private actor: Actor<LiveMachine> | null = null;
   /** Set while the session is quarantined: its log holds an entry its actor cannot apply. */
   private quarantine: { damage: SessionDamage; view: SessionView } | null = null;
@@ -118,9 +120,10 @@ export class SessionHost {
     return this.quarantine?.damage ?? null;
   }
 
+  /** Frozen and shared until the next event: read it, never change it. */
   view(): SessionView {
     if (this.quarantine) return structuredClone(this.quarantine.view);
-    return describeSession(this.requireActor().getSnapshot());
+    return this.views.view(this.requireActor().getSnapshot());
   }
 
   /** The session state value, e.g. `active` or `saving` (read off the snapshot, no view built). */
@@ -170,6 +173,7 @@ export class SessionHost {
         data: event,
       });
       actor.send(event);
+      this.views.invalidate();
       this.appliedSeq = entry.seq;
       if (actor.getSnapshot().status === 'error') {
         // The entry is durable and a restart would meet it again: quarantine now, exactly as
