@@ -94,6 +94,8 @@ function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskVi
     // Snapshots persisted before these fields existed have neither.
     rework: c.rework ?? null,
     resolutions: c.resolutions ?? [],
+    ...(session.context.taskDeps?.[id]?.length ? { dependsOn: session.context.taskDeps[id] } : {}),
+    ...(session.context.taskPlans?.[id] ? { planId: session.context.taskPlans[id] } : {}),
   };
 }
 
@@ -126,6 +128,7 @@ export function describeSession(snapshot: unknown): SessionView {
     pendingSave: c.pendingSave,
     pendingRollback: c.pendingRollback,
     pendingPromotions: c.pendingPromotions ?? [],
+    plans: c.plans ?? [],
     damage: null,
   });
 }
