@@ -85,6 +85,10 @@ export interface SyncServer {
     event: { type: string; seq: number; at: string; [key: string]: unknown },
   ): void;
   readSharedMemory(sessionId: string): Promise<string>;
+  /** Reads the session's shared document (loaded or stored) with `read`. */
+  readShared<T>(sessionId: string, read: (doc: Y.Doc) => T): Promise<T>;
+  /** Changes the shared document on the server's behalf (a plan seeded); resolves once stored. */
+  editShared(sessionId: string, change: (doc: Y.Doc) => void): Promise<void>;
   rebuildState(
     sessionId: string,
     view: unknown,
@@ -394,6 +398,28 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       const stored = await store.load(name);
       if (!hocuspocus.documents.has(name)) store.release(name);
       return stored === null ? '' : sharedRoots(stored).memory.toString();
+    },
+
+    async readShared(sessionId, read) {
+      const name = documentName(assertSessionId(sessionId), 'shared');
+      const live = hocuspocus.documents.get(name);
+      if (live !== undefined) return read(live);
+      const stored = await store.load(name);
+      if (!hocuspocus.documents.has(name)) store.release(name);
+      return read(stored ?? new Y.Doc());
+    },
+
+    async editShared(sessionId, change) {
+      assertOpen();
+      const name = documentName(assertSessionId(sessionId), 'shared');
+      // Through Hocuspocus: connected people get the change at once, and the update listener stores it.
+      const connection = await hocuspocus.openDirectConnection(name, { server: true });
+      try {
+        await connection.transact((doc) => change(doc));
+        await store.barrier(name);
+      } finally {
+        await connection.disconnect();
+      }
     },
 
     async rebuildState(sessionId, view, agentEvents) {
