@@ -117,7 +117,8 @@ export function planRoutes(app: AppContext, runs: RunTable, logger: Logger): Rou
         const plan = checked.plan;
         const taskIds = new Map(plan.tasks.map((t) => [t.id, newId('t')]));
         const tasks = plan.tasks.map((t) => ({
-          taskId: taskIds.get(t.id) ?? '', planTaskId: t.id, prompt: planTaskPrompt(t), agent: t.agent,
+          // A command agent runs its prompt as a shell command line: it gets it verbatim.
+          taskId: taskIds.get(t.id) ?? '', planTaskId: t.id, prompt: t.agent !== null && isCommandAgent(t.agent) ? t.prompt : planTaskPrompt(t), agent: t.agent,
           agentOrder: agentOrderOf(t.id, t.agent), dependsOn: t.dependsOn.map((d) => taskIds.get(d) ?? ''),
         }));
         const event: SessionEvent = { type: 'PLAN.APPROVE', planId: record.planId, plan, tasks, edits: planEdits(record.plan, plan), at: app.now().toISOString(), by: ctx.principal?.name ?? '' };
