@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { checkPlan, planEdits, planTaskPrompt, type Plan, type PlanRecord } from '../../contracts/plan.js';
 import type { SessionEvent } from '../../contracts/index.js';
-import { readPlanTasks, seedPlan, type SharedPlanTask } from '../../sync/index.js';
+import { addPlanTask, movePlanTask, readPlanTasks, seedPlan, type SharedPlanTask } from '../../sync/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import { startPlanner } from '../planning/planner.js';
@@ -18,6 +18,8 @@ import type { AppContext } from './app-context.js';
 import { requireAvailableAgent } from './agent-required.js';
 import { actorOf } from './principal-actor.js';
 import { EmptyBody } from './schemas.js';
+
+const MoveBody = z.strictObject({ to: z.number().int().min(0).max(49) });
 
 const PlanBody = z.strictObject({
   goal: z.string().trim().min(1).max(20_000),
@@ -64,7 +66,45 @@ export function planRoutes(app: AppContext, runs: RunTable, logger: Logger): Rou
     return order;
   };
 
+  /** A plan people may still edit: ready, and seeded into the shared document. */
+  const editable = async (sessionId: string, planId: string): Promise<{ host: SessionHost; record: PlanRecord }> => {
+    const host = app.sessions.get(sessionId);
+    const record = planOf(host, planId);
+    if (record.status !== 'ready') throw new ApiError('PLAN_NOT_READY', `plan ${planId} is ${record.status}: only a ready plan is edited`, { planId, status: record.status });
+    await draftOf(host, record);
+    return { host, record };
+  };
+  const draftReply = async (host: SessionHost, planId: string) => ({ draft: await app.sync.readShared(host.id, (doc) => readPlanTasks(doc, planId)) });
+
   return [
+    // Adding and moving a task create a Y.Map, which only the server writes (sync/plan-document.ts);
+    // everyone editing the shared document sees the change at once. Reviewers edit plans.
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/plans/:planId/tasks',
+      access: 'reviewer',
+      body: EmptyBody,
+      async handle(ctx) {
+        const { host, record } = await editable(ctx.params.id ?? '', ctx.params.planId ?? '');
+        let id: string | null = null;
+        await app.sync.editShared(host.id, (doc) => { id = addPlanTask(doc, record.planId); });
+        return json(201, { id, ...(await draftReply(host, record.planId)) });
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      pattern: '/api/sessions/:id/plans/:planId/tasks/:taskId/move',
+      access: 'reviewer',
+      body: MoveBody,
+      async handle(ctx) {
+        const { host, record } = await editable(ctx.params.id ?? '', ctx.params.planId ?? '');
+        const taskId = ctx.params.taskId ?? '';
+        let moved = false;
+        await app.sync.editShared(host.id, (doc) => { moved = movePlanTask(doc, record.planId, taskId, ctx.body.to); });
+        if (!moved) throw new ApiError('TASK_NOT_FOUND', `plan ${record.planId} has no task ${taskId}`, { planId: record.planId, taskId });
+        return json(200, await draftReply(host, record.planId));
+      },
+    }),
     defineRoute({
       method: 'POST',
       pattern: '/api/sessions/:id/plans',

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import { ErrorNotice } from '../components/error-notice.js';
 import { NoteList } from '../components/note-list.js';
+import { PlanTimelineEntry } from '../components/plan-timeline-entry.js';
 import { CiBadges } from '../components/ci-badges.js';
 import { GateResults } from '../components/gate-report.js';
 import { SaveFailureDetail } from '../components/save-failure.js';
@@ -241,6 +242,8 @@ export default function Timeline() {
                   <span className="text-zinc-500">by {entry.by}</span>
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
                 </>
+              ) : entry.kind === 'plan' ? (
+                <PlanTimelineEntry entry={entry} />
               ) : (
                 <>
                   <span className="font-medium">Review resumed</span> <span className="text-zinc-500">by {entry.by}</span>
