@@ -46,13 +46,28 @@ describe('approving a plan dispatches its tasks in dependency order', () => {
       ['POST', `/api/sessions/${sid}/plans/${planId}/approve`, { tasks: [] }, 400, 'VALIDATION_FAILED'],
       ['POST', `/api/sessions/${sid}/plans/${planId}/approve`, {}, 403, 'FORBIDDEN', reviewer],
       ['POST', `/api/sessions/${sid}/plans`, { goal: 'x' }, 403, 'FORBIDDEN', reviewer],
+      ['POST', `/api/sessions/${sid}/plans/${planId}/tasks/base/move`, { to: -1 }, 400, 'VALIDATION_FAILED'],
+      ['POST', `/api/sessions/${sid}/plans/${planId}/tasks/nope/move`, { to: 0 }, 404, 'TASK_NOT_FOUND'],
+      ['POST', `/api/sessions/${sid}/plans/${planId}/tasks`, { id: 'x' }, 400, 'VALIDATION_FAILED'],
+      ['POST', `/api/sessions/p-nope/plans/${planId}/tasks`, {}, 404, 'SESSION_NOT_FOUND'],
     ];
     for (const [method, path, body, status, code, token] of cases) {
       const r = await h.api(method, path, body, token ? { token } : {});
       expect([path, r.status, r.body.error?.code]).toEqual([path, status, code]);
     }
     expect((await h.api('GET', `/api/sessions/${sid}/events?after=0&limit=1`)).body.head).toBe(before);
-    expect((await h.api('GET', `/api/sessions/${sid}/plans/${planId}`)).body.status).toBe('ready');
+    const record = (await h.api('GET', `/api/sessions/${sid}/plans/${planId}`)).body;
+    expect(record.status).toBe('ready');
+    // The shared draft is untouched too.
+    expect(record.draft.map((t: { id: string }) => t.id)).toEqual(PLAN.tasks.map((t) => t.id));
+  });
+
+  it('moving a task through the API reorders the shared draft', async () => {
+    const moved = await h.api('POST', `/api/sessions/${sid}/plans/${planId}/tasks/both/move`, { to: 0 });
+    expect(moved.status).toBe(200);
+    expect(moved.body.draft[0].id).toBe('both');
+    const back = await h.api('POST', `/api/sessions/${sid}/plans/${planId}/tasks/both/move`, { to: 6 });
+    expect(back.body.draft.map((t: { id: string }) => t.id)).toEqual(PLAN.tasks.map((t) => t.id));
   });
 
   it('starts each dependent task from its dependencies\' commits (native git), after they are ready', async () => {

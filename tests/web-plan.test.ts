@@ -76,6 +76,17 @@ describe('web console: a plan edited by two people, approved by the operator, ru
     expect(api.body.plans[0].status).toBe('ready');
   }, 60_000);
 
+  it('an edit that makes a cycle is refused at approval, naming it; nothing starts', async () => {
+    await task(olivia, 'base').getByRole('checkbox', { name: 'base starts after side' }).check();
+    await plan(olivia).getByRole('button', { name: 'Approve plan' }).click();
+    const alert = plan(olivia).getByRole('alert');
+    await alert.getByText('PLAN_CYCLE').waitFor(LIVE);
+    expect(await alert.textContent()).toContain('base -> side -> feature -> base');
+    expect((await suite.stack.admin('GET', `/api/sessions/${sessionId}`)).body.tasks).toEqual([]);
+    await task(rita, 'base').getByRole('checkbox', { name: 'base starts after side' }).uncheck();
+    await expect.poll(() => task(olivia, 'base').getByRole('checkbox', { name: 'base starts after side' }).isChecked(), LIVE).toBe(false);
+  }, 60_000);
+
   it('the operator approves; the tasks run in dependency order, each from its dependencies\' work (native git)', async () => {
     await plan(olivia).getByRole('button', { name: 'Approve plan' }).click();
     for (const page of [olivia, rita]) await plan(page).getByText(/Approved by olivia/).waitFor(LIVE);
