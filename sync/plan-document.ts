@@ -4,18 +4,12 @@
 // here, on the server (seed, add, move), because the author stamp refuses nested maps from
 // clients (author-stamp.ts). The server reads the plan back at approval and checks it again.
 import * as Y from 'yjs';
+import type { PlanTask } from '../contracts/plan.js';
 
 export const PLANS_ROOT = 'plans';
 
-/** A plan task as the shared document holds it (unchecked: people may have typed anything). */
-export interface SharedPlanTask {
-  id: string;
-  title: string;
-  prompt: string;
-  acceptance: string;
-  dependsOn: string[];
-  agent: string | null;
-}
+/** A plan task as the shared document holds it (read back unchecked: people may have typed anything). */
+export type SharedPlanTask = PlanTask;
 
 export function planTasksArray(doc: Y.Doc, planId: string): Y.Array<Y.Map<unknown>> | undefined {
   return doc.getMap<Y.Array<Y.Map<unknown>>>(PLANS_ROOT).get(planId);

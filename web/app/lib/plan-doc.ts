@@ -4,15 +4,10 @@
 // the API (POST .../plans/:planId/tasks, .../tasks/:taskId/move), whose change reaches everyone the same way.
 import { useEffect, useState } from 'react';
 import * as Y from 'yjs';
+import type { PlanTask } from '../../../contracts/plan.js';
 
-export interface PlanTaskDraft {
-  id: string;
-  title: string;
-  prompt: string;
-  acceptance: string;
-  dependsOn: string[];
-  agent: string | null;
-}
+/** A plan task as the shared document holds it (contracts/plan.ts; checked by the runtime at approval). */
+export type PlanTaskDraft = PlanTask;
 
 export type PlanField = 'title' | 'prompt' | 'acceptance' | 'dependsOn' | 'agent';
 
