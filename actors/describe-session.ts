@@ -98,6 +98,8 @@ export function describeTask(session: SnapshotLike<SessionContext>, id: string):
     review: { approved: c.review?.approved && c.review.approved.commit === c.commit ? c.review.approved : null, rounds: c.review?.rounds ?? [] },
     reverted: session.context.reverted?.[id] ?? null,
     reworkOf: c.reworkOf ?? null,
+    ...(session.context.taskDeps?.[id]?.length ? { dependsOn: session.context.taskDeps[id] } : {}),
+    ...(session.context.taskPlans?.[id] ? { planId: session.context.taskPlans[id] } : {}),
   };
 }
 
@@ -148,6 +150,7 @@ export function sessionViewWith(snapshot: unknown, taskView: (session: SnapshotL
     pendingSave: c.pendingSave,
     pendingRollback: c.pendingRollback,
     pendingPromotions: c.pendingPromotions ?? [],
+    plans: c.plans ?? [],
     damage: null,
   };
 }

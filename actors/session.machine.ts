@@ -17,6 +17,9 @@ import * as review from './session-review.js';
 export type { Checkpoint, PendingPromotion, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 import type { TaskReverted } from '../contracts/index.js';
 import type { Checkpoint, CiStatus, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { PlanRecord } from '../contracts/plan.js';
+import * as plans from './session-plans.js';
+import { dependenciesReady } from './session-plans.js';
 
 export interface SessionContext extends SessionInput {
   /** Task ids in creation order; dispatch and Save follow this order. */
@@ -37,6 +40,12 @@ export interface SessionContext extends SessionInput {
   approvals?: Record<string, string>;
   /** Merged tasks whose work a rollback took off the base branch. */
   reverted?: Record<string, TaskReverted>;
+  /** Plans asked for, oldest first (absent in snapshots from before plans). */
+  plans?: PlanRecord[];
+  /** Session task ids each task starts after (only tasks that have dependencies; absent before plans). */
+  taskDeps?: Record<string, string[]>;
+  /** The plan each planned task came from. */
+  taskPlans?: Record<string, string>;
 }
 
 /** Statuses that hold a slot (count against maxParallel). */
@@ -94,6 +103,7 @@ const WORKING_HANDLERS = {
     actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
   },
   'TASK.REAPPLY': { guard: 'canReapply', actions: 'recordReapply' },
+  'PLAN.APPROVE': { guard: 'canApprovePlan', actions: ['approvePlan', 'dispatch'] },
 } as const;
 
 export const sessionMachine = setup({
@@ -125,6 +135,7 @@ export const sessionMachine = setup({
         taskOrder: [...context.taskOrder, event.taskId],
         taskStatus: { ...context.taskStatus, [event.taskId]: 'queued' as const },
         taskCommits: { ...context.taskCommits, [event.taskId]: null },
+        ...(event.dependsOn?.length ? { taskDeps: { ...context.taskDeps, [event.taskId]: event.dependsOn } } : {}),
       };
     }),
     spawnTask: spawnChild('task', {
@@ -164,6 +175,8 @@ export const sessionMachine = setup({
       for (const id of context.taskOrder) {
         if (used >= context.maxParallel) break;
         if (context.taskStatus[id] !== 'queued') continue;
+        // A planned task waits until every task it depends on is ready (its work is committed).
+        if (!dependenciesReady(context, id)) continue;
         started.push(id);
         used += 1;
       }
@@ -315,6 +328,28 @@ export const sessionMachine = setup({
       const { type: _type, ...record } = event;
       return { timeline: [...context.timeline, { kind: 'environment_rollback' as const, ...record }] };
     }),
+    requestPlan: assign(({ context, event }) => (event.type === 'PLAN.REQUEST' ? plans.requestPlan(context, event) : {})),
+    finishPlan: assign(({ context, event }) => (event.type === 'PLAN.CREATED' || event.type === 'PLAN.FAILED' ? plans.finishPlan(context, event) : {})),
+    /** Adds the approved plan's tasks in plan order, like a TASK.ADD each, with their dependencies. */
+    approvePlan: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'PLAN.APPROVE') return;
+      const ids = event.tasks.map((t) => t.taskId);
+      enqueue.assign({
+        ...plans.approvePlan(context, event),
+        taskOrder: [...context.taskOrder, ...ids],
+        taskStatus: { ...context.taskStatus, ...Object.fromEntries(ids.map((id) => [id, 'queued' as const])) },
+        taskCommits: { ...context.taskCommits, ...Object.fromEntries(ids.map((id) => [id, null])) },
+      });
+      for (const t of event.tasks) {
+        enqueue.spawnChild('task', {
+          id: taskActorId(t.taskId),
+          input: {
+            sessionId: context.sessionId, taskId: t.taskId, prompt: t.prompt, agentOrder: t.agentOrder,
+            createdAt: event.at, createdBy: event.by, timeoutMs: context.taskTimeoutMs, maxRetries: context.maxRetries,
+          },
+        });
+      }
+    }),
     recordReviewResume: assign(({ context, event }) => {
       if (event.type !== 'REVIEW.RESUME') return {};
       return { timeline: [...context.timeline, { kind: 'review_resumed' as const, at: event.at, by: event.by }] };
@@ -325,6 +360,9 @@ export const sessionMachine = setup({
     canApprove: ({ context, event }) =>
       event.type === 'TASK.APPROVE' && context.taskStatus[event.taskId] === 'ready_for_review' && context.taskCommits[event.taskId] === event.commit,
     canReapply: ({ context, event }) => event.type === 'TASK.REAPPLY' && isOpenReverted(context, event.taskId),
+    canRequestPlan: ({ context, event }) => event.type === 'PLAN.REQUEST' && plans.canRequestPlan(context, event),
+    isPlanning: ({ context, event }) => (event.type === 'PLAN.CREATED' || event.type === 'PLAN.FAILED') && plans.isPlanning(context, event),
+    canApprovePlan: ({ context, event }) => event.type === 'PLAN.APPROVE' && plans.canApprovePlan(context, event),
     isLiveTask: ({ context, event }) => {
       const id = eventTaskId(event);
       if (id === null) return false;
@@ -381,6 +419,9 @@ export const sessionMachine = setup({
     pendingRollback: null,
     ciStatuses: {},
     pendingPromotions: [],
+    plans: [],
+    taskDeps: {},
+    taskPlans: {},
   }),
   initial: 'idle',
   on: {
@@ -418,11 +459,16 @@ export const sessionMachine = setup({
     'PROMOTION.APPROVE': { guard: 'canApprovePromotion', actions: ['approvePromotion', enqueueActions(({ context, event, enqueue }) => startIfRunning(context, event, enqueue))] },
     'PROMOTION.COMPLETED': { guard: 'isRunningPromotion', actions: 'completePromotion' },
     'ENVIRONMENT.ROLLED_BACK': { actions: 'recordEnvironmentRollback' },
+    // Planning only reads the repository: it is accepted in every state, like a promotion.
+    'PLAN.REQUEST': { guard: 'canRequestPlan', actions: 'requestPlan' },
+    'PLAN.CREATED': { guard: 'isPlanning', actions: 'finishPlan' },
+    'PLAN.FAILED': { guard: 'isPlanning', actions: 'finishPlan' },
   },
   states: {
     idle: {
       on: {
         'TASK.ADD': { guard: 'canAddTask', target: 'active', actions: ['addTask', 'spawnTask'] },
+        'PLAN.APPROVE': { guard: 'canApprovePlan', target: 'active', actions: 'approvePlan' },
         'ROLLBACK.REQUEST': WORKING_HANDLERS['ROLLBACK.REQUEST'],
       },
     },

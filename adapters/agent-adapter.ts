@@ -13,6 +13,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Variables for this run on top of the adapter's environment (e.g. the task's reserved port). */
   env?: Record<string, string>;
+  /**
+   * A run that must change nothing (the planner): the CLI is started in its own read-only or plan
+   * mode and the sandbox binds the working directory read-only. Adapters without such a mode
+   * (`command`) refuse it with INVALID_RUN_OPTIONS.
+   */
+  readOnly?: boolean;
 }
 
 export interface BuiltCommand {
@@ -97,6 +103,8 @@ export interface AgentAdapter {
   /** `sandboxed`: the run goes through our sandbox, so the CLI's own may be switched off (docs/adapters.md). */
   buildCommand(opts: RunOptions, config: AdapterConfig, ctx: { bin: string; env: NodeJS.ProcessEnv; sandboxed?: boolean }): BuiltCommand;
   createParser(opts: RunOptions): StreamParser;
+  /** True when buildCommand honours `readOnly` (the CLI has a read-only or plan mode). */
+  readOnlyMode?: boolean;
   /** Decides success or the failure's class from the exit and what the stream said. */
   classifyExit(exit: ExitInfo): { status: 'succeeded' | 'failed'; error: RunFailure | null };
 }

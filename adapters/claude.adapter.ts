@@ -172,7 +172,8 @@ export const claudeAdapter: AgentAdapter = {
     const args = [
       '-p', '--output-format', 'stream-json', '--verbose',
       // acceptEdits + an allow-list needs no prompt and, unlike bypassPermissions, works as root.
-      '--permission-mode', 'acceptEdits', '--allowedTools=Bash,Write,Edit',
+      // A planning run: plan mode reads and proposes, it edits nothing.
+      ...(opts.readOnly ? ['--permission-mode', 'plan'] : ['--permission-mode', 'acceptEdits', '--allowedTools=Bash,Write,Edit']),
       ...(config.model ? ['--model', config.model] : []),
       ...(opts.resumeToken ? ['--resume', opts.resumeToken] : []),
       ...config.args,
@@ -180,6 +181,7 @@ export const claudeAdapter: AgentAdapter = {
     // `-p` without a prompt argument reads it from stdin: an argv element is limited to 128 KiB.
     return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd, stdin: opts.prompt };
   },
+  readOnlyMode: true,
   createParser: createClaudeParser,
   classifyExit: (exit) => classifyStandardExit(exit),
 };

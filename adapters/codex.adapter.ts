@@ -181,13 +181,15 @@ export const codexAdapter: AgentAdapter = {
     // Inside our sandbox Codex's own is switched off: it would nest a second bubblewrap through
     // helper binaries Codex refuses to create under a temporary CODEX_HOME, and every tool would
     // fail. Unconfined (sandbox "off"), Codex keeps its workspace-write sandbox.
-    const mode = ctx.sandboxed ? 'danger-full-access' : 'workspace-write';
+    // A planning run asks Codex for its read-only sandbox either way; ours binds the dir read-only too.
+    const mode = opts.readOnly ? 'read-only' : ctx.sandboxed ? 'danger-full-access' : 'workspace-write';
     // The prompt goes on stdin (`-`): an argv element is limited to 128 KiB. `--` ends the options.
     const args = opts.resumeToken
       ? ['exec', 'resume', '--json', '--skip-git-repo-check', '-c', `sandbox_mode="${mode}"`, ...model, ...config.args, '--', opts.resumeToken, '-']
       : ['exec', '--json', '--skip-git-repo-check', '--sandbox', mode, '-C', opts.cwd, ...model, ...config.args, '--', '-'];
     return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd, stdin: opts.prompt };
   },
+  readOnlyMode: true,
   createParser: createCodexParser,
   // Codex: 0 ok, 1 run failed (classified from its error text), 2 usage error.
   classifyExit: (exit) => classifyStandardExit(exit, { 2: 'AGENT_USAGE' }),

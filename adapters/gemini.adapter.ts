@@ -158,13 +158,15 @@ export const geminiAdapter: AgentAdapter = {
     // the (empty) `--prompt=` value, which keeps it headless.
     const args = [
       // --skip-trust: a fresh task worktree is never in the user's trusted folders (exit 55 otherwise).
-      '--prompt=', '--output-format', 'stream-json', '--yolo', '--skip-trust',
+      // A planning run: `--approval-mode plan` is Gemini's read-only mode.
+      '--prompt=', '--output-format', 'stream-json', ...(opts.readOnly ? ['--approval-mode', 'plan'] : ['--yolo']), '--skip-trust',
       ...(config.model ? ['-m', config.model] : []),
       ...(opts.resumeToken ? ['--resume', opts.resumeToken] : []),
       ...config.args,
     ];
     return { bin: ctx.bin, args, env: buildChildEnv(ctx.env, config.env), cwd: opts.cwd, stdin: opts.prompt };
   },
+  readOnlyMode: true,
   createParser: createGeminiParser,
   classifyExit: (exit) => classifyStandardExit(exit, EXIT_CODES),
 };

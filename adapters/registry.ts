@@ -66,6 +66,7 @@ const RunOptionsSchema = z.object({
   prompt: z.string().min(1),
   resumeToken: z.string().min(1).max(500).nullish(),
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'variable names are upper-case words'), z.string().max(4096)).optional(),
+  readOnly: z.boolean().optional(),
 });
 
 export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegistry {
@@ -179,6 +180,7 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
       }
       const valid = RunOptionsSchema.safeParse(runOpts);
       if (!valid.success) throw new AdapterError('INVALID_RUN_OPTIONS', z.prettifyError(valid.error), { id });
+      if (runOpts.readOnly && !adapter.readOnlyMode) throw new AdapterError('INVALID_RUN_OPTIONS', `${id} has no read-only mode`, { id });
       const cfg = configFor(id);
       const built = adapter.buildCommand(runOpts, cfg, { bin: status.binPath, env: opts.env, sandboxed: box.mode === 'bubblewrap' });
       const command = runOpts.env ? { ...built, env: { ...built.env, ...runOpts.env } } : built;
@@ -192,7 +194,7 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
       let boxed: SandboxedCommand;
       try {
         boxed = sandbox.wrap({
-          runKey: `${id}-${runOpts.runId}`, command, network: cfg.network === 'on',
+          runKey: `${id}-${runOpts.runId}`, command, network: cfg.network === 'on', readOnly: runOpts.readOnly === true,
           stateDirs: ensureStateDirs(adapter.stateDirs?.(command.env) ?? []),
         });
       } catch (err) {

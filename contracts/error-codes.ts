@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   WORKTREE_NOT_FOUND: entry(404),
   WEBHOOK_NOT_FOUND: entry(404),
   DELIVERY_NOT_FOUND: entry(404),
+  PLAN_NOT_FOUND: entry(404),
   METHOD_NOT_ALLOWED: entry(405),
   PAYLOAD_TOO_LARGE: entry(413),
   UNSUPPORTED_MEDIA_TYPE: entry(415),
@@ -70,6 +71,10 @@ export const ERROR_CODES = {
   TASK_NOT_APPROVED: entry(409),
   REVIEW_NEEDS_AGENT: entry(409),
   REAPPLY_CONFLICT: entry(409),
+  // Planning (runtime/planning): a plan that is still being made, failed or was approved already.
+  PLAN_NOT_READY: entry(409),
+  // A dependent task's start point: merging a dependency's branch conflicted (a task error).
+  START_POINT_CONFLICT: entry(409),
   // The repository or configuration cannot serve the request.
   NOT_A_REPOSITORY: entry(422),
   NO_MAIN_BRANCH: entry(422),
@@ -78,6 +83,13 @@ export const ERROR_CODES = {
   PATH_OUTSIDE_REPOSITORY: entry(422),
   SYMLINK_ESCAPE: entry(422),
   GATE_CONFIG_INVALID: entry(422),
+  // No language-model agent can plan (none available, or the command agent was asked to).
+  NO_PLANNER: entry(422),
+  // A plan (the planner's answer, or the plan as people edited it) is not a valid DAG of tasks.
+  PLAN_MALFORMED: entry(422),
+  PLAN_DUPLICATE_TASK: entry(422),
+  PLAN_UNKNOWN_DEPENDENCY: entry(422),
+  PLAN_CYCLE: entry(422),
   // A webhook's secretRef/routingKeyRef cannot be resolved (unset variable, file not 0600, command failed).
   WEBHOOK_SECRET_UNAVAILABLE: entry(422),
   // A task's setup commands failed (its error; never an HTTP response): fix the cause, then retry the task.
@@ -87,6 +99,8 @@ export const ERROR_CODES = {
   INTERNAL: entry(500),
   PREVIEW_NOT_LISTENING: entry(502, true),
   WORKER_FAILED: entry(500, true),
+  // The planner's run failed without a more precise adapter code (a plan error, never a response).
+  PLANNER_FAILED: entry(502, true),
   SIGNING_FAILED: entry(500),
   SHUTTING_DOWN: entry(503, true),
   ENGINE_CLOSED: entry(503, true),

@@ -7,5 +7,6 @@ export * from './session-events.js';
 export * from './log-entries.js';
 export * from './views.js';
 export * from './review.js';
+export * from './plan.js';
 export { systemClock, type Clock } from './clock.js';
 export * from './secret-ref.js';

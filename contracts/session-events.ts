@@ -2,6 +2,7 @@
 // entries: replay feeds them, validated against these schemas, to the pure machines. An entry that
 // does not parse is never delivered; its session is quarantined instead (see log-entries.ts).
 import { z } from 'zod';
+import { MAX_PLAN_RAW, PlanEditsSchema, PlanSchema } from './plan.js';
 import { ApprovalRuleSchema, PromotionResultSchema } from './promotion.js';
 import { CodedErrorSchema, ConflictChoiceSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
 import { SessionSettingsEventSchema, TaskApproveEventSchema, TaskReapplyEventSchema, TaskRequestChangesEventSchema } from './review.js';
@@ -156,6 +157,10 @@ export const TaskAddEventSchema = z.object({
   by: z.string(),
   /** Set when this task runs again the prompt of a task whose work a rollback took off the base branch. */
   reworkOf: z.string().min(1).optional(),
+  /** Session task ids this task starts after (a plan's dependencies): it is dispatched once each is ready, from their merged work. */
+  dependsOn: z.array(id).max(50).optional(),
+  /** The plan the task came from. */
+  planId: id.optional(),
 });
 export const SaveRequestEventSchema = z.object({
   type: z.literal('SAVE.REQUEST'), saveId: id, at: z.string(), by: z.string(),
@@ -202,6 +207,30 @@ export const EnvironmentRolledBackEventSchema = z.object({
   type: z.literal('ENVIRONMENT.ROLLED_BACK'), environment: z.string(), checkpoint: z.string(), commit: z.string(), previous: z.string(), at: z.string(), by: z.string(),
 });
 
+/** A person asked the planner (`agent`, run read-only on the repository) for a plan of `goal`. */
+export const PlanRequestEventSchema = z.object({
+  type: z.literal('PLAN.REQUEST'), planId: id, goal: z.string().min(1).max(20_000), agent: z.string().min(1), at: z.string(), by: z.string(),
+});
+/** The planner answered with a valid plan (a DAG of tasks); `raw` is its answer as it came. */
+export const PlanCreatedEventSchema = z.object({
+  type: z.literal('PLAN.CREATED'), planId: id, plan: PlanSchema, raw: z.string().max(MAX_PLAN_RAW), cliVersion: z.string().nullable(), at: z.string(),
+});
+/** The planner failed, or answered with something that is not a valid plan (kept in `raw`). */
+export const PlanFailedEventSchema = z.object({
+  type: z.literal('PLAN.FAILED'), planId: id, error: CodedErrorSchema, raw: z.string().max(MAX_PLAN_RAW).nullable(), at: z.string(),
+});
+/** One task an approved plan adds; `dependsOn` holds session task ids. */
+export const PlanApprovedTaskSchema = z.object({
+  taskId: id, planTaskId: z.string(), prompt: z.string(), agent: z.string().nullable(), agentOrder: z.array(z.string()), dependsOn: z.array(id).max(50),
+});
+/**
+ * An operator approved the plan as people edited it (`plan`; `edits` compares it with the
+ * planner's): its tasks are added in plan order, each waiting for its dependencies.
+ */
+export const PlanApproveEventSchema = z.object({
+  type: z.literal('PLAN.APPROVE'), planId: id, plan: PlanSchema, tasks: z.array(PlanApprovedTaskSchema).min(1).max(50), edits: PlanEditsSchema, at: z.string(), by: z.string(),
+});
+
 export const AgentEventSchema = z.discriminatedUnion('type', [
   AgentStartedEventSchema, AgentStreamedEventSchema, AgentResumableEventSchema,
   AgentExitedEventSchema, AgentTimeoutEventSchema, AgentCancelEventSchema,
@@ -217,6 +246,7 @@ export const SessionCommandEventSchema = z.discriminatedUnion('type', [
   ReviewResumeEventSchema, RollbackRequestEventSchema, RollbackCompletedEventSchema, CiStatusEventSchema,
   PromotionRequestEventSchema, PromotionApproveEventSchema, PromotionCompletedEventSchema, EnvironmentRolledBackEventSchema,
   SessionSettingsEventSchema, TaskReapplyEventSchema,
+  PlanRequestEventSchema, PlanCreatedEventSchema, PlanFailedEventSchema, PlanApproveEventSchema,
 ]);
 /** Everything the runtime may send to the root session actor (and therefore log as an actor event). */
 export const SessionEventSchema = z.discriminatedUnion('type', [
@@ -255,6 +285,10 @@ export type PromotionRequestEvent = z.infer<typeof PromotionRequestEventSchema>;
 export type PromotionApproveEvent = z.infer<typeof PromotionApproveEventSchema>;
 export type PromotionCompletedEvent = z.infer<typeof PromotionCompletedEventSchema>;
 export type EnvironmentRolledBackEvent = z.infer<typeof EnvironmentRolledBackEventSchema>;
+export type PlanRequestEvent = z.infer<typeof PlanRequestEventSchema>;
+export type PlanCreatedEvent = z.infer<typeof PlanCreatedEventSchema>;
+export type PlanFailedEvent = z.infer<typeof PlanFailedEventSchema>;
+export type PlanApproveEvent = z.infer<typeof PlanApproveEventSchema>;
 export type AgentEvent = z.infer<typeof AgentEventSchema>;
 export type TaskCommandEvent = z.infer<typeof TaskCommandEventSchema>;
 export type SessionCommandEvent = z.infer<typeof SessionCommandEventSchema>;

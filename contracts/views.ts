@@ -2,6 +2,7 @@
 // renders. actors/describe-session.ts builds them from a snapshot; tests parse API replies with
 // these schemas, and the console imports the types from here.
 import { z } from 'zod';
+import { PlanEditsSchema, PlanRecordSchema } from './plan.js';
 import { EnvironmentRollbackRecordSchema, PendingPromotionSchema, PromotionRecordSchema } from './promotion.js';
 import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
 import { ReviewTimelineEntrySchemas, TaskReviewSchema, TaskRevertedSchema } from './review.js';
@@ -95,6 +96,10 @@ export const TaskViewSchema = z.object({
   reverted: TaskRevertedSchema.nullable(),
   /** The task whose prompt this one runs again after a rollback, or null. */
   reworkOf: z.string().nullable(),
+  /** Tasks this one starts after (from a plan); absent for tasks without dependencies. */
+  dependsOn: z.array(z.string()).optional(),
+  /** The plan the task came from. */
+  planId: z.string().optional(),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
 
@@ -135,6 +140,11 @@ export const TimelineEntrySchema = z.discriminatedUnion('kind', [
   PromotionRecordSchema.extend({ kind: z.literal('promotion') }),
   EnvironmentRollbackRecordSchema.extend({ kind: z.literal('environment_rollback') }),
   ...ReviewTimelineEntrySchemas,
+  /** A plan was asked for, created or failed, or approved (with people's edits and the tasks it added). */
+  z.object({
+    kind: z.literal('plan'), planId: z.string(), event: z.enum(['requested', 'created', 'failed', 'approved']), goal: z.string(), at: z.string(), by: z.string(),
+    errorCode: z.string().optional(), taskIds: z.array(z.string()).optional(), edits: PlanEditsSchema.optional(),
+  }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
@@ -174,6 +184,8 @@ export const SessionViewSchema = z.object({
   pendingRollback: PendingRollbackSchema.nullable(),
   /** Promotions waiting for approvals or running, oldest first (finished ones are on the timeline). */
   pendingPromotions: z.array(PendingPromotionSchema),
+  /** Plans asked for in this session, oldest first (absent in views from before plans). */
+  plans: z.array(PlanRecordSchema).optional(),
   /** Set while the session is quarantined; the rest of the view is its state before that entry. */
   damage: SessionDamageSchema.nullable(),
 });

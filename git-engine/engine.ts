@@ -54,6 +54,11 @@ export interface GitEngine {
   inspectRepository(repoPath: string, baseBranch?: string): Promise<{ repoPath: string; gitdir: string; mainBranch: string; head: string; headBranch: string | null }>;
   createWorktree(p: { repoPath: string; sessionId: string; taskId: string; worktreePath: string; base?: string } & OnBranch): Promise<{ worktreePath: string; branch: string; baseCommit: string }>;
   /**
+   * A dependent task's start commit: the base branch with each dependency's task branch merged in
+   * (in order, Save's merge policy). START_POINT_CONFLICT when one conflicts. Writes objects only.
+   */
+  mergeStartPoint(p: { repoPath: string; sessionId: string; taskId: string; dependencies: string[] } & OnBranch): Promise<{ commit: string; merged: string[] }>;
+  /**
    * Reads `.thalogos.json` from `commit` (the task's start commit) and copies its `copy` files
    * from the main worktree into the task's worktree; returns the `setup` commands to run there.
    * Copied files stay out of every commit of the task. GATE_CONFIG_INVALID for a malformed file.
@@ -216,6 +221,12 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     async createWorktree(p) {
       ids(p);
       return call('createWorktree', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, worktreePath: p.worktreePath, base: p.base }, p.baseBranch);
+    },
+    async mergeStartPoint(p) {
+      ids(p);
+      if (!Array.isArray(p.dependencies)) throw new GitEngineError('INVALID_NAME', 'dependencies must be task ids');
+      for (const dep of p.dependencies) validateId('taskId', dep);
+      return call('mergeStartPoint', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, dependencies: [...p.dependencies] }, p.baseBranch);
     },
     async prepareTaskFiles(p) {
       ids(p);

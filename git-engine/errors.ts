@@ -55,6 +55,8 @@ export const GIT_ENGINE_ERROR_CODES = [
   'PROMOTION_NOT_ELIGIBLE',
   // Promotion: the checkpoint does not descend from what release/{env} holds (fast-forward only).
   'PROMOTION_NOT_FAST_FORWARD',
+  // A dependent task's start point: merging a dependency's branch conflicts (data: dependency, paths).
+  'START_POINT_CONFLICT',
   // The merge primitive's own codes (merge/merge-error.ts), kept as they are across the worker.
   ...MERGE_ERROR_CODES,
 ] as const;

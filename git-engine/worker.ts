@@ -17,12 +17,14 @@ import { savePreview } from './save-preview.js';
 import { abortSave, prepareIntegrationWorktree, publishSave, recordGateFailure, saveMerge, type EngineContext } from './save-ops.js';
 import { describePending, recoverSave } from './save-recovery.js';
 import { prepareTaskFiles } from './task-files.js';
+import { mergeStartPoint } from './start-point.js';
 import { commitTaskWorktree, createTaskWorktree, removeTaskWorktree } from './worktree-ops.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- arguments were validated on the main thread */
 const OPS = {
   inspectRepository: async (repo) => ({ repoPath: repo.repoPath, gitdir: repo.gitdir, mainBranch: repo.mainBranch, head: await mustReadBranch(repo, repo.mainBranch), headBranch: await headBranchOf(repo) }),
   createWorktree: (repo, _ctx, a) => createTaskWorktree(repo, a),
+  mergeStartPoint: (repo, ctx, a) => mergeStartPoint(repo, ctx, a),
   commitWorktree: (repo, ctx, a) => commitTaskWorktree(repo, ctx, a),
   prepareTaskFiles: (repo, _ctx, a) => prepareTaskFiles(repo, a),
   removeWorktree: (repo, _ctx, a) => removeTaskWorktree(repo, a),

@@ -15,6 +15,7 @@ import { promotionRoutes } from './api/promotion-routes.js';
 import { conflictRoutes } from './api/conflict-routes.js';
 import { reviewRoutes } from './api/review-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
+import { planRoutes } from './api/plan-routes.js';
 import { systemRoutes } from './api/system-routes.js';
 import { DeviceSessions } from './auth/session-cookie.js';
 import { deviceSessionRoutes } from './auth/session-cookie-routes.js';
@@ -351,7 +352,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...reviewRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...reviewRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...planRoutes(context, effectsRuntime.runs, logger), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];

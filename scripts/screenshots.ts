@@ -160,7 +160,7 @@ async function reviewLoop(): Promise<void> {
   let browser: Browser | null = null;
   try {
     [stack, browser] = await Promise.all([
-      startConsoleStack({ adapters: { order: ['codex', 'command'], adapters: { codex: { enabled: true, ...setup.config }, claude: { enabled: false }, gemini: { enabled: false } } } }),
+      startConsoleStack({ config: { adapters: { order: ['codex', 'command'], adapters: { codex: { enabled: true, ...setup.config }, claude: { enabled: false }, gemini: { enabled: false } } } } }),
       launchBrowser(),
     ]);
     const repo = stack.newRepo('greeter', { 'src/greeting.js': "export function greet(name) {\n  return 'Hello, ' + name;\n}\n" });

@@ -10,5 +10,7 @@ export { STATE_ROOT, STATE_SCHEMA_VERSION, stateToJson } from './state-document.
 export type { AgentEvent, AgentRun } from './state-document.js';
 export { SHARED_ROOT, sharedRoots, commentKey, taskComments } from './shared-document.js';
 export type { ChatMessage, Note, TaskLineComment } from './shared-document.js';
+export { PLANS_ROOT, seedPlan, readPlanTasks, planTasksArray, taskMap, addPlanTask, movePlanTask } from './plan-document.js';
+export type { SharedPlanTask } from './plan-document.js';
 export { UwsSocketBridge } from './uws-socket-bridge.js';
 export type { UwsSocketBridgeOptions } from './uws-socket-bridge.js';

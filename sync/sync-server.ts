@@ -95,6 +95,10 @@ export interface SyncServer {
   readSharedMemory(sessionId: string): Promise<string>;
   /** The line comments on one task in the shared document (`comments`), ordered by path, line and time. */
   readTaskComments(sessionId: string, taskId: string): Promise<TaskLineComment[]>;
+  /** Reads the session's shared document (loaded or stored) with `read`. */
+  readShared<T>(sessionId: string, read: (doc: Y.Doc) => T): Promise<T>;
+  /** Changes the shared document on the server's behalf (a plan seeded); resolves once stored. */
+  editShared(sessionId: string, change: (doc: Y.Doc) => void): Promise<void>;
   rebuildState(
     sessionId: string,
     view: unknown,
@@ -417,6 +421,28 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
 
     async readTaskComments(sessionId, taskId) {
       return withSharedDoc(sessionId, (doc) => taskComments(sharedRoots(doc).comments, taskId), []);
+    },
+
+    async readShared(sessionId, read) {
+      const name = documentName(assertSessionId(sessionId), 'shared');
+      const live = hocuspocus.documents.get(name);
+      if (live !== undefined) return read(live);
+      const stored = await store.load(name);
+      if (!hocuspocus.documents.has(name)) store.release(name);
+      return read(stored ?? new Y.Doc());
+    },
+
+    async editShared(sessionId, change) {
+      assertOpen();
+      const name = documentName(assertSessionId(sessionId), 'shared');
+      // Through Hocuspocus: connected people get the change at once, and the update listener stores it.
+      const connection = await hocuspocus.openDirectConnection(name, { server: true });
+      try {
+        await connection.transact((doc) => change(doc));
+        await store.barrier(name);
+      } finally {
+        await connection.disconnect();
+      }
     },
 
     async rebuildState(sessionId, view, agentEvents) {

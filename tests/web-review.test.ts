@@ -25,7 +25,7 @@ describe('web console: the review loop', () => {
     await model?.close();
     await setup?.cleanup();
   });
-  const suite = useConsoleStack(() => ({ adapters: { order: ['codex', 'command'], adapters: { codex: { enabled: true, ...setup.config }, claude: { enabled: false }, gemini: { enabled: false } } } }));
+  const suite = useConsoleStack(async () => ({ config: { adapters: { order: ['codex', 'command'], adapters: { codex: { enabled: true, ...setup.config }, claude: { enabled: false }, gemini: { enabled: false } } } } }));
 
   it('comment, request changes, the same conversation commits again, approve; the Save preview matches what Save publishes', async () => {
     const { stack, browser } = suite;

@@ -17,6 +17,8 @@ export interface SandboxLayout {
   /** Bound writable from elsewhere, after everything else (the scratch git admin dir and objects). */
   overlays: Array<{ source: string; dest: string }>;
   network: boolean;
+  /** Bind the working directory read-only (a planning run). */
+  cwdReadOnly?: boolean;
   /** Size of the private /tmp (tmpfs pages count against the memory limit too). */
   tmpBytes: number;
   /** Per-process address space cap, used when no cgroup limits the run's memory. */
@@ -59,7 +61,7 @@ export function bwrapArgs(layout: SandboxLayout, inner: readonly string[]): stri
   }
   for (const path of layout.readOnly) if (existsSync(path)) args.push('--ro-bind', path, path);
   for (const path of layout.writable) if (existsSync(path)) args.push('--bind', path, path);
-  args.push('--bind', layout.cwd, layout.cwd);
+  args.push(layout.cwdReadOnly ? '--ro-bind' : '--bind', layout.cwd, layout.cwd);
   // The repository's own .git inside the worktree (a main worktree) goes back on top, read-only.
   for (const path of layout.readOnly) if (isUnder(layout.cwd, path) && existsSync(path)) args.push('--ro-bind', path, path);
   for (const o of layout.overlays) args.push('--bind', o.source, o.dest);

@@ -53,6 +53,8 @@ export interface SandboxRequest {
   runKey: string;
   command: BuiltCommand;
   network: boolean;
+  /** The working directory is bound read-only (a planning run): the run can read, not change, it. */
+  readOnly?: boolean;
   /** The CLI's own state dirs, bound writable. */
   stateDirs?: readonly string[];
 }
@@ -119,7 +121,7 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
       const cgroup = createRunCgroup(cgroups, `${req.runKey}-${randomUUID().slice(0, 8)}`, limits);
       const args = bwrapArgs({
         // A CLI installed under /tmp (e.g. a project checked out there) stays visible, read-only.
-        cwd: req.command.cwd, hide, readOnly: [...git.readOnly, ...[programRootUnderTmp(req.command.bin)].filter((root): root is string => root !== null)], writable: [...(req.stateDirs ?? [])], overlays: scratch?.binds ?? [], network: req.network,
+        cwd: req.command.cwd, hide, readOnly: [...git.readOnly, ...[programRootUnderTmp(req.command.bin)].filter((root): root is string => root !== null)], writable: [...(req.stateDirs ?? [])], overlays: scratch?.binds ?? [], network: req.network, cwdReadOnly: req.readOnly === true,
         tmpBytes: limits.tmpBytes, addressSpaceBytes: cgroup === null && prlimit ? limits.memoryBytes : null,
       }, [req.command.bin, ...req.command.args]);
       // The leader joins the run's cgroup, then becomes bwrap (same pid): nothing the run starts

@@ -222,7 +222,10 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       void (async () => {
         let ready;
         try {
-          ready = await deps.engine.createWorktree({ ...target, sessionId, taskId, worktreePath });
+          // A planned task starts from its dependencies' work: their branches merged into its start point.
+          const dependsOn = host.view().tasks.find((task) => task.id === taskId)?.dependsOn ?? [];
+          const base = dependsOn.length > 0 ? (await deps.engine.mergeStartPoint({ ...target, sessionId, taskId, dependencies: dependsOn })).commit : undefined;
+          ready = await deps.engine.createWorktree({ ...target, sessionId, taskId, worktreePath, ...(base ? { base } : {}) });
         } catch (error) {
           await record({ type: 'TASK.WORKTREE_FAILED', taskId, error: errorOf(error) });
           return;

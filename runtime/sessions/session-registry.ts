@@ -145,6 +145,10 @@ export class SessionRegistry {
       await host.submit({ type: 'TASK.INTERRUPT', taskId: task.id, reason: 'runtime restarted' }, { actor: SYSTEM_ACTOR, command: false });
       await host.submit({ type: 'TASK.REQUEUE', taskId: task.id }, { actor: SYSTEM_ACTOR, command: false });
     }
+    // A planner run does not survive a restart: its plan fails (people ask again).
+    for (const plan of (view.plans ?? []).filter((p) => p.status === 'planning')) {
+      await host.submit({ type: 'PLAN.FAILED', planId: plan.planId, error: { code: 'PLANNER_FAILED', message: 'the runtime restarted while planning; ask for the plan again' }, raw: null, at: this.now().toISOString() }, { actor: SYSTEM_ACTOR, command: false });
+    }
     const pending = view.pendingSave as { saveId?: string } | null;
     if (view.status === 'saving' && pending?.saveId) {
       // The engine's journal tells whether the refs were published before the crash; if not,

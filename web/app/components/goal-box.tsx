@@ -13,7 +13,7 @@ const AGENTS_REFRESH_MS = 15_000;
 const AGENTS_CHECKING_REFRESH_MS = 1_000;
 
 /** States a goal: each submission becomes one task, on the chosen agent or the router's pick. */
-export function GoalBox({ sessionId, canAdd, onAdded }: { sessionId: string; canAdd: boolean; onAdded: (task: TaskView) => void }) {
+export function GoalBox({ sessionId, canAdd, onAdded, onPlanned }: { sessionId: string; canAdd: boolean; onAdded: (task: TaskView) => void; onPlanned?: () => void }) {
   const [prompt, setPrompt] = useState('');
   const [agent, setAgent] = useState('');
   /** The person chose an agent themselves: the console stops choosing for them. */
@@ -82,6 +82,27 @@ export function GoalBox({ sessionId, canAdd, onAdded }: { sessionId: string; can
     }
   }
 
+  /** Asks the planner (a language-model agent, read-only) to split the goal into a plan of tasks. */
+  async function plan() {
+    if (busy || !canAdd || !prompt.trim() || !canPlan) return;
+    setBusy(true);
+    setError(null);
+    setStarted(null);
+    try {
+      await api('POST', `/api/sessions/${sessionId}/plans`, agent && agent !== COMMAND ? { goal: prompt, agent } : { goal: prompt });
+      setPrompt('');
+      setStarted('Planning: the plan appears below for everyone to edit and approve.');
+      onPlanned?.();
+    } catch (failure) {
+      setError(failure as ApiFailure);
+    } finally {
+      setBusy(false);
+      goal.current?.focus();
+    }
+  }
+
+  // The command agent runs shell commands and does not plan; planning needs a language model.
+  const canPlan = modelReady && agent !== COMMAND;
   const selected = agents?.find((candidate) => candidate.id === agent);
   const disabled = !canAdd || !prompt.trim();
   return (
@@ -162,10 +183,20 @@ export function GoalBox({ sessionId, canAdd, onAdded }: { sessionId: string; can
         <Button type="submit" variant="primary" disabled={disabled} aria-disabled={busy || undefined}>
           {busy ? 'Starting…' : 'Start task'}
         </Button>
+        {onPlanned ? (
+          <Button onClick={() => void plan()} disabled={disabled || !canPlan} aria-disabled={busy || undefined} aria-describedby={!canPlan && agents !== null ? (checking ? 'goal-agents-checking' : 'goal-plan-note') : undefined}>
+            Plan
+          </Button>
+        ) : null}
       </div>
       {checking ? (
         <p id="goal-agents-checking" className="text-xs text-zinc-600 dark:text-zinc-400">
           Checking the coding agents ({models.filter((candidate) => candidate.status === 'checking').map((candidate) => candidate.id).join(', ')})… A task started now waits for the check.
+        </p>
+      ) : null}
+      {onPlanned && agents !== null && !canPlan && canAdd && !checking ? (
+        <p id="goal-plan-note" className="text-xs text-zinc-600 dark:text-zinc-400">
+          {modelReady ? 'The command agent does not plan: pick a language-model agent (or let the router pick) to plan this goal.' : 'Planning needs a language-model agent, and none is available here: run the goal as one task instead.'}
         </p>
       ) : null}
       {selected && selected.status !== 'available' && selected.status !== 'checking' ? (

@@ -1,6 +1,7 @@
 import { AgentStream } from '../components/agent-stream.js';
 import { ChatPanel, MemoryPanel } from '../components/collab-panels.js';
 import { GoalBox } from '../components/goal-box.js';
+import { PlanPanel } from '../components/plan-editor.js';
 import { CiBadges } from '../components/ci-badges.js';
 import { TaskCard } from '../components/task-card.js';
 import { SavePreviewPanel } from '../components/save-preview.js';
@@ -37,15 +38,27 @@ export default function SessionBoard() {
     .filter((task) => !['queued', 'preparing', 'running', 'committing', 'retry_wait'].includes(task.status) && runLines(live.streams, task).length > 0)
     .slice(-KEPT_STREAMS)
     .reverse();
+  // Plans still being made or waiting for approval, the newest failures, and the last approved one.
+  const plans = view.plans ?? [];
+  const lastApproved = plans.filter((plan) => plan.status === 'approved').at(-1);
+  const openPlans = plans.filter((plan) => plan.status === 'planning' || plan.status === 'ready' || (plan.status === 'failed' && plans.filter((p) => p.status === 'failed').slice(-2).includes(plan)) || plan === lastApproved);
   return (
     <div className="space-y-5">
       <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_340px]">
         <Card aria-labelledby="goal-title">
           <CardHeader title="What should the agents do?" id="goal-title" />
-          <GoalBox sessionId={view.id} canAdd={canOperate} onAdded={() => void live.refresh()} />
+          <GoalBox sessionId={view.id} canAdd={canOperate} onAdded={() => void live.refresh()} onPlanned={() => void live.refresh()} />
         </Card>
         <ChatPanel doc={live.shared} readOnly={live.sharedReadOnly} user={user} />
       </div>
+
+      {openPlans.length > 0 ? (
+        <section aria-label="Plans" className="space-y-3">
+          {openPlans.map((plan) => (
+            <PlanPanel key={plan.planId} sessionId={view.id} plan={plan} doc={live.shared} readOnly={live.sharedReadOnly} canApprove={canOperate} />
+          ))}
+        </section>
+      ) : null}
 
       <section aria-label="Task board" className="grid gap-3 sm:grid-cols-2 md:grid-cols-3 xl:grid-cols-5">
         {COLUMNS.map((column) => {

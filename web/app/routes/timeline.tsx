@@ -3,6 +3,7 @@ import { ReviewTimelineRow } from '../components/review-timeline-row.js';
 import type * as Y from 'yjs';
 import { ErrorNotice } from '../components/error-notice.js';
 import { NoteList } from '../components/note-list.js';
+import { PlanTimelineEntry } from '../components/plan-timeline-entry.js';
 import { CiBadges } from '../components/ci-badges.js';
 import { GateResults } from '../components/gate-report.js';
 import { SaveFailureDetail } from '../components/save-failure.js';
@@ -244,6 +245,8 @@ export default function Timeline() {
                 </>
               ) : entry.kind === 'task_review' || entry.kind === 'tasks_reverted' || entry.kind === 'task_reapply' || entry.kind === 'session_settings' ? (
                 <ReviewTimelineRow entry={entry} sessionId={view.id} titleOf={(id) => view.tasks.find((task) => task.id === id)?.prompt ?? id} />
+              ) : entry.kind === 'plan' ? (
+                <PlanTimelineEntry entry={entry} />
               ) : (
                 <>
                   <span className="font-medium">Review resumed</span> <span className="text-zinc-500">by {entry.by}</span>
