@@ -97,4 +97,5 @@ export type {
   SessionEvent,
   TaskEvent,
   TaskDirectedEvent,
+  AgentEventsBatch,
 } from './events.js';

@@ -9,6 +9,7 @@ import type {
   TaskAddEvent,
   TaskStatus,
   TaskStatusEvent,
+  AgentEventsBatch,
 } from './events.js';
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
 
@@ -42,7 +43,7 @@ const BUSY_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
   'retry_wait',
 ]);
 
-type SessionMachineEvent = SessionEvent | TaskStatusEvent;
+type SessionMachineEvent = SessionEvent | TaskStatusEvent | AgentEventsBatch;
 
 /** The task's agent order: the requested agent first, then the task's (or session's) order. */
 export function resolveAgentOrder(event: TaskAddEvent, sessionOrder: string[]): string[] {
@@ -366,6 +367,7 @@ export const sessionMachine = setup({
     'TASK.CONFLICT_RESOLVED': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordConflictResolved'] },
     'AGENT.STARTED': forward,
     'AGENT.EVENT': forward,
+    'AGENT.EVENTS': forward,
     'AGENT.RESUMABLE': forward,
     'AGENT.EXITED': forward,
     'AGENT.TIMEOUT': forward,
