@@ -13,7 +13,7 @@ import type { RunView, SessionStatus, SessionView, TaskView } from '../contracts
 export type { RunView, SessionView, TaskView } from '../contracts/index.js';
 
 /** The part of a machine snapshot the view reads; live and persisted snapshots both have it. */
-interface SnapshotLike<TContext> {
+export interface SnapshotLike<TContext> {
   value: unknown;
   context: TContext;
   children?: Record<string, unknown>;
@@ -62,7 +62,7 @@ function describeRun(task: SnapshotLike<TaskContext>, run: TaskRun): RunView {
   };
 }
 
-function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskView {
+export function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskView {
   const task = childSnapshot<TaskContext>(session, taskActorId(id));
   if (!task) {
     throw new ActorsError('INVALID_SNAPSHOT', `the session snapshot has no actor for task ${id}`, { taskId: id });
@@ -94,6 +94,10 @@ function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskVi
     // Snapshots persisted before these fields existed have neither.
     rework: c.rework ?? null,
     resolutions: c.resolutions ?? [],
+    // An approval counts for the commit it was given on only.
+    review: { approved: c.review?.approved && c.review.approved.commit === c.commit ? c.review.approved : null, rounds: c.review?.rounds ?? [] },
+    reverted: session.context.reverted?.[id] ?? null,
+    reworkOf: c.reworkOf ?? null,
   };
 }
 
@@ -102,13 +106,30 @@ function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskVi
  * (also after JSON round trip); the two give deep-equal views for the same events.
  */
 export function describeSession(snapshot: unknown): SessionView {
+  // Copies, so a caller mutating the view cannot reach into the actor's context.
+  return structuredClone(sessionViewWith(snapshot, describeTask));
+}
+
+/**
+ * Everything a task's view is read from: its snapshot, the snapshots of its agents still
+ * running, and the session's rollback mark for it (`reverted`, kept in the session's context). Snapshots are immutable, so while none of these objects changed, the view did not
+ * either (session-view-cache.ts keys on them).
+ */
+export function taskViewSources(session: SnapshotLike<SessionContext>, id: string): unknown[] {
+  const task = childSnapshot<TaskContext>(session, taskActorId(id));
+  if (!task) return [];
+  const agents = task.context.runs.filter((run) => run.outcome === null).map((run) => childSnapshot<AgentContext>(task, agentActorId(run.runId)));
+  return [task, session.context.reverted?.[id] ?? null, ...agents];
+}
+
+/** The session view with each task's view from `taskView`; shares objects with the snapshot. */
+export function sessionViewWith(snapshot: unknown, taskView: (session: SnapshotLike<SessionContext>, id: string) => TaskView): SessionView {
   const session = asSnapshot<SessionContext>(snapshot);
   if (!session || typeof session.value !== 'string' || !Array.isArray(session.context.taskOrder)) {
     throw new ActorsError('INVALID_SNAPSHOT', 'not a session snapshot', {});
   }
   const c = session.context;
-  // Copies, so a caller mutating the view cannot reach into the actor's context.
-  return structuredClone({
+  return {
     id: c.sessionId,
     title: c.title,
     repoPath: c.repoPath,
@@ -119,7 +140,8 @@ export function describeSession(snapshot: unknown): SessionView {
     createdBy: c.createdBy,
     agentOrder: c.agentOrder,
     maxParallel: c.maxParallel,
-    tasks: c.taskOrder.map((id) => describeTask(session, id)),
+    requireApproval: c.requireApproval ?? false,
+    tasks: c.taskOrder.map((id) => taskView(session, id)),
     checkpoints: c.checkpoints,
     timeline: c.timeline,
     lastSave: c.lastSave,
@@ -127,5 +149,5 @@ export function describeSession(snapshot: unknown): SessionView {
     pendingRollback: c.pendingRollback,
     pendingPromotions: c.pendingPromotions ?? [],
     damage: null,
-  });
+  };
 }

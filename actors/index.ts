@@ -4,6 +4,7 @@ export { taskMachine, FINAL_TASK_STATUSES, fallbackReason } from './task.machine
 export { agentMachine, agentOutput } from './agent.machine.js';
 export { provideEffects, provideTaskEffects, provideAgentEffects } from './effects.js';
 export { describeSession } from './describe-session.js';
+export { SessionViewCache } from './session-view-cache.js';
 export { canAccept } from './can-accept.js';
 export { retryDelayMs, RETRY_BASE_MS, RETRY_CAP_MS } from './backoff.js';
 export { ActorsError } from './actors-error.js';

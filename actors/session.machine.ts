@@ -12,8 +12,11 @@ import type {
   AgentEventsBatch,
 } from './events.js';
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
+import { leftOutUnapproved, mergeable, revertedByRestore } from './review.js';
+import * as review from './session-review.js';
 
 export type { Checkpoint, PendingPromotion, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { TaskReverted } from '../contracts/index.js';
 import type { Checkpoint, CiStatus, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 
 export interface SessionContext extends SessionInput {
@@ -31,6 +34,10 @@ export interface SessionContext extends SessionInput {
   ciStatuses?: Record<string, Record<string, CiStatus>>;
   /** Promotions waiting for approvals or running (absent in snapshots from before promotions). */
   pendingPromotions?: PendingPromotion[];
+  /** taskId -> the commit a reviewer approved (absent in snapshots from before the review loop). */
+  approvals?: Record<string, string>;
+  /** Merged tasks whose work a rollback took off the base branch. */
+  reverted?: Record<string, TaskReverted>;
 }
 
 /** Statuses that hold a slot (count against maxParallel). */
@@ -52,11 +59,12 @@ export function resolveAgentOrder(event: TaskAddEvent, sessionOrder: string[]): 
   return ordered.filter((agent, index) => ordered.indexOf(agent) === index);
 }
 
-/** Tasks a Save would merge: ready for review with a commit, in creation order. */
+/**
+ * Tasks a Save would merge, in creation order: ready for review with a commit (only approved ones
+ * under `requireApproval`), and merged tasks queued to be re-applied after a rollback.
+ */
 export function saveCandidates(context: SessionContext): string[] {
-  return context.taskOrder.filter(
-    (id) => context.taskStatus[id] === 'ready_for_review' && (context.taskCommits[id] ?? null) !== null,
-  );
+  return mergeable(context);
 }
 
 function hasBusyTasks(context: SessionContext): boolean {
@@ -86,6 +94,7 @@ const WORKING_HANDLERS = {
     guard: 'noRollbackPending',
     actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
   },
+  'TASK.REAPPLY': { guard: 'canReapply', actions: 'recordReapply' },
 } as const;
 
 export const sessionMachine = setup({
@@ -103,9 +112,17 @@ export const sessionMachine = setup({
     startRollback: (_: unknown, _params: StartRollbackParams) => {},
     startPromotion: (_: unknown, _params: StartPromotionParams) => {},
 
+    recordApproval: assign(({ context, event }) => review.approval(context, event)),
+    recordChangesRequest: assign(({ context, event }) => review.changesRequest(context, event)),
+    recordRejection: assign(({ context, event }) => review.rejection(context, event)),
+    recordSettings: assign(({ context, event }) => review.settings(context, event)),
+    recordReapply: assign(({ context, event }) => review.reapply(context, event)),
+    carryApproval: assign(({ context, event }) => review.carryApproval(context, event)),
+    markReapplied: assign(({ context, event }) => review.reapplied(context, event)),
     addTask: assign(({ context, event }) => {
       if (event.type !== 'TASK.ADD') return {};
       return {
+        ...(event.reworkOf ? markReworked(context, event.reworkOf, event.taskId, event.by, event.at) : {}),
         taskOrder: [...context.taskOrder, event.taskId],
         taskStatus: { ...context.taskStatus, [event.taskId]: 'queued' as const },
         taskCommits: { ...context.taskCommits, [event.taskId]: null },
@@ -124,6 +141,7 @@ export const sessionMachine = setup({
           createdBy: add.by,
           timeoutMs: context.taskTimeoutMs,
           maxRetries: context.maxRetries,
+          reworkOf: add.reworkOf ?? null,
         };
       },
     }),
@@ -176,7 +194,8 @@ export const sessionMachine = setup({
     }),
     selectSaveTasks: assign(({ context }) => {
       if (!context.pendingSave || context.pendingSave.chosen) return {};
-      return { pendingSave: { ...context.pendingSave, phase: 'started', taskIds: saveCandidates(context) } };
+      const leftOut = leftOutUnapproved(context);
+      return { pendingSave: { ...context.pendingSave, phase: 'started', taskIds: saveCandidates(context), ...(leftOut.length > 0 ? { leftOut } : {}) } };
     }),
     recordCiStatus: assign(({ context, event }) => {
       if (event.type !== 'CI.STATUS') return {};
@@ -199,6 +218,7 @@ export const sessionMachine = setup({
         completedAt: event.at,
         taskIds: pending.taskIds,
         result: event.result,
+        ...(pending.leftOut ? { leftOut: pending.leftOut } : {}),
       };
       const checkpoints =
         event.result.status === 'published'
@@ -250,7 +270,16 @@ export const sessionMachine = setup({
     completeRollback: assign(({ context, event }) => {
       if (event.type !== 'ROLLBACK.COMPLETED' || !context.pendingRollback) return {};
       const record: RollbackRecord = { ...context.pendingRollback, completedAt: event.at, result: event.result };
-      return { timeline: [...context.timeline, { kind: 'rollback' as const, ...record }], pendingRollback: null };
+      const timeline: TimelineEntry[] = [...context.timeline, { kind: 'rollback' as const, ...record }];
+      // A restore commit sets the base branch's tree back: work merged after the checkpoint is off it.
+      if (event.result.status !== 'completed' || event.result.mode === 'branch') return { timeline, pendingRollback: null };
+      const { rollbackId, checkpoint } = context.pendingRollback;
+      const off = revertedByRestore(context, checkpoint);
+      const before = context.reverted ?? {};
+      const reverted: Record<string, TaskReverted> = {};
+      for (const id of off) reverted[id] = before[id] ?? { rollbackId, checkpoint, at: event.at, reapply: null, reworkedAs: null };
+      if (off.length > 0) timeline.push({ kind: 'tasks_reverted', rollbackId, checkpoint, taskIds: off, at: event.at });
+      return { timeline, pendingRollback: null, reverted };
     }),
     requestPromotion: assign(({ context, event }) => {
       if (event.type !== 'PROMOTION.REQUEST') return {};
@@ -293,6 +322,10 @@ export const sessionMachine = setup({
     }),
   },
   guards: {
+    isReadyTask: ({ context, event }) => 'taskId' in event && context.taskStatus[event.taskId] === 'ready_for_review',
+    canApprove: ({ context, event }) =>
+      event.type === 'TASK.APPROVE' && context.taskStatus[event.taskId] === 'ready_for_review' && context.taskCommits[event.taskId] === event.commit,
+    canReapply: ({ context, event }) => event.type === 'TASK.REAPPLY' && isOpenReverted(context, event.taskId),
     isLiveTask: ({ context, event }) => {
       const id = eventTaskId(event);
       if (id === null) return false;
@@ -303,7 +336,9 @@ export const sessionMachine = setup({
     canAddTask: ({ context, event }) =>
       event.type === 'TASK.ADD' &&
       !(event.taskId in context.taskStatus) &&
-      resolveAgentOrder(event, context.agentOrder).length > 0,
+      resolveAgentOrder(event, context.agentOrder).length > 0 &&
+      // A rework of reverted work: once per reverted task, and not beside a queued re-apply.
+      (event.reworkOf === undefined || isOpenReverted(context, event.reworkOf)),
     canSaveChosen: ({ context, event }) => {
       if (event.type !== 'SAVE.REQUEST' || !event.taskIds || context.pendingRollback !== null) return false;
       const ready = new Set(saveCandidates(context));
@@ -360,11 +395,14 @@ export const sessionMachine = setup({
     'TASK.COMMIT_FAILED': forward,
     'TASK.RETRY_DUE': forward,
     'TASK.CANCEL': forward,
-    'TASK.REJECT': forward,
+    'TASK.REJECT': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordRejection'] },
+    'TASK.APPROVE': { guard: 'canApprove', actions: ['forwardToTask', 'recordApproval'] },
+    'TASK.REQUEST_CHANGES': { guard: 'isReadyTask', actions: ['forwardToTask', 'recordChangesRequest'] },
+    'SESSION.SETTINGS': { actions: 'recordSettings' },
     'TASK.REWORK': forward,
     'TASK.INTERRUPT': forward,
     'TASK.REQUEUE': forward,
-    'TASK.CONFLICT_RESOLVED': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordConflictResolved'] },
+    'TASK.CONFLICT_RESOLVED': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordConflictResolved', 'carryApproval'] },
     'AGENT.STARTED': forward,
     'AGENT.EVENT': forward,
     'AGENT.EVENTS': forward,
@@ -398,7 +436,7 @@ export const sessionMachine = setup({
     frozen: {
       always: { guard: 'drained', target: 'saving' },
       // Sending a task back to work would keep the Save from ever draining.
-      on: { 'TASK.REWORK': {}, 'TASK.CONFLICT_RESOLVED': {} },
+      on: { 'TASK.REWORK': {}, 'TASK.REQUEST_CHANGES': {}, 'TASK.CONFLICT_RESOLVED': {} },
     },
     saving: {
       entry: [
@@ -415,12 +453,13 @@ export const sessionMachine = setup({
       on: {
         'SAVE.PROGRESS': { guard: 'isPendingSave', actions: 'recordSaveProgress' },
         'SAVE.COMPLETED': [
-          { guard: 'savePublished', target: 'active', actions: ['markMerged', 'completeSave'] },
+          { guard: 'savePublished', target: 'active', actions: ['markMerged', 'markReapplied', 'completeSave'] },
           { guard: 'isPendingSave', target: 'awaiting_review', actions: 'completeSave' },
         ],
         // A task being merged cannot be rejected or reworked under the Save's feet.
         'TASK.REJECT': {},
         'TASK.REWORK': {},
+        'TASK.REQUEST_CHANGES': {},
         'TASK.CONFLICT_RESOLVED': {},
       },
     },
@@ -444,6 +483,21 @@ function startIfRunning(
   const p = (context.pendingPromotions ?? []).find((c) => c.promotionId === event.promotionId);
   if (!p || p.state !== 'running') return;
   enqueue({ type: 'startPromotion', params: { sessionId: context.sessionId, promotionId: p.promotionId, checkpoint: p.checkpoint, environment: p.environment } });
+}
+
+/** A reverted task nobody has re-applied or reworked yet. */
+export function isOpenReverted(context: SessionContext, taskId: string): boolean {
+  const mark = context.reverted?.[taskId];
+  return mark !== undefined && mark.reapply === null && mark.reworkedAs === null;
+}
+
+function markReworked(context: SessionContext, original: string, taskId: string, by: string, at: string): Partial<SessionContext> {
+  const mark = context.reverted?.[original];
+  if (!mark) return {};
+  return {
+    reverted: { ...context.reverted, [original]: { ...mark, reworkedAs: taskId } },
+    timeline: [...context.timeline, { kind: 'task_reapply', taskId: original, action: 'rework', by, at, newTaskId: taskId, saveId: null }],
+  };
 }
 
 function rollbackParams({ context }: { context: SessionContext }): StartRollbackParams {

@@ -14,7 +14,8 @@ export const CapabilityDescriptorSchema = z.object({
 });
 export type CapabilityDescriptor = z.infer<typeof CapabilityDescriptorSchema>;
 
-export type HandshakeStatus = 'available' | 'missing' | 'unauthenticated' | 'incompatible' | 'disabled';
+/** `checking`: the first handshake since start-up is still running (the server listens meanwhile). */
+export type HandshakeStatus = 'checking' | 'available' | 'missing' | 'unauthenticated' | 'incompatible' | 'disabled';
 
 export interface AdapterStatus {
   id: string;

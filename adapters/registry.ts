@@ -34,8 +34,15 @@ export interface AdapterRegistryOptions {
 }
 
 export interface AdapterRegistry {
-  /** At start-up and on `POST /api/agents/refresh`. */
+  /**
+   * At start-up (in the background: adapters show `checking` until their own handshake ends) and
+   * on `POST /api/agents/refresh`. A call while one runs joins it.
+   */
   handshakeAll(): Promise<AdapterStatus[]>;
+  /** Whether this adapter's first handshake is still running. */
+  isChecking(id: string): boolean;
+  /** Resolves once none of these adapters (default: all) is `checking` any more. Never rejects. */
+  checked(ids?: readonly string[]): Promise<void>;
   /** Last known statuses, in registration order. */
   statuses(): AdapterStatus[];
   /** The configured fallback order, restricted to known adapters. */
@@ -88,9 +95,15 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
   const current = new Map<string, AdapterStatus>();
   /** Adapters whose own handshake passed but which the missing sandbox keeps from running. */
   const blockedBySandbox = new Set<string>();
+  /** Settles when the adapter's first handshake has ended (its status is no longer `checking`). */
+  const firstCheck = new Map<string, { done: Promise<void>; resolve: () => void }>();
   for (const a of adapters) {
-    current.set(a.id, { id: a.id, status: 'missing', reason: 'not checked yet', descriptor: a.descriptor(configFor(a.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(a.id) });
+    current.set(a.id, { id: a.id, status: 'checking', reason: 'checking the CLI (start-up)', descriptor: a.descriptor(configFor(a.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(a.id) });
+    let resolve = (): void => undefined;
+    const done = new Promise<void>((r) => (resolve = r));
+    firstCheck.set(a.id, { done, resolve });
   }
+  let inFlight: Promise<AdapterStatus[]> | null = null;
 
   const get = (id: string): AdapterStatus | undefined => current.get(id);
   const statuses = (): AdapterStatus[] => adapters.map((a) => current.get(a.id)).filter((s): s is AdapterStatus => s !== undefined);
@@ -101,42 +114,56 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
     return s.status === 'available' ? null : `${s.status}: ${s.reason ?? 'no reason given'}`;
   };
 
+  const checkOne = async (adapter: AgentAdapter): Promise<AdapterStatus> => {
+    const refs = config.adapters[adapter.id]?.envFrom ?? {};
+    if (Object.keys(refs).length > 0) {
+      try {
+        if (!opts.resolveSecrets) throw new Error('this runtime cannot resolve secret references');
+        const values = await opts.resolveSecrets(refs);
+        redactor.add(Object.values(values));
+        resolvedEnv.set(adapter.id, values);
+      } catch (err) {
+        // A credential that cannot be read leaves the agent signed out, with the reference named.
+        resolvedEnv.delete(adapter.id);
+        return { id: adapter.id, status: 'unauthenticated', reason: `credentials unavailable: ${(err as Error).message}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(adapter.id) };
+      }
+    }
+    try {
+      const found = await handshake({ adapter, config: configFor(adapter.id), env: opts.env, projectRoot: opts.projectRoot, now,
+        ...(opts.versionTimeoutMs === undefined ? {} : { versionTimeoutMs: opts.versionTimeoutMs }) });
+      return { ...found, sandbox: sandboxOf(adapter.id) };
+    } catch (err) {
+      return { id: adapter.id, status: 'incompatible', reason: `handshake failed: ${String(err)}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(adapter.id) };
+    }
+  };
+  /** Each adapter's result counts as soon as it is known: `command` need not wait for slow CLIs. */
+  const apply = (found: AdapterStatus): void => {
+    // Without a working sandbox nothing is dispatched: the reason names the package to install.
+    const s: AdapterStatus = box.ready || found.status !== 'available' ? found : { ...found, status: 'missing', reason: box.reason };
+    if (s !== found) blockedBySandbox.add(s.id); else blockedBySandbox.delete(s.id);
+
+    const safe = redactor.value(s);
+    current.set(s.id, safe);
+    firstCheck.get(s.id)?.resolve();
+    opts.logger?.info({ adapter: s.id, status: s.status, reason: safe.reason, version: s.descriptor.cliVersion }, 'adapter handshake');
+  };
+
+  const handshakeAll = (): Promise<AdapterStatus[]> => {
+    inFlight ??= Promise.all(adapters.map(async (adapter) => apply(await checkOne(adapter))))
+      .then(() => statuses())
+      .finally(() => (inFlight = null));
+    return inFlight;
+  };
+
   return {
     redactor,
     sandbox: () => box,
-    async handshakeAll() {
-      const results = await Promise.all(adapters.map(async (adapter): Promise<AdapterStatus> => {
-        const refs = config.adapters[adapter.id]?.envFrom ?? {};
-        if (Object.keys(refs).length > 0) {
-          try {
-            if (!opts.resolveSecrets) throw new Error('this runtime cannot resolve secret references');
-            const values = await opts.resolveSecrets(refs);
-            redactor.add(Object.values(values));
-            resolvedEnv.set(adapter.id, values);
-          } catch (err) {
-            // A credential that cannot be read leaves the agent signed out, with the reference named.
-            resolvedEnv.delete(adapter.id);
-            return { id: adapter.id, status: 'unauthenticated', reason: `credentials unavailable: ${(err as Error).message}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(adapter.id) };
-          }
-        }
-        try {
-          const found = await handshake({ adapter, config: configFor(adapter.id), env: opts.env, projectRoot: opts.projectRoot, now,
-            ...(opts.versionTimeoutMs === undefined ? {} : { versionTimeoutMs: opts.versionTimeoutMs }) });
-          return { ...found, sandbox: sandboxOf(adapter.id) };
-        } catch (err) {
-          return { id: adapter.id, status: 'incompatible', reason: `handshake failed: ${String(err)}`, descriptor: adapter.descriptor(configFor(adapter.id), null), binPath: null, checkedAt: now().toISOString(), sandbox: sandboxOf(adapter.id) };
-        }
-      }));
-      for (const found of results) {
-        // Without a working sandbox nothing is dispatched: the reason names the package to install.
-        const s: AdapterStatus = box.ready || found.status !== 'available' ? found : { ...found, status: 'missing', reason: box.reason };
-        if (s !== found) blockedBySandbox.add(s.id); else blockedBySandbox.delete(s.id);
-
-        const safe = redactor.value(s);
-        current.set(s.id, safe);
-        opts.logger?.info({ adapter: s.id, status: s.status, reason: safe.reason, version: s.descriptor.cliVersion }, 'adapter handshake');
-      }
-      return statuses();
+    handshakeAll,
+    isChecking: (id) => get(id)?.status === 'checking',
+    async checked(ids) {
+      // Nobody started the first handshake: start it rather than wait forever.
+      if (inFlight === null && statuses().some((s) => s.status === 'checking')) void handshakeAll();
+      await Promise.all((ids ?? adapters.map((a) => a.id)).map((id) => firstCheck.get(id)?.done));
     },
     statuses,
     order: () => config.order.filter((id) => byId.has(id)),

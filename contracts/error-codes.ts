@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   // Request shape and authentication.
   BAD_JSON: entry(400),
   VALIDATION_FAILED: entry(400),
+  INVALID_CURSOR: entry(400),
   INVALID_NAME: entry(400),
   INVALID_RESOLUTION: entry(400),
   UNRESOLVED_CONFLICT: entry(400),
@@ -63,6 +64,12 @@ export const ERROR_CODES = {
   PROMOTION_NOT_FAST_FORWARD: entry(409),
   ALREADY_APPROVED: entry(409),
   PROMOTION_IN_PROGRESS: entry(409, true),
+  // The review loop (issue 13): requireApproval leaves unapproved work out of a Save; changes go
+  // back to a language-model agent's conversation; re-applied work must still merge cleanly.
+  NOTHING_APPROVED: entry(409),
+  TASK_NOT_APPROVED: entry(409),
+  REVIEW_NEEDS_AGENT: entry(409),
+  REAPPLY_CONFLICT: entry(409),
   // The repository or configuration cannot serve the request.
   NOT_A_REPOSITORY: entry(422),
   NO_MAIN_BRANCH: entry(422),

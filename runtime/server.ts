@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import uWS from 'uWebSockets.js';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { damageRoutes } from './api/damage-routes.js';
 import { saveRecoverRoutes } from './api/save-recover-routes.js';
 import { promotionRoutes } from './api/promotion-routes.js';
 import { conflictRoutes } from './api/conflict-routes.js';
+import { reviewRoutes } from './api/review-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
 import { DeviceSessions } from './auth/session-cookie.js';
@@ -26,6 +28,10 @@ import { loadConfigFile, loadSigningKey } from './config/config-file.js';
 import { createApiCore, MAX_BODY_BYTES } from './http/api-core.js';
 import type { FetchHandler } from './http/fetch-handler.js';
 import { mountFetch } from './http/uws/mount-fetch.js';
+import { mountHealth } from './http/uws/mount-health.js';
+import { untilRestored } from './http/until-restored.js';
+import { healthReport } from './api/system-routes.js';
+import { runsAfterHandshake } from './sessions/runs-after-handshake.js';
 import { Router } from './http/router.js';
 import type { LogAnchor } from './log/log-integrity.js';
 import type { SessionLog } from './storage/ports.js';
@@ -54,6 +60,8 @@ import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
 import { systemClock, type Clock } from './clock.js';
 import { repoTarget } from './sessions/session-meta.js';
+import { resolveAllowedRepo } from './sessions/repo-policy.js';
+import { CreateSessionBody } from './api/schemas.js';
 import { openWebhooks } from './webhooks/index.js';
 
 /** How long shutdown waits for agent processes: the adapters' SIGTERM grace (5 s) plus a margin. */
@@ -67,6 +75,11 @@ export interface RunningServer {
   createdAdminToken: string | null;
   /** The whole HTTP surface (API and console) as a Fetch handler: tests call it in-process. */
   handle: FetchHandler;
+  /**
+   * Settles once the sessions are restored, their interrupted work recovered and every agent CLI
+   * checked (never rejects; a failed restore is logged and the API answers 500 INTERNAL).
+   */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,6 +88,12 @@ export interface StartOptions {
   logger?: Logger;
   /** Timestamps (log entries, events, snapshots) and timers (retries, timeouts, and every window sync keeps); tests inject one. */
   clock?: Clock;
+  /**
+   * Resolve as soon as the server listens, with sessions restored and agents checked in the
+   * background (`thalogos serve`): `/healthz` answers at once, the API waits for the restore, and
+   * agents show `checking` until their handshake ends. Default: resolve once `ready` has.
+   */
+  listenFirst?: boolean;
 }
 
 /** Composes the whole runtime: storage, auth, engine, adapters, sessions, HTTP on one uWS app. */
@@ -99,9 +118,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const snapshots = cluster?.snapshots ?? ledger.snapshots;
   const tokens = await TokenStore.open(db);
   const members = await MembershipStore.open(db);
+  // Cluster mode: both stores follow the tables in Redis (tokens and memberships are shared).
+  let syncRef: { disconnectUser(userId: string, sessionId?: string): number } | null = null;
+  const sharedAuth = cluster ? await cluster.shareAuth({ tokens, members, onAccessChanged: (tokenId, sessionId) => syncRef?.disconnectUser(tokenId, sessionId) }) : null;
   const access = new SessionAccess(members);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
   const devices = new DeviceSessions(config.dataDir, tokens);
+  const sharedDevices = cluster?.shareDevices(devices) ?? null;
   // The webhook outbox reads the log from here on (runtime/webhooks); it lives in this node's LevelDB.
   const webhooks = await openWebhooks({ db, log, clock, env, logger: logger.child({ component: 'webhooks' }), settings: fileConfig.webhooks });
 
@@ -136,26 +159,54 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // file or a secret command at each handshake; the values stay in memory and are redacted.
     resolveSecrets: async (refs) => Object.fromEntries(await Promise.all(Object.entries(refs).map(async ([name, ref]) => [name, await resolveSecret(ref, env)] as const))),
   });
-  await adapters.handshakeAll();
+  // In the background: the CLIs' `--version` takes seconds, and nothing below needs it. Agents say
+  // `checking` meanwhile; a run asked for before its adapter is checked waits for it
+  // (runs-after-handshake.ts), and so does routing a new task (session-routes.ts).
+  const handshake = adapters.handshakeAll().then(() => undefined, (error: unknown) => logger.error({ err: error }, 'agent handshake failed'));
 
   // One uWS app for everything: the API, the sync WebSocket and the console share the port.
   const app = uWS.App();
+  // The sessions are restored once the server listens (restoreSessions below); the API and sync
+  // wait for this. Settles with the failure (logged) or null, never rejects.
+  let startRestore: () => void = () => undefined;
+  const restored: Promise<unknown> = new Promise<void>((resolve) => (startRestore = resolve))
+    .then(() => restoreSessions())
+    .then(() => null, (error: unknown) => {
+      logger.error({ err: error }, 'could not restore the sessions');
+      return error ?? new Error('restore failed');
+    });
+  let restoreDone = false;
+  void restored.then(() => (restoreDone = true));
   let sessionsRef: SessionRegistry | null = null;
   const sync = await createSyncServer({
     app,
     path: '/sync',
     authenticate: async (token) => {
+      await sharedAuth?.freshenToken(token);
+      await sharedDevices?.freshenTicket(token);
       // A console tab signed in by its device cookie sends a sync ticket instead of a token.
       const principal = tokens.authenticate(token) ?? devices.authenticateSyncTicket(token);
       return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
     },
-    sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
+    sessionExists: async (sessionId) => {
+      await restored;
+      // In cluster mode a session may run on another node: its documents are served here all the same.
+      if (!sessionsRef?.has(sessionId)) return cluster ? await cluster.hasSession(sessionId) : false;
+      // A document opened for the first time since the restart gets the session's current view.
+      if (unprojected.delete(sessionId)) projection.schedule(sessionsRef.get(sessionId));
+      return true;
+    },
     // A non-member is refused exactly like an unknown session; the role on the session caps writes.
-    roleOnSession: async (user, sessionId) => access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId),
+    roleOnSession: async (user, sessionId) => {
+      await sharedAuth?.freshenMember(sessionId, user.userId);
+      return access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId);
+    },
     db: db.sublevel('sync'),
+    ...(cluster ? { cluster: { redis: cluster.redis, keyPrefix: cluster.config.keyPrefix, nodeId: cluster.config.nodeId } } : {}),
     logger: logger.child({ component: 'sync' }),
     clock,
   });
+  syncRef = sync;
   const projection = new LiveProjection(sync, logger);
   const taskPorts = new TaskPorts();
   const refPusher = new ManagedRefPusher({ engine, logger: logger.child({ component: 'ci' }) });
@@ -165,6 +216,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     try { sync.appendAgentEvent(sessionId, taskId, runId, event); } catch (error) { logger.debug({ err: error, sessionId }, 'gate output not streamed'); }
   }, clock);
 
+  /** While the start recovers sessions, those on one repository share one inspection of it. */
+  let startInspections: Map<string, ReturnType<typeof engine.inspectRepository>> | null = new Map();
+  const inspectAtStart = (repoPath: string): ReturnType<typeof engine.inspectRepository> => {
+    if (!startInspections) return engine.inspectRepository(repoPath);
+    let inspection = startInspections.get(repoPath);
+    if (!inspection) startInspections.set(repoPath, (inspection = engine.inspectRepository(repoPath)));
+    return inspection;
+  };
   const effectsRuntime: EffectsRuntime = { runs: new RunTable(), timers: new Set(), closing: false, clock };
   let shuttingDown = false;
   let metrics: Metrics | null = null;
@@ -173,8 +232,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log,
     snapshots,
     logger,
-    effects: (host) =>
-      createSessionEffects(host, {
+    effects: (host) => runsAfterHandshake(createSessionEffects(host, {
         engine,
         adapters,
         dataDir: config.dataDir,
@@ -193,7 +251,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logHead: () => log.head,
         now,
         branchRetention: fileConfig.git.pruneTaskBranches,
-      }, effectsRuntime),
+      }, effectsRuntime), adapters),
     onApplied: (host, entry) => {
       projection.onApplied(host, entry);
       webhooks.onApplied(host, entry);
@@ -223,7 +281,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tidyRepository: async (host, saving) => {
       try {
         // Locks of the session's own refs left by a killed predecessor would fail its re-queued work.
-        const { gitdir } = await engine.inspectRepository(host.meta.repoPath);
+        const { gitdir } = await inspectAtStart(host.meta.repoPath);
         const removed = await removeStaleSessionLocks(gitdir, host.id, startedAt);
         if (removed.length > 0) logger.warn({ sessionId: host.id, removed }, 'removed ref locks a killed predecessor left');
         if (saving) return; // an interrupted Save is finished by recoverSave, with its outcome logged
@@ -251,14 +309,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   for (const orphan of killOrphanedRuns(config.dataDir)) {
     logger.warn({ kind: orphan.kind ?? 'agent', sessionId: orphan.sessionId, taskId: orphan.taskId, runId: orphan.runId, pid: orphan.pid }, 'killed a process left over from before the restart');
   }
-  if (!cluster) {
+  /** Sessions restored at this start whose state document has not been re-projected yet. */
+  const unprojected = new Set<string>();
+  // Started once the server listens (below); the API waits for it, /healthz does not.
+  const restoreSessions = async (): Promise<void> => {
+    if (cluster) return void (startInspections = null);
+    const began = performance.now();
     await sessions.restoreAll();
-    // The state documents are persisted too, but the log is the truth: re-project after a restart.
-    for (const host of sessions.all()) projection.schedule(host);
+    const replayedMs = Math.round(performance.now() - began);
+    // The state documents are persisted too, but the log is the truth: each is re-projected when
+    // someone opens it (sessionExists below) or the session changes, not all of them now.
+    for (const host of sessions.all()) unprojected.add(host.id);
     // Before new work appends: deliveries a crash left owed are written and resumed.
     await webhooks.start(sessions);
-    await sessions.recoverInterrupted();
-  }
+    await sessions.recoverInterrupted().finally(() => (startInspections = null));
+    logger.info({ sessions: sessions.all().length, replayedMs, ms: Math.round(performance.now() - began) }, 'sessions restored');
+  };
 
   const context: AppContext = {
     config,
@@ -281,10 +347,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     startedAt,
     now,
     node: { id: clusterConfig?.nodeId ?? `${config.host}:${config.port}`, cluster: cluster !== null },
+    startup: { sessionsRestored: () => restoreDone, agentsChecked: () => !adapters.statuses().some((status) => status.status === 'checking') },
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...reviewRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
@@ -315,9 +382,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   // Cluster mode routes a session's commands to the node that owns it.
-  const routed = cluster ? cluster.wrap(core) : core;
+  const routed = cluster ? cluster.wrap(core, { canonicalRepo: (body) => canonicalRepo(body, engine, config.repoRoots) }) : core;
   // Previews of task dev servers are proxied here, beside the API (never through the console).
-  const handle = withPreviews(routed, { tickets: previewTickets, ports: taskPorts, tokens, access, logger: logger.child({ component: 'previews' }) });
+  const previewing = withPreviews(routed, { tickets: previewTickets, ports: taskPorts, tokens, access, logger: logger.child({ component: 'previews' }) });
+  // Until the sessions are restored, API requests wait (they would not find them); /healthz does not.
+  const handle = untilRestored(previewing, restored, () => restoreDone);
+  // /healthz straight from uWS, before the Fetch bridge, auth and the router: it never queues behind them.
+  mountHealth(app, () => (shuttingDown ? null : healthReport(context)), () => liveMetrics.httpRequests.inc({ method: 'GET', route: 'GET /healthz', status: '200' }));
   mountFetch(app, handle, { maxBodyBytes: MAX_BODY_BYTES, onError: (error) => logger.error({ err: error }, 'request failed in the HTTP adapter') });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -325,7 +396,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const port = uWS.us_socket_local_port(listenSocket);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logger.info({ url, dataDir: config.dataDir, sessions: sessions.all().length }, 'thalogos runtime listening');
+  logger.info({ url, dataDir: config.dataDir }, 'thalogos runtime listening');
+  startRestore();
   // A cluster node takes its sessions once it can serve them (replay, then resume their work).
   await cluster?.start({ sessions, runs: effectsRuntime.runs, onAdopted: (host) => projection.schedule(host) });
 
@@ -338,6 +410,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       shuttingDown = true;
       effectsRuntime.closing = true;
       uWS.us_listen_socket_close(listenSocket);
+      // A restore still running would add sessions behind closeAll's back.
+      await restored;
       await projection.flush();
       // Cluster mode: hand every session over to the other nodes first (drain).
       await cluster?.close({ drain: true });
@@ -353,7 +427,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return closing;
   };
 
-  return { url, port, context, createdAdminToken, handle, close };
+  const ready = Promise.all([restored, handshake]).then(() => undefined);
+  if (!options.listenFirst) {
+    // Embedded (tests, tools): everything restored and checked before the caller goes on, and a
+    // restore that fails fails the start, as before listen-first existed.
+    const failure = await restored;
+    if (failure) {
+      await close().catch(() => undefined);
+      throw failure;
+    }
+    await handshake;
+  }
+  return { url, port, context, createdAdminToken, handle, ready, close };
 }
 
 /**
@@ -373,6 +458,12 @@ async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: Sess
   const { token } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap' }, audited('generated'));
   logger.debug('created the first admin token');
   return token;
+}
+
+/** The repository a session creation names, as the create route resolves it (placement key). */
+async function canonicalRepo(body: unknown, engine: ReturnType<typeof createGitEngine>, roots: Config['repoRoots']): Promise<string> {
+  const given = await resolveAllowedRepo(CreateSessionBody.parse(body).repoPath, roots);
+  return resolveAllowedRepo((await engine.inspectRepository(given)).repoPath, roots);
 }
 
 function countBy(values: string[]): Map<string, number> {

@@ -28,4 +28,6 @@ export interface AppContext {
   startedAt: Date;
   /** The runtime's clock: every timestamp a route writes comes from here (tests inject one). */
   now: () => Date;
+  /** Where the start is (the server listens before sessions are restored and agents checked). */
+  startup?: { sessionsRestored(): boolean; agentsChecked(): boolean };
 }

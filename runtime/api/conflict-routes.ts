@@ -97,7 +97,9 @@ export function conflictRoutes(app: AppContext): Route[] {
         if (ctx.body.agent !== undefined && (!known.includes(ctx.body.agent) || isCommandAgent(ctx.body.agent))) {
           throw new ApiError('UNKNOWN_AGENT', `${ctx.body.agent} cannot resolve conflicts; use one of the language-model agents`, { known });
         }
-        const agentOrder = availableFirst(languageModelOrder(app.defaults.agentOrder, ctx.body.agent), (id) => app.adapters.isAvailable(id));
+        const candidates = languageModelOrder(app.defaults.agentOrder, ctx.body.agent);
+        await app.adapters.checked(candidates); // right after a start they may still be `checking`
+        const agentOrder = availableFirst(candidates, (id) => app.adapters.isAvailable(id));
         await host.submit(
           { type: 'TASK.REWORK', taskId: report.taskId, prompt: conflictPrompt(report, task.prompt), agentOrder, by: ctx.principal?.name ?? '', at: app.now().toISOString() },
           { actor: actorOf(ctx.principal), command: true },

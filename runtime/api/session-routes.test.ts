@@ -219,4 +219,54 @@ describe('session routes, in-process', () => {
     git(repo, 'checkout', '-q', 'develop');
     expect((await api('POST', '/api/sessions', { repoPath: repo, title: 'default' })).body.baseBranch).toBe('develop');
   }, 60_000);
+
+  it('pages GET /api/sessions with a cursor that stays put while sessions are added; a bad cursor or limit is a typed 400 and changes nothing', async () => {
+    const repo = makeRepo(path.join(tmp, 'paging'));
+    const everything = async () => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { sessions: Array<{ id: string }>; nextCursor: string | null } } = await api('GET', `/api/sessions?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        expect(page.body.sessions.length).toBeLessThanOrEqual(3);
+        ids.push(...page.body.sessions.map((summary) => summary.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    const created: string[] = [];
+    for (let i = 0; i < 5; i += 1) created.push((await api('POST', '/api/sessions', { repoPath: repo, title: `page ${i}` })).body.id as string);
+    const before = await everything();
+    expect(before.slice(-5)).toEqual(created);
+    expect(new Set(before).size).toBe(before.length);
+
+    // Half-way through the pages, sessions are created: the next pages neither skip nor repeat one,
+    // and the new ones come last.
+    const first = (await api('GET', '/api/sessions?limit=2')).body as { sessions: Array<{ id: string }>; nextCursor: string };
+    expect(first.sessions.map((summary) => summary.id)).toEqual(before.slice(0, 2));
+    const added: string[] = [];
+    for (let i = 0; i < 3; i += 1) added.push((await api('POST', '/api/sessions', { repoPath: repo, title: `added ${i}` })).body.id as string);
+    const rest: string[] = [];
+    let cursor: string | null = first.nextCursor;
+    while (cursor) {
+      const page: { body: { sessions: Array<{ id: string }>; nextCursor: string | null } } = await api('GET', `/api/sessions?limit=4&cursor=${cursor}`);
+      rest.push(...page.body.sessions.map((summary) => summary.id));
+      cursor = page.body.nextCursor;
+    }
+    expect([...first.sessions.map((summary) => summary.id), ...rest]).toEqual([...before, ...added]);
+    // The last page says so; a page as large as what is left has no next cursor either.
+    expect((await api('GET', `/api/sessions?limit=500`)).body.nextCursor).toBeNull();
+
+    const logHead = await head();
+    for (const bad of ['not-a-cursor!', 'e30', Buffer.from('["x"]').toString('base64url'), Buffer.from('[1,2]').toString('base64url')]) {
+      const reply = await api('GET', `/api/sessions?cursor=${encodeURIComponent(bad)}`);
+      expect([reply.status, reply.body.error.code, reply.body.error.retryable], bad).toEqual([400, 'INVALID_CURSOR', false]);
+    }
+    for (const bad of ['limit=0', 'limit=501', 'limit=two', 'limit=1.5', 'page=2']) {
+      const reply = await api('GET', `/api/sessions?${bad}`);
+      expect([reply.status, reply.body.error.code], bad).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect(await head()).toBe(logHead);
+    expect(await everything()).toEqual([...before, ...added]);
+  }, 60_000);
 });

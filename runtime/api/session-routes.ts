@@ -1,10 +1,10 @@
 import type { SessionEvent, SessionView } from '../../actors/index.js';
-import type { SessionSummary } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, json, type Route } from '../http/route.js';
 import { availableFirst, isCommandAgent, languageModelOrder } from '../sessions/agent-kinds.js';
 import { resolveAllowedRepo } from '../sessions/repo-policy.js';
-import { newId } from '../sessions/session-registry.js';
+import { newId, positionOf } from '../sessions/session-registry.js';
+import { decodeCursor, encodeCursor, SessionListQuery, summaryOf } from './session-list.js';
 import type { AppContext } from './app-context.js';
 import { recordOwner } from './member-changes.js';
 import { parseQuery } from './parse-query.js';
@@ -13,25 +13,25 @@ import { requireAvailableAgent } from './agent-required.js';
 import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RejectBody, RollbackBody, SaveBody } from './schemas.js';
 import { repoTarget } from '../sessions/session-meta.js';
 import { describeMissing, missingStatuses } from '../ci/required-statuses.js';
+import { refuseNothingApproved, refuseUnapproved, saveCandidatesOf } from './review-save.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
-  const summary = (id: string): SessionSummary => {
-    const view = app.sessions.get(id).view();
-    const counts: Record<string, number> = {};
-    for (const task of view.tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
-    return { id: view.id, title: view.title, repoPath: view.repoPath, status: view.status, createdAt: view.createdAt, taskCounts: counts, damage: view.damage };
-  };
   const taskOf = (sessionId: string, taskId: string) => {
     const task = app.sessions.get(sessionId).view().tasks.find((candidate) => candidate.id === taskId);
     if (!task) throw new ApiError('TASK_NOT_FOUND', `no task ${taskId} in session ${sessionId}`);
     return task;
   };
-  const routingOrder = (requested: string | undefined): string[] => {
+  const routingOrder = async (requested: string | undefined): Promise<string[]> => {
     const known = app.adapters.order();
     if (requested !== undefined && !known.includes(requested)) {
       throw new ApiError('UNKNOWN_AGENT', `no agent adapter named ${requested}`, { known });
     }
-    if (requested && isCommandAgent(requested)) return [requested];
+    if (requested && isCommandAgent(requested)) {
+      await app.adapters.checked([requested]);
+      return [requested];
+    }
+    // Right after a start the CLIs may still be `checking`: route on their real status, not on that.
+    await app.adapters.checked(languageModelOrder(app.defaults.agentOrder, requested));
     const order = requested
       ? languageModelOrder(app.defaults.agentOrder, requested)
       : // No agent asked for: the router puts available adapters first, in the session's order.
@@ -75,7 +75,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const baseBranch = (await app.engine.inspectRepository(repoPath, ctx.body.baseBranch ?? checkedOut ?? inspected.mainBranch)).mainBranch;
         // The base branch as it is now becomes the session's first checkpoint, so its first Save can be rolled back.
         const beforeCreate = async (sessionId: string) => void (await app.engine.recordSessionStart({ repoPath, baseBranch, sessionId }));
-        const host = await app.sessions.create({ title: ctx.body.title, repoPath, baseBranch, defaults: app.defaults, by: actorOf(ctx.principal), beforeCreate });
+        const host = await app.sessions.create({ title: ctx.body.title, repoPath, baseBranch, requireApproval: ctx.body.requireApproval, defaults: app.defaults, by: actorOf(ctx.principal), beforeCreate });
         await recordOwner(app, host.id, ctx.principal);
         return json(201, host.view());
       },
@@ -84,8 +84,14 @@ export function sessionRoutes(app: AppContext): Route[] {
       method: 'GET',
       pattern: '/api/sessions',
       access: 'viewer',
-      // Only the sessions the caller is a member of (admins: all).
-      handle: (ctx) => json(200, { sessions: app.sessions.all().filter((host) => app.access.canSee(ctx.principal, host.id)).map((host) => summary(host.id)) }),
+      // One page, oldest first, of the sessions the caller is a member of (admins: all).
+      handle: (ctx) => {
+        const query = parseQuery(SessionListQuery, ctx.query);
+        const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+        const page = app.sessions.page({ limit: query.limit, after, visible: (host) => app.access.canSee(ctx.principal, host.id) });
+        const last = page.hosts[page.hosts.length - 1];
+        return json(200, { sessions: page.hosts.map((host) => summaryOf(host.view())), nextCursor: page.more && last ? encodeCursor(positionOf(last)) : null });
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -101,7 +107,7 @@ export function sessionRoutes(app: AppContext): Route[] {
       async handle(ctx) {
         const host = app.sessions.get(ctx.params.id ?? '');
         const taskId = newId('t');
-        const agentOrder = routingOrder(ctx.body.agent);
+        const agentOrder = await routingOrder(ctx.body.agent);
         const event: SessionEvent = {
           type: 'TASK.ADD', taskId, prompt: ctx.body.prompt, agent: ctx.body.agent ?? null, agentOrder,
           at: app.now().toISOString(), by: ctx.principal?.name ?? 'unknown',
@@ -223,7 +229,7 @@ async function refuseMissingStatuses(app: AppContext, host: ReturnType<AppContex
   if (view.status === 'damaged') return;
   // A repository whose configuration cannot be read is the Save's to report (with the engine's code).
   const required = await app.engine.repoConfig(repoTarget(host.meta)).then((config) => config.ci.requiredStatuses, () => [] as string[]);
-  const candidates = chosen ?? view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null).map((task) => task.id);
+  const candidates = chosen ?? saveCandidatesOf(view);
   const missing = missingStatuses(view, candidates, required);
   if (missing.length > 0) {
     throw new ApiError('STATUS_REQUIRED', `a required CI status is missing: ${describeMissing(missing)}`, { required, missing });
@@ -263,6 +269,7 @@ function refuseUnreadyChosen(view: SessionView, taskIds: string[]): void {
       const why = task.status === 'ready_for_review' ? 'it changed nothing' : `it is ${task.status.replace(/_/g, ' ')}`;
       throw new ApiError('TASK_NOT_READY', `task ${taskId} cannot be saved: ${why}; only tasks ready for review with changes can`, { taskId, status: task.status });
     }
+    refuseUnapproved(view, task);
   }
 }
 
@@ -273,7 +280,9 @@ function refuseUnreadyChosen(view: SessionView, taskIds: string[]): void {
 function refuseEmptySave(view: SessionView): void {
   if (view.status === 'damaged') return; // the submit refuses it with SESSION_DAMAGED
   const ready = view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null);
-  if (ready.length > 0 || view.tasks.some((task) => WORKING_STATUSES.has(task.status))) return;
+  if (view.tasks.some((task) => WORKING_STATUSES.has(task.status))) return;
+  if (ready.length > 0) return refuseNothingApproved(view, ready);
+  if (view.tasks.some((task) => task.reverted?.reapply)) return;
   throw new ApiError('NOTHING_TO_SAVE', 'no task is ready to merge: finish a task (or retry a failed one), then Save', {
     tasks: view.tasks.length,
   });

@@ -8,14 +8,33 @@ import { actorOf } from './principal-actor.js';
 import { tokenGrants } from './token-grants.js';
 import { CreateTokenBody, EmptyBody } from './schemas.js';
 
+/**
+ * The body of `GET /healthz` (the server also answers it straight from uWS: mount-health.ts).
+ * Deliberately tells nothing about sessions: it answers without a token. `ready` turns true once
+ * the sessions are restored and every agent CLI is checked; the process is alive (200) before.
+ */
+export function healthReport(app: Pick<AppContext, 'node' | 'version' | 'now' | 'startedAt' | 'startup'>) {
+  const sessionsRestored = app.startup?.sessionsRestored() ?? true;
+  const agentsChecked = app.startup?.agentsChecked() ?? true;
+  return {
+    status: 'ok',
+    node: app.node?.id ?? null,
+    cluster: app.node?.cluster ?? false,
+    version: app.version,
+    uptimeSeconds: Math.round((app.now().getTime() - app.startedAt.getTime()) / 1000),
+    ready: sessionsRestored && agentsChecked,
+    sessions: sessionsRestored ? 'restored' : 'restoring',
+    agents: agentsChecked ? 'checked' : 'checking',
+  };
+}
+
 export function systemRoutes(app: AppContext): Route[] {
   return [
     defineRoute({
       method: 'GET',
       pattern: '/healthz',
       access: 'public',
-      // Deliberately tells nothing about sessions: it answers without a token.
-      handle: () => json(200, { status: 'ok', node: app.node?.id ?? null, cluster: app.node?.cluster ?? false, version: app.version, uptimeSeconds: Math.round((app.now().getTime() - app.startedAt.getTime()) / 1000) }),
+      handle: () => json(200, healthReport(app)),
     }),
     defineRoute({
       method: 'GET',

@@ -23,9 +23,10 @@ export async function serve(values: Flags, env: NodeJS.ProcessEnv): Promise<numb
   // Loaded lazily so that client commands do not pay for the server's dependencies.
   const { startServer } = await import('../server.js');
   const { ensureDemo } = await import('../demo.js');
-  const server = await startServer(config, { env });
+  // Listen first: /healthz answers at once; sessions are restored and agents checked meanwhile.
+  const server = await startServer(config, { env, listenFirst: true });
   const removeServerFile = writeServerFile(config.dataDir, server.url);
-  const demo = config.demo ? await ensureDemo(server.context) : null;
+  const demo = config.demo ? await server.ready.then(() => ensureDemo(server.context)) : null;
   process.stdout.write(
     banner({
       version: VERSION,

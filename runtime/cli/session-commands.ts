@@ -14,7 +14,15 @@ export const sessionCommands: Record<string, Command> = {
     return 0;
   },
   async 'session list'({ client, out }) {
-    const answer = await client.request<{ sessions: SessionSummary[] }>('GET', '/api/sessions');
+    // The list is paginated: follow the cursor, as large pages as the server allows.
+    const sessions: SessionSummary[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { sessions: SessionSummary[]; nextCursor: string | null } = await client.request('GET', `/api/sessions?limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      sessions.push(...page.sessions);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    const answer = { sessions };
     out.result(answer, () => formatSessionList(answer.sessions, out.width));
     return 0;
   },

@@ -4,8 +4,8 @@ import {
   type AgentEventsBatch,
   type AgentStreamedEvent,
   canAccept,
-  describeSession,
   provideEffects,
+  SessionViewCache,
   type SessionEffects,
   type SessionEvent,
   type SessionInput,
@@ -48,6 +48,8 @@ export interface SubmitOptions {
  */
 export class SessionHost {
   private readonly queue = new SerialQueue();
+  /** The view between events: built once per applied event, and then only the tasks that changed. */
+  private readonly views = new SessionViewCache();
   private actor: Actor<LiveMachine> | null = null;
   /** Set while the session is quarantined: its log holds an entry its actor cannot apply. */
   private quarantine: { damage: SessionDamage; view: SessionView } | null = null;
@@ -120,9 +122,10 @@ export class SessionHost {
     return this.quarantine?.damage ?? null;
   }
 
+  /** Frozen and shared until the next event: read it, never change it. */
   view(): SessionView {
     if (this.quarantine) return structuredClone(this.quarantine.view);
-    return describeSession(this.requireActor().getSnapshot());
+    return this.views.view(this.requireActor().getSnapshot());
   }
 
   /** The session state value, e.g. `active` or `saving` (read off the snapshot, no view built). */
@@ -204,6 +207,7 @@ export class SessionHost {
     const actor = this.requireActor();
     for (const group of stepsOf(entries, events)) {
       actor.send(group.event);
+      this.views.invalidate();
       const last = group.entries[group.entries.length - 1]!;
       this.appliedSeq = last.seq;
       if (actor.getSnapshot().status === 'error') {
@@ -342,7 +346,7 @@ async function replaySession(sessionId: string, deps: Pick<SessionHostDeps, 'log
 function emptyView(meta: SessionMeta): SessionView {
   return {
     id: meta.id, title: meta.title, repoPath: meta.repoPath, baseBranch: meta.baseBranch ?? null, ciStatuses: {}, status: 'damaged', createdAt: meta.createdAt, createdBy: meta.createdBy,
-    agentOrder: [], maxParallel: 1, tasks: [], checkpoints: [], timeline: [], lastSave: null, pendingSave: null, pendingRollback: null, pendingPromotions: [], damage: null,
+    agentOrder: [], maxParallel: 1, requireApproval: false, tasks: [], checkpoints: [], timeline: [], lastSave: null, pendingSave: null, pendingRollback: null, pendingPromotions: [], damage: null,
   };
 }
 

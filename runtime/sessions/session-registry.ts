@@ -8,6 +8,13 @@ import { SYSTEM_ACTOR } from '../log/log-entry.js';
 import { SessionHost } from './session-host.js';
 import type { SessionMeta } from './session-meta.js';
 import { jsonSublevel, type Db, type JsonSublevel } from '../storage/db.js';
+import { boundedEach } from './bounded-each.js';
+
+/**
+ * Sessions restored (or recovered) at once after a restart: each mostly waits on LevelDB reads
+ * (snapshot, log tail) or git, so a few overlap; the bound keeps memory and file handles in check.
+ */
+const RESTORE_CONCURRENCY = 8;
 
 /** States in which a task had side effects under way that a crash cut short. */
 const IN_FLIGHT_TASK_STATES = new Set(['preparing', 'running', 'committing', 'retry_wait']);
@@ -40,6 +47,33 @@ export interface RegistryDeps {
   beforeCreate?: (meta: SessionMeta) => Promise<void>;
 }
 
+/** Where a session sits in the list: creation time, then id (ids break ties). */
+export interface SessionPosition {
+  createdAt: string;
+  id: string;
+}
+
+export function positionOf(host: SessionHost): SessionPosition {
+  return { createdAt: host.meta.createdAt, id: host.id };
+}
+
+export function comparePositions(a: SessionPosition, b: SessionPosition): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Index of the first session strictly after `position` (binary search over the sorted list). */
+function firstAfter(ordered: readonly SessionHost[], position: SessionPosition): number {
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (comparePositions(positionOf(ordered[mid] as SessionHost), position) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 export function newId(prefix: string): string {
   // Short, URL- and ref-safe, sortable enough for humans; collisions are checked by the caller.
   return `${prefix}${randomBytes(6).toString('hex')}`;
@@ -48,6 +82,7 @@ export function newId(prefix: string): string {
 /** All sessions of this node: creation, lookup, restore after a restart and crash recovery. */
 export class SessionRegistry {
   private readonly hosts = new Map<string, SessionHost>();
+  private sorted: SessionHost[] | null = null;
   private closing = false;
   private readonly metaRows: JsonSublevel<SessionMeta>;
 
@@ -63,11 +98,12 @@ export class SessionRegistry {
     return { log: this.deps.log, snapshots: this.deps.snapshots, logger: this.deps.logger, onApplied: this.deps.onApplied, onQuarantined: this.deps.onQuarantined };
   }
 
+  /** After a restart: every session rebuilt from its snapshot and log tail, several at a time. */
   async restoreAll(): Promise<void> {
-    for await (const [, meta] of this.metaRows.iterator()) {
+    await boundedEach(this.metaRows.iterator(), RESTORE_CONCURRENCY, async ([, meta]) => {
       const host = await SessionHost.restore(meta, this.hostDeps(), this.deps.effects);
-      this.hosts.set(meta.id, host);
-    }
+      this.put(host);
+    });
   }
 
   /** Sessions that are quarantined (their log holds an entry their actor cannot apply). */
@@ -83,7 +119,7 @@ export class SessionRegistry {
     const old = this.get(id);
     await old.close({ snapshot: false });
     const host = await SessionHost.restore(old.meta, this.hostDeps(), this.deps.effects);
-    this.hosts.set(id, host);
+    this.put(host);
     if (!host.damage) await this.recoverHost(host);
     return host;
   }
@@ -93,10 +129,11 @@ export class SessionRegistry {
    * token travels with them), and an interrupted Save is finished or reported as interrupted.
    */
   async recoverInterrupted(): Promise<void> {
-    for (const host of this.hosts.values()) {
+    // Sessions are independent (each has its own queue, refs and Save journal): several at a time.
+    await boundedEach([...this.hosts.values()], RESTORE_CONCURRENCY, async (host) => {
       // A quarantined session is read-only until an admin repairs it (then reload recovers it).
       if (!host.damage) await this.recoverHost(host);
-    }
+    });
   }
 
   private async recoverHost(host: SessionHost): Promise<void> {
@@ -141,7 +178,7 @@ export class SessionRegistry {
    * `beforeCreate` runs once the id is chosen and before anything is stored: when it throws, no
    * session exists (the create route records the session-start checkpoint there).
    */
-  async create(input: { title: string; repoPath: string; baseBranch?: string; defaults: SessionDefaults; by: ActorRef; beforeCreate?: (id: string) => Promise<void> }): Promise<SessionHost> {
+  async create(input: { title: string; repoPath: string; baseBranch?: string; requireApproval?: boolean; defaults: SessionDefaults; by: ActorRef; beforeCreate?: (id: string) => Promise<void> }): Promise<SessionHost> {
     if (this.closing) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down');
     let id = newId('s');
     while (this.hosts.has(id)) id = newId('s');
@@ -157,12 +194,13 @@ export class SessionRegistry {
       createdAt,
       createdBy: input.by.name ?? input.by.id,
       ...input.defaults,
+      ...(input.requireApproval ? { requireApproval: true } : {}),
     };
     await this.deps.beforeCreate?.(meta);
     const host = await SessionHost.create(meta, machineInput, input.by, this.hostDeps(), this.deps.effects, [
       { sublevel: this.metaRows, key: id, value: meta },
     ]);
-    this.hosts.set(id, host);
+    this.put(host);
     return host;
   }
 
@@ -173,7 +211,7 @@ export class SessionRegistry {
     const existing = this.hosts.get(meta.id);
     if (existing) await existing.close({ snapshot: false });
     const host = await SessionHost.restore(meta, this.hostDeps(), this.deps.effects);
-    this.hosts.set(meta.id, host);
+    this.put(host);
     if (!host.damage) await this.recoverHost(host);
     return host;
   }
@@ -182,7 +220,7 @@ export class SessionRegistry {
   evict(id: string): SessionHost | null {
     const host = this.hosts.get(id);
     if (!host) return null;
-    this.hosts.delete(id);
+    this.remove(id);
     void host.close({ snapshot: false }).catch(() => undefined);
     return host;
   }
@@ -197,8 +235,44 @@ export class SessionRegistry {
     return this.hosts.has(id);
   }
 
+  /** Every session, oldest first (by creation time, then id). */
   all(): SessionHost[] {
-    return [...this.hosts.values()].sort((a, b) => a.meta.createdAt.localeCompare(b.meta.createdAt));
+    return [...this.ordered()];
+  }
+
+  /**
+   * One page of sessions, oldest first, after `after` (the position of the last one of the previous
+   * page), keeping those `visible` accepts. Positions are (createdAt, id), so sessions created
+   * meanwhile only ever join the end: paging on never skips or repeats one.
+   */
+  page(options: { limit: number; after: SessionPosition | null; visible: (host: SessionHost) => boolean }): { hosts: SessionHost[]; more: boolean } {
+    const ordered = this.ordered();
+    const { after } = options;
+    let index = after === null ? 0 : firstAfter(ordered, after);
+    const hosts: SessionHost[] = [];
+    for (; index < ordered.length; index += 1) {
+      const host = ordered[index] as SessionHost;
+      if (!options.visible(host)) continue;
+      if (hosts.length === options.limit) return { hosts, more: true };
+      hosts.push(host);
+    }
+    return { hosts, more: false };
+  }
+
+  /** Sorted once per change of the set of sessions, not per request. */
+  private ordered(): readonly SessionHost[] {
+    this.sorted ??= [...this.hosts.values()].sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
+    return this.sorted;
+  }
+
+  private put(host: SessionHost): void {
+    this.hosts.set(host.id, host);
+    this.sorted = null;
+  }
+
+  private remove(id: string): void {
+    this.hosts.delete(id);
+    this.sorted = null;
   }
 
   async closeAll(): Promise<void> {

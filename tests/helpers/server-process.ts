@@ -24,8 +24,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `thalogos serve` from the TypeScript sources as a real child process. */
-export async function startServerProcess(env: Record<string, string>, port?: number): Promise<ServerProcess> {
+/**
+ * Runs `thalogos serve` from the TypeScript sources as a real child process. The server listens
+ * before its sessions are restored and its agents checked: by default this waits until `/healthz`
+ * says `ready`; `{ ready: false }` returns as soon as it answers at all.
+ */
+export async function startServerProcess(env: Record<string, string>, port?: number, options: { ready?: boolean } = {}): Promise<ServerProcess> {
   const chosen = port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'runtime/cli/run.ts'), 'serve'], {
     cwd: ROOT,
@@ -42,7 +46,8 @@ export async function startServerProcess(env: Record<string, string>, port?: num
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
     try {
       const response = await fetch(`${url}/healthz`);
-      if (response.ok) break;
+      const health = (await response.json().catch(() => ({}))) as { ready?: boolean };
+      if (response.ok && (options.ready === false || health.ready !== false)) break;
     } catch {
       // not listening yet
     }
@@ -50,7 +55,7 @@ export async function startServerProcess(env: Record<string, string>, port?: num
       child.kill('SIGKILL');
       throw new Error(`server did not answer /healthz:\n${output}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, options.ready === false ? 10 : 100));
   }
   return {
     child,

@@ -9,6 +9,8 @@ const COMMAND = 'command';
 
 /** How often the agent list is read again: a login elsewhere makes an agent available. */
 const AGENTS_REFRESH_MS = 15_000;
+/** Right after the server starts its agents say `checking` for a few seconds: look again soon. */
+const AGENTS_CHECKING_REFRESH_MS = 1_000;
 
 /** States a goal: each submission becomes one task, on the chosen agent or the router's pick. */
 export function GoalBox({ sessionId, canAdd, onAdded }: { sessionId: string; canAdd: boolean; onAdded: (task: TaskView) => void }) {
@@ -25,26 +27,35 @@ export function GoalBox({ sessionId, canAdd, onAdded }: { sessionId: string; can
 
   useEffect(() => {
     let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const load = () =>
       api<{ agents: AgentStatus[] }>('GET', '/api/agents')
         .then((body) => {
           if (stopped) return;
           setAgents(body.agents);
           setAgentsError(null);
+          return body.agents.some((candidate) => candidate.status === 'checking');
         })
-        .catch((failure: ApiFailure) => !stopped && setAgentsError(failure));
+        .catch((failure: ApiFailure) => {
+          if (!stopped) setAgentsError(failure);
+          return false;
+        })
+        .then((checking) => {
+          if (!stopped) timer = setTimeout(load, checking ? AGENTS_CHECKING_REFRESH_MS : AGENTS_REFRESH_MS);
+        });
     void load();
-    const timer = setInterval(load, AGENTS_REFRESH_MS);
     return () => {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
     };
   }, []);
 
   const models = (agents ?? []).filter((candidate) => candidate.id !== COMMAND);
   const modelReady = models.some((candidate) => candidate.status === 'available');
   const hasCommand = (agents ?? []).some((candidate) => candidate.id === COMMAND && candidate.status === 'available');
-  const noModel = agents !== null && !modelReady;
+  // While a CLI is still being checked, nobody knows yet whether a model agent is signed in.
+  const checking = models.some((candidate) => candidate.status === 'checking');
+  const noModel = agents !== null && !modelReady && !checking;
 
   // With no language-model agent signed in, the router can only fail: start on `command`.
   useEffect(() => {
@@ -152,7 +163,12 @@ export function GoalBox({ sessionId, canAdd, onAdded }: { sessionId: string; can
           {busy ? 'Starting…' : 'Start task'}
         </Button>
       </div>
-      {selected && selected.status !== 'available' ? (
+      {checking ? (
+        <p id="goal-agents-checking" className="text-xs text-zinc-600 dark:text-zinc-400">
+          Checking the coding agents ({models.filter((candidate) => candidate.status === 'checking').map((candidate) => candidate.id).join(', ')})… A task started now waits for the check.
+        </p>
+      ) : null}
+      {selected && selected.status !== 'available' && selected.status !== 'checking' ? (
         <p className="text-xs text-amber-700 dark:text-amber-400">
           {selected.id} is {selected.status}
           {selected.reason ? `: ${selected.reason}` : ''}. The task falls back to the next available agent.

@@ -73,3 +73,19 @@ export async function api<T>(method: string, path: string, body?: unknown, token
   }
   return parsed as T;
 }
+
+/**
+ * Every session the caller may see: `GET /api/sessions` is paginated (`{sessions, nextCursor}`),
+ * so the pages are followed, as large as the server allows.
+ */
+export async function listAllSessions<T>(): Promise<T[]> {
+  const sessions: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor === null ? '?limit=500' : `?limit=500&cursor=${encodeURIComponent(cursor)}`;
+    const page: { sessions: T[]; nextCursor: string | null } = await api('GET', `/api/sessions${query}`);
+    sessions.push(...page.sessions);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return sessions;
+}

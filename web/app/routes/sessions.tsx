@@ -4,7 +4,7 @@ import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { SessionStatusBadge } from '../components/status.js';
 import { Button, Card, CardHeader, Empty, inputClass, labelClass, Spinner, timeAgo } from '../components/ui.js';
-import { api, type ApiFailure } from '../lib/api.js';
+import { api, listAllSessions, type ApiFailure } from '../lib/api.js';
 import type { SessionSummary, SessionView } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
 import { useSignedIn } from '../lib/use-signed-in.js';
@@ -47,8 +47,8 @@ export default function Sessions() {
 
   const load = useCallback(async () => {
     try {
-      const body = await api<{ sessions: SessionSummary[] }>('GET', '/api/sessions');
-      setSessions([...body.sessions].sort((a, b) => b.createdAt.localeCompare(a.createdAt)));
+      const all = await listAllSessions<SessionSummary>();
+      setSessions([...all].sort((a, b) => b.createdAt.localeCompare(a.createdAt)));
       setLoadError(null);
     } catch (failure) {
       setLoadError(failure as ApiFailure);

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Button, Card, CardHeader, inputClass, labelClass, Spinner, timeAgo } from '../components/ui.js';
-import { api, type ApiFailure } from '../lib/api.js';
+import { api, listAllSessions, type ApiFailure } from '../lib/api.js';
 import type { MemberRole, Role, SessionSummary, TokenRecord } from '../lib/api-types.js';
 import { useSignedIn } from '../lib/use-signed-in.js';
 
@@ -26,10 +26,10 @@ export default function Tokens() {
     try {
       const [tokenBody, sessionBody] = await Promise.all([
         api<{ tokens: TokenRecord[] }>('GET', '/api/tokens'),
-        api<{ sessions: SessionSummary[] }>('GET', '/api/sessions'),
+        listAllSessions<SessionSummary>(),
       ]);
       setTokens(tokenBody.tokens);
-      setSessions(sessionBody.sessions);
+      setSessions(sessionBody);
     } catch (caught) {
       setFailure(caught as ApiFailure);
     }
