@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import type { AgentInput } from './agent.machine.js';
 import { provideAgentEffects } from './effects.js';
-import type { AgentEvent } from './events.js';
+import type { AgentEvent, AgentStreamEvent } from './events.js';
 import { paramsOf, spyEffects } from './test-support.js';
 
 const INPUT: AgentInput = {
@@ -76,6 +76,27 @@ describe('agent machine', () => {
     expect(context.eventCounts).toEqual({ message: 2, command: 1, usage: 2 });
     expect(context.lastMessage).toBe('second');
     expect(context.usage).toEqual({ inputTokens: 17, outputTokens: 6, costUsd: 0.25 });
+  });
+
+  it('applies a batch of stream events (AGENT.EVENTS) exactly as the same events one by one, and ignores another run\'s', () => {
+    const events: AgentStreamEvent[] = [
+      { type: 'message', text: 'first' },
+      { type: 'usage', inputTokens: 10, outputTokens: 5, costUsd: 0.25 },
+      { type: 'command', command: 'ls' },
+      { type: 'message', text: 'last' },
+      { type: 'usage', inputTokens: 7, outputTokens: 1, costUsd: null },
+    ];
+    const started = { type: 'AGENT.STARTED', taskId: 't1', runId: 't1-r1', cliVersion: '0.9', resumeToken: null, at: 'T1' } as const;
+    const one = startAgent().actor;
+    one.send(started);
+    for (const event of events) one.send({ type: 'AGENT.EVENT', taskId: 't1', runId: 't1-r1', event });
+    const batched = startAgent().actor;
+    batched.send(started);
+    batched.send({ type: 'AGENT.EVENTS', taskId: 't1', runId: 't1-r1', events: events.slice(0, 2) });
+    batched.send({ type: 'AGENT.EVENTS', taskId: 't1', runId: 't1-r1', events: events.slice(2) });
+    batched.send({ type: 'AGENT.EVENTS', taskId: 't1', runId: 't1-r9', events });
+    expect(batched.getSnapshot().context).toEqual(one.getSnapshot().context);
+    expect(batched.getSnapshot().context.eventCounts).toEqual({ message: 2, usage: 2, command: 1 });
   });
 
   it('ends succeeded with its output', () => {

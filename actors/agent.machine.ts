@@ -5,6 +5,7 @@ import type { ArmTimeoutParams, CancelRunParams, StartRunParams } from './effect
 import type {
   AgentError,
   AgentEvent,
+  AgentEventsBatch,
   AgentOutcome,
   AgentStreamEvent,
   AgentUsage,
@@ -92,6 +93,7 @@ const exitedWith = (outcome: AgentOutcome) =>
 /** While the process may still run: stream events, exits, and requests to stop it. */
 const LIVE_RUN_HANDLERS = {
   'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
+  'AGENT.EVENTS': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
   'AGENT.RESUMABLE': { guard: 'isOwnRun', actions: 'recordResumable' },
   // Exiting before AGENT.STARTED is a spawn failure; it ends the run like any other exit.
   'AGENT.EXITED': [exitedWith('succeeded'), exitedWith('failed'), exitedWith('cancelled'), exitedWith('timed_out')],
@@ -118,6 +120,7 @@ function stopping(outcome: 'cancelled' | 'timed_out') {
     on: {
       'AGENT.STARTED': { guard: 'isOwnRun', actions: 'recordStarted' },
       'AGENT.EVENT': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
+      'AGENT.EVENTS': { guard: 'isOwnRun', actions: 'recordStreamEvent' },
       'AGENT.EXITED': { guard: 'isOwnRun', target: outcome, actions: { type: 'recordExit', params: { outcome } } },
     },
   } as const;
@@ -127,7 +130,7 @@ export const agentMachine = setup({
   types: {} as {
     context: AgentContext;
     input: AgentInput;
-    events: AgentEvent;
+    events: AgentEvent | AgentEventsBatch;
     output: AgentRunOutput;
   },
   actions: {
@@ -145,16 +148,18 @@ export const agentMachine = setup({
       };
     }),
     recordResumable: assign(({ event }) => (event.type === 'AGENT.RESUMABLE' ? { resumeToken: event.resumeToken } : {})),
+    // A batch folds its events in order: the same context as one AGENT.EVENT per event.
     recordStreamEvent: assign(({ context, event }) => {
-      if (event.type !== 'AGENT.EVENT') return {};
-      const streamed = event.event;
-      const eventCounts = { ...context.eventCounts, [streamed.type]: (context.eventCounts[streamed.type] ?? 0) + 1 };
-      return {
-        eventCounts,
-        lastMessage:
-          streamed.type === 'message' && typeof streamed.text === 'string' ? streamed.text : context.lastMessage,
-        usage: streamed.type === 'usage' ? addUsage(context.usage, streamed) : context.usage,
-      };
+      const streamed = event.type === 'AGENT.EVENT' ? [event.event] : event.type === 'AGENT.EVENTS' ? event.events : [];
+      if (streamed.length === 0) return {};
+      const eventCounts = { ...context.eventCounts };
+      let { lastMessage, usage } = context;
+      for (const one of streamed) {
+        eventCounts[one.type] = (eventCounts[one.type] ?? 0) + 1;
+        if (one.type === 'message' && typeof one.text === 'string') lastMessage = one.text;
+        if (one.type === 'usage') usage = addUsage(usage, one);
+      }
+      return { eventCounts, lastMessage, usage };
     }),
     recordCancelReason: assign(({ event }) => ({
       cancelReason: event.type === 'AGENT.CANCEL' ? event.reason : 'timeout',

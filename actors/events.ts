@@ -11,7 +11,7 @@ export type {
   TaskRequeueEvent, TaskRetryDueEvent, TaskReworkEvent, TaskSetupFailedEvent, TaskSetupOutputEvent, TaskSetupStartedEvent, TaskStatus, TaskWorktreeFailedEvent, TaskWorktreeReadyEvent,
   Handoff, ResumeFrom,
 } from '../contracts/index.js';
-import type { AgentEvent, SaveResult, TaskCommandEvent, TaskStatus } from '../contracts/index.js';
+import type { AgentEvent, AgentStreamEvent, SaveResult, TaskCommandEvent, TaskStatus } from '../contracts/index.js';
 
 export type SaveFailureStatus = Exclude<SaveResult['status'], 'published' | 'nothing_to_save'>;
 
@@ -36,9 +36,21 @@ export interface TaskStatusEvent {
   commit: string | null;
 }
 
+/**
+ * Internal: consecutive AGENT.EVENT entries of one run, as the runtime applies a durable batch of
+ * them in one step (never logged: the log keeps one AGENT.EVENT per event). Applying it is, by
+ * construction, the same as applying its events one by one, so replay of the log stays equal.
+ */
+export interface AgentEventsBatch {
+  type: 'AGENT.EVENTS';
+  taskId: string;
+  runId: string;
+  events: AgentStreamEvent[];
+}
+
 // ---------------------------------------------------------------------------------------------
 /** Events a task actor receives: forwarded commands and agent events, plus session-internal ones. */
-export type TaskEvent = TaskCommandEvent | AgentEvent | TaskDispatchEvent | TaskMergedEvent;
+export type TaskEvent = TaskCommandEvent | AgentEvent | AgentEventsBatch | TaskDispatchEvent | TaskMergedEvent;
 
 /** Events that carry a `taskId` and are forwarded by the session to `task:<taskId>`. */
 export type TaskDirectedEvent = TaskCommandEvent | AgentEvent;

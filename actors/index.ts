@@ -98,4 +98,5 @@ export type {
   SessionEvent,
   TaskEvent,
   TaskDirectedEvent,
+  AgentEventsBatch,
 } from './events.js';

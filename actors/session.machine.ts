@@ -9,6 +9,7 @@ import type {
   TaskAddEvent,
   TaskStatus,
   TaskStatusEvent,
+  AgentEventsBatch,
 } from './events.js';
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
 import { leftOutUnapproved, mergeable, revertedByRestore } from './review.js';
@@ -58,7 +59,7 @@ const BUSY_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
   'retry_wait',
 ]);
 
-type SessionMachineEvent = SessionEvent | TaskStatusEvent;
+type SessionMachineEvent = SessionEvent | TaskStatusEvent | AgentEventsBatch;
 
 /** The task's agent order: the requested agent first, then the task's (or session's) order. */
 export function resolveAgentOrder(event: TaskAddEvent, sessionOrder: string[]): string[] {
@@ -445,6 +446,7 @@ export const sessionMachine = setup({
     'TASK.CONFLICT_RESOLVED': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordConflictResolved', 'carryApproval'] },
     'AGENT.STARTED': forward,
     'AGENT.EVENT': forward,
+    'AGENT.EVENTS': forward,
     'AGENT.RESUMABLE': forward,
     'AGENT.EXITED': forward,
     'AGENT.TIMEOUT': forward,

@@ -564,6 +564,7 @@ export const taskMachine = setup({
       on: {
         'AGENT.STARTED': { guard: 'isCurrentRun', actions: ['recordRunStarted', 'forwardToAgent'] },
         'AGENT.EVENT': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
+        'AGENT.EVENTS': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
         'AGENT.RESUMABLE': { guard: 'isCurrentRun', actions: ['recordRunResumable', 'forwardToAgent'] },
         'AGENT.EXITED': { guard: 'isCurrentRun', actions: 'forwardToAgent' },
         'AGENT.TIMEOUT': { guard: 'isCurrentRun', actions: 'forwardToAgent' },

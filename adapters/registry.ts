@@ -205,7 +205,7 @@ export function createAdapterRegistry(opts: AdapterRegistryOptions): AdapterRegi
         runId: runOpts.runId, command: boxed.command, parser: adapter.createParser(runOpts), classifyExit: (e) => adapter.classifyExit(e),
         timeoutMs: cfg.timeoutMs, killGraceMs: opts.killGraceMs ?? 5_000, cliVersion: status.descriptor.cliVersion,
         redactor, now, signal: runOpts.signal, logger: opts.logger, maxOutputBytes: cfg.maxOutputBytes,
-        release: boxed.release, setupFailure: boxed.setupFailure, sandboxFailure: adapter.sandboxFailure ? (events) => adapter.sandboxFailure!(events) : undefined,
+        release: boxed.release, setupFailure: boxed.setupFailure, contained: boxed.contained, sandboxFailure: adapter.sandboxFailure ? (events) => adapter.sandboxFailure!(events) : undefined,
       });
       void run.done.then((o) => {
         // A 401 at run time is the surest sign of a missing login: stop dispatching until refreshed.

@@ -56,6 +56,8 @@ export interface SpawnRunOptions {
   maxOutputBytes?: number | undefined;
   /** Awaited once every process of the run is gone (the sandbox's cleanup); violations fail the run. */
   release?: (() => Promise<{ violations: string[] }>) | undefined;
+  /** Whether the run's processes all end with its leader (see SandboxedCommand.contained). */
+  contained?: boolean | undefined;
   /** The sandbox's own setup error (from the stderr of a run that printed nothing else), or null. */
   setupFailure?: ((stderrTail: string) => string | null) | undefined;
   /** See AgentAdapter.sandboxFailure: a success that did nothing because tools were refused. */
@@ -160,7 +162,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
   }
 
   // The whole tree, not only the leader's group: shell tools run in sessions of their own.
-  const killGroup = (sig: NodeJS.Signals): void => { tree?.signal(sig); };
+  const killGroup = (sig: NodeJS.Signals): void => { void tree?.signal(sig); };
 
   const terminate = (): void => {
     if (finished || graceTimer !== undefined) return;
@@ -179,8 +181,10 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     // No process of the run outlives it (daemonised helpers, a shell the agent left behind).
     // After cancel/timeout the tree already had its SIGTERM and grace; after a normal exit the
     // leftovers get a short one, so their exit traps (lock files) still run.
+    // A contained run whose leader exited has nothing left: the kernel ended its pid namespace.
     const alreadyWarned = cancelled !== null || timedOut || overLimit;
-    void (tree?.killAll(3_000 + LEFTOVER_GRACE_MS, alreadyWarned ? 0 : LEFTOVER_GRACE_MS) ?? Promise.resolve())
+    const leftovers = opts.contained && exit !== null ? null : tree;
+    void (leftovers?.killAll(3_000 + LEFTOVER_GRACE_MS, alreadyWarned ? 0 : LEFTOVER_GRACE_MS) ?? Promise.resolve())
       .then(() => opts.release?.())
       .then((r) => { violations = r?.violations ?? []; }, (err: unknown) => { violations = [`sandbox cleanup failed: ${String(err)}`]; })
       .then(complete);

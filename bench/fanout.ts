@@ -1,12 +1,14 @@
 // Fan-out latency of agent events: Thalogos sync (Hocuspocus on the runtime's uWS app, through
 // sync/uws-socket-bridge.ts) versus a stock @hocuspocus/server on Node's `ws`, in the same run.
 //
-//   npx tsx bench/fanout.ts [--clients 50] [--rate 200] [--seconds 4] [--rounds 2]
+//   npx tsx bench/fanout.ts [--clients 50] [--rate 200] [--seconds 4] [--rounds 5]
 //
 // The server side runs in this process; the 50 Yjs clients run in a child process (so the clients
 // do not steal the servers' event loop). Each event carries its send time (timeOrigin + now, which
 // is comparable across processes on one machine); each client records now - t on arrival.
-// Rounds alternate (ours, stock, ours, stock, ...) so warm-up and drift hit both alike.
+// Rounds alternate (ours, stock, ours, stock, ...) so warm-up and drift hit both alike. Each round
+// prints both p99s and their ratio; the summary gives the median ratio over the rounds and its
+// spread (min-max), since one round's tail swings with whatever else the machine runs.
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
   const clients = arg('clients', 50);
   const rate = arg('rate', 200);
   const seconds = arg('seconds', 4);
-  const rounds = arg('rounds', 2);
+  const rounds = arg('rounds', 5);
   const child = fork(fileURLToPath(import.meta.url), ['--client-role'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   const replies: FromChild[] = [];
   const waiters: Array<(m: FromChild) => void> = [];
@@ -178,9 +180,12 @@ async function main(): Promise<void> {
   const ours = await oursTarget();
   const stock = await stockTarget();
   const samples = new Map<string, number[]>();
+  /** Per round: p99 of ours and of stock, for the per-round ratio. */
+  const roundP99: Array<{ ours: number; stock: number }> = [];
   const counts = new Map<string, { sent: number; received: number }>();
 
   for (let r = 0; r < rounds; r++) {
+    const p99 = { ours: NaN, stock: NaN };
     for (const { target } of [ours, stock]) {
       await target.reset();
       await ask({ cmd: 'connect', url: target.url, clients, token: target.token });
@@ -203,6 +208,7 @@ async function main(): Promise<void> {
       console.log(
         `  round ${r + 1} ${target.label}: p50 ${percentile(roundSorted, 50).toFixed(2)} ms, p99 ${percentile(roundSorted, 99).toFixed(2)} ms, server event loop busy ${(busy * 100).toFixed(0)}%, server cpu ${cpuMs.toFixed(0)} ms`,
       );
+      p99[target === ours.target ? 'ours' : 'stock'] = percentile(roundSorted, 99);
       const list = samples.get(target.label) ?? [];
       for (const latency of report.latencies) list.push(latency);
       samples.set(target.label, list);
@@ -211,6 +217,8 @@ async function main(): Promise<void> {
       c.received += report.received;
       counts.set(target.label, c);
     }
+    roundP99.push(p99);
+    console.log(`  round ${r + 1} p99 ratio thalogos/stock ${(p99.ours / p99.stock).toFixed(2)}x (target <= 0.5x)`);
   }
   child.send({ cmd: 'exit' } satisfies ToChild);
   await ours.close();
@@ -228,8 +236,12 @@ async function main(): Promise<void> {
   }
   const [a, b] = Object.values(results);
   if (a && b) {
-    console.log(`ratio stock/thalogos: p50 ${(b.p50 / a.p50).toFixed(2)}x   p99 ${(b.p99 / a.p99).toFixed(2)}x   (>1 means the uWS bridge is faster)`);
+    console.log(`pooled ratio stock/thalogos: p50 ${(b.p50 / a.p50).toFixed(2)}x   p99 ${(b.p99 / a.p99).toFixed(2)}x   (>1 means the uWS bridge is faster)`);
   }
+  const ratios = roundP99.map((p) => p.ours / p.stock).sort((x, y) => x - y);
+  const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+  console.log(`p99 per round: thalogos ${roundP99.map((p) => p.ours.toFixed(1)).join(' / ')} ms; stock ${roundP99.map((p) => p.stock.toFixed(1)).join(' / ')} ms`);
+  console.log(`p99 ratio thalogos/stock over ${rounds} rounds: median ${percentile(ratios, 50).toFixed(2)}x, spread ${spread(ratios)}x, rounds at or under 0.5x: ${ratios.filter((x) => x <= 0.5).length}/${rounds} (target: median <= 0.5x)`);
 }
 
 if (process.argv.includes('--client-role')) void clientRole();

@@ -59,6 +59,27 @@ describe('ref locks', () => {
   });
 });
 
+describe('a ref moved together with the fsync of what it will name', () => {
+  it('waits for durableWith before the rename: when that sync fails the ref stays, the lock goes, the error comes through', async () => {
+    const r = await repoWithTask();
+    const repo = await openRepo(r.repo);
+    const ref = 'refs/heads/session/s1/task/t1';
+    const before = git(r.repo, ['rev-parse', 'session/s1/task/t1']);
+    const main = git(r.repo, ['rev-parse', 'main']);
+    const lock = await lockRef(repo, ref, { expectedOld: before, newOid: main });
+    await expect(lock.commit(main, 'test', Promise.reject(Object.assign(new Error('EIO: fsync failed'), { code: 'EIO' })))).rejects.toThrow('EIO');
+    expect(git(r.repo, ['rev-parse', 'session/s1/task/t1'])).toBe(before);
+    expect(fs.existsSync(path.join(r.repo, '.git', `${ref}.lock`))).toBe(false);
+    // And when it succeeds, the ref moves only after it settled.
+    let synced = false;
+    const again = await lockRef(repo, ref, { expectedOld: before, newOid: main });
+    await again.commit(main, 'test', new Promise<void>((resolve) => setTimeout(() => { synced = true; resolve(); }, 50)));
+    expect(synced).toBe(true);
+    expect(git(r.repo, ['rev-parse', 'session/s1/task/t1'])).toBe(main);
+    expect(fsckProblems(r.repo)).toEqual([]);
+  });
+});
+
 describe('compare-and-swap ref writes', () => {
   it('writeRefAtomic with expectedOld refuses a moved ref (loose or packed): MAIN_MOVED for main, BRANCH_MOVED otherwise', async () => {
     const r = await repoWithTask();

@@ -53,8 +53,12 @@ export interface RefLockOptions {
 export interface RefLock {
   /** The ref's value read under the lock. */
   readonly old: string | null;
-  /** Writes `oid` (fsync) and renames the lock over the ref; the lock is gone afterwards. */
-  commit(oid: string, reason?: string): Promise<void>;
+  /**
+   * Writes `oid` (fsync) and renames the lock over the ref; the lock is gone afterwards. With
+   * `durableWith` (e.g. the fsync of the objects the ref will name), the rename also waits for it,
+   * so both are synced in one round instead of one after the other.
+   */
+  commit(oid: string, reason?: string, durableWith?: Promise<void>): Promise<void>;
   /** Drops the lock without moving the ref. */
   release(): Promise<void>;
 }
@@ -103,11 +107,14 @@ export async function lockRef(repo: Repo, ref: string, opts: RefLockOptions = {}
   }
   return {
     old,
-    async commit(oid, reason = 'thalogos') {
-      if (!OID_RE.test(oid)) { await drop(); throw new Error(`bad ref write ${ref} -> ${oid}`); }
+    async commit(oid, reason = 'thalogos', durableWith) {
+      if (!OID_RE.test(oid)) { await durableWith?.catch(() => undefined); await drop(); throw new Error(`bad ref write ${ref} -> ${oid}`); }
       try {
         if (oid !== opts.newOid) { await h.truncate(0); await h.write(`${oid}\n`, 0); }
-        await h.sync();
+        // Both settle before anything is dropped or renamed: never a rename over unsynced objects.
+        const [own, alongside] = await Promise.allSettled([h.sync(), durableWith ?? Promise.resolve()]);
+        if (own.status === 'rejected') throw own.reason;
+        if (alongside.status === 'rejected') throw alongside.reason;
         open = false;
         await h.close();
         await fs.rename(lock, file);

@@ -56,6 +56,29 @@ describe('commitWorktree', () => {
     expect(again).toEqual({ commit: null, head: res.commit, changes: [] });
   });
 
+  it('makes the tree native git makes of the same changes, leaves no temp object or lock, and fsck is clean, commit after commit', async () => {
+    const { repo, wt } = await setup({ 'README.md': 'hello\n', 'src/a.txt': 'a\n', 'src/b.txt': 'b\n', 'gone.txt': 'bye\n' });
+    // The oracle: a native worktree at the same start, given the same changes, `git add -A`.
+    const native = path.join(path.dirname(wt), 'native');
+    git(repo, ['worktree', 'add', '-q', '--detach', native, 'main']);
+    const steps: Array<(dir: string) => void> = [
+      (dir) => { write(dir, 'src/a.txt', 'a2\n'); write(dir, 'src/deep/new.txt', 'new\n'); fs.rmSync(path.join(dir, 'gone.txt')); },
+      (dir) => { fs.chmodSync(path.join(dir, 'src/b.txt'), 0o755); write(dir, 'top.txt', 'top\n'); },
+      (dir) => { fs.rmSync(path.join(dir, 'src/deep'), { recursive: true }); fs.symlinkSync('README.md', path.join(dir, 'link')); },
+    ];
+    for (const step of steps) {
+      step(wt);
+      step(native);
+      const res = await engine.commitWorktree(commitArgs(repo, wt));
+      git(native, ['add', '-A']);
+      expect(git(repo, ['rev-parse', `${res.commit}^{tree}`])).toBe(git(native, ['write-tree']));
+      expect(git(repo, ['rev-parse', 'session/s1/task/t1'])).toBe(res.commit);
+    }
+    const leftovers = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => /tmp_obj_|\.lock$/.test(name));
+    expect(leftovers(path.join(repo, '.git'))).toEqual([]);
+    expect(fsckProblems(repo)).toEqual([]);
+  });
+
   it('respects root and nested .gitignore (with negation) and keeps tracked ignored files', async () => {
     const { root, repo } = makeRepo({ 'README.md': 'x\n', '.gitignore': '*.log\nbuild/\n', 'pkg/.gitignore': 'tmp/\n!keep.log\n' });
     roots.push(root);

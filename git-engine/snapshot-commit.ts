@@ -10,13 +10,13 @@ import { GitEngineError } from './errors.js';
 import { entryFromStat, modeToNumber, modeToString, readIndex, statMatches, writeIndex, type IndexEntry } from './index-file.js';
 import { IgnoreStack } from './ignore-rules.js';
 import { hashBlob } from './object-hash.js';
-import { mustReadBranch, readRef, writeRefAtomic } from './refs.js';
+import { lockRef, mustReadBranch, readRef } from './refs.js';
 import type { Repo } from './repo.js';
 import { flattenCommit, writeFlatTree, type FlatTree } from './tree-util.js';
 import { isGitAliasComponent, isInside } from './validate-names.js';
 import { fileMode, readWorkContent } from './workdir-files.js';
 import { worktreeHead, type LinkedWorktree } from './worktree.js';
-import { objectWriteFs, writeCommit, type ObjectContext } from './write-objects.js';
+import { objectWriteFs, syncObjects, writeCommit, type ObjectContext } from './write-objects.js';
 
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'mode' | 'symlink';
 export interface Change { path: string; kind: ChangeKind }
@@ -149,17 +149,31 @@ export async function snapshotCommit(repo: Repo, wt: LinkedWorktree, branch: str
   const head = await mustReadBranch(repo, branch);
   const headTree = await flattenCommit(repo, head);
   const indexFile = path.join(wt.adminDir, 'index');
-  const scanned = await scanWorktree(repo, wt, headTree, await readIndex(indexFile));
-  const changes = diffFlat(headTree, scanned.flat);
+  // The new blobs, trees and the commit are fsynced together, and together with the ref's lock
+  // file, before the rename that makes the ref name them: one round of fsyncs where there were
+  // four in a row (each object, then the ref), which was most of a task commit's time on a busy disk.
+  const outer = repo.deferredSyncs;
+  repo.deferredSyncs = [];
+  let scanned: Scanned;
+  let changes: Change[];
   let commit: string | null = null;
-  if (changes.length > 0) {
-    const tree = await writeFlatTree(repo, scanned.flat);
-    commit = await writeCommit(repo, ctx, { tree, parents: [head], message });
-    // Compare-and-swap: the agent may not move the branch between our read and our write.
-    if ((await mustReadBranch(repo, branch)) !== head) {
-      throw new GitEngineError('BRANCH_MOVED', `${branch} moved during the commit`, { branch });
+  try {
+    scanned = await scanWorktree(repo, wt, headTree, await readIndex(indexFile));
+    changes = diffFlat(headTree, scanned.flat);
+    if (changes.length > 0) {
+      const tree = await writeFlatTree(repo, scanned.flat);
+      commit = await writeCommit(repo, ctx, { tree, parents: [head], message });
+      // Compare-and-swap: the agent may not move the branch between our read and our write.
+      if ((await mustReadBranch(repo, branch)) !== head) {
+        throw new GitEngineError('BRANCH_MOVED', `${branch} moved during the commit`, { branch });
+      }
+      const lock = await lockRef(repo, `refs/heads/${branch}`, { expectedOld: head, newOid: commit });
+      await lock.commit(commit, 'thalogos: task commit', syncObjects(repo));
+    } else {
+      await syncObjects(repo);
     }
-    await writeRefAtomic(repo, `refs/heads/${branch}`, commit, 'thalogos: task commit');
+  } finally {
+    repo.deferredSyncs = outer;
   }
   const entries = [...scanned.flat].map(([p, e]) => entryFromStat(p, e.oid, modeToNumber(e.mode), e.mode === '160000' ? null : scanned.stats.get(p) ?? null));
   await writeIndex(indexFile, entries);

@@ -68,6 +68,12 @@ export interface SandboxedCommand {
   release(): Promise<{ violations: string[] }>;
   /** bubblewrap's own error when it could not set up or start the command (from the stderr tail). */
   setupFailure(stderrTail: string): string | null;
+  /**
+   * True when no process of the run can outlive the command's leader: bubblewrap runs it in its
+   * own pid namespace (`--unshare-all`), whose processes the kernel kills when its init exits,
+   * before the leader sees it exit. The process-tree scan after a normal exit is then skipped.
+   */
+  contained: boolean;
 }
 
 export interface Sandbox {
@@ -89,7 +95,7 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
     logger?.warn(OFF_WARNING);
     const status: SandboxStatus = { mode: 'off', ready: true, reason: null, bwrapVersion: null,
       limits: { enforcement: 'none', memoryBytes: 0, pids: null, detail: 'sandbox off' }, warning: OFF_WARNING };
-    return { status: () => status, wrap: (req) => ({ command: req.command, release: async () => ({ violations: [] }), setupFailure: () => null }) };
+    return { status: () => status, wrap: (req) => ({ command: req.command, release: async () => ({ violations: [] }), setupFailure: () => null, contained: false }) };
   }
   const probe = probeBubblewrap(settings.bwrapPath, env);
   const cgroups: CgroupSupport = probe.ok ? detectCgroups(settings.instance) : { kind: 'none', reason: 'no sandbox' };
@@ -134,6 +140,7 @@ export function createSandbox(settings: SandboxSettings, env: NodeJS.ProcessEnv,
       return {
         command,
         setupFailure: (tail) => /^bwrap: .*$/m.exec(tail)?.[0] ?? null,
+        contained: true,
         release: () => {
           released ??= (async () => {
             await cgroup?.release();

@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +15,7 @@ export interface ScratchGit {
   /** Bound writable over `adminDir`. */
   binds: Array<{ source: string; dest: string }>;
   env: Record<string, string>;
+  /** Removes the copy in the background: nothing waits for it (unlinks on a busy disk take tens of ms). */
   remove(): void;
 }
 
@@ -31,7 +33,7 @@ export function scratchGit(linked: { adminDir: string; common: string }): Scratc
     return {
       binds: [{ source: admin, dest: linked.adminDir }, { source: join(root, 'objects'), dest: join(root, 'objects') }],
       env: { GIT_OBJECT_DIRECTORY: join(root, 'objects'), GIT_ALTERNATE_OBJECT_DIRECTORIES: join(linked.common, 'objects') },
-      remove: () => rmSync(root, { recursive: true, force: true }),
+      remove: () => void rm(root, { recursive: true, force: true }).catch(() => undefined),
     };
   } catch {
     // Anything unexpected in the layout: the run gets the read-only view only.

@@ -18,6 +18,7 @@ import type { SaveOutputStreams } from './save-output.js';
 import type { TaskPorts } from '../previews/task-ports.js';
 import { repoTarget } from './session-meta.js';
 import { runTaskSetup } from './task-setup.js';
+import { inBatches } from './event-batches.js';
 import { describeMissing, missingStatuses } from '../ci/required-statuses.js';
 
 export interface EffectDeps {
@@ -67,6 +68,9 @@ export function integrationWorktreePathFor(dataDir: string, sessionId: string): 
 
 type AgentExited = Extract<SessionEvent, { type: 'AGENT.EXITED' }>;
 
+/** Agent events appended together at most: a group commit stays small, the reader never far ahead. */
+const MAX_EVENT_BATCH = 256;
+
 /**
  * The real side effects behind the machines' actions. Each one starts work and returns at once
  * (actions run inside a transition); its result comes back as a new event through `host.submit`,
@@ -89,6 +93,15 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       },
     );
   };
+  const recordBatch = (events: SessionEvent[], actor: ActorRef): Promise<void> =>
+    host.submitBatch(events.map((event) => deps.adapters.redactor.value(event)), { actor }).then(
+      ({ refused }) => {
+        for (const { event, error } of refused) log.error({ err: error, event: event.type }, 'could not record an effect result');
+      },
+      (error: unknown) => {
+        if (!runtime.closing) log.error({ err: error, events: events.length }, 'could not record a batch of effect results');
+      },
+    );
   const errorOf = (error: unknown): { code: string; message: string } => ({
     code: typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'INTERNAL',
     message: error instanceof Error ? error.message : String(error),
@@ -135,8 +148,10 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     const resumable = run.resumeToken.then((token) =>
       token ? record({ type: 'AGENT.RESUMABLE', taskId, runId, resumeToken: token }, agentActor) : undefined,
     );
-    // Awaiting each append slows the stream to the disk's pace instead of queueing without bound.
-    for await (const event of run.events) await record({ type: 'AGENT.EVENT', taskId, runId, event }, agentActor);
+    // In batches: one durable append and one queue turn for whatever the run printed meanwhile
+    // (a chatty run costs one fsync per batch, not per line); bounded, so a producer faster than
+    // the disk is slowed to its pace.
+    await inBatches(run.events, (batch) => recordBatch(batch.map((event) => ({ type: 'AGENT.EVENT', taskId, runId, event })), agentActor), MAX_EVENT_BATCH);
     const outcome = await run.done;
     await resumable;
     deps.onAgentOutcome?.(agent, outcome.status, outcome.usage);

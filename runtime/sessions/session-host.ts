@@ -1,6 +1,8 @@
 import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import {
+  type AgentEventsBatch,
+  type AgentStreamedEvent,
   canAccept,
   provideEffects,
   SessionViewCache,
@@ -12,7 +14,7 @@ import {
 import { SessionEventSchema, type SessionDamage } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 import type { SessionLog, SideWrite, SnapshotPort } from '../storage/ports.js';
-import type { ActorRef, LogEntry } from '../log/log-entry.js';
+import type { ActorRef, LogEntry, NewLogEntry } from '../log/log-entry.js';
 import { damagedView, errorText, replayEntries, restoreOptions, startQuietly, type ReplayResult } from './replay.js';
 import { SESSION_CREATED, type SessionMeta } from './session-meta.js';
 import { SerialQueue } from './serial-queue.js';
@@ -153,10 +155,8 @@ export class SessionHost {
       this.refuseIfDamaged();
       const event = await prepare();
       // Whatever built it, an event that does not match its contract never reaches the log.
-      const valid = SessionEventSchema.safeParse(event);
-      if (!valid.success) {
-        throw Object.assign(new Error(`refusing to log an invalid ${String(event.type)} event: ${valid.error.issues[0]?.message ?? ''}`), { code: 'INTERNAL' });
-      }
+      const invalid = invalidEvent(event);
+      if (invalid) throw invalid;
       const actor = this.requireActor();
       if (options.command && !canAccept(actor.getSnapshot(), event)) {
         throw new ApiError('INVALID_STATE', `the session cannot accept ${event.type} while ${String(this.status())}`, {
@@ -164,28 +164,63 @@ export class SessionHost {
           event: event.type,
         });
       }
-      const entry = await this.deps.log.appendOne({
-        kind: 'actor',
-        actor: options.actor,
-        sessionId: this.meta.id,
-        taskId: options.taskId ?? taskIdOf(event),
-        type: event.type,
-        data: event,
-      });
-      actor.send(event);
-      this.views.invalidate();
-      this.appliedSeq = entry.seq;
-      if (actor.getSnapshot().status === 'error') {
-        // The entry is durable and a restart would meet it again: quarantine now, exactly as
-        // replay will, and rebuild the view from the log as it was just before the entry.
-        await this.quarantineAfterFailure(entry, actor.getSnapshot().error);
-        return entry;
-      }
-      this.deps.onApplied?.(this, entry);
-      this.sinceSnapshot += 1;
-      if (this.sinceSnapshot >= (this.deps.snapshotEvery ?? 50)) await this.writeSnapshot();
+      const entry = await this.deps.log.appendOne(this.newEntry(event, options));
+      await this.apply([entry], [event]);
       return entry;
     });
+  }
+
+  /**
+   * Effect results that arrive together (a burst of agent output): validated one by one, appended
+   * as one group (one durable write), then applied to the actor in order, so each becomes visible
+   * only once the whole group is durable. Never for commands (those are checked one at a time).
+   * An event that does not match its contract is refused alone, the others are logged.
+   */
+  submitBatch(events: readonly SessionEvent[], options: Omit<SubmitOptions, 'command'>): Promise<{ entries: LogEntry[]; refused: Array<{ event: SessionEvent; error: Error }> }> {
+    return this.queue.run(async () => {
+      if (this.closed) throw new ApiError('SHUTTING_DOWN', 'the session is closing');
+      this.refuseIfDamaged();
+      const refused: Array<{ event: SessionEvent; error: Error }> = [];
+      const valid = events.filter((event) => {
+        const error = invalidEvent(event);
+        if (error) refused.push({ event, error });
+        return error === null;
+      });
+      if (valid.length === 0) return { entries: [], refused };
+      const entries = await this.deps.log.append(valid.map((event) => this.newEntry(event, { ...options, command: false })));
+      await this.apply(entries, valid);
+      return { entries, refused };
+    });
+  }
+
+  private newEntry(event: SessionEvent, options: SubmitOptions): NewLogEntry {
+    return { kind: 'actor', actor: options.actor, sessionId: this.meta.id, taskId: options.taskId ?? taskIdOf(event), type: event.type, data: event };
+  }
+
+  /**
+   * Feeds durable entries to the actor in order, consecutive agent events of one run as one step
+   * (AGENT.EVENTS, equal by construction to sending them one by one, as replay does). An entry
+   * the machine fails on quarantines the session there, exactly as replay will; the entries after
+   * it stay in the log unapplied, as replay leaves them.
+   */
+  private async apply(entries: readonly LogEntry[], events: readonly SessionEvent[]): Promise<void> {
+    const actor = this.requireActor();
+    for (const group of stepsOf(entries, events)) {
+      actor.send(group.event);
+      this.views.invalidate();
+      const last = group.entries[group.entries.length - 1]!;
+      this.appliedSeq = last.seq;
+      if (actor.getSnapshot().status === 'error') {
+        // The entry is durable and a restart would meet it again: quarantine now, exactly as
+        // replay will, and rebuild the view from the log as it was just before the entry. (A
+        // batch fails only where its first event would: the fold cannot fail midway.)
+        await this.quarantineAfterFailure(group.entries[0]!, actor.getSnapshot().error);
+        return;
+      }
+      for (const entry of group.entries) this.deps.onApplied?.(this, entry);
+    }
+    this.sinceSnapshot += entries.length;
+    if (this.sinceSnapshot >= (this.deps.snapshotEvery ?? 50)) await this.writeSnapshot();
   }
 
   /**
@@ -250,6 +285,39 @@ export class SessionHost {
     if (!this.actor) throw new Error(`session ${this.meta.id} has no actor`);
     return this.actor;
   }
+}
+
+/** Entries with the actor event each is applied as: runs of AGENT.EVENT of one run become one AGENT.EVENTS. */
+function stepsOf(entries: readonly LogEntry[], events: readonly SessionEvent[]): Array<{ event: SessionEvent | AgentEventsBatch; entries: LogEntry[] }> {
+  const steps: Array<{ event: SessionEvent | AgentEventsBatch; entries: LogEntry[] }> = [];
+  let open: { first: AgentStreamedEvent; entries: LogEntry[]; events: AgentStreamedEvent['event'][] } | null = null;
+  const close = (): void => {
+    if (!open) return;
+    // A lone event goes as itself: the step is then exactly what replay does.
+    const { first } = open;
+    steps.push({ event: open.events.length === 1 ? first : { type: 'AGENT.EVENTS', taskId: first.taskId, runId: first.runId, events: open.events }, entries: open.entries });
+    open = null;
+  };
+  entries.forEach((entry, index) => {
+    const event = events[index]!;
+    if (event.type !== 'AGENT.EVENT') {
+      close();
+      steps.push({ event, entries: [entry] });
+      return;
+    }
+    if (open && (open.first.runId !== event.runId || open.first.taskId !== event.taskId)) close();
+    open ??= { first: event, entries: [], events: [] };
+    open.entries.push(entry);
+    open.events.push(event.event);
+  });
+  close();
+  return steps;
+}
+
+function invalidEvent(event: SessionEvent): Error | null {
+  const valid = SessionEventSchema.safeParse(event);
+  if (valid.success) return null;
+  return Object.assign(new Error(`refusing to log an invalid ${String(event.type)} event: ${valid.error.issues[0]?.message ?? ''}`), { code: 'INTERNAL' });
 }
 
 function taskIdOf(event: SessionEvent): string | null {
