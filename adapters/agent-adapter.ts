@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+import type { PermissionAsker, RunControl } from './acp-control.js';
 import type { AdapterConfig } from './adapter-config.js';
 import type { AgentEventDraft } from './agent-event.js';
 import type { CapabilityDescriptor } from './capability.js';
@@ -13,6 +15,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Variables for this run on top of the adapter's environment (e.g. the task's reserved port). */
   env?: Record<string, string>;
+  /** Interactive adapters (ACP): asks the people on the session about a tool call; absent: denied. */
+  askPermission?: PermissionAsker;
 }
 
 export interface BuiltCommand {
@@ -41,8 +45,23 @@ export interface ParsedOutcome {
   httpStatus?: number | null;
 }
 
+/** An interactive CLI's side channel (ACP): the child's stdin stays open and the parser talks over it. */
+export interface InteractiveIo {
+  stdin: Writable;
+  /** Events found outside `line()` (the protocol client's callbacks); dropped once the run ended. */
+  emit(drafts: AgentEventDraft[]): void;
+  /** Redacts like the events are, for what leaves the run another way (permission requests). */
+  redact<T>(value: T): T;
+  /** Ends the process tree (SIGTERM, grace, SIGKILL) without marking the run cancelled. */
+  stop(): void;
+}
+
 /** Turns one CLI's stdout (line by line) into normalised events. One instance per run. */
 export interface StreamParser {
+  /** Present: the CLI is interactive; called once right after spawn with its open stdin. */
+  attach?(io: InteractiveIo): void;
+  /** Steering of a live interactive run, exposed as `AgentRun.control`. */
+  control?: RunControl;
   line(line: string): AgentEventDraft[];
   /** Raw stderr bytes, for adapters whose stderr is part of the result (command); may stream events. */
   stderr?(chunk: string): AgentEventDraft[] | void;
