@@ -8,7 +8,7 @@ import { agentActorId, taskActorId } from './events.js';
 import type { AgentUsage, TaskStatus } from './events.js';
 import type { SessionContext } from './session.machine.js';
 import type { TaskContext, TaskRun } from './task.machine.js';
-import type { RunView, SessionStatus, SessionView, TaskView } from '../contracts/index.js';
+import type { PendingPermission, RunView, SessionStatus, SessionView, TaskView } from '../contracts/index.js';
 
 export type { RunView, SessionView, TaskView } from '../contracts/index.js';
 
@@ -107,6 +107,7 @@ export function describeSession(snapshot: unknown): SessionView {
     throw new ActorsError('INVALID_SNAPSHOT', 'not a session snapshot', {});
   }
   const c = session.context;
+  const tasks = c.taskOrder.map((id) => describeTask(session, id));
   // Copies, so a caller mutating the view cannot reach into the actor's context.
   return structuredClone({
     id: c.sessionId,
@@ -119,13 +120,22 @@ export function describeSession(snapshot: unknown): SessionView {
     createdBy: c.createdBy,
     agentOrder: c.agentOrder,
     maxParallel: c.maxParallel,
-    tasks: c.taskOrder.map((id) => describeTask(session, id)),
+    tasks,
     checkpoints: c.checkpoints,
     timeline: c.timeline,
     lastSave: c.lastSave,
     pendingSave: c.pendingSave,
     pendingRollback: c.pendingRollback,
     pendingPromotions: c.pendingPromotions ?? [],
+    pendingPermissions: livePermissions(c.pendingPermissions ?? [], tasks),
     damage: null,
   });
+}
+
+/**
+ * Requests of runs still in flight: after a crash the run is gone with nobody left to answer its
+ * request, so the request is no longer shown (the log keeps it).
+ */
+function livePermissions(pending: PendingPermission[], tasks: TaskView[]): PendingPermission[] {
+  return pending.filter((p) => tasks.some((t) => t.id === p.taskId && t.runs.some((r) => r.runId === p.runId && r.outcome === null)));
 }

@@ -13,7 +13,7 @@ import type {
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
 
 export type { Checkpoint, PendingPromotion, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
-import type { Checkpoint, CiStatus, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { Checkpoint, CiStatus, PendingPermission, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 
 export interface SessionContext extends SessionInput {
   /** Task ids in creation order; dispatch and Save follow this order. */
@@ -30,6 +30,8 @@ export interface SessionContext extends SessionInput {
   ciStatuses?: Record<string, Record<string, CiStatus>>;
   /** Promotions waiting for approvals or running (absent in snapshots from before promotions). */
   pendingPromotions?: PendingPromotion[];
+  /** ACP permission requests not answered yet (absent in snapshots from before ACP). */
+  pendingPermissions?: PendingPermission[];
 }
 
 /** Statuses that hold a slot (count against maxParallel). */
@@ -286,6 +288,24 @@ export const sessionMachine = setup({
       const { type: _type, ...record } = event;
       return { timeline: [...context.timeline, { kind: 'environment_rollback' as const, ...record }] };
     }),
+    // ACP steering (issue 13): requests wait here until answered; answers and messages go on the timeline.
+    recordPermissionRequested: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.PERMISSION_REQUESTED') return {};
+      const { taskId, runId, request, expiresAt, at } = event;
+      return { pendingPermissions: [...(context.pendingPermissions ?? []), { taskId, runId, request, expiresAt, at }] };
+    }),
+    recordPermissionDecided: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.PERMISSION_DECIDED') return {};
+      const asked = (context.pendingPermissions ?? []).find((p) => p.request.requestId === event.requestId);
+      const entry = { kind: 'permission' as const, taskId: event.taskId, runId: event.runId, requestId: event.requestId, title: asked?.request.title ?? event.requestId,
+        decision: event.decision, reason: event.reason, at: event.at, by: event.by };
+      return { pendingPermissions: (context.pendingPermissions ?? []).filter((p) => p.request.requestId !== event.requestId), timeline: [...context.timeline, entry] };
+    }),
+    recordAgentMessage: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.MESSAGE') return {};
+      const entry = { kind: 'agent_message' as const, taskId: event.taskId, runId: event.runId, text: event.text, delivery: event.delivery, at: event.at, by: event.by };
+      return { timeline: [...context.timeline, entry] };
+    }),
     recordReviewResume: assign(({ context, event }) => {
       if (event.type !== 'REVIEW.RESUME') return {};
       return { timeline: [...context.timeline, { kind: 'review_resumed' as const, at: event.at, by: event.by }] };
@@ -380,6 +400,9 @@ export const sessionMachine = setup({
     'PROMOTION.APPROVE': { guard: 'canApprovePromotion', actions: ['approvePromotion', enqueueActions(({ context, event, enqueue }) => startIfRunning(context, event, enqueue))] },
     'PROMOTION.COMPLETED': { guard: 'isRunningPromotion', actions: 'completePromotion' },
     'ENVIRONMENT.ROLLED_BACK': { actions: 'recordEnvironmentRollback' },
+    'AGENT.PERMISSION_REQUESTED': { actions: 'recordPermissionRequested' },
+    'AGENT.PERMISSION_DECIDED': { actions: 'recordPermissionDecided' },
+    'AGENT.MESSAGE': { actions: 'recordAgentMessage' },
   },
   states: {
     idle: {

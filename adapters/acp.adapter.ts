@@ -56,7 +56,9 @@ const KINDS: readonly AcpKind[] = [
   },
   {
     id: 'gemini-acp', displayName: 'Gemini CLI (ACP)', defaultBin: 'gemini', sibling: geminiAdapter,
-    versionArgs: ['--version'],
+    // The `gemini` adapter already reads this binary's version; a second `--version` at start-up
+    // (Node, ~10 s on a busy machine) would only double the wait.
+    versionArgs: null,
     stateDirs: geminiStateDirs,
     // --skip-trust: a fresh task worktree is never a trusted folder, and in an untrusted one Gemini
     // refuses every approval people give.

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { EnvironmentRollbackRecordSchema, PendingPromotionSchema, PromotionRecordSchema } from './promotion.js';
 import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
-import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, CiStateSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
+import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, CiStateSchema, PermissionRequestSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
 
 /** What a fallback agent is told about the run it takes over from. */
 export const HandoffSchema = z.object({ fromRunId: z.string(), fromAgent: z.string(), finalMessage: z.string().nullable(), reason: z.string() });
@@ -116,6 +116,12 @@ export type PendingRollback = z.infer<typeof PendingRollbackSchema>;
 export const RollbackRecordSchema = PendingRollbackSchema.extend({ completedAt: z.string(), result: RollbackResultSchema });
 export type RollbackRecord = z.infer<typeof RollbackRecordSchema>;
 
+/** A live ACP agent's permission request nobody has answered yet. */
+export const PendingPermissionSchema = z.object({
+  taskId: z.string(), runId: z.string(), request: PermissionRequestSchema, expiresAt: z.string(), at: z.string(),
+});
+export type PendingPermission = z.infer<typeof PendingPermissionSchema>;
+
 export const TimelineEntrySchema = z.discriminatedUnion('kind', [
   SaveRecordSchema.extend({ kind: z.literal('save') }),
   RollbackRecordSchema.extend({ kind: z.literal('rollback') }),
@@ -123,6 +129,11 @@ export const TimelineEntrySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('conflict_resolved'), taskId: z.string(), saveId: z.string(), commit: z.string(), at: z.string(), by: z.string() }),
   PromotionRecordSchema.extend({ kind: z.literal('promotion') }),
   EnvironmentRollbackRecordSchema.extend({ kind: z.literal('environment_rollback') }),
+  /** Who answered an ACP agent's permission request (a member, `timeout` or `thalogos`). */
+  z.object({ kind: z.literal('permission'), taskId: z.string(), runId: z.string(), requestId: z.string(), title: z.string(),
+    decision: z.enum(['allowed', 'denied']), reason: z.string().nullable(), at: z.string(), by: z.string() }),
+  /** A person's message to a live ACP agent. */
+  z.object({ kind: z.literal('agent_message'), taskId: z.string(), runId: z.string(), text: z.string(), delivery: z.enum(['next_turn', 'interrupt']), at: z.string(), by: z.string() }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
@@ -160,6 +171,8 @@ export const SessionViewSchema = z.object({
   pendingRollback: PendingRollbackSchema.nullable(),
   /** Promotions waiting for approvals or running, oldest first (finished ones are on the timeline). */
   pendingPromotions: z.array(PendingPromotionSchema),
+  /** ACP permission requests of runs in flight, oldest first (answered ones are on the timeline). */
+  pendingPermissions: z.array(PendingPermissionSchema).optional(),
   /** Set while the session is quarantined; the rest of the view is its state before that entry. */
   damage: SessionDamageSchema.nullable(),
 });

@@ -39,6 +39,8 @@ import { recordedSetupSpawner } from './sessions/setup-spawner.js';
 import { SaveOutputStreams } from './sessions/save-output.js';
 import { previewRoutes } from './api/preview-routes.js';
 import { ciRoutes } from './api/ci-routes.js';
+import { steeringRoutes } from './api/steering-routes.js';
+import { AcpSteering } from './sessions/acp-steering.js';
 import { ManagedRefPusher } from './ci/push-managed-refs.js';
 import { resolveSecret } from './secrets/secret-ref.js';
 import { withPreviews } from './previews/preview-proxy.js';
@@ -166,6 +168,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }, clock);
 
   const effectsRuntime: EffectsRuntime = { runs: new RunTable(), timers: new Set(), closing: false, clock };
+  const steering = new AcpSteering({ clock, timeoutMs: fileConfig.adapters.permissionTimeoutMs });
   let shuttingDown = false;
   let metrics: Metrics | null = null;
   const sessions: SessionRegistry = new SessionRegistry({
@@ -193,6 +196,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logHead: () => log.head,
         now,
         branchRetention: fileConfig.git.pruneTaskBranches,
+        steering,
       }, effectsRuntime),
     onApplied: (host, entry) => {
       projection.onApplied(host, entry);
@@ -284,7 +288,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...steeringRoutes(context, steering), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
