@@ -55,12 +55,14 @@ export interface ConsoleStack {
 }
 
 /** The real runtime in-process (LevelDB in a temp dir, real git repositories, port 0). */
-export async function startConsoleStack(): Promise<ConsoleStack> {
+export async function startConsoleStack(options: { configFile?: string } = {}): Promise<ConsoleStack> {
   ensureWebBuild();
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-web-'));
   const repoRoot = path.join(tmp, 'repos');
   const config = loadConfig({
-    env: { THALOGOS_ADMIN_TOKEN: ADMIN_TOKEN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: repoRoot, THALOGOS_PORT: '0', THALOGOS_HOST: '127.0.0.1' },
+    env: { THALOGOS_ADMIN_TOKEN: ADMIN_TOKEN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: repoRoot, THALOGOS_PORT: '0', THALOGOS_HOST: '127.0.0.1',
+      // A runtime config file (e.g. adapters pointed at the scripted model server).
+      ...(options.configFile ? { THALOGOS_CONFIG: options.configFile } : {}) },
     cwd: tmp,
   });
   const server = await startServer(config, { logger: pino({ level: 'silent' }) });
@@ -115,10 +117,11 @@ export async function focused(page: Page): Promise<{ tag: string; id: string; la
  * A describe block's console stack and browser, started before its tests and closed after them.
  * Read `.stack` and `.browser` inside tests (they are set once beforeAll ran).
  */
-export function useConsoleStack(): { stack: ConsoleStack; browser: Browser } {
+export function useConsoleStack(options: { configFile?: () => Promise<string> } = {}): { stack: ConsoleStack; browser: Browser } {
   const suite = {} as { stack: ConsoleStack; browser: Browser };
   beforeAll(async () => {
-    [suite.stack, suite.browser] = await Promise.all([startConsoleStack(), launchBrowser()]);
+    const configFile = options.configFile ? await options.configFile() : undefined;
+    [suite.stack, suite.browser] = await Promise.all([startConsoleStack(configFile ? { configFile } : {}), launchBrowser()]);
   }, 240_000);
   afterAll(async () => {
     await suite.browser?.close();

@@ -241,6 +241,17 @@ export default function Timeline() {
                   <span className="text-zinc-500">by {entry.by}</span>
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
                 </>
+              ) : entry.kind === 'permission' ? (
+                <>
+                  <span className="font-medium">Permission {entry.decision}</span>: {entry.title}{' '}
+                  <span className="text-zinc-500">{entry.by === 'timeout' ? '(nobody answered in time)' : entry.by === 'thalogos' ? '(the agent moved on)' : `by ${entry.by}`}</span>
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
+                </>
+              ) : entry.kind === 'agent_message' ? (
+                <>
+                  <span className="font-medium">Message to the agent</span> <span className="text-zinc-500">by {entry.by}{entry.delivery === 'interrupt' ? ', interrupting' : ''}</span>: {entry.text.length > 120 ? `${entry.text.slice(0, 120)}…` : entry.text}
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
+                </>
               ) : (
                 <>
                   <span className="font-medium">Review resumed</span> <span className="text-zinc-500">by {entry.by}</span>
