@@ -97,6 +97,32 @@ describe.each(KINDS)('%s: real ACP agent against the fake model server', (id, se
     expect(run.control?.send('too late')).toMatchObject({ accepted: false });
   });
 
+  it('an interrupting message cancels the turn (the pending request is answered cancelled) and is heard at once', { timeout: 150_000 }, async () => {
+    s = await scenario(id, setup, (repo) => [
+      { kind: 'write_file', path: join(repo, 'later.txt'), content: 'later\n' },
+      { kind: 'text', text: 'Heard you.' },
+    ]);
+    await s.registry.handshakeAll();
+    let asks = 0;
+    let firstAsked!: () => void;
+    const asked = new Promise<void>((r) => { firstAsked = r; });
+    const run = s.registry.run(id, { runId: `${id}-interrupt`, cwd: s.repo, prompt: 'Create later.txt.',
+      askPermission: (r, signal) => {
+        asks += 1;
+        if (asks > 1) return Promise.resolve(allowOnce(r));
+        firstAsked();
+        // Nobody answers the first one: only the interrupt ends the wait.
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ outcome: 'denied', reason: 'aborted' }), { once: true }));
+      } });
+    await asked;
+    expect(run.control?.send('INTERRUPT-MARK-2718 stop and listen', { interrupt: true })).toEqual({ accepted: true, delivery: 'interrupt' });
+    const { events, outcome } = await collect(run);
+    expect(outcome.status, JSON.stringify({ outcome, events }).slice(0, 6000)).toBe('succeeded');
+    expect(permissionEvents(events)[0]?.output).toMatch(/^cancelled: /);
+    const bodies = s.server.modelRequests().map((r) => JSON.stringify(r.body));
+    expect(bodies.some((b) => b.includes('INTERRUPT-MARK-2718')), 'the model saw the message').toBe(true);
+  });
+
   it('resumes the conversation with session/load', { timeout: 150_000 }, async () => {
     s = await scenario(id, setup, [{ kind: 'text', text: 'First answer: ALPHA-7731.' }]);
     await s.registry.handshakeAll();
