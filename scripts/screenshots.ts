@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from '../tests/helpers/browser.js';
+import { acpScreenshots } from './screenshots-acp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs', 'screenshots');
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
     await browser?.close();
     await stack?.close();
   }
+  // A live ACP agent's permission request (its own stack: the agent talks to a scripted model).
+  await acpScreenshots(OUT);
 }
 
 main().catch((error: unknown) => {
