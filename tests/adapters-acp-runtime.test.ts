@@ -1,67 +1,26 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../runtime/config/config.js';
-import { startServer, type RunningServer } from '../runtime/server.js';
-import { claudeSetup, codexSetup, geminiSetup, type CliSetup } from './fake-model/cli-setup.js';
+import { describe, afterEach, expect, it } from 'vitest';
+import { claudeSetup, codexSetup, geminiSetup } from './fake-model/cli-setup.js';
 import type { FakeTurn } from './fake-model/script.js';
-import { startFakeModel, type FakeModelServer } from './fake-model/server.js';
-import { apiClient, waitFor } from './helpers/api.js';
-import { git, makeRepo } from './helpers/git-repo.js';
+import { waitFor } from './helpers/api.js';
+import { startCliRuntime, type CliRuntime } from './helpers/cli-runtime.js';
+import { git } from './helpers/git-repo.js';
 
 /**
  * The real server driving the real ACP agents (each against its own scripted model server), with
  * two people: the operator who starts the work and a reviewer who answers the agents' permission
  * requests over the API. Native git checks what landed on the task branches.
  */
-const ADMIN = 'test-admin-token-acp-runtime-0123456789';
-const SETUPS = { 'claude-acp': claudeSetup, 'codex-acp': codexSetup, 'gemini-acp': geminiSetup } as const;
+const SETUPS = {
+  'claude-acp': (url: string) => claudeSetup(url, 120_000),
+  'codex-acp': (url: string) => codexSetup(url, 120_000),
+  'gemini-acp': (url: string) => geminiSetup(url, 120_000),
+} as const;
 type Kind = keyof typeof SETUPS;
+type Harness = CliRuntime<Kind>;
 
-interface Harness {
-  api: ReturnType<typeof apiClient>;
-  repo: string;
-  models: Partial<Record<Kind, FakeModelServer>>;
-  close(): Promise<void>;
-}
-
-async function startRuntime(scripts: Partial<Record<Kind, FakeTurn[]>>, permissionTimeoutMs = 120_000): Promise<Harness> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-acp-runtime-'));
-  const repo = makeRepo(path.join(tmp, 'repos', 'r1'));
-  const models: Partial<Record<Kind, FakeModelServer>> = {};
-  const setups: CliSetup[] = [];
-  const adapters: Record<string, unknown> = { codex: { enabled: false }, claude: { enabled: false }, gemini: { enabled: false } };
-  for (const id of Object.keys(SETUPS) as Kind[]) {
-    const turns = scripts[id];
-    if (!turns) { adapters[id] = { enabled: false }; continue; }
-    const model = await startFakeModel({ turns });
-    models[id] = model;
-    const setup = await SETUPS[id](model.url, 120_000);
-    setups.push(setup);
-    adapters[id] = { enabled: true, ...setup.config };
-  }
-  const configFile = path.join(tmp, 'config.json');
-  await writeFile(configFile, JSON.stringify({ adapters: { order: Object.keys(scripts), adapters, permissionTimeoutMs } }));
-  const config = loadConfig({
-    env: { THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: path.join(tmp, 'repos'), THALOGOS_PORT: '0', THALOGOS_CONFIG: configFile },
-    cwd: tmp,
-  });
-  let server: RunningServer | null = null;
-  const close = async (): Promise<void> => {
-    await server?.close();
-    for (const m of Object.values(models)) await m.close();
-    for (const s of setups) await s.cleanup();
-    await rm(tmp, { recursive: true, force: true });
-  };
-  try {
-    server = await startServer(config, { env: process.env, logger: pino({ level: 'silent' }) });
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  return { api: apiClient(server.url, ADMIN), repo, models, close };
+/** Only the ACP kinds with a script run; the one-shot CLIs are switched off. */
+function startRuntime(scripts: Partial<Record<Kind, FakeTurn[]>>, permissionTimeoutMs = 120_000): Promise<Harness> {
+  return startCliRuntime(SETUPS, scripts, Object.keys(scripts), { adapters: { permissionTimeoutMs }, disable: ['codex', 'claude', 'gemini'] });
 }
 
 const shellWrite = (id: string): FakeTurn[] => [
