@@ -14,6 +14,9 @@ export interface AcpSessionOptions {
   exitGraceMs?: number;
 }
 
+/** How a failed `session/load` is reported (classified AGENT_RESUME_FAILED). */
+export const RESUME_FAILED = 'session/load failed';
+
 /** Reads the token counts the agents put on a prompt response (Claude: `usage`, Gemini: `_meta.quota`). */
 function usageOf(r: PromptResponse): { input: number; output: number; cached?: number } | null {
   const loose = r as PromptResponse & { usage?: { inputTokens?: number; outputTokens?: number; cachedReadTokens?: number } };
@@ -116,6 +119,9 @@ export function createAcpSession(opts: AcpSessionOptions): StreamParser {
       replaying = true;
       try {
         await ctx.request('session/load', { sessionId: opts.resumeToken, cwd: opts.cwd, mcpServers: [] });
+      } catch (err) {
+        const e = err as { message?: string; data?: unknown };
+        throw new Error(`${RESUME_FAILED}: ${e.message ?? String(err)}${e.data ? ` ${JSON.stringify(e.data)}` : ''}`);
       } finally {
         replaying = false;
       }
@@ -147,9 +153,10 @@ export function createAcpSession(opts: AcpSessionOptions): StreamParser {
   const end = (): void => {
     ending = true;
     for (const a of pendingAsks) a.abort();
-    // EOF on stdin ends every ACP agent; one that lingers is stopped after a grace period.
+    // EOF on stdin ends the agent; one that lingers is stopped after a grace period, long enough
+    // for a busy machine to let it write its session (a later session/load needs it).
     io?.stdin.end();
-    const t = setTimeout(() => io?.stop(), opts.exitGraceMs ?? 3_000);
+    const t = setTimeout(() => io?.stop(), opts.exitGraceMs ?? 10_000);
     t.unref();
   };
 

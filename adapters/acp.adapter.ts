@@ -1,10 +1,10 @@
 import type { AdapterConfig } from './adapter-config.js';
 import type { AgentAdapter, BuiltCommand, ExitInfo, RunOptions } from './agent-adapter.js';
-import { createAcpSession } from './acp-session.js';
+import { createAcpSession, RESUME_FAILED } from './acp-session.js';
 import { buildChildEnv } from './child-env.js';
 import { claudeAdapter } from './claude.adapter.js';
 import { codexAdapter } from './codex.adapter.js';
-import { classifyStandardExit, type RunFailure } from './failure-classifier.js';
+import { classifyStandardExit, failure, type RunFailure } from './failure-classifier.js';
 import { geminiAdapter } from './gemini.adapter.js';
 import { firstSemver } from './handshake.js';
 import { claudeStateDirs, codexStateDirs, geminiStateDirs } from './sandbox/state-dirs.js';
@@ -25,13 +25,15 @@ interface AcpKind {
   stateDirs(env: NodeJS.ProcessEnv): string[];
   /** The command line for one conversation (the prompt goes over the protocol, not argv). */
   args(config: AdapterConfig, sandboxed: boolean): string[];
+  /** Whether `session/load` can be relied on (see docs/adapters.md, "ACP agents"). */
+  canResume: boolean;
   /** Variables the kind needs besides the user's and config.env (a model choice, a sandbox flag). */
   env(config: AdapterConfig, sandboxed: boolean): Record<string, string>;
 }
 
 const KINDS: readonly AcpKind[] = [
   {
-    id: 'claude-acp', displayName: 'Claude (ACP)', defaultBin: 'claude-agent-acp', sibling: claudeAdapter,
+    id: 'claude-acp', displayName: 'Claude (ACP)', defaultBin: 'claude-agent-acp', sibling: claudeAdapter, canResume: true,
     // `claude-agent-acp` has no version flag (it starts serving at once); the version is the agent's own.
     versionArgs: null,
     stateDirs: claudeStateDirs,
@@ -41,7 +43,7 @@ const KINDS: readonly AcpKind[] = [
     env: (config, sandboxed) => ({ ...(sandboxed ? { IS_SANDBOX: '1' } : {}), ...(config.model ? { ANTHROPIC_MODEL: config.model } : {}) }),
   },
   {
-    id: 'codex-acp', displayName: 'Codex (ACP)', defaultBin: 'codex-acp', sibling: codexAdapter,
+    id: 'codex-acp', displayName: 'Codex (ACP)', defaultBin: 'codex-acp', sibling: codexAdapter, canResume: true,
     versionArgs: null,
     stateDirs: codexStateDirs,
     // Inside our sandbox Codex's own is off (it cannot nest bubblewrap, see codex.adapter.ts); its
@@ -55,7 +57,9 @@ const KINDS: readonly AcpKind[] = [
     env: () => ({}),
   },
   {
-    id: 'gemini-acp', displayName: 'Gemini CLI (ACP)', defaultBin: 'gemini', sibling: geminiAdapter,
+    // session/load of Gemini 0.61 answered "No previous sessions found for this project" here
+    // although the chat file was written (it also worked, once): not relied on.
+    id: 'gemini-acp', displayName: 'Gemini CLI (ACP)', defaultBin: 'gemini', sibling: geminiAdapter, canResume: false,
     // The `gemini` adapter already reads this binary's version; a second `--version` at start-up
     // (Node, ~10 s on a busy machine) would only double the wait.
     versionArgs: null,
@@ -73,6 +77,7 @@ const KINDS: readonly AcpKind[] = [
  */
 function classifyAcpExit(exit: ExitInfo): { status: 'succeeded' | 'failed'; error: RunFailure | null } {
   if (exit.parsed.reportedStatus === 'succeeded') return { status: 'succeeded', error: null };
+  if (exit.parsed.errorText?.startsWith(RESUME_FAILED)) return { status: 'failed', error: failure('AGENT_RESUME_FAILED', exit.parsed.errorText) };
   // An agent that exited 0 before its turn ended did not finish the task either.
   return classifyStandardExit({ ...exit, exitCode: exit.exitCode === 0 ? 1 : exit.exitCode });
 }
@@ -87,8 +92,7 @@ function acpAdapter(kind: AcpKind): AgentAdapter {
     minVersion: null,
     descriptor: (config, cliVersion) => ({
       id: kind.id, displayName: kind.displayName, cliVersion, defaultModel: config.model ?? null, streams: true,
-      // session/load: every one of the three agents supports it.
-      canResume: true, sandboxModes: ['acp-permissions'], structuredFinalOutput: false, costPerMTokens: null,
+      canResume: kind.canResume, sandboxModes: ['acp-permissions'], structuredFinalOutput: false, costPerMTokens: null,
     }),
     detectUnauthenticated: (ctx) => kind.sibling.detectUnauthenticated?.(ctx) ?? null,
     stateDirs: kind.stateDirs,

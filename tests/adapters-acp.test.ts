@@ -122,6 +122,12 @@ describe.each(KINDS)('%s: real ACP agent against the fake model server', (id, se
     const bodies = s.server.modelRequests().map((r) => JSON.stringify(r.body));
     expect(bodies.some((b) => b.includes('INTERRUPT-MARK-2718')), 'the model saw the message').toBe(true);
   });
+});
+
+// Gemini CLI's session/load is not relied on (docs/adapters.md): its resume is not claimed.
+describe.each(KINDS.filter(([id]) => id !== 'gemini-acp'))('%s: resume over ACP', (id, setup) => {
+  let s: Scenario | null = null;
+  afterEach(async () => { await s?.cleanup(); s = null; });
 
   it('resumes the conversation with session/load', { timeout: 150_000 }, async () => {
     s = await scenario(id, setup, [{ kind: 'text', text: 'First answer: ALPHA-7731.' }]);
@@ -136,5 +142,20 @@ describe.each(KINDS)('%s: real ACP agent against the fake model server', (id, se
     expect(later.some((b) => b.includes('ALPHA-7731') && b.includes('What was the code word?'))).toBe(true);
     // The replayed history is not reported again as this run's events: one answer, this turn's.
     expect(second.events.filter((e) => e.type === 'message' && e.text.includes('ALPHA-7731'))).toHaveLength(1);
+  });
+});
+
+describe('ACP resume failure', () => {
+  let s: Scenario | null = null;
+  afterEach(async () => { await s?.cleanup(); s = null; });
+
+  it('a session the agent cannot load fails the run with AGENT_RESUME_FAILED, not a hang', { timeout: 150_000 }, async () => {
+    s = await scenario('codex-acp', (url) => codexSetup(url, 90_000), [{ kind: 'text', text: 'never reached' }]);
+    await s.registry.handshakeAll();
+    const { events, outcome } = await collect(s.registry.run('codex-acp', { runId: 'codex-acp-bad-resume', cwd: s.repo, prompt: 'Continue.', resumeToken: '00000000-0000-7000-8000-000000000000' }));
+    expect(outcome.status, JSON.stringify({ outcome, events })).toBe('failed');
+    expect(outcome.error?.code).toBe('AGENT_RESUME_FAILED');
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed' });
+    expect(s.server.modelRequests()).toEqual([]);
   });
 });
