@@ -47,6 +47,9 @@ describe('describeSession', () => {
         merged: null,
         rework: null,
         resolutions: [],
+        review: { approved: null, rounds: [] },
+        reverted: null,
+        reworkOf: null,
       },
     ]);
   });

@@ -94,6 +94,10 @@ function describeTask(session: SnapshotLike<SessionContext>, id: string): TaskVi
     // Snapshots persisted before these fields existed have neither.
     rework: c.rework ?? null,
     resolutions: c.resolutions ?? [],
+    // An approval counts for the commit it was given on only.
+    review: { approved: c.review?.approved && c.review.approved.commit === c.commit ? c.review.approved : null, rounds: c.review?.rounds ?? [] },
+    reverted: session.context.reverted?.[id] ?? null,
+    reworkOf: c.reworkOf ?? null,
   };
 }
 
@@ -120,6 +124,7 @@ export function describeSession(snapshot: unknown): SessionView {
     createdBy: c.createdBy,
     agentOrder: c.agentOrder,
     maxParallel: c.maxParallel,
+    requireApproval: c.requireApproval ?? false,
     tasks,
     checkpoints: c.checkpoints,
     timeline: c.timeline,

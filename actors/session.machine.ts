@@ -11,8 +11,11 @@ import type {
   TaskStatusEvent,
 } from './events.js';
 import { FINAL_TASK_STATUSES, taskMachine } from './task.machine.js';
+import { leftOutUnapproved, mergeable, revertedByRestore } from './review.js';
+import * as review from './session-review.js';
 
 export type { Checkpoint, PendingPromotion, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { TaskReverted } from '../contracts/index.js';
 import type { Checkpoint, CiStatus, PendingPermission, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 
 export interface SessionContext extends SessionInput {
@@ -32,6 +35,10 @@ export interface SessionContext extends SessionInput {
   pendingPromotions?: PendingPromotion[];
   /** ACP permission requests not answered yet (absent in snapshots from before ACP). */
   pendingPermissions?: PendingPermission[];
+  /** taskId -> the commit a reviewer approved (absent in snapshots from before the review loop). */
+  approvals?: Record<string, string>;
+  /** Merged tasks whose work a rollback took off the base branch. */
+  reverted?: Record<string, TaskReverted>;
 }
 
 /** Statuses that hold a slot (count against maxParallel). */
@@ -53,11 +60,12 @@ export function resolveAgentOrder(event: TaskAddEvent, sessionOrder: string[]): 
   return ordered.filter((agent, index) => ordered.indexOf(agent) === index);
 }
 
-/** Tasks a Save would merge: ready for review with a commit, in creation order. */
+/**
+ * Tasks a Save would merge, in creation order: ready for review with a commit (only approved ones
+ * under `requireApproval`), and merged tasks queued to be re-applied after a rollback.
+ */
 export function saveCandidates(context: SessionContext): string[] {
-  return context.taskOrder.filter(
-    (id) => context.taskStatus[id] === 'ready_for_review' && (context.taskCommits[id] ?? null) !== null,
-  );
+  return mergeable(context);
 }
 
 function hasBusyTasks(context: SessionContext): boolean {
@@ -87,6 +95,7 @@ const WORKING_HANDLERS = {
     guard: 'noRollbackPending',
     actions: ['requestRollback', { type: 'startRollback', params: rollbackParams }],
   },
+  'TASK.REAPPLY': { guard: 'canReapply', actions: 'recordReapply' },
 } as const;
 
 export const sessionMachine = setup({
@@ -104,9 +113,17 @@ export const sessionMachine = setup({
     startRollback: (_: unknown, _params: StartRollbackParams) => {},
     startPromotion: (_: unknown, _params: StartPromotionParams) => {},
 
+    recordApproval: assign(({ context, event }) => review.approval(context, event)),
+    recordChangesRequest: assign(({ context, event }) => review.changesRequest(context, event)),
+    recordRejection: assign(({ context, event }) => review.rejection(context, event)),
+    recordSettings: assign(({ context, event }) => review.settings(context, event)),
+    recordReapply: assign(({ context, event }) => review.reapply(context, event)),
+    carryApproval: assign(({ context, event }) => review.carryApproval(context, event)),
+    markReapplied: assign(({ context, event }) => review.reapplied(context, event)),
     addTask: assign(({ context, event }) => {
       if (event.type !== 'TASK.ADD') return {};
       return {
+        ...(event.reworkOf ? markReworked(context, event.reworkOf, event.taskId, event.by, event.at) : {}),
         taskOrder: [...context.taskOrder, event.taskId],
         taskStatus: { ...context.taskStatus, [event.taskId]: 'queued' as const },
         taskCommits: { ...context.taskCommits, [event.taskId]: null },
@@ -125,6 +142,7 @@ export const sessionMachine = setup({
           createdBy: add.by,
           timeoutMs: context.taskTimeoutMs,
           maxRetries: context.maxRetries,
+          reworkOf: add.reworkOf ?? null,
         };
       },
     }),
@@ -177,7 +195,8 @@ export const sessionMachine = setup({
     }),
     selectSaveTasks: assign(({ context }) => {
       if (!context.pendingSave || context.pendingSave.chosen) return {};
-      return { pendingSave: { ...context.pendingSave, phase: 'started', taskIds: saveCandidates(context) } };
+      const leftOut = leftOutUnapproved(context);
+      return { pendingSave: { ...context.pendingSave, phase: 'started', taskIds: saveCandidates(context), ...(leftOut.length > 0 ? { leftOut } : {}) } };
     }),
     recordCiStatus: assign(({ context, event }) => {
       if (event.type !== 'CI.STATUS') return {};
@@ -200,6 +219,7 @@ export const sessionMachine = setup({
         completedAt: event.at,
         taskIds: pending.taskIds,
         result: event.result,
+        ...(pending.leftOut ? { leftOut: pending.leftOut } : {}),
       };
       const checkpoints =
         event.result.status === 'published'
@@ -251,7 +271,16 @@ export const sessionMachine = setup({
     completeRollback: assign(({ context, event }) => {
       if (event.type !== 'ROLLBACK.COMPLETED' || !context.pendingRollback) return {};
       const record: RollbackRecord = { ...context.pendingRollback, completedAt: event.at, result: event.result };
-      return { timeline: [...context.timeline, { kind: 'rollback' as const, ...record }], pendingRollback: null };
+      const timeline: TimelineEntry[] = [...context.timeline, { kind: 'rollback' as const, ...record }];
+      // A restore commit sets the base branch's tree back: work merged after the checkpoint is off it.
+      if (event.result.status !== 'completed' || event.result.mode === 'branch') return { timeline, pendingRollback: null };
+      const { rollbackId, checkpoint } = context.pendingRollback;
+      const off = revertedByRestore(context, checkpoint);
+      const before = context.reverted ?? {};
+      const reverted: Record<string, TaskReverted> = {};
+      for (const id of off) reverted[id] = before[id] ?? { rollbackId, checkpoint, at: event.at, reapply: null, reworkedAs: null };
+      if (off.length > 0) timeline.push({ kind: 'tasks_reverted', rollbackId, checkpoint, taskIds: off, at: event.at });
+      return { timeline, pendingRollback: null, reverted };
     }),
     requestPromotion: assign(({ context, event }) => {
       if (event.type !== 'PROMOTION.REQUEST') return {};
@@ -312,6 +341,10 @@ export const sessionMachine = setup({
     }),
   },
   guards: {
+    isReadyTask: ({ context, event }) => 'taskId' in event && context.taskStatus[event.taskId] === 'ready_for_review',
+    canApprove: ({ context, event }) =>
+      event.type === 'TASK.APPROVE' && context.taskStatus[event.taskId] === 'ready_for_review' && context.taskCommits[event.taskId] === event.commit,
+    canReapply: ({ context, event }) => event.type === 'TASK.REAPPLY' && isOpenReverted(context, event.taskId),
     isLiveTask: ({ context, event }) => {
       const id = eventTaskId(event);
       if (id === null) return false;
@@ -322,7 +355,9 @@ export const sessionMachine = setup({
     canAddTask: ({ context, event }) =>
       event.type === 'TASK.ADD' &&
       !(event.taskId in context.taskStatus) &&
-      resolveAgentOrder(event, context.agentOrder).length > 0,
+      resolveAgentOrder(event, context.agentOrder).length > 0 &&
+      // A rework of reverted work: once per reverted task, and not beside a queued re-apply.
+      (event.reworkOf === undefined || isOpenReverted(context, event.reworkOf)),
     canSaveChosen: ({ context, event }) => {
       if (event.type !== 'SAVE.REQUEST' || !event.taskIds || context.pendingRollback !== null) return false;
       const ready = new Set(saveCandidates(context));
@@ -379,11 +414,14 @@ export const sessionMachine = setup({
     'TASK.COMMIT_FAILED': forward,
     'TASK.RETRY_DUE': forward,
     'TASK.CANCEL': forward,
-    'TASK.REJECT': forward,
+    'TASK.REJECT': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordRejection'] },
+    'TASK.APPROVE': { guard: 'canApprove', actions: ['forwardToTask', 'recordApproval'] },
+    'TASK.REQUEST_CHANGES': { guard: 'isReadyTask', actions: ['forwardToTask', 'recordChangesRequest'] },
+    'SESSION.SETTINGS': { actions: 'recordSettings' },
     'TASK.REWORK': forward,
     'TASK.INTERRUPT': forward,
     'TASK.REQUEUE': forward,
-    'TASK.CONFLICT_RESOLVED': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordConflictResolved'] },
+    'TASK.CONFLICT_RESOLVED': { guard: 'isLiveTask', actions: ['forwardToTask', 'recordConflictResolved', 'carryApproval'] },
     'AGENT.STARTED': forward,
     'AGENT.EVENT': forward,
     'AGENT.RESUMABLE': forward,
@@ -419,7 +457,7 @@ export const sessionMachine = setup({
     frozen: {
       always: { guard: 'drained', target: 'saving' },
       // Sending a task back to work would keep the Save from ever draining.
-      on: { 'TASK.REWORK': {}, 'TASK.CONFLICT_RESOLVED': {} },
+      on: { 'TASK.REWORK': {}, 'TASK.REQUEST_CHANGES': {}, 'TASK.CONFLICT_RESOLVED': {} },
     },
     saving: {
       entry: [
@@ -436,12 +474,13 @@ export const sessionMachine = setup({
       on: {
         'SAVE.PROGRESS': { guard: 'isPendingSave', actions: 'recordSaveProgress' },
         'SAVE.COMPLETED': [
-          { guard: 'savePublished', target: 'active', actions: ['markMerged', 'completeSave'] },
+          { guard: 'savePublished', target: 'active', actions: ['markMerged', 'markReapplied', 'completeSave'] },
           { guard: 'isPendingSave', target: 'awaiting_review', actions: 'completeSave' },
         ],
         // A task being merged cannot be rejected or reworked under the Save's feet.
         'TASK.REJECT': {},
         'TASK.REWORK': {},
+        'TASK.REQUEST_CHANGES': {},
         'TASK.CONFLICT_RESOLVED': {},
       },
     },
@@ -465,6 +504,21 @@ function startIfRunning(
   const p = (context.pendingPromotions ?? []).find((c) => c.promotionId === event.promotionId);
   if (!p || p.state !== 'running') return;
   enqueue({ type: 'startPromotion', params: { sessionId: context.sessionId, promotionId: p.promotionId, checkpoint: p.checkpoint, environment: p.environment } });
+}
+
+/** A reverted task nobody has re-applied or reworked yet. */
+export function isOpenReverted(context: SessionContext, taskId: string): boolean {
+  const mark = context.reverted?.[taskId];
+  return mark !== undefined && mark.reapply === null && mark.reworkedAs === null;
+}
+
+function markReworked(context: SessionContext, original: string, taskId: string, by: string, at: string): Partial<SessionContext> {
+  const mark = context.reverted?.[original];
+  if (!mark) return {};
+  return {
+    reverted: { ...context.reverted, [original]: { ...mark, reworkedAs: taskId } },
+    timeline: [...context.timeline, { kind: 'task_reapply', taskId: original, action: 'rework', by, at, newTaskId: taskId, saveId: null }],
+  };
 }
 
 function rollbackParams({ context }: { context: SessionContext }): StartRollbackParams {

@@ -2,7 +2,7 @@
 // the next agent in its order), a commit, and a review outcome.
 import { assign, sendParent, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { AnyActorRef } from 'xstate';
-import type { TaskResolution, TaskRework } from '../contracts/index.js';
+import type { TaskResolution, TaskReview, TaskRework } from '../contracts/index.js';
 import { agentMachine } from './agent.machine.js';
 import type { AgentContext, AgentRunOutput } from './agent.machine.js';
 import { ZERO_USAGE } from './agent.machine.js';
@@ -36,6 +36,8 @@ export interface TaskInput {
   timeoutMs: number;
   /** Retries per agent after a transient failure (attempts per agent = 1 + maxRetries). */
   maxRetries: number;
+  /** The task whose prompt this one runs again after a rollback (absent: none). */
+  reworkOf?: string | null;
 }
 
 export interface TaskRun {
@@ -107,6 +109,8 @@ export interface TaskContext extends TaskInput {
   rework: TaskRework | null;
   /** Conflicts people resolved on the task's branch, in order. */
   resolutions: TaskResolution[];
+  /** Approval and requests for changes (absent in snapshots from before the review loop). */
+  review?: TaskReview;
 }
 
 /** A finished agent child, as XState delivers it. */
@@ -309,6 +313,36 @@ export const taskMachine = setup({
         error: null,
       };
     }),
+    /**
+     * Changes requested: the next run continues the conversation of the last successful run (its
+     * agent, resumed with the CLI's session id when it left one), on the same worktree and branch.
+     */
+    applyChangesRequest: assign(({ context, event }) => {
+      if (event.type !== 'TASK.REQUEST_CHANGES') return {};
+      const last = [...context.runs].reverse().find((run) => run.outcome === 'succeeded') ?? context.runs[context.runs.length - 1];
+      const resume = last?.resumeToken ? { runId: last.runId, resumeToken: last.resumeToken } : null;
+      const review = context.review ?? { approved: null, rounds: [] };
+      return {
+        rework: { prompt: event.prompt, by: event.by, at: event.at },
+        agentIndex: Math.max(0, last ? context.agentOrder.indexOf(last.agent) : 0),
+        attemptsForAgent: 0,
+        continueAttempt: false,
+        pendingHandoff: null,
+        resume,
+        error: null,
+        review: {
+          approved: null,
+          rounds: [...review.rounds, {
+            round: review.rounds.length + 1, message: event.message, comments: event.comments, by: event.by, at: event.at,
+            runId: runIdFor(context.taskId, context.runs.length + 1), resumed: resume !== null, commitBefore: context.commit, commitAfter: null,
+          }],
+        },
+      };
+    }),
+    recordApproval: assign(({ context, event }) => {
+      if (event.type !== 'TASK.APPROVE') return {};
+      return { review: { approved: { commit: event.commit, by: event.by, at: event.at }, rounds: context.review?.rounds ?? [] } };
+    }),
     fallBack: assign(({ context, event }) => {
       const output = doneOutput(event);
       if (!output) return {};
@@ -354,9 +388,12 @@ export const taskMachine = setup({
     recordResolution: assign(({ context, event }) => {
       if (event.type !== 'TASK.CONFLICT_RESOLVED') return {};
       const files = [...new Set(event.resolutions.map((choice) => choice.path))];
+      // A person resolved the conflict: an approval carries over to the resolution commit.
+      const approved = context.review?.approved ? { ...context.review.approved, commit: event.commit } : null;
       return {
         commit: event.commit,
         error: null,
+        review: { approved, rounds: context.review?.rounds ?? [] },
         resolutions: [...context.resolutions, { saveId: event.saveId, commit: event.commit, by: event.by, at: event.at, files }],
       };
     }),
@@ -399,9 +436,17 @@ export const taskMachine = setup({
         },
       };
     }),
-    recordCommit: assign(({ event }) => {
+    recordCommit: assign(({ context, event }) => {
       if (event.type !== 'TASK.COMMITTED') return {};
-      return { commit: event.commit, changes: event.changes };
+      // A rework that changed nothing keeps the work it was asked to change (and its line counts).
+      const kept = event.commit === null && context.rework !== null && context.commit !== null;
+      const commit = kept ? context.commit : event.commit;
+      // The review round this commit answers: the latest one, when the current rework is its request.
+      const rounds = context.review?.rounds ?? [];
+      const open = rounds[rounds.length - 1];
+      const answers = open !== undefined && open.commitAfter === null && context.rework?.at === open.at && context.rework.by === open.by;
+      const review = answers ? { approved: null, rounds: [...rounds.slice(0, -1), { ...open, commitAfter: event.commit }] } : context.review;
+      return { commit, changes: kept ? context.changes : event.changes, ...(review ? { review } : {}) };
     }),
     recordCancelRequest: assign(({ event }) => {
       if (event.type !== 'TASK.CANCEL') return {};
@@ -431,6 +476,9 @@ export const taskMachine = setup({
   },
   guards: {
     hasReworkAgent: ({ event }) => event.type === 'TASK.REWORK' && event.agentOrder.length > 0,
+    // Changes go back to a conversation, so there must have been one.
+    canRequestChanges: ({ context, event }) => event.type === 'TASK.REQUEST_CHANGES' && context.runs.length > 0,
+    isCurrentCommit: ({ context, event }) => event.type === 'TASK.APPROVE' && context.commit !== null && event.commit === context.commit,
     isCurrentRun: ({ context, event }) => 'runId' in event && event.runId === context.currentRunId,
     runSucceeded: ({ context, event }) => {
       const output = doneOutput(event);
@@ -480,6 +528,7 @@ export const taskMachine = setup({
     merged: null,
     rework: null,
     resolutions: [],
+    review: { approved: null, rounds: [] },
   }),
   // The session records a new task as queued itself; the first TASK.STATUS comes with the first change.
   initial: 'queued',
@@ -593,6 +642,8 @@ export const taskMachine = setup({
       on: {
         'TASK.MERGED': { target: 'merged', actions: 'recordMerge' },
         'TASK.REWORK': { guard: 'hasReworkAgent', target: 'running', actions: ['applyRework', 'beginRun', 'spawnAgent'] },
+        'TASK.REQUEST_CHANGES': { guard: 'canRequestChanges', target: 'running', actions: ['applyChangesRequest', 'beginRun', 'spawnAgent'] },
+        'TASK.APPROVE': { guard: 'isCurrentCommit', actions: 'recordApproval' },
         'TASK.REJECT': { target: 'rejected', actions: 'closeByReject' },
         // Re-entered so the session learns the branch's new head.
         'TASK.CONFLICT_RESOLVED': { target: 'ready_for_review', reenter: true, actions: 'recordResolution' },

@@ -105,7 +105,8 @@ echo "$(( (end - start) / 1000000 ))"
       loopP99.push(histogram.percentile(99) / 1e6);
       loopMax.push(histogram.max / 1e6);
       elu += performance.eventLoopUtilization(eluStart).utilization / runs;
-      times.mergePhase.push((phases.gating ?? NaN) - (phases.merging ?? 0));
+      // The merge phase ends where gating (with a gate config) or publishing (without) begins.
+      times.mergePhase.push((phases.gating ?? phases.publishing ?? NaN) - (phases.merging ?? 0));
       statuses.add(result.status);
       const engineTree = result.status === 'published' ? nativeGit(g.repo, ['rev-parse', `${result.integrationCommit}^{tree}`]).trim() : '(none)';
 

@@ -69,6 +69,12 @@ export const ERROR_CODES = {
   PROMOTION_IN_PROGRESS: entry(409, true),
   // The task has no live ACP agent run to take a message (not running, not an ACP agent, or its last turn ended).
   RUN_NOT_STEERABLE: entry(409),
+  // The review loop (issue 13): requireApproval leaves unapproved work out of a Save; changes go
+  // back to a language-model agent's conversation; re-applied work must still merge cleanly.
+  NOTHING_APPROVED: entry(409),
+  TASK_NOT_APPROVED: entry(409),
+  REVIEW_NEEDS_AGENT: entry(409),
+  REAPPLY_CONFLICT: entry(409),
   // The repository or configuration cannot serve the request.
   NOT_A_REPOSITORY: entry(422),
   NO_MAIN_BRANCH: entry(422),

@@ -6,5 +6,6 @@ export * from './promotion.js';
 export * from './session-events.js';
 export * from './log-entries.js';
 export * from './views.js';
+export * from './review.js';
 export { systemClock, type Clock } from './clock.js';
 export * from './secret-ref.js';

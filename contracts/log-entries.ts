@@ -56,6 +56,8 @@ export const SessionInputSchema = z.object({
   maxParallel: z.number().int().positive(),
   taskTimeoutMs: z.number().int().positive(),
   maxRetries: z.number().int().nonnegative(),
+  /** Only approved tasks merge on Save (absent: false). */
+  requireApproval: z.boolean().optional(),
 });
 export type SessionInput = z.infer<typeof SessionInputSchema>;
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ApprovalRuleSchema, PromotionResultSchema } from './promotion.js';
 import { CodedErrorSchema, ConflictChoiceSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
+import { SessionSettingsEventSchema, TaskApproveEventSchema, TaskReapplyEventSchema, TaskRequestChangesEventSchema } from './review.js';
 
 export const TaskStatusSchema = z.enum([
   'queued', 'preparing', 'running', 'retry_wait', 'committing', 'ready_for_review',
@@ -182,6 +183,8 @@ export const TaskAddEventSchema = z.object({
   agentOrder: z.array(z.string()),
   at: z.string(),
   by: z.string(),
+  /** Set when this task runs again the prompt of a task whose work a rollback took off the base branch. */
+  reworkOf: z.string().min(1).optional(),
 });
 export const SaveRequestEventSchema = z.object({
   type: z.literal('SAVE.REQUEST'), saveId: id, at: z.string(), by: z.string(),
@@ -236,12 +239,14 @@ export const TaskCommandEventSchema = z.discriminatedUnion('type', [
   TaskReworkEventSchema, TaskWorktreeReadyEventSchema, TaskWorktreeFailedEventSchema, TaskCommittedEventSchema,
   TaskSetupStartedEventSchema, TaskSetupOutputEventSchema, TaskSetupFailedEventSchema, TaskCommitFailedEventSchema, TaskRetryDueEventSchema, TaskCancelEventSchema, TaskRejectEventSchema,
   TaskInterruptEventSchema, TaskRequeueEventSchema, ConflictResolvedEventSchema,
+  TaskApproveEventSchema, TaskRequestChangesEventSchema,
 ]);
 export const SessionCommandEventSchema = z.discriminatedUnion('type', [
   TaskAddEventSchema, SaveRequestEventSchema, SaveProgressEventSchema, SaveCompletedEventSchema,
   ReviewResumeEventSchema, RollbackRequestEventSchema, RollbackCompletedEventSchema, CiStatusEventSchema,
   PromotionRequestEventSchema, PromotionApproveEventSchema, PromotionCompletedEventSchema, EnvironmentRolledBackEventSchema,
   AgentPermissionRequestedEventSchema, AgentPermissionDecidedEventSchema, AgentMessageEventSchema,
+  SessionSettingsEventSchema, TaskReapplyEventSchema,
 ]);
 /** Everything the runtime may send to the root session actor (and therefore log as an actor event). */
 export const SessionEventSchema = z.discriminatedUnion('type', [

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { EnvironmentRollbackRecordSchema, PendingPromotionSchema, PromotionRecordSchema } from './promotion.js';
 import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
+import { ReviewTimelineEntrySchemas, TaskReviewSchema, TaskRevertedSchema } from './review.js';
 import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, CiStateSchema, PermissionRequestSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
 
 /** What a fallback agent is told about the run it takes over from. */
@@ -88,6 +89,12 @@ export const TaskViewSchema = z.object({
   merged: TaskMergeSchema.nullable(),
   rework: TaskReworkSchema.nullable(),
   resolutions: z.array(TaskResolutionSchema),
+  /** Approval of the current commit and the review rounds (requests for changes). */
+  review: TaskReviewSchema,
+  /** Set while a rollback has taken the task's merged work off the base branch. */
+  reverted: TaskRevertedSchema.nullable(),
+  /** The task whose prompt this one runs again after a rollback, or null. */
+  reworkOf: z.string().nullable(),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
 
@@ -96,6 +103,8 @@ export type Checkpoint = z.infer<typeof CheckpointSchema>;
 
 export const PendingSaveSchema = z.object({
   saveId: z.string(), requestedAt: z.string(), requestedBy: z.string(), phase: z.string(), taskIds: z.array(z.string()),
+  /** Tasks ready for review with changes that this Save leaves out because they are not approved (requireApproval). */
+  leftOut: z.array(z.string()).optional(),
   /** The gate running now (phase `gating`); its output streams in the state document as run `save.{saveId}.gate-{index}`. */
   gate: SaveGateStepSchema.optional(),
   /** Set when people chose the tasks to merge (`taskIds` then holds them from the start). */
@@ -105,6 +114,8 @@ export type PendingSave = z.infer<typeof PendingSaveSchema>;
 
 export const SaveRecordSchema = z.object({
   saveId: z.string(), requestedAt: z.string(), requestedBy: z.string(), completedAt: z.string(), taskIds: z.array(z.string()), result: SaveResultSchema,
+  /** Ready tasks the Save did not merge because they were not approved (requireApproval). */
+  leftOut: z.array(z.string()).optional(),
 });
 export type SaveRecord = z.infer<typeof SaveRecordSchema>;
 
@@ -129,6 +140,7 @@ export const TimelineEntrySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('conflict_resolved'), taskId: z.string(), saveId: z.string(), commit: z.string(), at: z.string(), by: z.string() }),
   PromotionRecordSchema.extend({ kind: z.literal('promotion') }),
   EnvironmentRollbackRecordSchema.extend({ kind: z.literal('environment_rollback') }),
+  ...ReviewTimelineEntrySchemas,
   /** Who answered an ACP agent's permission request (a member, `timeout` or `thalogos`). */
   z.object({ kind: z.literal('permission'), taskId: z.string(), runId: z.string(), requestId: z.string(), title: z.string(),
     decision: z.enum(['allowed', 'denied']), reason: z.string().nullable(), at: z.string(), by: z.string() }),
@@ -163,6 +175,8 @@ export const SessionViewSchema = z.object({
   createdBy: z.string(),
   agentOrder: z.array(z.string()),
   maxParallel: z.number().int(),
+  /** Only approved tasks merge on Save; the others wait (false in sessions from before the setting). */
+  requireApproval: z.boolean(),
   tasks: z.array(TaskViewSchema),
   checkpoints: z.array(CheckpointSchema),
   timeline: z.array(TimelineEntrySchema),

@@ -12,6 +12,8 @@ import type { TaskDiff } from './inspect.js';
 import { locateRepository } from './locate-repo.js';
 import { GitWorkerPool } from './pool.js';
 import type { RollbackResult } from './rollback.js';
+import type { ReapplyResult } from './reapply.js';
+import type { SavePreview } from './save-preview.js';
 import { validateResolveConflict, type ResolveConflictParams, type ResolveConflictResult } from './resolve-conflict-params.js';
 import { assertNotClosed, RepoMutex, runSave, type SaveParams } from './save.js';
 import type { EngineContext } from './save-ops.js';
@@ -90,6 +92,16 @@ export interface GitEngine {
    * on the task branch, so the next Save merges the task cleanly. See resolve-conflict.ts.
    */
   resolveConflict(p: ResolveConflictParams & OnBranch): Promise<ResolveConflictResult>;
+  /**
+   * What a Save of `taskIds` would merge now, without moving anything (no ref, journal or
+   * worktree): the combined diff, the tree a clean Save publishes, the first conflict (save-preview.ts).
+   */
+  savePreview(p: { repoPath: string; sessionId: string; taskIds: string[] } & OnBranch): Promise<SavePreview>;
+  /**
+   * A task's changes (`base..head`) re-applied onto the base branch's head, committed on the task
+   * branch (moved forward only); REAPPLY_CONFLICT when they no longer apply cleanly (reapply.ts).
+   */
+  reapplyTask(p: { repoPath: string; sessionId: string; taskId: string; base: string; head: string } & OnBranch): Promise<ReapplyResult>;
   /**
    * Deletes the task branches of `tasks` marked `prune` whose head is reachable from main or a
    * checkpoint tag, with their clean linked worktrees; reports what it pruned and every other
@@ -278,6 +290,20 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     async taskDiff(p) {
       ids(p);
       return call('taskDiff', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, ...(p.base ? { base: p.base } : {}), ...(p.headIfPruned ? { headIfPruned: p.headIfPruned } : {}) }, p.baseBranch);
+    },
+    async savePreview(p) {
+      ids(p);
+      if (!Array.isArray(p.taskIds)) throw new GitEngineError('INVALID_NAME', 'taskIds must be an array');
+      for (const t of p.taskIds) validateId('taskId', t);
+      return call('savePreview', p.repoPath, { sessionId: p.sessionId, taskIds: p.taskIds }, p.baseBranch);
+    },
+    async reapplyTask(p) {
+      ids(p);
+      for (const field of ['base', 'head'] as const) {
+        if (typeof p[field] !== 'string' || !/^[0-9a-f]{40}$/.test(p[field])) throw new GitEngineError('INVALID_NAME', `${field} must be a full commit id`, { field });
+      }
+      // Under the repository's mutex: it reads the base branch and moves a task branch.
+      return mutex.run(await repoKey(p.repoPath), () => call('reapplyTask', p.repoPath, { sessionId: p.sessionId, taskId: p.taskId, base: p.base, head: p.head }, p.baseBranch));
     },
     async resolveConflict(p) {
       ids(p);

@@ -42,6 +42,8 @@ export const GIT_ENGINE_ERROR_CODES = [
   'RESOLUTION_SIDE_NOT_ALLOWED',
   // A task worktree has local changes that updating it would overwrite; nothing was moved.
   'WORKTREE_DIRTY',
+  // reapplyTask: the task's changes no longer apply cleanly to the base branch (data.files): rework it.
+  'REAPPLY_CONFLICT',
   // A ref's `.lock` file exists: another writer is at work, or one crashed (data.lockPath).
   'REF_LOCKED',
   // save() was given no task to merge: refused before anything is touched.

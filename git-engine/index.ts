@@ -7,6 +7,8 @@ export type { SaveResult, GateResult } from './save-types.js';
 export type { TaskDiff, TaskDiffFile } from './inspect.js';
 export type { Checkpoint } from './checkpoints.js';
 export type { RollbackResult } from './rollback.js';
+export type { SavePreview } from './save-preview.js';
+export type { ReapplyResult } from './reapply.js';
 export type { ResolveConflictParams, ResolveConflictResult } from './resolve-conflict-params.js';
 export type { Change, ChangeKind } from './snapshot-commit.js';
 export type { AutoResolution, ConflictChoice, ConflictFile, ConflictReport } from './merge/index.js';

@@ -76,6 +76,11 @@ export async function taskDiff(repo: Repo, p: { sessionId: string; taskId: strin
     base = bases[0] as string | undefined;
   }
   if (!base) throw new GitEngineError('BRANCH_NOT_FOUND', `${branch} shares no history with ${repo.mainBranch}`, { branch });
+  return diffCommits(repo, base, head);
+}
+
+/** What changes from commit `base` to commit `head`, file by file, as `git diff --histogram` shows it. */
+export async function diffCommits(repo: Repo, base: string, head: string): Promise<TaskDiff> {
   const [before, after] = [await flattenCommit(repo, base), await flattenCommit(repo, head)];
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
   const files: TaskDiffFile[] = [];

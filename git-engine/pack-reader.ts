@@ -7,6 +7,7 @@
 // know (an object newer than its listing, a v1 index) is reported as `null`, and the caller reads
 // it through isomorphic-git instead.
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -26,9 +27,10 @@ interface Pack {
   idx: Buffer;
   count: number;
   data: Promise<Buffer> | null;
-  /** Positional mode: the open pack file, closed again once idle (see IDLE_CLOSE_MS). */
-  fh: Promise<fs.FileHandle> | null;
-  uses: number;
+  /** Positional mode: the open pack file's descriptor, closed again once idle (see IDLE_CLOSE_MS). */
+  fd: number | null;
+  /** The pack file's size when it was opened (positional mode). */
+  size: number;
   timer: NodeJS.Timeout | null;
 }
 
@@ -47,6 +49,10 @@ export class PackCorruptError extends Error {
 }
 
 const IDX_HEADER = 8 + 256 * 4;
+
+function closeQuietly(fd: number): void {
+  try { closeSync(fd); } catch { /* already closed: nothing holds it */ }
+}
 
 /** A v2 index's object count, or null for another version; throws when it is truncated. */
 function indexCount(buf: Buffer, file: string): number | null {
@@ -134,15 +140,17 @@ export class PackReader {
       const file = path.join(packDir, n.replace(/\.idx$/, '.pack'));
       const idx = await fs.readFile(path.join(packDir, n));
       const count = indexCount(idx, n);
-      if (count !== null) packs.push({ file, idx, count, data: null, fh: null, uses: 0, timer: null });
+      if (count !== null) packs.push({ file, idx, count, data: null, fd: null, size: 0, timer: null });
     }
     return new PackReader(packs, objectsDir, opts.positional === true);
   }
 
   /**
-   * `length` bytes of the pack from `offset` (fewer at its end). Positional reads keep the pack
-   * open while reads come and close it IDLE_CLOSE_MS after the last one (the timer does not hold
-   * the process), so no descriptor outlives a unit of work for long.
+   * `length` bytes of the pack from `offset` (fewer at its end). Positional reads are synchronous
+   * `pread`s: they run on a pool worker (never the server's event loop), hit the page cache and
+   * take microseconds, where a thread-pool hop per object cost more than the read itself, and far
+   * more on a loaded machine (a merge reads hundreds of objects). The pack stays open while reads
+   * come and is closed IDLE_CLOSE_MS after the last one (the timer does not hold the process).
    */
   private async bytes(pack: Pack, offset: number, length: number): Promise<Buffer> {
     if (!this.positional) {
@@ -150,28 +158,31 @@ export class PackReader {
       return (await pack.data).subarray(offset, offset + length);
     }
     if (pack.timer) { clearTimeout(pack.timer); pack.timer = null; }
-    pack.uses += 1;
+    if (pack.fd === null) {
+      pack.fd = openSync(pack.file, 'r');
+      pack.size = fstatSync(pack.fd).size;
+    }
+    const fd = pack.fd;
     try {
-      pack.fh ??= fs.open(pack.file, 'r');
-      const fh = await pack.fh;
+      // A damaged header can claim any size: never read (or allocate) past the pack's end.
+      length = Math.max(0, Math.min(length, pack.size - offset));
       const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        const bytesRead = readSync(fd, buf, got, length - got, offset + got);
         if (bytesRead === 0) break;
         got += bytesRead;
       }
       return buf.subarray(0, got);
     } catch (err) {
-      pack.fh = null;
+      pack.fd = null;
+      closeQuietly(fd);
       throw err;
     } finally {
-      pack.uses -= 1;
-      if (pack.uses === 0 && pack.fh) {
-        const open = pack.fh;
+      if (pack.fd === fd) {
         pack.timer = setTimeout(() => {
           pack.timer = null;
-          if (pack.fh === open && pack.uses === 0) { pack.fh = null; void open.then((h) => h.close()).catch(() => undefined); }
+          if (pack.fd === fd) { pack.fd = null; closeQuietly(fd); }
         }, IDLE_CLOSE_MS);
         pack.timer.unref();
       }
@@ -191,7 +202,8 @@ export class PackReader {
   private async readLoose(oid: string): Promise<GitObject | null> {
     let raw: Buffer;
     try {
-      raw = inflateSync(await fs.readFile(path.join(this.objectsDir, oid.slice(0, 2), oid.slice(2))));
+      // Synchronous for the reason `bytes` is: one small file, read on a pool worker.
+      raw = inflateSync(readFileSync(path.join(this.objectsDir, oid.slice(0, 2), oid.slice(2))));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;

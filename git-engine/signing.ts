@@ -1,10 +1,9 @@
-// OpenPGP signing for commits (through isomorphic-git's onSign) and checkpoint tags. The key is
+// OpenPGP signing for commits (commit-object.ts) and checkpoint tags. The key is
 // parsed and decrypted once per worker and reused.
 import * as openpgp from 'openpgp';
 import { GitEngineError } from './errors.js';
 
 export interface SigningKey { armoredPrivateKey: string; passphrase?: string }
-export type SignCallback = (args: { payload: string; secretKey: string }) => Promise<{ signature: string }>;
 
 const keys = new Map<string, Promise<openpgp.PrivateKey>>();
 
@@ -33,8 +32,4 @@ export async function signPayload(key: SigningKey, payload: string): Promise<str
   } catch (err) {
     throw new GitEngineError('SIGNING_FAILED', `signing failed: ${(err as Error).message}`);
   }
-}
-
-export function onSignFor(key: SigningKey): SignCallback {
-  return async ({ payload }) => ({ signature: await signPayload(key, payload) });
 }

@@ -12,6 +12,8 @@ import { headBranchOf, openRepo } from './repo.js';
 import { resolveConflict } from './resolve-conflict.js';
 import { rollback } from './rollback.js';
 import { recordSessionStart } from './session-start.js';
+import { reapplyTask } from './reapply.js';
+import { savePreview } from './save-preview.js';
 import { abortSave, prepareIntegrationWorktree, publishSave, recordGateFailure, saveMerge, type EngineContext } from './save-ops.js';
 import { describePending, recoverSave } from './save-recovery.js';
 import { prepareTaskFiles } from './task-files.js';
@@ -39,6 +41,8 @@ const OPS = {
   // `.thalogos.json` as the base branch holds it now (CI settings, gates).
   repoConfig: async (repo) => readGateConfig(repo, await mustReadBranch(repo, repo.mainBranch)),
   taskDiff: (repo, _ctx, a) => taskDiff(repo, a),
+  savePreview: (repo, ctx, a) => savePreview(repo, ctx, a),
+  reapplyTask: (repo, ctx, a) => reapplyTask(repo, ctx, a),
   pruneTaskBranches: (repo, _ctx, a) => pruneTaskBranches(repo, a),
   listEnvironments: (repo) => listEnvironments(repo),
   planPromotion: (repo, _ctx, a) => planPromotion(repo, a),

@@ -9,11 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { inflate } from 'node:zlib';
-import git from 'isomorphic-git';
+import { deflateSync, inflate } from 'node:zlib';
 import type { Repo } from './repo.js';
 import type { FsClient } from './worktree-layout.js';
-import { onSignFor, signPayload, type SigningKey } from './signing.js';
+import { renderCommit } from './commit-object.js';
+import { signPayload, type SigningKey } from './signing.js';
 
 export interface Identity { name: string; email: string }
 
@@ -25,20 +25,22 @@ export interface ObjectContext {
 
 export async function writeCommit(repo: Repo, ctx: ObjectContext, p: { tree: string; parents: string[]; message: string }): Promise<string> {
   const who = { name: ctx.committer.name, email: ctx.committer.email, timestamp: Math.floor(ctx.nowMs / 1000), timezoneOffset: 0 };
-  return git.commit({
-    fs: objectWriteFs(repo),
-    gitdir: repo.gitdir,
-    cache: repo.cache,
-    // isomorphic-git resolves `ref` even with noUpdateBranch; a name nobody uses keeps it off HEAD.
-    ref: 'refs/thalogos/unused',
-    noUpdateBranch: true,
-    tree: p.tree,
-    parent: p.parents,
-    message: p.message,
-    author: who,
-    committer: who,
-    ...(ctx.signingKey ? { signingKey: 'thalogos', onSign: onSignFor(ctx.signingKey) } : {}),
-  });
+  const text = await renderCommit({ tree: p.tree, parents: p.parents, author: who, committer: who, message: p.message }, ctx.signingKey);
+  return writeLooseObject(repo, 'commit', Buffer.from(text, 'utf8'));
+}
+
+/**
+ * Writes one object as a loose file (deflated `type size\0content`, temp file + rename, fsynced or
+ * listed in repo.deferredSyncs). Content-addressed: an existing file is replaced by identical
+ * bytes, which also repairs one a killed writer left truncated.
+ */
+export async function writeLooseObject(repo: Repo, type: 'commit' | 'tag' | 'tree' | 'blob', content: Uint8Array): Promise<string> {
+  const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
+  const oid = createHash('sha1').update(raw).digest('hex');
+  const file = path.join(repo.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  // Objects written here are small (commits, tags): deflating inline beats a thread-pool hop.
+  await writeLooseObjectAtomic(file, deflateSync(raw), repo.deferredSyncs);
+  return oid;
 }
 
 export async function writeAnnotatedTag(repo: Repo, ctx: ObjectContext, p: { name: string; target: string; message: string }): Promise<string> {
@@ -47,7 +49,7 @@ export async function writeAnnotatedTag(repo: Repo, ctx: ObjectContext, p: { nam
   // git verifies a tag's signature over everything before "-----BEGIN PGP SIGNATURE-----".
   let text = `object ${p.target}\ntype commit\ntag ${p.name}\ntagger ${ctx.committer.name} <${ctx.committer.email}> ${ts} +0000\n\n${body}\n`;
   if (ctx.signingKey) text += await signPayload(ctx.signingKey, text);
-  return git.writeObject({ fs: objectWriteFs(repo), gitdir: repo.gitdir, type: 'tag', format: 'content', object: Buffer.from(text, 'utf8') });
+  return writeLooseObject(repo, 'tag', Buffer.from(text, 'utf8'));
 }
 
 const inflateAsync = promisify(inflate);

@@ -12,6 +12,7 @@ import { damageRoutes } from './api/damage-routes.js';
 import { saveRecoverRoutes } from './api/save-recover-routes.js';
 import { promotionRoutes } from './api/promotion-routes.js';
 import { conflictRoutes } from './api/conflict-routes.js';
+import { reviewRoutes } from './api/review-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { systemRoutes } from './api/system-routes.js';
 import { DeviceSessions } from './auth/session-cookie.js';
@@ -56,6 +57,8 @@ import { createLogger } from './telemetry/logger.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
 import { systemClock, type Clock } from './clock.js';
 import { repoTarget } from './sessions/session-meta.js';
+import { resolveAllowedRepo } from './sessions/repo-policy.js';
+import { CreateSessionBody } from './api/schemas.js';
 import { openWebhooks } from './webhooks/index.js';
 
 /** How long shutdown waits for agent processes: the adapters' SIGTERM grace (5 s) plus a margin. */
@@ -101,9 +104,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const snapshots = cluster?.snapshots ?? ledger.snapshots;
   const tokens = await TokenStore.open(db);
   const members = await MembershipStore.open(db);
+  // Cluster mode: both stores follow the tables in Redis (tokens and memberships are shared).
+  let syncRef: { disconnectUser(userId: string, sessionId?: string): number } | null = null;
+  const sharedAuth = cluster ? await cluster.shareAuth({ tokens, members, onAccessChanged: (tokenId, sessionId) => syncRef?.disconnectUser(tokenId, sessionId) }) : null;
   const access = new SessionAccess(members);
   const createdAdminToken = await bootstrapAdminToken(tokens, config, log, logger);
   const devices = new DeviceSessions(config.dataDir, tokens);
+  const sharedDevices = cluster?.shareDevices(devices) ?? null;
   // The webhook outbox reads the log from here on (runtime/webhooks); it lives in this node's LevelDB.
   const webhooks = await openWebhooks({ db, log, clock, env, logger: logger.child({ component: 'webhooks' }), settings: fileConfig.webhooks });
 
@@ -147,17 +154,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app,
     path: '/sync',
     authenticate: async (token) => {
+      await sharedAuth?.freshenToken(token);
+      await sharedDevices?.freshenTicket(token);
       // A console tab signed in by its device cookie sends a sync ticket instead of a token.
       const principal = tokens.authenticate(token) ?? devices.authenticateSyncTicket(token);
       return principal ? { userId: principal.tokenId, name: principal.name, role: principal.role } : null;
     },
-    sessionExists: async (sessionId) => sessionsRef?.has(sessionId) ?? false,
+    // In cluster mode a session may run on another node: its documents are served here all the same.
+    sessionExists: async (sessionId) => (sessionsRef?.has(sessionId) ?? false) || (cluster ? await cluster.hasSession(sessionId) : false),
     // A non-member is refused exactly like an unknown session; the role on the session caps writes.
-    roleOnSession: async (user, sessionId) => access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId),
+    roleOnSession: async (user, sessionId) => {
+      await sharedAuth?.freshenMember(sessionId, user.userId);
+      return access.roleOn({ tokenId: user.userId, name: user.name, role: user.role }, sessionId);
+    },
     db: db.sublevel('sync'),
+    ...(cluster ? { cluster: { redis: cluster.redis, keyPrefix: cluster.config.keyPrefix, nodeId: cluster.config.nodeId } } : {}),
     logger: logger.child({ component: 'sync' }),
     clock,
   });
+  syncRef = sync;
   const projection = new LiveProjection(sync, logger);
   const taskPorts = new TaskPorts();
   const refPusher = new ManagedRefPusher({ engine, logger: logger.child({ component: 'ci' }) });
@@ -288,7 +303,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...steeringRoutes(context, steering), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...reviewRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...steeringRoutes(context, steering), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];
@@ -319,7 +334,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onRequest: (method, route, status) => liveMetrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   // Cluster mode routes a session's commands to the node that owns it.
-  const routed = cluster ? cluster.wrap(core) : core;
+  const routed = cluster ? cluster.wrap(core, { canonicalRepo: (body) => canonicalRepo(body, engine, config.repoRoots) }) : core;
   // Previews of task dev servers are proxied here, beside the API (never through the console).
   const handle = withPreviews(routed, { tickets: previewTickets, ports: taskPorts, tokens, access, logger: logger.child({ component: 'previews' }) });
   mountFetch(app, handle, { maxBodyBytes: MAX_BODY_BYTES, onError: (error) => logger.error({ err: error }, 'request failed in the HTTP adapter') });
@@ -377,6 +392,12 @@ async function bootstrapAdminToken(tokens: TokenStore, config: Config, log: Sess
   const { token } = await tokens.create({ name: 'admin', role: 'admin', createdBy: 'bootstrap' }, audited('generated'));
   logger.debug('created the first admin token');
   return token;
+}
+
+/** The repository a session creation names, as the create route resolves it (placement key). */
+async function canonicalRepo(body: unknown, engine: ReturnType<typeof createGitEngine>, roots: Config['repoRoots']): Promise<string> {
+  const given = await resolveAllowedRepo(CreateSessionBody.parse(body).repoPath, roots);
+  return resolveAllowedRepo((await engine.inspectRepository(given)).repoPath, roots);
 }
 
 function countBy(values: string[]): Map<string, number> {

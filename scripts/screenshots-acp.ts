@@ -1,8 +1,6 @@
-// docs/screenshots/12-acp-permission.png: a live ACP agent (codex-acp against the scripted model
+// docs/screenshots/14-acp-permission.png: a live ACP agent (codex-acp against the scripted model
 // server in tests/fake-model) asks permission for a shell command; a reviewer sees the request
 // with the agent's options. Run alone: npx tsx scripts/screenshots-acp.ts (screenshots.ts runs it too).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -18,13 +16,10 @@ export async function acpScreenshots(outDir = path.join(ROOT, 'docs', 'screensho
     { kind: 'text', text: 'Ran the greeting tests.' },
   ] });
   const setup = await codexSetup(model.url, 300_000);
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-shots-acp-'));
-  const configFile = path.join(tmp, 'config.json');
-  await writeFile(configFile, JSON.stringify({ adapters: { order: ['codex-acp'], adapters: { 'codex-acp': { enabled: true, ...setup.config } } } }));
   let stack: ConsoleStack | null = null;
   let browser: Browser | null = null;
   try {
-    [stack, browser] = await Promise.all([startConsoleStack({ configFile }), launchBrowser()]);
+    [stack, browser] = await Promise.all([startConsoleStack({ adapters: { order: ['codex-acp'], adapters: { 'codex-acp': { enabled: true, ...setup.config } } } }), launchBrowser()]);
     const repo = stack.newRepo('greeter', { 'README.md': '# greeter\n' });
     const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Friendlier greetings' })).body.id as string;
     const taskId = (await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'codex-acp', prompt: 'Run the greeting tests and save the report.' })).body.id as string;
@@ -32,14 +27,13 @@ export async function acpScreenshots(outDir = path.join(ROOT, 'docs', 'screensho
     await rita.goto(`/sessions/${sid}/tasks/${taskId}`);
     await rita.getByTestId('permission-request').first().waitFor({ timeout: 120_000 });
     await rita.waitForTimeout(500);
-    await rita.screenshot({ path: path.join(outDir, '12-acp-permission.png') });
-    console.log('wrote docs/screenshots/12-acp-permission.png');
+    await rita.screenshot({ path: path.join(outDir, '14-acp-permission.png') });
+    console.log('wrote docs/screenshots/14-acp-permission.png');
   } finally {
     await browser?.close();
     await stack?.close();
     await model.close();
     await setup.cleanup();
-    await rm(tmp, { recursive: true, force: true });
   }
 }
 

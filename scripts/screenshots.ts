@@ -1,11 +1,14 @@
 // Regenerates docs/screenshots/*.png: drives the real runtime and the console in headless
 // Chromium through the same flows as tests/web-*.test.ts. Run: npx tsx scripts/screenshots.ts
+// (`--only=review`: only 12-review-loop and 13-save-preview, which need the Codex CLI).
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from '../tests/helpers/browser.js';
 import { acpScreenshots } from './screenshots-acp.js';
+import { codexSetup } from '../tests/fake-model/cli-setup.js';
+import { startFakeModel } from '../tests/fake-model/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs', 'screenshots');
@@ -144,7 +147,63 @@ async function main(): Promise<void> {
   await acpScreenshots(OUT);
 }
 
-main().catch((error: unknown) => {
+/**
+ * The review loop (issue 13): the real Codex CLI against the scripted model server, so Request
+ * changes continues its conversation; then the Save preview of an approval-only session.
+ */
+async function reviewLoop(): Promise<void> {
+  // Only the prompt of the review round holds the comment's words.
+  const MARK = 'Use a template literal';
+  const model = await startFakeModel({
+    turns: [{ kind: 'shell', command: `printf '%s\\n' 'export function greet(name) {' "  return 'Hello, ' + name + '!';" '}' > src/greeting.js` }, { kind: 'text', text: 'Added an exclamation mark.' }],
+    followUps: [{ when: MARK, turns: [{ kind: 'shell', command: "printf '%s\\n' 'export function greet(name) {' '  return `Hello, ${name}!`;' '}' > src/greeting.js" }, { kind: 'text', text: 'Now it uses a template literal.' }] }],
+  });
+  const setup = await codexSetup(model.url, 90_000);
+  let stack: ConsoleStack | null = null;
+  let browser: Browser | null = null;
+  try {
+    [stack, browser] = await Promise.all([
+      startConsoleStack({ adapters: { order: ['codex', 'command'], adapters: { codex: { enabled: true, ...setup.config }, claude: { enabled: false }, gemini: { enabled: false } } } }),
+      launchBrowser(),
+    ]);
+    const repo = stack.newRepo('greeter', { 'src/greeting.js': "export function greet(name) {\n  return 'Hello, ' + name;\n}\n" });
+    const sid = (await stack.admin('POST', '/api/sessions', { repoPath: repo, title: 'Friendlier greetings', requireApproval: true })).body.id as string;
+    const taskId = (await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'codex', prompt: 'Make greet() end with an exclamation mark.' })).body.id as string;
+    await stack.admin('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo "# greeter" > README.md' });
+    const ready = async () => (await stack?.admin('GET', `/api/sessions/${sid}`))?.body.tasks.every((t: { status: string }) => t.status === 'ready_for_review');
+    for (let i = 0; !(await ready()); i += 1) {
+      if (i > 600) throw new Error('tasks not ready');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const rita = (await signedInPage(browser, stack.url, await stack.token('rita', 'reviewer', { [sid]: 'reviewer' }), WIDE)).page;
+    await rita.goto(`/sessions/${sid}/tasks/${taskId}`);
+    await rita.getByRole('button', { name: 'Comment on src/greeting.js line 2' }).click();
+    await rita.getByLabel('Comment for src/greeting.js line 2').fill(`${MARK} here.`);
+    await rita.getByRole('button', { name: 'Add comment' }).click();
+    await rita.getByLabel(/What should change/).fill('Looks good, one small change.');
+    await rita.getByRole('button', { name: 'Request changes' }).click();
+    await rita.getByRole('list', { name: 'Review rounds' }).getByText(/new commit/).waitFor(LIVE);
+    await rita.getByRole('button', { name: 'Approve' }).click();
+    await rita.getByRole('button', { name: 'Approved' }).waitFor(LIVE);
+    await shot(rita, '12-review-loop');
+    const olga = (await signedInPage(browser, stack.url, await stack.token('olga', 'operator', { [sid]: 'operator' }), WIDE)).page;
+    await olga.goto(`/sessions/${sid}`);
+    await olga.getByRole('button', { name: 'Preview Save' }).click();
+    await olga.getByRole('status', { name: 'Preview result' }).waitFor(LIVE);
+    await olga.getByRole('region', { name: 'Save preview' }).scrollIntoViewIfNeeded().catch(() => undefined);
+    await olga.getByText('Save preview', { exact: true }).scrollIntoViewIfNeeded();
+    await shot(olga, '13-save-preview');
+  } finally {
+    await browser?.close();
+    await stack?.close();
+    await model.close();
+    await setup.cleanup();
+  }
+}
+
+// `--only=review` regenerates only the review loop's screenshots.
+const onlyReview = process.argv.includes('--only=review');
+(onlyReview ? reviewLoop() : main().then(reviewLoop)).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

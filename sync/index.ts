@@ -8,7 +8,7 @@ export { documentName, parseDocumentName, isValidSessionId } from './document-na
 export type { SyncDocumentKind, SyncDocumentName } from './document-name.js';
 export { STATE_ROOT, STATE_SCHEMA_VERSION, stateToJson } from './state-document.js';
 export type { AgentEvent, AgentRun } from './state-document.js';
-export { SHARED_ROOT, sharedRoots, commentKey } from './shared-document.js';
-export type { ChatMessage, Note } from './shared-document.js';
+export { SHARED_ROOT, sharedRoots, commentKey, taskComments } from './shared-document.js';
+export type { ChatMessage, Note, TaskLineComment } from './shared-document.js';
 export { UwsSocketBridge } from './uws-socket-bridge.js';
 export type { UwsSocketBridgeOptions } from './uws-socket-bridge.js';

@@ -46,3 +46,38 @@ export function sharedRoots(doc: Y.Doc): {
     comments: doc.getMap<Y.Array<Note>>(SHARED_ROOT.comments),
   };
 }
+
+/** A line comment on a task's diff, read back from the `comments` map. */
+export interface TaskLineComment {
+  id: string;
+  path: string;
+  /** The new side's line number. */
+  line: number;
+  text: string;
+  /** The author's name as the server stamped it. */
+  by: string;
+  at: string;
+}
+
+/**
+ * The comments on `taskId`, ordered by path, line and time. Keys are `${taskId}:${path}:${line}`;
+ * a path may hold ':' itself, so the line is what follows the last one.
+ */
+export function taskComments(comments: Y.Map<Y.Array<Note>>, taskId: string): TaskLineComment[] {
+  const found: TaskLineComment[] = [];
+  const prefix = `${taskId}:`;
+  comments.forEach((notes, key) => {
+    if (!key.startsWith(prefix)) return;
+    const rest = key.slice(prefix.length);
+    const cut = rest.lastIndexOf(':');
+    const line = Number(rest.slice(cut + 1));
+    const path = rest.slice(0, cut);
+    if (cut <= 0 || !Number.isInteger(line) || line < 1) return;
+    for (const note of notes.toArray()) {
+      if (typeof note?.text !== 'string' || note.text.trim() === '') continue;
+      const stamped = note as Note & { name?: unknown };
+      found.push({ id: String(note.id ?? ''), path, line, text: note.text, by: typeof stamped.name === 'string' ? stamped.name : String(note.userId ?? ''), at: String(note.at ?? '') });
+    }
+  });
+  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)));
+}

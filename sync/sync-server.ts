@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Connection, Hocuspocus } from '@hocuspocus/server';
 import type { Extension } from '@hocuspocus/server';
+import type { Redis as RedisRelay } from '@hocuspocus/extension-redis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js';
 import * as Y from 'yjs';
@@ -9,10 +11,11 @@ import { type Clock, systemClock } from '../contracts/clock.js';
 import { SyncError, refusal } from './errors.js';
 import { createInboundGuard, type GuardSocket, type GuardUser } from './inbound-guard.js';
 import { FRAME, documentUpdateOf, readFrameHeader } from './message-frame.js';
-import { sharedRoots } from './shared-document.js';
+import { sharedRoots, taskComments, type TaskLineComment } from './shared-document.js';
 import { StateProjector } from './state-projector.js';
 import { boundedEvent, parseAgentRef, parseSessionView, reduceRuns } from './state-document.js';
 import { type SyncDatabase, UpdateStore } from './update-store.js';
+import { type DocumentStore, RedisUpdateStore } from './redis-update-store.js';
 import { UwsSocketBridge } from './uws-socket-bridge.js';
 
 export type SyncRole = 'viewer' | 'reviewer' | 'operator' | 'admin';
@@ -39,6 +42,11 @@ export interface SyncServerOptions {
   roleOnSession?(user: SyncUser, sessionId: string): Promise<SyncRole | null>;
   /** Where both documents of every session are persisted (a sublevel is fine; any value encoding). */
   db: SyncDatabase;
+  /**
+   * Cluster mode: documents live in Redis instead of `db`, and Hocuspocus's Redis extension joins
+   * each document (edits and presence) across every node that has it open.
+   */
+  cluster?: { redis: Redis; keyPrefix: string; nodeId: string };
   logger?: Logger;
   /** Events kept per agent run in the state document. Default 200. */
   maxAgentLines?: number;
@@ -85,6 +93,8 @@ export interface SyncServer {
     event: { type: string; seq: number; at: string; [key: string]: unknown },
   ): void;
   readSharedMemory(sessionId: string): Promise<string>;
+  /** The line comments on one task in the shared document (`comments`), ordered by path, line and time. */
+  readTaskComments(sessionId: string, taskId: string): Promise<TaskLineComment[]>;
   rebuildState(
     sessionId: string,
     view: unknown,
@@ -141,11 +151,14 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     throw new SyncError('SYNC_BAD_VIEW', 'maxAgentLines must be a positive integer', { maxAgentLines });
   }
   const clock = options.clock ?? systemClock;
-  const store = new UpdateStore(options.db, {
-    clock,
-    sync: options.fsync ?? false,
-    onCorruptRecord: (name, key, error) => logger.error({ documentName: name, key, err: error }, 'skipped a corrupt Yjs record'),
-  });
+  const onCorruptRecord = (name: string, key: unknown, error: unknown) => logger.error({ documentName: name, key, err: error }, 'skipped a corrupt Yjs record');
+  const store: DocumentStore = options.cluster
+    ? new RedisUpdateStore(options.cluster.redis, { keyPrefix: options.cluster.keyPrefix, clock, onCorruptRecord })
+    : new UpdateStore(options.db, { clock, sync: options.fsync ?? false, onCorruptRecord });
+  // Loaded only in cluster mode: the embedded default never pulls in the relay and its clients.
+  const relay: RedisRelay | null = options.cluster
+    ? new (await import('@hocuspocus/extension-redis')).Redis({ redis: options.cluster.redis, identifier: options.cluster.nodeId, prefix: `${options.cluster.keyPrefix}sync` })
+    : null;
   const bridges = new Set<UwsSocketBridge>();
   const openRequests = new Set<SocketRequest>();
   const projectors = new Map<string, StateProjector>();
@@ -217,8 +230,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     async afterLoadDocument(data) {
       const name = data.documentName;
       data.document.on('update', (update: Uint8Array, origin: unknown) => {
-        // Client updates were written before Hocuspocus applied them (beforeHandleMessage).
+        // Client updates were written before Hocuspocus applied them (beforeHandleMessage); in
+        // cluster mode those relayed from another node were written by the node that took them.
         if (origin instanceof Connection) return;
+        if (relay !== null && origin === relay.redisTransactionOrigin) return;
         // Server-side writes may share a batch: they are rebuildable (state) and every caller that
         // needs durability waits on a barrier, which writes what is pending at once.
         store.append(name, update, true).catch((error: unknown) => logger.error({ err: error, documentName: name }, 'lost a server-side update'));
@@ -276,7 +291,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   const hocuspocus = new Hocuspocus({
     name: 'thalogos-sync',
     quiet: true,
-    extensions: [extension],
+    extensions: relay ? [extension, relay] : [extension],
     yDocOptions: { gc: true, gcFilter: () => true },
   });
 
@@ -372,6 +387,16 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     if (closing) throw new SyncError('SYNC_CLOSED', 'sync server is closed');
   }
 
+  /** Reads the session's shared document, loaded or stored (a loaded one is already stored: write-ahead). */
+  async function withSharedDoc<T>(sessionId: string, read: (doc: Y.Doc) => T, empty: T): Promise<T> {
+    const name = documentName(sessionId, 'shared');
+    const live = hocuspocus.documents.get(name);
+    if (live !== undefined) return read(live);
+    const stored = await store.load(name);
+    if (!hocuspocus.documents.has(name)) store.release(name);
+    return stored === null ? empty : read(stored);
+  }
+
   return {
     hocuspocus,
 
@@ -387,13 +412,11 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     },
 
     async readSharedMemory(sessionId) {
-      const name = documentName(sessionId, 'shared');
-      // Whatever a loaded document holds is already stored (write-ahead), so either is current.
-      const live = hocuspocus.documents.get(name);
-      if (live !== undefined) return sharedRoots(live).memory.toString();
-      const stored = await store.load(name);
-      if (!hocuspocus.documents.has(name)) store.release(name);
-      return stored === null ? '' : sharedRoots(stored).memory.toString();
+      return withSharedDoc(sessionId, (doc) => sharedRoots(doc).memory.toString(), '');
+    },
+
+    async readTaskComments(sessionId, taskId) {
+      return withSharedDoc(sessionId, (doc) => taskComments(sharedRoots(doc).comments, taskId), []);
     },
 
     async rebuildState(sessionId, view, agentEvents) {
@@ -426,6 +449,8 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       projectors.clear();
       await waitForUnload(hocuspocus, 5_000);
       await store.flush();
+      // The relay's own subscriber and publisher connections (duplicates of the runtime's).
+      await relay?.onDestroy().catch(() => undefined);
     },
   };
 }

@@ -2,10 +2,7 @@
 // scripted model server): the agent's permission request appears to both people on the session,
 // the operator messages the agent from the task page, and the reviewer allows the request from
 // her own browser; native git sees the change, the timeline says who allowed it.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codexSetup, type CliSetup } from './fake-model/cli-setup.js';
 import { startFakeModel, type FakeModelServer } from './fake-model/server.js';
 import { waitFor } from './helpers/api.js';
@@ -14,28 +11,24 @@ import { git } from './helpers/git-repo.js';
 
 let model: FakeModelServer | null = null;
 let setup: CliSetup | null = null;
-let tmp: string | null = null;
-// Registered before the stack's: runs after the server (and its agent runs) closed.
+// Registered before the stack's: the scripted model is up before the server starts, and is closed
+// after it (and its agent runs) closed.
+beforeAll(async () => {
+  model = await startFakeModel({ turns: [
+    { kind: 'shell', command: 'echo "written by codex-acp" > acp.txt' },
+    { kind: 'text', text: 'Wrote acp.txt.' },
+  ] });
+  setup = await codexSetup(model.url, 120_000);
+});
 afterAll(async () => {
   await model?.close();
   await setup?.cleanup();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 describe('web console: steering a live ACP agent', () => {
-  const suite = useConsoleStack({
-    configFile: async () => {
-      model = await startFakeModel({ turns: [
-        { kind: 'shell', command: 'echo "written by codex-acp" > acp.txt' },
-        { kind: 'text', text: 'Wrote acp.txt.' },
-      ] });
-      setup = await codexSetup(model.url, 120_000);
-      tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-web-acp-'));
-      const file = path.join(tmp, 'config.json');
-      await writeFile(file, JSON.stringify({ adapters: { order: ['codex-acp'], permissionTimeoutMs: 180_000, adapters: { 'codex-acp': { enabled: true, ...setup.config } } } }));
-      return file;
-    },
-  });
+  const suite = useConsoleStack(() => ({
+    adapters: { order: ['codex-acp'], permissionTimeoutMs: 180_000, adapters: { 'codex-acp': { enabled: true, ...setup!.config } } },
+  }));
 
   it('both people see the request; the operator messages the agent; the reviewer allows it from her browser', async () => {
     const { stack, browser } = suite;

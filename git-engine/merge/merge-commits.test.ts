@@ -29,6 +29,25 @@ async function rejection(p: Promise<unknown>): Promise<MergeError> {
 }
 
 describe('mergeCommits', () => {
+  it('leaves an object already present as it is, and replaces one a crash cut short', async () => {
+    const first = await mergeCommits(input(ours, theirs));
+    if (!first.clean) throw new Error('expected a clean merge');
+    const file = path.join(repo, '.git', 'objects', first.tree.slice(0, 2), first.tree.slice(2));
+    const inode = fs.statSync(file).ino;
+    // Present and sound: not written again (git does the same; renaming over it cost ms each).
+    const again = await mergeCommits(input(ours, theirs));
+    expect(again.clean && again.tree).toBe(first.tree);
+    expect(fs.statSync(file).ino).toBe(inode);
+    // Cut short (as a crash between write and fsync can leave it): replaced with the whole object.
+    fs.chmodSync(file, 0o644);
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 5));
+    const repaired = await mergeCommits(input(ours, theirs));
+    expect(repaired.clean && repaired.tree).toBe(first.tree);
+    expect(git(repo, ['cat-file', '-t', first.tree]).trim()).toBe('tree');
+    expect(git(repo, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+  });
+
+
   it('never touches refs, HEAD, the index or the work tree', async () => {
     const snapshot = () => ({
       refs: git(repo, ['for-each-ref', '--format=%(refname) %(objectname)']),

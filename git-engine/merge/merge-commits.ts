@@ -28,7 +28,10 @@ export async function mergeCommits(input: MergeCommitsInput): Promise<MergeOutco
   const choices = createChoiceTable(input.choices);
   const store = createObjectStore(input.fs, input.gitdir, input.cache);
   const [oursTree, theirsTree] = await Promise.all([store.commitTree(input.ours), store.commitTree(input.theirs)]);
-  const base = await baseTree(store, input.ours, input.theirs);
+  if (input.base !== undefined && (typeof input.base !== 'string' || !OID.test(input.base))) {
+    throw new MergeError('INVALID_OID', 'base must be a 40-hex commit id', { base: String(input.base) });
+  }
+  const base = input.base !== undefined ? { tree: await store.commitTree(input.base) } : await baseTree(store, input.ours, input.theirs);
   const ctx = createContext(store, 0, labels, choices);
   const tree = await mergeTrees(ctx, { base: base.tree, ours: oursTree, theirs: theirsTree });
   // Paths are merged concurrently: sort so that reports do not depend on I/O timing.

@@ -20,6 +20,11 @@ export interface MergeCommitsInput {
    * Everything else (clean regions, the policy) is merged exactly as without choices.
    */
   choices?: readonly ConflictChoice[];
+  /**
+   * The commit whose tree is the merge base, instead of the commits' own merge base: a
+   * cherry-pick of `base..theirs` onto `ours` (re-applying work a restore took away).
+   */
+  base?: string;
 }
 
 export type MergeOutcome =

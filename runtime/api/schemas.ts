@@ -13,6 +13,8 @@ export const CreateSessionBody = z.strictObject({
   title: z.string().trim().min(1).max(200),
   /** The branch to work from and publish to; default: the branch the checkout is on. Checked by the engine. */
   baseBranch: z.string().min(1).max(255).optional(),
+  /** Only approved tasks merge on Save (default false; an operator can change it later). */
+  requireApproval: z.boolean().optional(),
 });
 
 export const AddTaskBody = z.strictObject({
@@ -85,3 +87,13 @@ export const PromoteBody = z.strictObject({ checkpoint: CheckpointField, to: Env
 
 /** Move an environment back to an earlier checkpoint it held. */
 export const EnvironmentRollbackBody = z.strictObject({ checkpoint: CheckpointField });
+
+/** Request changes: what the reviewer tells the agent; the task's line comments join it from the shared document. */
+export const RequestChangesBody = z.strictObject({
+  message: z.string().trim().max(20_000).default(''),
+});
+
+/** Session settings an operator may change after creation. */
+export const SessionSettingsBody = z.strictObject({
+  requireApproval: z.boolean(),
+});

@@ -13,6 +13,7 @@ import { requireAvailableAgent } from './agent-required.js';
 import { AddTaskBody, CreateSessionBody, EmptyBody, EventsQuery, RejectBody, RollbackBody, SaveBody } from './schemas.js';
 import { repoTarget } from '../sessions/session-meta.js';
 import { describeMissing, missingStatuses } from '../ci/required-statuses.js';
+import { refuseNothingApproved, refuseUnapproved, saveCandidatesOf } from './review-save.js';
 
 export function sessionRoutes(app: AppContext): Route[] {
   const summary = (id: string): SessionSummary => {
@@ -75,7 +76,7 @@ export function sessionRoutes(app: AppContext): Route[] {
         const baseBranch = (await app.engine.inspectRepository(repoPath, ctx.body.baseBranch ?? checkedOut ?? inspected.mainBranch)).mainBranch;
         // The base branch as it is now becomes the session's first checkpoint, so its first Save can be rolled back.
         const beforeCreate = async (sessionId: string) => void (await app.engine.recordSessionStart({ repoPath, baseBranch, sessionId }));
-        const host = await app.sessions.create({ title: ctx.body.title, repoPath, baseBranch, defaults: app.defaults, by: actorOf(ctx.principal), beforeCreate });
+        const host = await app.sessions.create({ title: ctx.body.title, repoPath, baseBranch, requireApproval: ctx.body.requireApproval, defaults: app.defaults, by: actorOf(ctx.principal), beforeCreate });
         await recordOwner(app, host.id, ctx.principal);
         return json(201, host.view());
       },
@@ -223,7 +224,7 @@ async function refuseMissingStatuses(app: AppContext, host: ReturnType<AppContex
   if (view.status === 'damaged') return;
   // A repository whose configuration cannot be read is the Save's to report (with the engine's code).
   const required = await app.engine.repoConfig(repoTarget(host.meta)).then((config) => config.ci.requiredStatuses, () => [] as string[]);
-  const candidates = chosen ?? view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null).map((task) => task.id);
+  const candidates = chosen ?? saveCandidatesOf(view);
   const missing = missingStatuses(view, candidates, required);
   if (missing.length > 0) {
     throw new ApiError('STATUS_REQUIRED', `a required CI status is missing: ${describeMissing(missing)}`, { required, missing });
@@ -263,6 +264,7 @@ function refuseUnreadyChosen(view: SessionView, taskIds: string[]): void {
       const why = task.status === 'ready_for_review' ? 'it changed nothing' : `it is ${task.status.replace(/_/g, ' ')}`;
       throw new ApiError('TASK_NOT_READY', `task ${taskId} cannot be saved: ${why}; only tasks ready for review with changes can`, { taskId, status: task.status });
     }
+    refuseUnapproved(view, task);
   }
 }
 
@@ -273,7 +275,9 @@ function refuseUnreadyChosen(view: SessionView, taskIds: string[]): void {
 function refuseEmptySave(view: SessionView): void {
   if (view.status === 'damaged') return; // the submit refuses it with SESSION_DAMAGED
   const ready = view.tasks.filter((task) => task.status === 'ready_for_review' && task.commit !== null);
-  if (ready.length > 0 || view.tasks.some((task) => WORKING_STATUSES.has(task.status))) return;
+  if (view.tasks.some((task) => WORKING_STATUSES.has(task.status))) return;
+  if (ready.length > 0) return refuseNothingApproved(view, ready);
+  if (view.tasks.some((task) => task.reverted?.reapply)) return;
   throw new ApiError('NOTHING_TO_SAVE', 'no task is ready to merge: finish a task (or retry a failed one), then Save', {
     tasks: view.tasks.length,
   });

@@ -28,6 +28,7 @@ export type PersistMembers = (rows: PutOp[]) => Promise<void>;
 export class MembershipStore {
   private readonly bySession = new Map<string, Map<string, MembershipRecord>>();
   private readonly rows: JsonSublevel<MembershipRecord>;
+  private readonly applyListeners = new Set<(records: MembershipRecord[]) => void>();
 
   private constructor(private readonly db: Db) {
     this.rows = jsonSublevel(db, 'members');
@@ -56,15 +57,41 @@ export class MembershipStore {
 
   /** The row write for a record; the caller persists it (usually with an audit entry), then calls `apply`. */
   writeFor(record: MembershipRecord): PutOp {
-    return { sublevel: this.rows, key: rowKey(record.sessionId, record.tokenId), value: record };
+    return { sublevel: this.rows, key: memberRowKey(record.sessionId, record.tokenId), value: record };
   }
 
   /** Makes durable rows visible to access checks (call only after they were written). */
   apply(records: MembershipRecord[]): void {
+    this.applyReplica(records);
+    if (records.length > 0) for (const listener of this.applyListeners) listener(records);
+  }
+
+  /**
+   * Cluster mode (auth/shared-auth.ts): rows other nodes wrote, or re-read from Redis. Not
+   * reported to apply listeners (they announce this node's own changes).
+   */
+  applyReplica(records: MembershipRecord[]): void {
     for (const record of records) {
       if (record.removedAt) this.bySession.get(record.sessionId)?.delete(record.tokenId);
       else this.index(record);
     }
+  }
+
+  /** Cluster mode: forgets one row Redis does not have (it never existed there). */
+  forget(sessionId: string, tokenId: string): void {
+    this.bySession.get(sessionId)?.delete(tokenId);
+  }
+
+  /** Cluster mode: the whole table as Redis holds it replaces what this node knew. */
+  replaceAll(records: Iterable<MembershipRecord>): void {
+    this.bySession.clear();
+    for (const record of records) if (!record.removedAt) this.index(record);
+  }
+
+  /** Called after this node applied durable changes (cluster mode tells the other nodes). */
+  onApply(listener: (records: MembershipRecord[]) => void): () => void {
+    this.applyListeners.add(listener);
+    return () => this.applyListeners.delete(listener);
   }
 
   /** Writes and applies records without an audit entry (tests and the offline CLI use the log path too). */
@@ -83,6 +110,6 @@ export class MembershipStore {
   }
 }
 
-function rowKey(sessionId: string, tokenId: string): string {
+export function memberRowKey(sessionId: string, tokenId: string): string {
   return `${sessionId}!${tokenId}`;
 }

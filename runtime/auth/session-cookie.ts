@@ -25,7 +25,7 @@ const MAX_AGE_SECONDS = 30 * 24 * 3600;
 const FILE = 'device-sessions.json';
 const MAX_TICKETS = 16;
 
-interface DeviceSession {
+export interface DeviceSession {
   idHash: string;
   tokenId: string;
   csrfToken: string;
@@ -42,7 +42,7 @@ export interface DeviceSignIn {
   principal: Principal;
 }
 
-const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
+export const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const secret = () => randomBytes(32).toString('base64url');
 
 function sameText(a: string, b: string): boolean {
@@ -61,6 +61,7 @@ export function readCookie(header: string | undefined, name: string): string | n
 
 export class DeviceSessions {
   private readonly sessions = new Map<string, DeviceSession>();
+  private readonly changeListeners = new Set<(idHash: string, session: DeviceSession | null) => void>();
   private readonly file: string;
 
   constructor(dataDir: string, private readonly tokens: TokenStore, private readonly now: () => Date = () => new Date()) {
@@ -86,6 +87,7 @@ export class DeviceSessions {
     };
     this.sessions.set(session.idHash, session);
     this.persist();
+    this.changed(session.idHash, session);
     return { cookie, csrfToken: session.csrfToken, syncTicket, principal };
   }
 
@@ -132,11 +134,33 @@ export class DeviceSessions {
     const ticket = secret();
     session.syncTicketHashes = [...session.syncTicketHashes, sha256(ticket)].slice(-MAX_TICKETS);
     this.persist();
+    this.changed(session.idHash, session);
     return ticket;
   }
 
   remove(idHash: string): void {
-    if (this.sessions.delete(idHash)) this.persist();
+    if (!this.sessions.delete(idHash)) return;
+    this.persist();
+    this.changed(idHash, null);
+  }
+
+  /**
+   * Cluster mode (auth/shared-devices.ts): a device session as Redis holds it (null: gone), so a
+   * cookie made on one node signs in on every node. Not reported to change listeners.
+   */
+  applyReplica(idHash: string, session: DeviceSession | null): void {
+    if (session) this.sessions.set(idHash, session);
+    else this.sessions.delete(idHash);
+  }
+
+  /** Called after each change this node makes (cluster mode stores it in Redis). */
+  onChange(listener: (idHash: string, session: DeviceSession | null) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(idHash: string, session: DeviceSession | null): void {
+    for (const listener of this.changeListeners) listener(idHash, session);
   }
 
   cookieHeader(cookie: string): string {

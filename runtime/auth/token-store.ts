@@ -35,6 +35,7 @@ export function generateToken(): string {
 export class TokenStore {
   private readonly byHash = new Map<string, TokenRecord>();
   private readonly records: JsonSublevel<TokenRecord>;
+  private readonly writeListeners = new Set<(hash: string, record: TokenRecord) => void>();
 
   private constructor(private readonly db: Db, private readonly now: () => Date) {
     this.records = jsonSublevel(db, 'tokens');
@@ -72,6 +73,7 @@ export class TokenStore {
     };
     await persist(record, { sublevel: this.records, key: hash, value: record });
     this.byHash.set(hash, record);
+    this.wrote(hash, record);
     return { token, record };
   }
 
@@ -105,9 +107,41 @@ export class TokenStore {
       const revoked = { ...record, revokedAt: this.now().toISOString() };
       await persist(revoked, { sublevel: this.records, key: hash, value: revoked });
       this.byHash.set(hash, revoked);
+      this.wrote(hash, revoked);
       return { record: revoked, changed: true };
     }
     return null;
+  }
+
+  /**
+   * Cluster mode (auth/shared-auth.ts): rows other nodes wrote. `record` null means the row is
+   * gone. Never reported to write listeners (they announce this node's own writes).
+   */
+  applyReplica(hash: string, record: TokenRecord | null): void {
+    if (record) this.byHash.set(hash, record);
+    else this.byHash.delete(hash);
+  }
+
+  /** Cluster mode: the whole table as Redis holds it replaces what this node knew. */
+  replaceAll(rows: Iterable<[hash: string, record: TokenRecord]>): void {
+    this.byHash.clear();
+    for (const [hash, record] of rows) this.byHash.set(hash, record);
+  }
+
+  /** The stored hash of a token id (cluster mode refreshes rows by hash). */
+  hashOf(id: string): string | null {
+    for (const [hash, record] of this.byHash) if (record.id === id) return hash;
+    return null;
+  }
+
+  /** Called after each durable write of this node (cluster mode tells the other nodes). */
+  onWrite(listener: (hash: string, record: TokenRecord) => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
+  }
+
+  private wrote(hash: string, record: TokenRecord): void {
+    for (const listener of this.writeListeners) listener(hash, record);
   }
 
   private readonly persistAlone: Persist = async (_record, write) => {

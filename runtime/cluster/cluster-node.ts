@@ -11,12 +11,18 @@ import type { SessionMeta } from '../sessions/session-meta.js';
 import type { SessionHost } from '../sessions/session-host.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { RunTable } from '../sessions/run-table.js';
+import type { MembershipStore } from '../auth/membership-store.js';
+import { SharedAuth, withFreshAuth } from '../auth/shared-auth.js';
+import { SharedDevices } from '../auth/shared-devices.js';
+import type { DeviceSessions } from '../auth/session-cookie.js';
+import type { TokenStore } from '../auth/token-store.js';
+import { redisKeys } from '../storage/redis-keys.js';
 import { connectRedis } from '../storage/redis-connection.js';
 import { RedisEventLog } from '../storage/redis-event-log.js';
 import { RedisSnapshotStore } from '../storage/redis-snapshot-store.js';
 import type { ClusterConfig } from './cluster-config.js';
 import { withOwnerRouting } from './owner-routing.js';
-import { Ownership } from './ownership.js';
+import { Ownership, repoLeaseName } from './ownership.js';
 import { listClusterSessions } from './session-table.js';
 
 export interface ClusterRuntime {
@@ -36,8 +42,20 @@ export interface ClusterNode {
   beforeCreate(meta: SessionMeta): Promise<void>;
   /** Starts heartbeats and claiming, once the runtime can host sessions. */
   start(runtime: ClusterRuntime): Promise<void>;
-  /** Session requests go to the owner. */
-  wrap(handler: FetchHandler): FetchHandler;
+  /**
+   * Tokens and memberships shared through Redis: loads both tables into the stores and follows
+   * the other nodes' changes (auth/shared-auth.ts). Call before anything checks a token.
+   */
+  shareAuth(stores: { tokens: TokenStore; members: MembershipStore; onAccessChanged: (tokenId: string, sessionId?: string) => void }): Promise<SharedAuth>;
+  /** Device sessions (the console's cookie sign-in) written through to Redis, valid on every node. */
+  shareDevices(devices: DeviceSessions): SharedDevices;
+  /** Whether the cluster has the session (its meta row is in Redis), whichever node runs it. */
+  hasSession(sessionId: string): Promise<boolean>;
+  /**
+   * Session requests go to the owner, creations to the node holding the repository, listings
+   * gather every node's; each caller's token is re-read from Redis first.
+   */
+  wrap(handler: FetchHandler, placement: { canonicalRepo: (body: unknown) => Promise<string> }): FetchHandler;
   routes(): Route[];
   audit(anchors?: LogAnchor[]): Promise<AuditReport>;
   /** Drain (hand sessions over) or, after a crash-like stop, just disconnect. */
@@ -50,6 +68,8 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error (reconnecting)'));
   await checkDurability(redis, logger);
   let runtime: ClusterRuntime | null = null;
+  let shared: SharedAuth | null = null;
+  let devices: SharedDevices | null = null;
   const ownership = new Ownership({
     redis,
     nodeId: config.nodeId,
@@ -92,6 +112,7 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
     now: options.now,
   });
   const snapshots = new RedisSnapshotStore(redis, config.keyPrefix, log, options.now);
+  const hasSession = async (sessionId: string) => (await redis.hexists(redisKeys(config.keyPrefix).table('sessions'), sessionId)) === 1;
 
   return {
     config,
@@ -105,13 +126,46 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
         throw new ApiError('OWNER_UNAVAILABLE', `another node runs the sessions of ${meta.repoPath}; create the session there (see GET /api/cluster)`);
       }
     },
+    async shareAuth(stores) {
+      shared = new SharedAuth({ redis, keyPrefix: config.keyPrefix, nodeId: config.nodeId, logger, ...stores });
+      await shared.start();
+      return shared;
+    },
+    shareDevices(sessions) {
+      devices = new SharedDevices(redis, config.keyPrefix, sessions, logger);
+      return devices;
+    },
+    hasSession,
     async start(rt) {
       runtime = rt;
       await ownership.start();
       logger.info({ url: config.advertiseUrl, sessions: ownership.ownedSessions().length }, 'cluster node started');
     },
-    wrap(handler) {
-      return withOwnerRouting(handler, { nodeId: config.nodeId, ownerOf: (id) => ownership.lookup(id), retryAfterSeconds: Math.max(1, Math.ceil(config.leaseMs / 3000)) });
+    wrap(handler, placement) {
+      const routed = withOwnerRouting(handler, {
+        nodeId: config.nodeId,
+        ownerOf: (id) => ownership.lookup(id),
+        sessionKnown: hasSession,
+        placementOf: async (body) => {
+          const repoPath = await placement.canonicalRepo(body);
+          const lease = repoLeaseName(repoPath);
+          // Ours already (or free: this node claims it in beforeCreate).
+          if (ownership.leases.fenceFor(lease)) return { self: true };
+          const holder = await ownership.ownerOf(lease);
+          if (!holder || holder.id === config.nodeId) return null;
+          return { self: false, ...holder };
+        },
+        listTargets: async () => {
+          const view = await ownership.view();
+          const alive = new Map(view.nodes.filter((node) => node.alive).map((node) => [node.id, node]));
+          return {
+            others: view.nodes.filter((node) => node.alive && node.id !== config.nodeId && node.sessions > 0).map((node) => ({ id: node.id, url: node.url })),
+            orphaned: view.sessions.filter((session) => !session.owner || !alive.has(session.owner)).map((session) => session.id),
+          };
+        },
+        retryAfterSeconds: Math.max(1, Math.ceil(config.leaseMs / 3000)),
+      });
+      return shared ? withFreshAuth(routed, shared, devices, logger) : routed;
     },
     routes() {
       return [
@@ -150,6 +204,8 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
       };
     },
     async close({ drain }) {
+      await shared?.close();
+      devices?.close();
       await ownership.stop({ release: drain });
       redis.disconnect();
     },

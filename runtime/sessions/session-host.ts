@@ -274,7 +274,7 @@ async function replaySession(sessionId: string, deps: Pick<SessionHostDeps, 'log
 function emptyView(meta: SessionMeta): SessionView {
   return {
     id: meta.id, title: meta.title, repoPath: meta.repoPath, baseBranch: meta.baseBranch ?? null, ciStatuses: {}, status: 'damaged', createdAt: meta.createdAt, createdBy: meta.createdBy,
-    agentOrder: [], maxParallel: 1, tasks: [], checkpoints: [], timeline: [], lastSave: null, pendingSave: null, pendingRollback: null, pendingPromotions: [], damage: null,
+    agentOrder: [], maxParallel: 1, requireApproval: false, tasks: [], checkpoints: [], timeline: [], lastSave: null, pendingSave: null, pendingRollback: null, pendingPromotions: [], damage: null,
   };
 }
 

@@ -141,7 +141,7 @@ export class SessionRegistry {
    * `beforeCreate` runs once the id is chosen and before anything is stored: when it throws, no
    * session exists (the create route records the session-start checkpoint there).
    */
-  async create(input: { title: string; repoPath: string; baseBranch?: string; defaults: SessionDefaults; by: ActorRef; beforeCreate?: (id: string) => Promise<void> }): Promise<SessionHost> {
+  async create(input: { title: string; repoPath: string; baseBranch?: string; requireApproval?: boolean; defaults: SessionDefaults; by: ActorRef; beforeCreate?: (id: string) => Promise<void> }): Promise<SessionHost> {
     if (this.closing) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down');
     let id = newId('s');
     while (this.hosts.has(id)) id = newId('s');
@@ -157,6 +157,7 @@ export class SessionRegistry {
       createdAt,
       createdBy: input.by.name ?? input.by.id,
       ...input.defaults,
+      ...(input.requireApproval ? { requireApproval: true } : {}),
     };
     await this.deps.beforeCreate?.(meta);
     const host = await SessionHost.create(meta, machineInput, input.by, this.hostDeps(), this.deps.effects, [

@@ -1,14 +1,19 @@
 import { asArray, asRecord, json, sse, type FakeReply } from './reply.js';
-import { pickTurn, shellWrite, type ResolvedFakeModelOptions } from './script.js';
+import { pickScriptedTurn, shellWrite, type ConversationStep, type ResolvedFakeModelOptions } from './script.js';
 
 /** Anthropic Messages API (`POST /v1/messages`), streaming or not, as Claude Code speaks it. */
 export function anthropicMessages(body: unknown, opts: ResolvedFakeModelOptions, n: number): FakeReply {
   const req = asRecord(body);
   const tools = asArray(req['tools']).map(asRecord);
-  const toolResults = asArray(req['messages']).flatMap((m) => asArray(asRecord(m)['content']))
-    .filter((b) => asRecord(b)['type'] === 'tool_result').length;
+  const steps: ConversationStep[] = asArray(req['messages']).flatMap((m): ConversationStep[] => {
+    const message = asRecord(m);
+    if (message['role'] !== 'user') return [];
+    const content = message['content'];
+    if (typeof content === 'string') return [{ kind: 'prompt', text: content }];
+    return asArray(content).map((b): ConversationStep => asRecord(b)['type'] === 'tool_result' ? { kind: 'tool_result' } : { kind: 'prompt', text: String(asRecord(b)['text'] ?? '') });
+  });
   // Side requests without tools (titles, summaries) get a plain answer and never consume the script.
-  const turn = tools.length === 0 ? { kind: 'text' as const, text: 'ok' } : pickTurn(opts.turns, toolResults);
+  const turn = tools.length === 0 ? { kind: 'text' as const, text: 'ok' } : pickScriptedTurn(opts, steps);
   if (turn.kind === 'hang') return { kind: 'hang' };
   if (turn.kind === 'status') {
     const type = turn.status === 401 ? 'authentication_error' : turn.status === 429 ? 'rate_limit_error' : 'api_error';

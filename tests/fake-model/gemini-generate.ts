@@ -1,5 +1,5 @@
 import { asArray, asRecord, json, sse, type FakeReply } from './reply.js';
-import { pickTurn, shellWrite, type ResolvedFakeModelOptions } from './script.js';
+import { pickScriptedTurn, shellWrite, type ConversationStep, type ResolvedFakeModelOptions } from './script.js';
 
 /**
  * Gemini API `models/<model>:streamGenerateContent?alt=sse` (and the non-streaming
@@ -8,9 +8,11 @@ import { pickTurn, shellWrite, type ResolvedFakeModelOptions } from './script.js
 export function geminiGenerate(body: unknown, opts: ResolvedFakeModelOptions, stream: boolean): FakeReply {
   const req = asRecord(body);
   const decls = asArray(req['tools']).flatMap((t) => asArray(asRecord(t)['functionDeclarations'])).map(asRecord);
-  const toolResults = asArray(req['contents']).flatMap((c) => asArray(asRecord(c)['parts']))
-    .filter((p) => asRecord(p)['functionResponse'] !== undefined).length;
-  const turn = decls.length === 0 ? { kind: 'text' as const, text: 'ok' } : pickTurn(opts.turns, toolResults);
+  const steps: ConversationStep[] = asArray(req['contents'])
+    .filter((c) => asRecord(c)['role'] !== 'model')
+    .flatMap((c) => asArray(asRecord(c)['parts']))
+    .map((p): ConversationStep => asRecord(p)['functionResponse'] !== undefined ? { kind: 'tool_result' } : { kind: 'prompt', text: String(asRecord(p)['text'] ?? '') });
+  const turn = decls.length === 0 ? { kind: 'text' as const, text: 'ok' } : pickScriptedTurn(opts, steps);
   if (turn.kind === 'hang') return { kind: 'hang' };
   if (turn.kind === 'status') {
     const status = turn.status === 401 ? 'UNAUTHENTICATED' : turn.status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL';

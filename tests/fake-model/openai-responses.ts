@@ -1,15 +1,19 @@
 import { asArray, asRecord, json, sse, type FakeReply } from './reply.js';
-import { pickTurn, shellWrite, type ResolvedFakeModelOptions } from './script.js';
+import { pickScriptedTurn, shellWrite, type ConversationStep, type ResolvedFakeModelOptions } from './script.js';
 
 /** OpenAI Responses API, streaming (`POST /v1/responses`), as Codex CLI speaks it. */
 export function openAiResponses(body: unknown, opts: ResolvedFakeModelOptions, n: number): FakeReply {
   const req = asRecord(body);
   const input = asArray(req['input']);
-  const toolResults = input.filter((i) => {
-    const t = asRecord(i)['type'];
-    return t === 'function_call_output' || t === 'custom_tool_call_output';
-  }).length;
-  const turn = pickTurn(opts.turns, toolResults);
+  const steps: ConversationStep[] = input.flatMap((i): ConversationStep[] => {
+    const item = asRecord(i);
+    if (item['type'] === 'function_call_output' || item['type'] === 'custom_tool_call_output') return [{ kind: 'tool_result' }];
+    if (item['role'] !== 'user') return [];
+    const content = item['content'];
+    const text = typeof content === 'string' ? content : asArray(content).map((c) => String(asRecord(c)['text'] ?? '')).join('\n');
+    return [{ kind: 'prompt', text }];
+  });
+  const turn = pickScriptedTurn(opts, steps);
   if (turn.kind === 'hang') return { kind: 'hang' };
   if (turn.kind === 'status') {
     return json(turn.status, { error: { message: turn.message ?? `fake status ${turn.status}`, type: 'fake_error', code: String(turn.status) } });

@@ -22,6 +22,12 @@ export const FakeModelOptionsSchema = z.object({
   turns: z.array(FakeTurnSchema).min(1).default([{ kind: 'text', text: 'Done.' }]),
   usage: z.object({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() })
     .default({ input: 120, output: 30 }),
+  /**
+   * Scripts for a later prompt in the same conversation (a resumed session): a request whose user
+   * text after `when`'s first appearance is answered from `turns`, counting only the tool results
+   * after that prompt. Without a match, `turns` answers as usual.
+   */
+  followUps: z.array(z.object({ when: z.string().min(1), turns: z.array(FakeTurnSchema).min(1) })).default([]),
 });
 export type FakeModelOptions = z.input<typeof FakeModelOptionsSchema>;
 export type ResolvedFakeModelOptions = z.output<typeof FakeModelOptionsSchema>;
@@ -31,6 +37,18 @@ export function pickTurn(turns: readonly FakeTurn[], toolResults: number): FakeT
   const turn = turns[Math.min(toolResults, turns.length - 1)];
   if (!turn) throw new Error('fake-model: empty script');
   return turn;
+}
+
+/** A request's conversation as the script reads it: user prompts and tool results, in order. */
+export type ConversationStep = { kind: 'prompt'; text: string } | { kind: 'tool_result' };
+
+/** The turn for a request: from the follow-up whose marker a prompt holds, else from `turns`. */
+export function pickScriptedTurn(opts: ResolvedFakeModelOptions, steps: readonly ConversationStep[]): FakeTurn {
+  for (const followUp of [...opts.followUps].reverse()) {
+    const at = steps.findIndex((step) => step.kind === 'prompt' && step.text.includes(followUp.when));
+    if (at >= 0) return pickTurn(followUp.turns, steps.slice(at + 1).filter((step) => step.kind === 'tool_result').length);
+  }
+  return pickTurn(opts.turns, steps.filter((step) => step.kind === 'tool_result').length);
 }
 
 /** A POSIX shell line that writes `content` to `path`, for CLIs that only offered a shell tool. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,15 +54,23 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
+export interface ConsoleStackOptions {
+  /** The config file's `adapters` (e.g. real CLIs pointed at the scripted model server); default: the runtime's. */
+  adapters?: unknown;
+}
+
 /** The real runtime in-process (LevelDB in a temp dir, real git repositories, port 0). */
-export async function startConsoleStack(options: { configFile?: string } = {}): Promise<ConsoleStack> {
+export async function startConsoleStack(options: ConsoleStackOptions = {}): Promise<ConsoleStack> {
   ensureWebBuild();
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-web-'));
   const repoRoot = path.join(tmp, 'repos');
+  const configFile = path.join(tmp, 'config.json');
+  if (options.adapters !== undefined) await writeFile(configFile, JSON.stringify({ adapters: options.adapters }));
   const config = loadConfig({
-    env: { THALOGOS_ADMIN_TOKEN: ADMIN_TOKEN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: repoRoot, THALOGOS_PORT: '0', THALOGOS_HOST: '127.0.0.1',
-      // A runtime config file (e.g. adapters pointed at the scripted model server).
-      ...(options.configFile ? { THALOGOS_CONFIG: options.configFile } : {}) },
+    env: {
+      THALOGOS_ADMIN_TOKEN: ADMIN_TOKEN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: repoRoot, THALOGOS_PORT: '0', THALOGOS_HOST: '127.0.0.1',
+      ...(options.adapters !== undefined ? { THALOGOS_CONFIG: configFile } : {}),
+    },
     cwd: tmp,
   });
   const server = await startServer(config, { logger: pino({ level: 'silent' }) });
@@ -117,11 +125,10 @@ export async function focused(page: Page): Promise<{ tag: string; id: string; la
  * A describe block's console stack and browser, started before its tests and closed after them.
  * Read `.stack` and `.browser` inside tests (they are set once beforeAll ran).
  */
-export function useConsoleStack(options: { configFile?: () => Promise<string> } = {}): { stack: ConsoleStack; browser: Browser } {
+export function useConsoleStack(options?: () => ConsoleStackOptions): { stack: ConsoleStack; browser: Browser } {
   const suite = {} as { stack: ConsoleStack; browser: Browser };
   beforeAll(async () => {
-    const configFile = options.configFile ? await options.configFile() : undefined;
-    [suite.stack, suite.browser] = await Promise.all([startConsoleStack(configFile ? { configFile } : {}), launchBrowser()]);
+    [suite.stack, suite.browser] = await Promise.all([startConsoleStack(options?.()), launchBrowser()]);
   }, 240_000);
   afterAll(async () => {
     await suite.browser?.close();

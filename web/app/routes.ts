@@ -13,5 +13,6 @@ export default [
     route('members', 'routes/members.tsx'),
   ]),
   route('tokens', 'routes/tokens.tsx'),
+  route('cluster', 'routes/cluster.tsx'),
   route('*', 'routes/not-found.tsx'),
 ] satisfies RouteConfig;

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { signOutEverywhere, type StoredUser } from '../lib/auth.js';
+import { useClusterMode } from '../lib/cluster.js';
 import { colorFor } from '../lib/live-session.js';
 
 export function Logo() {
@@ -18,6 +19,8 @@ export function Logo() {
 
 export function AppShell({ user, children, crumbs }: { user: StoredUser | null; children: ReactNode; crumbs?: ReactNode }) {
   const navigate = useNavigate();
+  // Cluster mode only: the link to the nodes and who owns which session.
+  const cluster = useClusterMode();
   return (
     <div className="flex min-h-dvh flex-col">
       <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
@@ -30,6 +33,11 @@ export function AppShell({ user, children, crumbs }: { user: StoredUser | null; 
           </nav>
           {user ? (
             <div className="flex items-center gap-3 text-sm">
+              {cluster ? (
+                <Link to="/cluster" className="rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800">
+                  Cluster
+                </Link>
+              ) : null}
               {user.role === 'admin' ? (
                 <Link to="/tokens" className="rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800">
                   Tokens

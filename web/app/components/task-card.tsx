@@ -7,6 +7,7 @@ import { ErrorNotice } from './error-notice.js';
 import { isTaskActive, TaskStatusBadge } from './status.js';
 import { describeLine } from './agent-stream.js';
 import { timeAgo } from './ui.js';
+import { ReviewBadges } from './review-badges.js';
 
 /** A line a person can act on for the failures a newcomer meets first; the rest show the code only. */
 const ERROR_HINT: Record<string, string> = {
@@ -141,6 +142,7 @@ export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devSer
         <TaskStatusBadge status={task.status} />
         <span className="font-mono">{task.agent || 'router'}</span>
         {task.changes ? <ChangesSummary changes={task.changes} /> : null}
+        <ReviewBadges task={task} />
         <span className="ml-auto">{timeAgo(task.createdAt)}</span>
       </div>
       {preview ? <p className="mt-2 line-clamp-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{preview}</p> : null}

@@ -3,6 +3,7 @@ import { ChatPanel, MemoryPanel } from '../components/collab-panels.js';
 import { GoalBox } from '../components/goal-box.js';
 import { CiBadges } from '../components/ci-badges.js';
 import { TaskCard } from '../components/task-card.js';
+import { SavePreviewPanel } from '../components/save-preview.js';
 import { Card, CardHeader } from '../components/ui.js';
 import type { StreamLine, TaskStatus, TaskView } from '../lib/api-types.js';
 import { roleAtLeast } from '../lib/auth.js';
@@ -69,6 +70,8 @@ export default function SessionBoard() {
           );
         })}
       </section>
+
+      <SavePreviewPanel sessionId={view.id} titleOf={(id) => view.tasks.find((task) => task.id === id)?.prompt ?? id} />
 
       <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_340px]">
         <div className="min-w-0 space-y-4">

@@ -5,6 +5,7 @@ import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { PresenceAvatars } from '../components/presence.js';
 import { MainNow, SaveStatus } from '../components/save-status.js';
+import { RequireApprovalToggle } from '../components/require-approval.js';
 import { SessionStatusBadge } from '../components/status.js';
 import { Button, Spinner } from '../components/ui.js';
 import { api, type ApiFailure } from '../lib/api.js';
@@ -140,6 +141,7 @@ export default function SessionLayout() {
                   Save needs the operator role ({user?.role ?? 'signed out'}).
                 </span>
               ) : null}
+              <RequireApprovalToggle sessionId={view.id} value={view.requireApproval} canChange={canSave} onChanged={() => void live.refresh()} />
             </div>
           </div>
           <div className="mt-3 flex flex-wrap items-center justify-between gap-3">

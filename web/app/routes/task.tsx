@@ -5,6 +5,8 @@ import { AgentStream } from '../components/agent-stream.js';
 import { DiffFileView } from '../components/diff-view.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { RejectDialog } from '../components/reject-dialog.js';
+import { ReviewBadges } from '../components/review-badges.js';
+import { ReviewPanel } from '../components/review-panel.js';
 import { TaskStatusBadge } from '../components/status.js';
 import { WorktreePath } from '../components/worktree-path.js';
 import { Button, Card, CardHeader, Empty, shortHash, Spinner, timeAgo } from '../components/ui.js';
@@ -75,6 +77,9 @@ function TaskReview({ taskId }: { taskId: string }) {
   const setupText = (live.streams[`${task.id}.setup`] ?? []).map((line) => line.text ?? '').join('');
   const taskComments = Object.fromEntries(Object.entries(comments).filter(([key]) => key.startsWith(`${taskId}:`)));
   const commentCount = Object.values(taskComments).reduce((sum, notes) => sum + notes.length, 0);
+  // Comments a request for changes has not carried yet go with the next one.
+  const sentIds = new Set((task.review?.rounds ?? []).flatMap((round) => round.comments.map((comment) => comment.id)));
+  const newComments = Object.values(taskComments).reduce((sum, notes) => sum + notes.filter((note) => !sentIds.has(note.id) && note.text.trim() !== '').length, 0);
   return (
     <div className="space-y-5">
       <div className="flex flex-wrap items-start gap-3">
@@ -90,6 +95,7 @@ function TaskReview({ taskId }: { taskId: string }) {
             {task.branch ? <span className="font-mono">{task.branch}</span> : null}
             {task.commit ? <span className="font-mono">commit {shortHash(task.commit)}</span> : null}
             <span>by {task.createdBy ?? 'unknown'} {timeAgo(task.createdAt)}</span>
+            <ReviewBadges task={task} />
           </p>
           {/* An ended task's worktree was released; its work stays on its branch. */}
           {task.worktreePath && !FINAL_TASK_STATUSES.has(task.status) ? <WorktreePath path={task.worktreePath} /> : null}
@@ -117,6 +123,14 @@ function TaskReview({ taskId }: { taskId: string }) {
           onDone={() => void live.refresh()}
         />
       ) : null}
+      <ReviewPanel
+        sessionId={view.id}
+        task={task}
+        canReview={roleAtLeast(user?.role, 'reviewer')}
+        canOperate={roleAtLeast(user?.role, 'operator')}
+        newComments={newComments}
+        onChanged={() => void live.refresh()}
+      />
       {task.closed?.reason ? (
         <p className="rounded-md bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800">
           <span className="font-medium">{task.status === 'rejected' ? 'Rejected' : 'Closed'} by {task.closed.by}:</span> {task.closed.reason}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ReviewTimelineRow } from '../components/review-timeline-row.js';
 import type * as Y from 'yjs';
 import { ErrorNotice } from '../components/error-notice.js';
 import { NoteList } from '../components/note-list.js';
@@ -252,6 +253,8 @@ export default function Timeline() {
                   <span className="font-medium">Message to the agent</span> <span className="text-zinc-500">by {entry.by}{entry.delivery === 'interrupt' ? ', interrupting' : ''}</span>: {entry.text.length > 120 ? `${entry.text.slice(0, 120)}…` : entry.text}
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
                 </>
+              ) : entry.kind === 'task_review' || entry.kind === 'tasks_reverted' || entry.kind === 'task_reapply' || entry.kind === 'session_settings' ? (
+                <ReviewTimelineRow entry={entry} sessionId={view.id} titleOf={(id) => view.tasks.find((task) => task.id === id)?.prompt ?? id} />
               ) : (
                 <>
                   <span className="font-medium">Review resumed</span> <span className="text-zinc-500">by {entry.by}</span>
