@@ -8,7 +8,7 @@ import { agentActorId, taskActorId } from './events.js';
 import type { AgentUsage, TaskStatus } from './events.js';
 import type { SessionContext } from './session.machine.js';
 import type { TaskContext, TaskRun } from './task.machine.js';
-import type { RunView, SessionStatus, SessionView, TaskView } from '../contracts/index.js';
+import type { PendingPermission, RunView, SessionStatus, SessionView, TaskView } from '../contracts/index.js';
 
 export type { RunView, SessionView, TaskView } from '../contracts/index.js';
 
@@ -131,6 +131,7 @@ export function sessionViewWith(snapshot: unknown, taskView: (session: SnapshotL
     throw new ActorsError('INVALID_SNAPSHOT', 'not a session snapshot', {});
   }
   const c = session.context;
+  const tasks = c.taskOrder.map((id) => taskView(session, id));
   return {
     id: c.sessionId,
     title: c.title,
@@ -143,7 +144,7 @@ export function sessionViewWith(snapshot: unknown, taskView: (session: SnapshotL
     agentOrder: c.agentOrder,
     maxParallel: c.maxParallel,
     requireApproval: c.requireApproval ?? false,
-    tasks: c.taskOrder.map((id) => taskView(session, id)),
+    tasks,
     checkpoints: c.checkpoints,
     timeline: c.timeline,
     lastSave: c.lastSave,
@@ -151,6 +152,15 @@ export function sessionViewWith(snapshot: unknown, taskView: (session: SnapshotL
     pendingRollback: c.pendingRollback,
     pendingPromotions: c.pendingPromotions ?? [],
     plans: c.plans ?? [],
+    pendingPermissions: livePermissions(c.pendingPermissions ?? [], tasks),
     damage: null,
   };
+}
+
+/**
+ * Requests of runs still in flight: after a crash the run is gone with nobody left to answer its
+ * request, so the request is no longer shown (the log keeps it).
+ */
+function livePermissions(pending: PendingPermission[], tasks: TaskView[]): PendingPermission[] {
+  return pending.filter((p) => tasks.some((t) => t.id === p.taskId && t.runs.some((r) => r.runId === p.runId && r.outcome === null)));
 }

@@ -17,7 +17,7 @@ import * as review from './session-review.js';
 
 export type { Checkpoint, PendingPromotion, PendingRollback, PendingSave, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 import type { TaskReverted } from '../contracts/index.js';
-import type { Checkpoint, CiStatus, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
+import type { Checkpoint, CiStatus, PendingPermission, PendingPromotion, PendingRollback, PendingSave, PromotionRecord, RollbackRecord, SaveRecord, SessionInput, TimelineEntry } from '../contracts/index.js';
 import type { PlanRecord } from '../contracts/plan.js';
 import * as plans from './session-plans.js';
 import { dependenciesReady } from './session-plans.js';
@@ -37,6 +37,8 @@ export interface SessionContext extends SessionInput {
   ciStatuses?: Record<string, Record<string, CiStatus>>;
   /** Promotions waiting for approvals or running (absent in snapshots from before promotions). */
   pendingPromotions?: PendingPromotion[];
+  /** ACP permission requests not answered yet (absent in snapshots from before ACP). */
+  pendingPermissions?: PendingPermission[];
   /** taskId -> the commit a reviewer approved (absent in snapshots from before the review loop). */
   approvals?: Record<string, string>;
   /** Merged tasks whose work a rollback took off the base branch. */
@@ -351,6 +353,24 @@ export const sessionMachine = setup({
         });
       }
     }),
+    // ACP steering (issue 13): requests wait here until answered; answers and messages go on the timeline.
+    recordPermissionRequested: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.PERMISSION_REQUESTED') return {};
+      const { taskId, runId, request, expiresAt, at } = event;
+      return { pendingPermissions: [...(context.pendingPermissions ?? []), { taskId, runId, request, expiresAt, at }] };
+    }),
+    recordPermissionDecided: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.PERMISSION_DECIDED') return {};
+      const asked = (context.pendingPermissions ?? []).find((p) => p.request.requestId === event.requestId);
+      const entry = { kind: 'permission' as const, taskId: event.taskId, runId: event.runId, requestId: event.requestId, title: asked?.request.title ?? event.requestId,
+        decision: event.decision, reason: event.reason, at: event.at, by: event.by };
+      return { pendingPermissions: (context.pendingPermissions ?? []).filter((p) => p.request.requestId !== event.requestId), timeline: [...context.timeline, entry] };
+    }),
+    recordAgentMessage: assign(({ context, event }) => {
+      if (event.type !== 'AGENT.MESSAGE') return {};
+      const entry = { kind: 'agent_message' as const, taskId: event.taskId, runId: event.runId, text: event.text, delivery: event.delivery, at: event.at, by: event.by };
+      return { timeline: [...context.timeline, entry] };
+    }),
     recordReviewResume: assign(({ context, event }) => {
       if (event.type !== 'REVIEW.RESUME') return {};
       return { timeline: [...context.timeline, { kind: 'review_resumed' as const, at: event.at, by: event.by }] };
@@ -465,6 +485,9 @@ export const sessionMachine = setup({
     'PLAN.REQUEST': { guard: 'canRequestPlan', actions: 'requestPlan' },
     'PLAN.CREATED': { guard: 'isPlanning', actions: 'finishPlan' },
     'PLAN.FAILED': { guard: 'isPlanning', actions: 'finishPlan' },
+    'AGENT.PERMISSION_REQUESTED': { actions: 'recordPermissionRequested' },
+    'AGENT.PERMISSION_DECIDED': { actions: 'recordPermissionDecided' },
+    'AGENT.MESSAGE': { actions: 'recordAgentMessage' },
   },
   states: {
     idle: {

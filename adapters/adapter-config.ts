@@ -29,6 +29,8 @@ export type AdapterConfig = z.output<typeof AdapterConfigSchema>;
 export const AdaptersConfigSchema = z.object({
   order: z.array(z.string().min(1)).default(['codex', 'claude', 'gemini', 'command']),
   adapters: z.record(z.string(), AdapterConfigSchema).default({}),
+  /** ACP agents: how long a permission request waits for a person before it is denied (5 min). */
+  permissionTimeoutMs: z.number().int().positive().max(2_147_483_647).default(300_000),
 });
 export type AdaptersConfig = z.output<typeof AdaptersConfigSchema>;
 /** What a caller may pass: every field with a default may be left out. */

@@ -1,3 +1,4 @@
+import { ACP_ADAPTERS } from './acp.adapter.js';
 import type { AgentAdapter } from './agent-adapter.js';
 import { claudeAdapter } from './claude.adapter.js';
 import { codexAdapter } from './codex.adapter.js';
@@ -10,4 +11,6 @@ export const ADAPTERS: readonly AgentAdapter[] = [
   claudeAdapter,
   geminiAdapter,
   commandAdapter,
+  // claude-acp, codex-acp, gemini-acp: the same vendors over the Agent Client Protocol (steerable).
+  ...ACP_ADAPTERS,
 ];

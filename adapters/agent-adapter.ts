@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+import type { PermissionAsker, RunControl } from './acp-control.js';
 import type { AdapterConfig } from './adapter-config.js';
 import type { AgentEventDraft } from './agent-event.js';
 import type { CapabilityDescriptor } from './capability.js';
@@ -19,6 +21,8 @@ export interface RunOptions {
    * (`command`) refuse it with INVALID_RUN_OPTIONS.
    */
   readOnly?: boolean;
+  /** Interactive adapters (ACP): asks the people on the session about a tool call; absent: denied. */
+  askPermission?: PermissionAsker;
 }
 
 export interface BuiltCommand {
@@ -47,8 +51,23 @@ export interface ParsedOutcome {
   httpStatus?: number | null;
 }
 
+/** An interactive CLI's side channel (ACP): the child's stdin stays open and the parser talks over it. */
+export interface InteractiveIo {
+  stdin: Writable;
+  /** Events found outside `line()` (the protocol client's callbacks); dropped once the run ended. */
+  emit(drafts: AgentEventDraft[]): void;
+  /** Redacts like the events are, for what leaves the run another way (permission requests). */
+  redact<T>(value: T): T;
+  /** Ends the process tree (SIGTERM, grace, SIGKILL) without marking the run cancelled. */
+  stop(): void;
+}
+
 /** Turns one CLI's stdout (line by line) into normalised events. One instance per run. */
 export interface StreamParser {
+  /** Present: the CLI is interactive; called once right after spawn with its open stdin. */
+  attach?(io: InteractiveIo): void;
+  /** Steering of a live interactive run, exposed as `AgentRun.control`. */
+  control?: RunControl;
   line(line: string): AgentEventDraft[];
   /** Raw stderr bytes, for adapters whose stderr is part of the result (command); may stream events. */
   stderr?(chunk: string): AgentEventDraft[] | void;

@@ -18,6 +18,8 @@ export type { AdapterErrorCode } from './errors.js';
 export { classifyFailureText, isTransient } from './failure-classifier.js';
 export type { RunFailure, FailureCode } from './failure-classifier.js';
 export { ADAPTERS } from './adapter-list.js';
+export { isAcpAgent } from './acp.adapter.js';
+export type { PermissionAsker, PermissionDecision, PermissionOption, PermissionRequest, RunControl, SteerResult } from './acp-control.js';
 export { NESTED_CLI_VARIABLES } from './child-env.js';
 export { createSandbox, OFF_WARNING as SANDBOX_OFF_WARNING } from './sandbox/sandbox.js';
 export type { Sandbox, SandboxSettings, SandboxStatus, SandboxedCommand } from './sandbox/sandbox.js';

@@ -27,7 +27,8 @@ describe('handshake', () => {
       projectRoot: ROOT,
     });
     const statuses = await registry.handshakeAll();
-    expect(statuses.map((s) => [s.id, s.status])).toEqual([['codex', 'available'], ['claude', 'available'], ['gemini', 'available'], ['command', 'available']]);
+    expect(statuses.map((s) => [s.id, s.status])).toEqual([['codex', 'available'], ['claude', 'available'], ['gemini', 'available'], ['command', 'available'],
+      ['claude-acp', 'available'], ['codex-acp', 'available'], ['gemini-acp', 'available']]);
     for (const s of statuses.slice(0, 3)) {
       expect(s.binPath).toBe(join(ROOT, 'node_modules', '.bin', s.id));
       expect(s.descriptor.cliVersion).toMatch(/^\d+\.\d+\.\d+$/);

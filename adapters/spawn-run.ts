@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { RunControl } from './acp-control.js';
 import type { BuiltCommand, ExitInfo, StreamParser } from './agent-adapter.js';
 import type { AgentEvent, AgentEventDraft } from './agent-event.js';
 import { EventStream } from './event-stream.js';
@@ -34,6 +35,8 @@ export interface AgentRun {
    * ends; null when the run ends without one. Same value as `RunOutcome.resumeToken`. Never rejects.
    */
   resumeToken: Promise<string | null>;
+  /** Interactive adapters (ACP) only: people's messages to the live agent. */
+  control?: RunControl;
   /** SIGTERM to the process group, then SIGKILL after the grace period. */
   cancel(reason?: string): void;
   /** Never rejects. */
@@ -90,6 +93,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
   let spawnError: Error | null = null;
   let exit: { exitCode: number | null; signal: string | null } | null = null;
   let finished = false;
+  let streamClosed = false;
   let graceTimer: NodeJS.Timeout | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
 
@@ -147,7 +151,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
       env: { ...command.env, [RUN_MARKER_VARIABLE]: marker },
       // stdin closed (or written and closed at once): Codex waits forever on an open pipe. Own process group: cancel reaches
       // every grandchild (the native binary behind a node shim, the shells it starts).
-      stdio: [command.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [command.stdin === undefined && !parser.attach ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
   } catch (err) {
@@ -159,6 +163,16 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     // A CLI that exits without reading its input must not fail the run with EPIPE.
     child.stdin.on('error', () => { /* the exit tells the story */ });
     child.stdin.end(command.stdin);
+  }
+  if (child?.stdin && parser.attach) {
+    // An interactive CLI (ACP) keeps its stdin open; the parser speaks the protocol over it.
+    child.stdin.on('error', () => { /* the exit tells the story */ });
+    parser.attach({
+      stdin: child.stdin,
+      emit: (drafts) => { if (!streamClosed) { for (const d of drafts) emit(d); announceToken(parser.outcome().resumeToken); } },
+      redact: (value) => redactor.value(value),
+      stop: () => terminate(),
+    });
   }
 
   // The whole tree, not only the leader's group: shell tools run in sessions of their own.
@@ -190,7 +204,6 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
       .then(complete);
   };
 
-  let streamClosed = false;
   const complete = (): void => {
     try {
       completeRun();
@@ -315,5 +328,5 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
   }
 
-  return { runId, events: stream, started, resumeToken, cancel, done };
+  return { runId, events: stream, started, resumeToken, cancel, done, ...(parser.control ? { control: parser.control } : {}) };
 }

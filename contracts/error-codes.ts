@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   UNRESOLVED_CONFLICT: entry(400),
   RESOLUTION_TEXT_INVALID: entry(400),
   RESOLUTION_SIDE_NOT_ALLOWED: entry(400),
+  // The option named is not one of the agent's options of that kind (allow or reject).
+  PERMISSION_OPTION_INVALID: entry(400),
   UNAUTHENTICATED: entry(401),
   FORBIDDEN: entry(403),
   REPO_NOT_ALLOWED: entry(403),
@@ -34,6 +36,8 @@ export const ERROR_CODES = {
   CHECKPOINT_NOT_FOUND: entry(404),
   ENVIRONMENT_NOT_FOUND: entry(404),
   PROMOTION_NOT_FOUND: entry(404),
+  // No pending ACP permission request with that id (answered, timed out, or its run ended).
+  PERMISSION_NOT_FOUND: entry(404),
   BRANCH_NOT_FOUND: entry(404),
   WORKTREE_NOT_FOUND: entry(404),
   WEBHOOK_NOT_FOUND: entry(404),
@@ -65,6 +69,8 @@ export const ERROR_CODES = {
   PROMOTION_NOT_FAST_FORWARD: entry(409),
   ALREADY_APPROVED: entry(409),
   PROMOTION_IN_PROGRESS: entry(409, true),
+  // The task has no live ACP agent run to take a message (not running, not an ACP agent, or its last turn ended).
+  RUN_NOT_STEERABLE: entry(409),
   // The review loop (issue 13): requireApproval leaves unapproved work out of a Save; changes go
   // back to a language-model agent's conversation; re-applied work must still merge cleanly.
   NOTHING_APPROVED: entry(409),

@@ -76,6 +76,35 @@ export const AgentExitedEventSchema = z.object({
 export const AgentTimeoutEventSchema = z.object({ type: z.literal('AGENT.TIMEOUT'), ...runScoped });
 export const AgentCancelEventSchema = z.object({ type: z.literal('AGENT.CANCEL'), ...runScoped, reason: z.string() });
 
+/** An ACP agent's permission request (adapters/acp-control.ts), as people on the session see it. */
+export const PermissionRequestSchema = z.object({
+  requestId: id,
+  toolCallId: z.string().max(500),
+  title: z.string().max(2000),
+  toolKind: z.string().max(100).nullable(),
+  locations: z.array(z.string().max(4096)).max(100),
+  detail: z.string().max(8_000).nullable(),
+  options: z.array(z.object({ optionId: z.string().max(200), name: z.string().max(500), kind: z.enum(['allow_once', 'allow_always', 'reject_once', 'reject_always']) })).max(20),
+});
+export type PermissionRequestRecord = z.infer<typeof PermissionRequestSchema>;
+/** A live ACP run asked the people on the session; unanswered by `expiresAt`, it is denied. */
+export const AgentPermissionRequestedEventSchema = z.object({
+  type: z.literal('AGENT.PERMISSION_REQUESTED'), ...runScoped, request: PermissionRequestSchema, expiresAt: z.string(), at: z.string(),
+});
+/**
+ * The answer to a permission request: `by` is the member who decided (the log entry's actor), or
+ * `timeout` (nobody answered in time), or `thalogos` (the turn or the run ended first).
+ */
+export const AgentPermissionDecidedEventSchema = z.object({
+  type: z.literal('AGENT.PERMISSION_DECIDED'), ...runScoped, requestId: id,
+  decision: z.enum(['allowed', 'denied']), optionId: z.string().max(200).nullable(), reason: z.string().max(2000).nullable(),
+  by: z.string(), at: z.string(),
+});
+/** A person's message to a live ACP agent: delivered as its next turn, or interrupting the current one. */
+export const AgentMessageEventSchema = z.object({
+  type: z.literal('AGENT.MESSAGE'), ...runScoped, text: z.string().min(1).max(16_000), delivery: z.enum(['next_turn', 'interrupt']), by: z.string(), at: z.string(),
+});
+
 export const TaskWorktreeReadyEventSchema = z.object({
   type: z.literal('TASK.WORKTREE_READY'), ...taskScoped, worktreePath: z.string(), branch: z.string(), baseCommit: z.string(),
 });
@@ -245,6 +274,7 @@ export const SessionCommandEventSchema = z.discriminatedUnion('type', [
   TaskAddEventSchema, SaveRequestEventSchema, SaveProgressEventSchema, SaveCompletedEventSchema,
   ReviewResumeEventSchema, RollbackRequestEventSchema, RollbackCompletedEventSchema, CiStatusEventSchema,
   PromotionRequestEventSchema, PromotionApproveEventSchema, PromotionCompletedEventSchema, EnvironmentRolledBackEventSchema,
+  AgentPermissionRequestedEventSchema, AgentPermissionDecidedEventSchema, AgentMessageEventSchema,
   SessionSettingsEventSchema, TaskReapplyEventSchema,
   PlanRequestEventSchema, PlanCreatedEventSchema, PlanFailedEventSchema, PlanApproveEventSchema,
 ]);
@@ -289,6 +319,9 @@ export type PlanRequestEvent = z.infer<typeof PlanRequestEventSchema>;
 export type PlanCreatedEvent = z.infer<typeof PlanCreatedEventSchema>;
 export type PlanFailedEvent = z.infer<typeof PlanFailedEventSchema>;
 export type PlanApproveEvent = z.infer<typeof PlanApproveEventSchema>;
+export type AgentPermissionRequestedEvent = z.infer<typeof AgentPermissionRequestedEventSchema>;
+export type AgentPermissionDecidedEvent = z.infer<typeof AgentPermissionDecidedEventSchema>;
+export type AgentMessageEvent = z.infer<typeof AgentMessageEventSchema>;
 export type AgentEvent = z.infer<typeof AgentEventSchema>;
 export type TaskCommandEvent = z.infer<typeof TaskCommandEventSchema>;
 export type SessionCommandEvent = z.infer<typeof SessionCommandEventSchema>;

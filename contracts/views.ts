@@ -6,7 +6,7 @@ import { PlanEditsSchema, PlanRecordSchema } from './plan.js';
 import { EnvironmentRollbackRecordSchema, PendingPromotionSchema, PromotionRecordSchema } from './promotion.js';
 import { CodedErrorSchema, RollbackModeSchema, RollbackResultSchema, SaveResultSchema } from './save.js';
 import { ReviewTimelineEntrySchemas, TaskReviewSchema, TaskRevertedSchema } from './review.js';
-import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, CiStateSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
+import { AgentErrorSchema, AgentOutcomeSchema, AgentUsageSchema, CiStateSchema, PermissionRequestSchema, SaveGateStepSchema, SessionStatusSchema, TaskChangesSchema, TaskStatusSchema } from './session-events.js';
 
 /** What a fallback agent is told about the run it takes over from. */
 export const HandoffSchema = z.object({ fromRunId: z.string(), fromAgent: z.string(), finalMessage: z.string().nullable(), reason: z.string() });
@@ -132,6 +132,12 @@ export type PendingRollback = z.infer<typeof PendingRollbackSchema>;
 export const RollbackRecordSchema = PendingRollbackSchema.extend({ completedAt: z.string(), result: RollbackResultSchema });
 export type RollbackRecord = z.infer<typeof RollbackRecordSchema>;
 
+/** A live ACP agent's permission request nobody has answered yet. */
+export const PendingPermissionSchema = z.object({
+  taskId: z.string(), runId: z.string(), request: PermissionRequestSchema, expiresAt: z.string(), at: z.string(),
+});
+export type PendingPermission = z.infer<typeof PendingPermissionSchema>;
+
 export const TimelineEntrySchema = z.discriminatedUnion('kind', [
   SaveRecordSchema.extend({ kind: z.literal('save') }),
   RollbackRecordSchema.extend({ kind: z.literal('rollback') }),
@@ -145,6 +151,11 @@ export const TimelineEntrySchema = z.discriminatedUnion('kind', [
     kind: z.literal('plan'), planId: z.string(), event: z.enum(['requested', 'created', 'failed', 'approved']), goal: z.string(), at: z.string(), by: z.string(),
     errorCode: z.string().optional(), taskIds: z.array(z.string()).optional(), edits: PlanEditsSchema.optional(),
   }),
+  /** Who answered an ACP agent's permission request (a member, `timeout` or `thalogos`). */
+  z.object({ kind: z.literal('permission'), taskId: z.string(), runId: z.string(), requestId: z.string(), title: z.string(),
+    decision: z.enum(['allowed', 'denied']), reason: z.string().nullable(), at: z.string(), by: z.string() }),
+  /** A person's message to a live ACP agent. */
+  z.object({ kind: z.literal('agent_message'), taskId: z.string(), runId: z.string(), text: z.string(), delivery: z.enum(['next_turn', 'interrupt']), at: z.string(), by: z.string() }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
@@ -186,6 +197,8 @@ export const SessionViewSchema = z.object({
   pendingPromotions: z.array(PendingPromotionSchema),
   /** Plans asked for in this session, oldest first (absent in views from before plans). */
   plans: z.array(PlanRecordSchema).optional(),
+  /** ACP permission requests of runs in flight, oldest first (answered ones are on the timeline). */
+  pendingPermissions: z.array(PendingPermissionSchema).optional(),
   /** Set while the session is quarantined; the rest of the view is its state before that entry. */
   damage: SessionDamageSchema.nullable(),
 });

@@ -46,6 +46,8 @@ import { recordedSetupSpawner } from './sessions/setup-spawner.js';
 import { SaveOutputStreams } from './sessions/save-output.js';
 import { previewRoutes } from './api/preview-routes.js';
 import { ciRoutes } from './api/ci-routes.js';
+import { steeringRoutes } from './api/steering-routes.js';
+import { AcpSteering } from './sessions/acp-steering.js';
 import { ManagedRefPusher } from './ci/push-managed-refs.js';
 import { resolveSecret } from './secrets/secret-ref.js';
 import { withPreviews } from './previews/preview-proxy.js';
@@ -226,6 +228,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return inspection;
   };
   const effectsRuntime: EffectsRuntime = { runs: new RunTable(), timers: new Set(), closing: false, clock };
+  const steering = new AcpSteering({ clock, timeoutMs: fileConfig.adapters.permissionTimeoutMs });
   let shuttingDown = false;
   let metrics: Metrics | null = null;
   const sessions: SessionRegistry = new SessionRegistry({
@@ -252,6 +255,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logHead: () => log.head,
         now,
         branchRetention: fileConfig.git.pruneTaskBranches,
+        steering,
       }, effectsRuntime), adapters),
     onApplied: (host, entry) => {
       projection.onApplied(host, entry);
@@ -352,7 +356,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const router = new Router();
-  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...reviewRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...planRoutes(context, effectsRuntime.runs, logger), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
+  for (const route of [...systemRoutes(context), ...sessionRoutes(context), ...memberRoutes(context), ...conflictRoutes(context), ...reviewRoutes(context), ...promotionRoutes(context), ...damageRoutes(context), ...saveRecoverRoutes(context), ...previewRoutes(context, taskPorts, previewTickets), ...ciRoutes(context), ...planRoutes(context, effectsRuntime.runs, logger), ...steeringRoutes(context, steering), ...deviceSessionRoutes(devices), ...webhooks.routes()]) router.add(route);
   // Each checkpoint tag carries the log head at its Save: git itself vouches for the log's past.
   const checkpointAnchors = async (): Promise<LogAnchor[]> => {
     const repos = [...new Set(sessions.all().map((host) => host.meta.repoPath))];

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, signedInPage, startConsoleStack, type ConsoleStack } from '../tests/helpers/browser.js';
+import { acpScreenshots } from './screenshots-acp.js';
 import { codexSetup } from '../tests/fake-model/cli-setup.js';
 import { startFakeModel } from '../tests/fake-model/server.js';
 
@@ -142,6 +143,8 @@ async function main(): Promise<void> {
     await browser?.close();
     await stack?.close();
   }
+  // A live ACP agent's permission request (its own stack: the agent talks to a scripted model).
+  await acpScreenshots(OUT);
 }
 
 /**

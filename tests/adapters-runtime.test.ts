@@ -1,63 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../runtime/config/config.js';
-import { startServer, type RunningServer } from '../runtime/server.js';
-import { claudeSetup, codexSetup, FAKE_KEYS, geminiSetup, type CliSetup } from './fake-model/cli-setup.js';
+import { claudeSetup, codexSetup, FAKE_KEYS, geminiSetup } from './fake-model/cli-setup.js';
 import type { FakeTurn } from './fake-model/script.js';
-import { startFakeModel, type FakeModelServer } from './fake-model/server.js';
-import { apiClient, waitFor } from './helpers/api.js';
-import { git, makeRepo } from './helpers/git-repo.js';
+import { waitFor } from './helpers/api.js';
+import { startCliRuntime, type CliRuntime } from './helpers/cli-runtime.js';
+import { git } from './helpers/git-repo.js';
 
-const ADMIN = 'test-admin-token-adapters-0123456789';
 const SETUPS = { codex: codexSetup, claude: claudeSetup, gemini: geminiSetup } as const;
 type Cli = keyof typeof SETUPS;
 
-interface Harness {
-  api: ReturnType<typeof apiClient>;
-  repo: string;
-  models: Partial<Record<Cli, FakeModelServer>>;
-  close(): Promise<void>;
-}
+type Harness = CliRuntime<Cli>;
 
 /** A real runtime whose CLI adapters each talk to their own scripted model server. */
-async function startRuntime(scripts: Partial<Record<Cli, FakeTurn[]>>, order: string[]): Promise<Harness> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'thalogos-adapters-runtime-'));
-  const repo = makeRepo(path.join(tmp, 'repos', 'r1'));
-  const models: Partial<Record<Cli, FakeModelServer>> = {};
-  const setups: CliSetup[] = [];
-  const adapters: Record<string, unknown> = {};
-  for (const id of Object.keys(SETUPS) as Cli[]) {
-    const turns = scripts[id];
-    if (!turns) { adapters[id] = { enabled: false }; continue; }
-    const model = await startFakeModel({ turns });
-    models[id] = model;
-    const setup = await SETUPS[id](model.url);
-    setups.push(setup);
-    adapters[id] = { enabled: true, ...setup.config };
-  }
-  const configFile = path.join(tmp, 'config.json');
-  await writeFile(configFile, JSON.stringify({ adapters: { order, adapters } }));
-  const config = loadConfig({
-    env: { THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: path.join(tmp, 'repos'), THALOGOS_PORT: '0', THALOGOS_CONFIG: configFile },
-    cwd: tmp,
-  });
-  let server: RunningServer | null = null;
-  const close = async (): Promise<void> => {
-    await server?.close();
-    for (const m of Object.values(models)) await m.close();
-    for (const s of setups) await s.cleanup();
-    await rm(tmp, { recursive: true, force: true });
-  };
-  try {
-    server = await startServer(config, { env: process.env, logger: pino({ level: 'silent' }) });
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  return { api: apiClient(server.url, ADMIN), repo, models, close };
+function startRuntime(scripts: Partial<Record<Cli, FakeTurn[]>>, order: string[]): Promise<Harness> {
+  return startCliRuntime(SETUPS, scripts, order);
 }
 
 const writes = (id: string): FakeTurn[] => [
@@ -75,7 +30,8 @@ describe('the real runtime with the real CLIs (each against a scripted model ser
     harness = await startRuntime({ codex: writes('codex'), claude: writes('claude'), gemini: writes('gemini') }, ['codex', 'claude', 'gemini', 'command']);
     const { api, repo } = harness;
     const agents = (await api('GET', '/api/agents')).body as { agents: Array<{ id: string; status: string }> };
-    expect(agents.agents.map((a) => [a.id, a.status])).toEqual([['codex', 'available'], ['claude', 'available'], ['gemini', 'available'], ['command', 'available']]);
+    // The ACP kinds (claude-acp, ...) are listed too; tests/adapters-acp-runtime.test.ts runs them.
+    expect(agents.agents.filter((a) => !a.id.endsWith('-acp')).map((a) => [a.id, a.status])).toEqual([['codex', 'available'], ['claude', 'available'], ['gemini', 'available'], ['command', 'available']]);
 
     const sid = (await api('POST', '/api/sessions', { repoPath: repo, title: 'all adapters' })).body.id as string;
     const ids: Record<string, string> = {};

@@ -13,6 +13,7 @@ import type { BranchRetention } from './branch-retention.js';
 import { removeRunFile, writeRunFile } from './run-files.js';
 import type { RunTable } from './run-table.js';
 import type { SessionHost } from './session-host.js';
+import type { AcpSteering } from './acp-steering.js';
 import type { Clock } from '../clock.js';
 import type { SaveOutputStreams } from './save-output.js';
 import type { TaskPorts } from '../previews/task-ports.js';
@@ -46,6 +47,8 @@ export interface EffectDeps {
   logHead?: () => { seq: number; hash: string };
   /** Retention of ended tasks' branches, applied after each published Save (default: none pruned). */
   branchRetention?: BranchRetention;
+  /** People's messages and permission answers for live ACP runs (without it ACP requests are denied). */
+  steering?: AcpSteering;
 }
 
 /** What all sessions' effects share: live runs, pending timers, and whether the process is stopping. */
@@ -276,14 +279,17 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
           const env = port === null ? undefined : { THALOGOS_TASK_PORT: String(port), PORT: String(port) };
           let run: AgentRun;
           try {
-            run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null, ...(env ? { env } : {}) });
+            const askPermission = deps.steering?.asker(host.id, taskId, runId, (event, actor) => record(event, actor ?? agentActor));
+            run = deps.adapters.run(agent, { runId, cwd, prompt: fullPrompt, resumeToken: resume?.resumeToken ?? null, ...(env ? { env } : {}), ...(askPermission ? { askPermission } : {}) });
           } catch (error) {
             await record(exited(taskId, runId, 'failed', { ...errorOf(error), transient: false }), agentActor);
             return;
           }
           runs.attach(runId, run);
+          if (run.control) deps.steering?.register({ sessionId: host.id, taskId, runId, control: run.control, record });
           await followRun(run, taskId, runId, agent, fullPrompt, agentActor);
         } finally {
+          deps.steering?.unregister(runId);
           removeRunFile(deps.dataDir, runId);
           runs.finish(runId);
           // The run's process group is gone: so is whatever listened on the task's port.

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, NavLink, Outlet, useParams } from 'react-router';
+import { PermissionRequests } from '../components/acp-steering.js';
 import { AppShell } from '../components/app-shell.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { PresenceAvatars } from '../components/presence.js';
@@ -170,6 +171,7 @@ export default function SessionLayout() {
                 </p>
               </div>
             ) : null}
+            <PermissionRequests view={view} role={user?.role} onAnswered={() => void live.refresh()} />
             <ErrorNotice error={saveError} title="Save refused" onDismiss={() => setSaveError(null)} />
             <ErrorNotice error={resumeError} title="Resume refused" onDismiss={() => setResumeError(null)} />
             {live.error ? (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { AgentMessageBox, isAcpAgent } from '../components/acp-steering.js';
 import { AgentStream } from '../components/agent-stream.js';
 import { DiffFileView } from '../components/diff-view.js';
 import { ErrorNotice } from '../components/error-notice.js';
@@ -204,6 +205,9 @@ function TaskReview({ taskId }: { taskId: string }) {
                 {task.changes ? <span>{task.changes.files.join(', ')}</span> : null}
               </p>
               <AgentStream lines={lines} label={`Agent stream for ${task.prompt}`} limit={MAX_STREAM_LINES} />
+              {isAcpAgent(selectedRun.agent) && selectedRun.outcome === null && roleAtLeast(user?.role, 'reviewer') ? (
+                <AgentMessageBox sessionId={view.id} taskId={task.id} onSent={() => void live.refresh()} />
+              ) : null}
               {/* A command's final message is the tail of its output, which the stream already shows. */}
               {selectedRun.finalMessage && !(selectedRun.agent === 'command' && lines.length > 0) ? (
                 <p className="border-t border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">

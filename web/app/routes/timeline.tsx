@@ -243,6 +243,17 @@ export default function Timeline() {
                   <span className="text-zinc-500">by {entry.by}</span>
                   <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
                 </>
+              ) : entry.kind === 'permission' ? (
+                <>
+                  <span className="font-medium">Permission {entry.decision}</span>: {entry.title}{' '}
+                  <span className="text-zinc-500">{entry.by === 'timeout' ? '(nobody answered in time)' : entry.by === 'thalogos' ? '(the agent moved on)' : `by ${entry.by}`}</span>
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
+                </>
+              ) : entry.kind === 'agent_message' ? (
+                <>
+                  <span className="font-medium">Message to the agent</span> <span className="text-zinc-500">by {entry.by}{entry.delivery === 'interrupt' ? ', interrupting' : ''}</span>: {entry.text.length > 120 ? `${entry.text.slice(0, 120)}…` : entry.text}
+                  <span className="block text-xs text-zinc-500">{timeAgo(entry.at)}</span>
+                </>
               ) : entry.kind === 'task_review' || entry.kind === 'tasks_reverted' || entry.kind === 'task_reapply' || entry.kind === 'session_settings' ? (
                 <ReviewTimelineRow entry={entry} sessionId={view.id} titleOf={(id) => view.tasks.find((task) => task.id === id)?.prompt ?? id} />
               ) : entry.kind === 'plan' ? (
