@@ -94,6 +94,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // in Redis, shared by every node; LevelDB keeps this node's tokens and sync documents.
   const clusterConfig = loadClusterConfig(env, { host: config.host, port: config.port });
   const cluster = clusterConfig ? await openClusterNode(clusterConfig, { logger, now }) : null;
+  if (cluster && config.worktreeDir.startsWith(config.dataDir + path.sep)) {
+    // A survivor that takes a session over must find its worktrees at the path the log names.
+    logger.warn({ worktreeDir: config.worktreeDir }, 'cluster mode with worktrees in this node\'s data dir: set THALOGOS_WORKTREE_DIR to the shared filesystem, or tasks interrupted by a failover fail with WORKTREE_EXISTS (docs/runbooks/cluster.md)');
+  }
   const { db } = ledger;
   const log: SessionLog = cluster?.log ?? ledger.log;
   const snapshots = cluster?.snapshots ?? ledger.snapshots;
@@ -178,6 +182,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         engine,
         adapters,
         dataDir: config.dataDir,
+        worktreeDir: config.worktreeDir,
         logger,
         sharedMemory: (sessionId) => sync.readSharedMemory(sessionId),
         onAgentOutcome: (agent, outcome, usage) => {
