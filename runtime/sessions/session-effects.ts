@@ -24,6 +24,13 @@ export interface EffectDeps {
   engine: GitEngine;
   adapters: AdapterRegistry;
   dataDir: string;
+  /**
+   * Cluster mode: the epoch of this node's lease on the session (null once lost). A Save carries
+   * it into the engine's journal and does not publish once the lease moved (git-engine/save.ts).
+   */
+  leaseEpoch?: (sessionId: string) => number | null;
+  /** Cluster mode: asks Redis whether this node still holds the session at that epoch (not its memory: it may have been paused). */
+  holdsLease?: (sessionId: string, epoch: number) => Promise<boolean>;
   /** Root of the worktrees (config.worktreeDir); `<dataDir>/worktrees` when not given. */
   worktreeDir?: string;
   logger: Logger;
@@ -363,9 +370,11 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         .then((missing): SessionSaveResult | null => missing.length === 0 ? null : {
           status: 'error', error: { code: 'STATUS_REQUIRED', message: `a required CI status is missing: ${describeMissing(missing)}` },
         });
+      const epoch = deps.leaseEpoch?.(sessionId) ?? null;
       void statusCheck.then((refused) => refused ? refused : deps.engine
         .save({
           ...target, sessionId, saveId, taskIds,
+          ...(epoch === null ? {} : { leaseEpoch: epoch, mayPublish: () => deps.holdsLease?.(sessionId, epoch) ?? Promise.resolve(true) }),
           ...(deps.logHead ? { logHead: deps.logHead() } : {}),
           integrationWorktreePath: integrationWorktreePathFor(deps, sessionId),
           onProgress: (phase, detail) => void record({ type: 'SAVE.PROGRESS', saveId, phase, ...(detail?.gate ? { gate: detail.gate } : {}) }),
