@@ -48,6 +48,8 @@ export interface Cluster {
   stopNode(index: number): Promise<void>;
   pause(index: number): void;
   resume(index: number): void;
+  /** Starts the redis-server `which` again on its port and data (after kill9): Sentinel makes it a replica. */
+  restartRedis(which: 'master' | 'replica'): Promise<void>;
   /** The master Sentinel currently names (host:port). */
   masterAddress(): Promise<string>;
   /** A direct client on the Sentinel-named master (for checks). */
@@ -169,18 +171,25 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     };
 
     for (let i = 0; i < count; i += 1) await startNode(i);
+    const redisProcesses = { master, replica, sentinels };
 
     return {
       tmp,
       admin: CLUSTER_ADMIN,
       repos,
-      redis: { master, replica, sentinels },
+      redis: redisProcesses,
       nodes,
       leaseMs,
       api: (index, token = CLUSTER_ADMIN) => apiClient(nodes[index]?.url ?? '', token),
       startNode,
       kill9: (index) => signalNode(index, 'SIGKILL', 5_000),
       stopNode: (index) => signalNode(index, 'SIGTERM', 20_000),
+      async restartRedis(which) {
+        const old = redisProcesses[which];
+        const again = await startRedis({ port: old.port, dir: old.dir });
+        started.push(again);
+        redisProcesses[which] = again;
+      },
       pause(index) {
         nodes[index]?.child?.kill('SIGSTOP');
       },
