@@ -34,7 +34,10 @@ export function isRetryable503(response: { status: number; headers: Headers }, b
  * `writers` loops, each adding tasks through the nodes in `through` (round robin), until stop().
  * Writers go on after a failure (the point is to see every kind of answer during a failover).
  */
-export function startBurst(cluster: Cluster, sessionId: string, options: { through: number[]; writers: number; pauseMs?: number }): Burst {
+export function startBurst(cluster: Cluster, sessionId: string | (() => string), options: { through: number[] | (() => number[]); writers: number; pauseMs?: number }): Burst {
+  // Dynamic: a load balancer's rotation (nodes being restarted are taken out first), several sessions.
+  const rotation = typeof options.through === 'function' ? options.through : () => options.through as number[];
+  const session = typeof sessionId === 'function' ? sessionId : () => sessionId;
   const acknowledged: { id: string; at: number }[] = [];
   const ids: string[] = [];
   const failures: BurstFailure[] = [];
@@ -42,11 +45,14 @@ export function startBurst(cluster: Cluster, sessionId: string, options: { throu
   let stopped = false;
   const writers = Array.from({ length: options.writers }, async (_, writer) => {
     for (let i = 0; !stopped; i += 1) {
-      const index = options.through[(writer + i) % options.through.length] ?? 0;
-      const node = cluster.nodes[index];
-      if (!node) break;
+      const through = rotation();
+      const node = cluster.nodes[through[(writer + i) % through.length] ?? -1];
+      if (!node) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
       try {
-        const response = await fetch(`${node.url}/api/sessions/${sessionId}/tasks`, {
+        const response = await fetch(`${node.url}/api/sessions/${session()}/tasks`, {
           method: 'POST',
           headers: { authorization: `Bearer ${cluster.admin}`, 'content-type': 'application/json' },
           body: JSON.stringify({ agent: 'command', prompt: `echo w${writer}-${i} > burst-${writer}-${i}.txt` }),
