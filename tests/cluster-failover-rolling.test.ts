@@ -83,7 +83,11 @@ describe('rolling restart of every node', () => {
     expect(result.otherFailures).toEqual([]);
     expect(readFailures).toEqual([]);
     const known = new Set<string>();
-    for (const sid of sessions) for (const id of await taskIds(cluster.api(0), sid)) known.add(id);
+    // The last restart may still be handing sessions over: read each view once it has an owner.
+    for (const sid of sessions) {
+      const ids = await waitFor(async () => taskIds(cluster.api(0), sid).catch(() => null), { what: `session ${sid} to have an owner`, timeoutMs: 60_000, intervalMs: 250 });
+      for (const id of ids) known.add(id);
+    }
     expect(result.acknowledged.filter((id) => !known.has(id))).toEqual([]);
     const audit = (await cluster.api(1)('GET', '/api/audit/verify')).body;
     expect(audit, JSON.stringify(audit)).toMatchObject({ ok: true });
