@@ -105,7 +105,11 @@ const ROLES = ['redis-master', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sen
 
 function start(name, stdio) {
   const [binary, args, env] = role(name);
-  const child = spawn(binary, args, { cwd: process.cwd(), env, stdio });
+  // Nodes run from the checkout: from TypeScript sources (no build yet), the git worker threads
+  // resolve tsx from the working directory. Their paths are all absolute.
+  // `detached` (own process group) when this script runs them all: Ctrl-C reaches only this script,
+  // which stops the nodes first (they drain through Redis) and Redis last.
+  const child = spawn(binary, args, { cwd: NODE_IDS.includes(name) ? root : process.cwd(), env, stdio, detached: stdio !== 'inherit' });
   child.on('error', (error) => {
     console.error(`${name}: cannot start ${binary}: ${error.message}${error.code === 'ENOENT' ? ' (apt-get install -y redis-server redis-sentinel)' : ''}`);
     process.exitCode = 1;
@@ -158,7 +162,7 @@ if (only) {
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
-      if (name.startsWith('node-')) console.log(`  ${name} stopped`);
+      console.log(`  ${name} stopped (${child.signalCode ?? child.exitCode})`);
     }
     process.exit(code);
   };
