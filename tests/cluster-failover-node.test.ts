@@ -3,40 +3,24 @@
 // tasks run and a burst of commands is in flight. The survivors must take the session within the
 // lease time plus 5 s, lose no acknowledged command, resume the interrupted tasks and finish them,
 // and leave a log whose audit chain verifies and a repository `git fsck --strict` accepts.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
-import { startCluster, type Cluster } from './helpers/cluster-harness.js';
+import { pidRunning } from './helpers/pid.js';
+import { useCluster } from './helpers/cluster-harness.js';
 import { git, makeRepo } from './helpers/git-repo.js';
 import { startBurst, ownerOf, taskIds } from './helpers/cluster-load.js';
 
 const LEASE_MS = 3_000;
 
-/** Running means present and not a zombie. */
-function pidRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ leaseMs: LEASE_MS });
-}, 240_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-}, 60_000);
+const useTestCluster = useCluster({ leaseMs: LEASE_MS });
 
 /** Resumable: the first run marks its worktree and sleeps (killed with its node), the second finishes. */
 const RESUMABLE = (name: string) => `if [ -f .${name}-started ]; then echo done > ${name}.txt; else touch .${name}-started; sleep 120; fi`;
 
 describe('kill -9 of the node that owns a session', () => {
   it('moves the session to a survivor within lease + 5 s, keeps every acknowledged command, resumes and finishes the interrupted tasks', async () => {
+    const cluster = useTestCluster();
     const a = cluster.api(0);
     const b = cluster.api(1);
     const repo = makeRepo(path.join(cluster.repos, 'kill'));

@@ -2,34 +2,17 @@
 // VM would) while it runs an agent and a Save's gate. The survivors take the session over; when
 // the node wakes up (SIGCONT), the fence refuses its writes, it gives the session up and kills its
 // runs. The log holds no duplicate entries and the Save is published once.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
-import { startCluster, type Cluster } from './helpers/cluster-harness.js';
+import { pidRunning } from './helpers/pid.js';
+import { useCluster } from './helpers/cluster-harness.js';
 import { git, makeRepo } from './helpers/git-repo.js';
 import { ownerOf } from './helpers/cluster-load.js';
 
 const LEASE_MS = 3_000;
 const GATE_SECONDS = 6;
-let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ leaseMs: LEASE_MS });
-}, 240_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-}, 60_000);
-
-function pidRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const useTestCluster = useCluster({ leaseMs: LEASE_MS });
 
 interface Entry {
   seq: number;
@@ -40,6 +23,7 @@ interface Entry {
 
 describe('a node paused past its lease', () => {
   it('is fenced when it wakes up: gives the session up, kills its runs, writes nothing; one Save', async () => {
+    const cluster = useTestCluster();
     const b = cluster.api(1);
     const repo = makeRepo(path.join(cluster.repos, 'pause'), { '.thalogos.json': `{"gates":["sleep ${GATE_SECONDS}"]}\n` });
     const mainBefore = git(repo, 'rev-parse', 'main');

@@ -3,24 +3,17 @@
 // append is acknowledged only once a replica has it) no acknowledged command is lost. Appends
 // need a replica again after the promotion: the old master, restarted, becomes one.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
-import { startCluster, type Cluster } from './helpers/cluster-harness.js';
+import { useCluster } from './helpers/cluster-harness.js';
 import { makeRepo } from './helpers/git-repo.js';
 import { startBurst, taskIds } from './helpers/cluster-load.js';
 
-let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ leaseMs: 3_000, waitReplicas: 1 });
-}, 240_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-}, 60_000);
+const useTestCluster = useCluster({ leaseMs: 3_000, waitReplicas: 1 });
 
 describe('kill -9 of the Redis master', () => {
   it('Sentinel promotes the replica, the nodes reconnect, and no acknowledged command is lost (WAIT 1)', async () => {
+    const cluster = useTestCluster();
     const repo = makeRepo(path.join(cluster.repos, 'redis'));
     const sid = (await cluster.api(0)('POST', '/api/sessions', { repoPath: repo, title: 'redis failover' })).body.id as string;
     const before = await cluster.masterAddress();

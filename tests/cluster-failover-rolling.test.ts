@@ -4,24 +4,17 @@
 // rotation; no request may fail other than with a retryable 503 carrying Retry-After, and every
 // acknowledged command is in the log.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
-import { startCluster, type Cluster } from './helpers/cluster-harness.js';
+import { useCluster } from './helpers/cluster-harness.js';
 import { makeRepo } from './helpers/git-repo.js';
 import { isRetryable503, startBurst, taskIds, type BurstFailure } from './helpers/cluster-load.js';
 
-let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ leaseMs: 3_000 });
-}, 240_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-}, 60_000);
+const useTestCluster = useCluster({ leaseMs: 3_000 });
 
 describe('rolling restart of every node', () => {
   it('fails no request other than with a retryable 503, and loses no acknowledged command', async () => {
+    const cluster = useTestCluster();
     // One session per node, so each restart moves sessions.
     const sessions: string[] = [];
     for (let i = 0; i < 3; i += 1) {

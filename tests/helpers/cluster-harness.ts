@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { apiClient } from './api.js';
 import { startRedis, startSentinel, type RedisProcess } from './redis-process.js';
 import { freePort } from './server-process.js';
@@ -213,4 +214,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await cleanup();
     throw error;
   }
+}
+
+/** A suite's cluster: started before its tests, stopped (everything killed, removed) after them. */
+export function useCluster(options: ClusterOptions = {}): () => Cluster {
+  let cluster: Cluster | null = null;
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+  }, 240_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+  return () => {
+    if (!cluster) throw new Error('the cluster did not start');
+    return cluster;
+  };
 }
