@@ -77,6 +77,20 @@ async function waitHealthy(node: NodeProcess, deadlineMs: number): Promise<void>
   }
 }
 
+async function waitReplicaLinked(port: number): Promise<void> {
+  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/master_link_status:up/.test(await client.info('replication'))) {
+      if (Date.now() > deadline) throw new Error(`the replica on ${port} did not link to its master`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const count = options.nodes ?? 3;
   const leaseMs = options.leaseMs ?? 3_000;
@@ -104,6 +118,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     started.push(master);
     const replica = await startRedis({ replicaOf: master.port });
     started.push(replica);
+    // The replica's link must be up before any node starts: with WAIT_REPLICAS >= 1 a node's
+    // first append (at start) is refused NOT_REPLICATED otherwise, and the node exits.
+    await waitReplicaLinked(replica.port);
     const sentinels: RedisProcess[] = [];
     for (let i = 0; i < 3; i += 1) {
       const sentinel = await startSentinel(master.port, MASTER_NAME);
