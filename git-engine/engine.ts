@@ -74,9 +74,9 @@ export interface GitEngine {
    * unfinished Save; a no-op `{state:'none'}` when there is none. Refuses SAVE_IN_PROGRESS while
    * the journal's writer is alive in another process, unless `force`.
    */
-  recoverSave(p: { repoPath: string; sessionId: string; force?: boolean } & OnBranch): Promise<RecoverSaveResult>;
+  recoverSave(p: { repoPath: string; sessionId: string; force?: boolean; leaseEpoch?: number } & OnBranch): Promise<RecoverSaveResult>;
   /** The session's unfinished Save as recoverSave would see it, or null; reads only. */
-  pendingSave(p: { repoPath: string; sessionId: string } & OnBranch): Promise<PendingSave | null>;
+  pendingSave(p: { repoPath: string; sessionId: string; leaseEpoch?: number } & OnBranch): Promise<PendingSave | null>;
   rollback(p: { repoPath: string; sessionId: string; checkpoint: string; mode: 'restore_commit' | 'branch'; worktreePath?: string } & OnBranch): Promise<RollbackResult>;
   listCheckpoints(repoPath: string): Promise<Checkpoint[]>;
   /**
@@ -256,6 +256,7 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
         throw new GitEngineError('INVALID_NAME', `gateBlameBudgetMs must be between 0 and ${MAX_GATE_TIMEOUT_MS}`, { field: 'gateBlameBudgetMs', value: String(p.gateBlameBudgetMs).slice(0, 50), min: 0, max: MAX_GATE_TIMEOUT_MS });
       }
       if (p.logHead !== undefined) validateLogHead(p.logHead);
+      validateLeaseEpoch(p.leaseEpoch);
       validateRepoPathArg(p.repoPath);
       validateBaseBranch(p.baseBranch);
       assertNotClosed(closed);
@@ -272,12 +273,14 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
     async recoverSave(p) {
       ids(p);
       if (p.force !== undefined && typeof p.force !== 'boolean') throw new GitEngineError('INVALID_NAME', 'force must be a boolean');
-      return mutex.run(await repoKey(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId, force: p.force === true }, p.baseBranch));
+      validateLeaseEpoch(p.leaseEpoch);
+      return mutex.run(await repoKey(p.repoPath), () => call('recoverSave', p.repoPath, { sessionId: p.sessionId, force: p.force === true, ...(p.leaseEpoch === undefined ? {} : { leaseEpoch: p.leaseEpoch }) }, p.baseBranch));
     },
     async pendingSave(p) {
       ids(p);
       const key = await repoKey(p.repoPath);
-      const pending = await call<PendingSave | null>('pendingSave', p.repoPath, { sessionId: p.sessionId }, p.baseBranch);
+      validateLeaseEpoch(p.leaseEpoch);
+      const pending = await call<PendingSave | null>('pendingSave', p.repoPath, { sessionId: p.sessionId, ...(p.leaseEpoch === undefined ? {} : { leaseEpoch: p.leaseEpoch }) }, p.baseBranch);
       if (!pending || !running.has(`${key}\0${p.sessionId}`)) return pending;
       return { ...pending, running: true, action: 'wait' };
     },
@@ -362,4 +365,11 @@ export function createGitEngine(options: GitEngineOptions): GitEngine {
       await pool.close();
     },
   };
+}
+
+/** Cluster mode's session lease epoch (save journals record it): a non-negative integer when given. */
+function validateLeaseEpoch(epoch: unknown): void {
+  if (epoch !== undefined && !(typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0)) {
+    throw new GitEngineError('INVALID_NAME', 'leaseEpoch must be a non-negative integer', { field: 'leaseEpoch', value: String(epoch).slice(0, 50) });
+  }
 }

@@ -16,6 +16,8 @@ export const GIT_ENGINE_ERROR_CODES = [
   'MAIN_MOVED',
   'MAIN_WORKTREE_DIRTY',
   'SAVE_IN_PROGRESS',
+  // Cluster mode: the session's lease moved to another node during this Save (save.ts).
+  'SESSION_FENCED',
   'GATE_CONFIG_INVALID',
   'SIGNING_FAILED',
   'WORKER_FAILED',

@@ -17,7 +17,17 @@ export type RefUpdate = z.infer<typeof RefUpdateSchema>;
  * gone (another process that exited on this host, or this very engine outside a Save) is stale
  * and is recovered by the next Save; one whose writer is alive elsewhere is a Save in progress.
  */
-const OwnerSchema = z.object({ host: z.string(), pid: z.number().int(), engine: z.string() });
+const OwnerSchema = z.object({
+  host: z.string(),
+  pid: z.number().int(),
+  engine: z.string(),
+  /**
+   * Cluster mode: the epoch of the session lease its writer held. A node holding a higher epoch
+   * took the session over (the writer died or was paused past its lease): the journal is stale
+   * to it, whatever the pid says, and the old writer may no longer publish it.
+   */
+  epoch: z.number().int().nonnegative().optional(),
+});
 export type JournalOwner = z.infer<typeof OwnerSchema>;
 
 export const JournalSchema = z.object({

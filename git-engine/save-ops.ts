@@ -28,11 +28,11 @@ export interface EngineContext extends ObjectContext {
   engineId?: string;
 }
 
-export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string }): Promise<MergePhaseResult> {
+export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: string; saveId: string; taskIds: string[]; integrationWorktreePath: string; leaseEpoch?: number }): Promise<MergePhaseResult> {
   validateWorktreePath(p.integrationWorktreePath, repo.repoPath, repo.gitdir);
   // An earlier Save of the session that did not finish (killed, or refused after main moved) is
   // settled first when its writer is gone; one running in another process refuses this Save.
-  await settleStaleJournal(repo, ctx.engineId, p.sessionId);
+  await settleStaleJournal(repo, ctx.engineId, p.sessionId, p.leaseEpoch);
   const integration = integrationBranch(p.sessionId);
   // The merges' trees and blobs and the merge commits are fsynced together once merged
   // (syncObjects), not one by one.
@@ -78,7 +78,7 @@ export async function saveMerge(repo: Repo, ctx: EngineContext, p: { sessionId: 
   const config = await readGateConfig(repo, candidate);
   await writeJournal(repo.gitdir, {
     version: 1, sessionId: p.sessionId, saveId: p.saveId, phase: 'gating', mainBranch: repo.mainBranch,
-    mainBefore, candidate, tag: '', updates: [], owner: journalOwner(ctx.engineId),
+    mainBefore, candidate, tag: '', updates: [], owner: journalOwner(ctx.engineId, p.leaseEpoch),
   }, true);
   faultPoint('save-after-merge');
   return { status: 'merged', mainBefore, candidate, mergedTaskIds, autoResolved, gates: config.gates, steps };
@@ -100,8 +100,13 @@ async function phaseJournal(repo: Repo, sessionId: string, phase: SaveJournal['p
  * The journal lives in the git dir, which the gates' worktree shares: gates are untrusted and could
  * rewrite it. The values the merge step returned are the truth; the journal must still agree.
  */
-async function trustedJournal(repo: Repo, p: { sessionId: string; candidate: string; mainBefore: string }): Promise<SaveJournal> {
+async function trustedJournal(repo: Repo, p: { sessionId: string; candidate: string; mainBefore: string; leaseEpoch?: number }): Promise<SaveJournal> {
   const j = await phaseJournal(repo, p.sessionId, 'gating');
+  // Cluster mode: a journal written under another lease epoch belongs to the node that took the
+  // session over; this writer was fenced and leaves it alone (no publish, no delete).
+  if (p.leaseEpoch !== undefined && j.owner?.epoch !== p.leaseEpoch) {
+    throw new GitEngineError('SESSION_FENCED', 'the session was taken over by another node while this Save ran', { sessionId: p.sessionId, epoch: p.leaseEpoch, journalEpoch: j.owner?.epoch ?? null });
+  }
   if (j.candidate !== p.candidate || j.mainBefore !== p.mainBefore || j.mainBranch !== repo.mainBranch) {
     await deleteJournal(repo.gitdir, p.sessionId);
     throw new GitEngineError('JOURNAL_CONFLICT', 'the save journal was changed while the gates ran', {
@@ -120,7 +125,7 @@ export interface LogHead { seq: number; hash: string }
  * MAIN_WORKTREE_DIRTY) leaves nothing: no ref moved, no journal. A failure after main moved keeps
  * the journal; the next Save or recoverSave writes the rest.
  */
-export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId: string; candidate: string; mainBefore: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[]; logHead?: LogHead }): Promise<SaveResult> {
+export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId: string; candidate: string; mainBefore: string; mergedTaskIds: string[]; autoResolved: AutoResolution[]; gates: GateResult[]; logHead?: LogHead; leaseEpoch?: number }): Promise<SaveResult> {
   const j = await trustedJournal(repo, p);
   try {
     const mainNow = await mustReadBranch(repo, j.mainBranch);
@@ -169,7 +174,7 @@ export async function publishSave(repo: Repo, ctx: EngineContext, p: { sessionId
 }
 
 /** Gates failed: main stays; the integration branch is moved to the candidate for review. */
-export async function recordGateFailure(repo: Repo, p: { sessionId: string; candidate: string; mainBefore: string }): Promise<void> {
+export async function recordGateFailure(repo: Repo, p: { sessionId: string; candidate: string; mainBefore: string; leaseEpoch?: number }): Promise<void> {
   const j = await trustedJournal(repo, p);
   const ref = `refs/heads/${integrationBranch(p.sessionId)}`;
   // Force-moved for review, but not over a concurrent writer: compare with what we read.
@@ -178,7 +183,9 @@ export async function recordGateFailure(repo: Repo, p: { sessionId: string; cand
 }
 
 /** Drops a journal that never reached publishing (no ref was moved, nothing to undo). */
-export async function abortSave(repo: Repo, p: { sessionId: string }): Promise<void> {
+export async function abortSave(repo: Repo, p: { sessionId: string; leaseEpoch?: number }): Promise<void> {
   const j = await readJournal(repo.gitdir, p.sessionId);
+  // Not a journal of another lease epoch: that is the new owner's Save.
+  if (p.leaseEpoch !== undefined && j?.owner?.epoch !== p.leaseEpoch) return;
   if (j && j.phase === 'gating') await deleteJournal(repo.gitdir, p.sessionId);
 }

@@ -1,6 +1,8 @@
 // Save parameters: an empty Save is refused with NOTHING_TO_SAVE and changes nothing; `logHead`
 // is written into the checkpoint tag as a `Log-Head:` trailer (read back by native git and by
 // listCheckpoints), and a malformed one is INVALID_NAME with nothing changed.
+// In cluster mode a Save carries the session lease epoch: it does not publish once the lease is
+// lost, and only a holder of a higher epoch settles the journal it left.
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitEngine, type GitEngine } from './index.js';
@@ -58,4 +60,23 @@ describe('save parameters', () => {
     }
     expect(refsSnapshot(r.repo)).toBe(before);
   });
+
+  it('cluster lease epoch: a Save that lost its lease publishes nothing; a higher epoch settles its journal; a malformed epoch is INVALID_NAME', async () => {
+    const r = await prepared(['t1']);
+    const before = refsSnapshot(r.repo);
+    await expect(engine.save(args(r, ['t1'], { leaseEpoch: -1 }))).rejects.toMatchObject({ code: 'INVALID_NAME', data: { field: 'leaseEpoch' } });
+    await expect(engine.save(args(r, ['t1'], { leaseEpoch: 1, mayPublish: async () => false }))).rejects.toMatchObject({ code: 'SESSION_FENCED' });
+    expect(refsSnapshot(r.repo)).toBe(before);
+    // Another node (another engine, its writer still alive): only a higher epoch may settle it.
+    const other = createGitEngine({ orchestratorVersion: '0.1.0-test', now: () => new Date('2026-03-04T05:06:08Z') });
+    try {
+      expect(await other.pendingSave({ repoPath: r.repo, sessionId: 's1', leaseEpoch: 1 })).toMatchObject({ action: 'wait', owner: { state: 'alive' } });
+      expect(await other.pendingSave({ repoPath: r.repo, sessionId: 's1', leaseEpoch: 2 })).toMatchObject({ action: 'roll_back', owner: { state: 'superseded' } });
+      await expect(other.recoverSave({ repoPath: r.repo, sessionId: 's1', leaseEpoch: 1 })).rejects.toMatchObject({ code: 'SAVE_IN_PROGRESS' });
+      expect((await other.save(args(r, ['t1'], { saveId: 'v2', leaseEpoch: 2 }))).status).toBe('published');
+    } finally {
+      await other.close();
+    }
+  });
 });
+

@@ -17,7 +17,7 @@ import type { SaveResult } from './save-types.js';
 import { faultPoint } from './fault-injection.js';
 import fs from 'node:fs/promises';
 
-export type OwnerState = 'this_engine' | 'exited' | 'alive' | 'unknown';
+export type OwnerState = 'this_engine' | 'exited' | 'alive' | 'unknown' | 'superseded';
 
 export interface PendingSave {
   sessionId: string;
@@ -56,12 +56,15 @@ export function isPublishRefusal(err: unknown): err is GitEngineError {
   return err instanceof GitEngineError && REFUSALS.has(err.code);
 }
 
-export function journalOwner(engineId: string | undefined): JournalOwner {
-  return { host: os.hostname(), pid: process.pid, engine: engineId ?? '' };
+export function journalOwner(engineId: string | undefined, leaseEpoch?: number): JournalOwner {
+  return { host: os.hostname(), pid: process.pid, engine: engineId ?? '', ...(leaseEpoch === undefined ? {} : { epoch: leaseEpoch }) };
 }
 
-function ownerState(owner: JournalOwner | undefined, engineId: string | undefined): OwnerState {
+function ownerState(owner: JournalOwner | undefined, engineId: string | undefined, leaseEpoch?: number): OwnerState {
   if (!owner) return 'exited';
+  // Cluster mode: the session lease decides, not the pid (the writer may be on another host, or
+  // alive but fenced). A higher epoch than the writer's means the writer lost the session.
+  if (leaseEpoch !== undefined && owner.epoch !== undefined && owner.epoch < leaseEpoch) return 'superseded';
   if (engineId && owner.engine === engineId) return 'this_engine';
   if (owner.host !== os.hostname()) return 'unknown';
   if (owner.pid === process.pid) return 'alive'; // another engine instance of this process
@@ -79,15 +82,15 @@ function ownerState(owner: JournalOwner | undefined, engineId: string | undefine
  * exited on this host.
  */
 function isStale(state: OwnerState): boolean {
-  return state === 'this_engine' || state === 'exited';
+  return state === 'this_engine' || state === 'exited' || state === 'superseded';
 }
 
-export async function describePending(repo: Repo, sessionId: string, engineId: string | undefined): Promise<PendingSave | null> {
+export async function describePending(repo: Repo, sessionId: string, engineId: string | undefined, leaseEpoch?: number): Promise<PendingSave | null> {
   const j = await readJournal(repo.gitdir, sessionId);
   if (!j) return null;
   const updates = [];
   for (const u of j.updates) updates.push({ ...u, current: await readRef(repo, u.ref) });
-  const state = ownerState(j.owner, engineId);
+  const state = ownerState(j.owner, engineId, leaseEpoch);
   const main = updates.find((u) => u.ref === `refs/heads/${j.mainBranch}`);
   let action: PendingSave['action'];
   if (!isStale(state)) action = 'wait';
@@ -154,7 +157,7 @@ async function settle(repo: Repo, j: SaveJournal): Promise<RecoverSaveResult> {
  * (a Save in progress in another process) is refused with SAVE_IN_PROGRESS unless `force`; with
  * `force`, an unreadable journal is dropped too (nothing can be known of its refs).
  */
-export async function recoverSave(repo: Repo, engineId: string | undefined, p: { sessionId: string; force?: boolean }): Promise<RecoverSaveResult> {
+export async function recoverSave(repo: Repo, engineId: string | undefined, p: { sessionId: string; force?: boolean; leaseEpoch?: number }): Promise<RecoverSaveResult> {
   let j: SaveJournal | null;
   try {
     j = await readJournal(repo.gitdir, p.sessionId);
@@ -164,7 +167,7 @@ export async function recoverSave(repo: Repo, engineId: string | undefined, p: {
     return { state: 'rolled_back', reason: { code: err.code, message: err.message } };
   }
   if (!j) return { state: 'none' };
-  const state = ownerState(j.owner, engineId);
+  const state = ownerState(j.owner, engineId, p.leaseEpoch);
   if (!isStale(state) && !p.force) {
     throw new GitEngineError('SAVE_IN_PROGRESS', 'a Save of this session is running in another process', { sessionId: p.sessionId, owner: j.owner, ownerState: state });
   }
@@ -172,6 +175,6 @@ export async function recoverSave(repo: Repo, engineId: string | undefined, p: {
 }
 
 /** Before a Save: a stale journal of the session is settled; a live one refuses the Save. */
-export async function settleStaleJournal(repo: Repo, engineId: string | undefined, sessionId: string): Promise<RecoverSaveResult> {
-  return recoverSave(repo, engineId, { sessionId });
+export async function settleStaleJournal(repo: Repo, engineId: string | undefined, sessionId: string, leaseEpoch?: number): Promise<RecoverSaveResult> {
+  return recoverSave(repo, engineId, { sessionId, ...(leaseEpoch === undefined ? {} : { leaseEpoch }) });
 }

@@ -31,6 +31,14 @@ export interface SaveParams {
    * message as the trailer `Log-Head: <seq> <hash>`, so a rewritten log is detectable against git.
    */
   logHead?: LogHead;
+  /**
+   * Cluster mode: the epoch of the session lease this node holds. The journal records it, a
+   * journal of a lower epoch is settled as stale, and one of another epoch is never published
+   * or dropped by this Save (another node took the session over).
+   */
+  leaseEpoch?: number;
+  /** Cluster mode: false once this node lost the session's lease; checked before publishing. */
+  mayPublish?: () => boolean | Promise<boolean>;
 }
 
 export type SavePhase = 'merging' | 'gating' | 'blaming' | 'publishing';
@@ -46,7 +54,8 @@ export const DEFAULT_GATE_BLAME_BUDGET_MS = 10 * 60 * 1000;
 export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: SaveParams, gateEnv?: NodeJS.ProcessEnv, gateSpawner?: GateSpawner): Promise<SaveResult> {
   const call = <T>(op: Parameters<GitWorkerPool['run']>[0]['op'], args: unknown) => pool.run<T>({ op, repoPath: p.repoPath, ctx: ctx(), args, ...(p.baseBranch ? { baseBranch: p.baseBranch } : {}) });
   p.onProgress?.('merging', { taskIds: p.taskIds });
-  const merged = await call<MergePhaseResult>('saveMerge', { sessionId: p.sessionId, saveId: p.saveId, taskIds: p.taskIds, integrationWorktreePath: p.integrationWorktreePath });
+  const epoch = p.leaseEpoch === undefined ? {} : { leaseEpoch: p.leaseEpoch };
+  const merged = await call<MergePhaseResult>('saveMerge', { sessionId: p.sessionId, saveId: p.saveId, taskIds: p.taskIds, integrationWorktreePath: p.integrationWorktreePath, ...epoch });
   if (merged.status !== 'merged') return merged;
   let gates;
   let blame: GateBlame | undefined;
@@ -80,17 +89,21 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
     }
   } catch (err) {
     // Nothing was published; drop the journal so the next Save is not blocked.
-    await call('abortSave', { sessionId: p.sessionId }).catch(() => undefined);
+    await call('abortSave', { sessionId: p.sessionId, ...epoch }).catch(() => undefined);
     throw err;
   }
   if (!gates.passed) {
-    await call('recordGateFailure', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore });
+    await call('recordGateFailure', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore, ...epoch });
     return { status: 'gates_failed', integrationCommit: merged.candidate, mergedTaskIds: merged.mergedTaskIds, gates: gates.results, ...(blame ? { blame } : {}) };
+  }
+  if (p.mayPublish && !(await p.mayPublish())) {
+    // The node that took the session over settles the journal and runs the Save again.
+    throw new GitEngineError('SESSION_FENCED', 'this node lost the session before publishing its Save', { sessionId: p.sessionId });
   }
   p.onProgress?.('publishing', { candidate: merged.candidate });
   const autoResolved: AutoResolution[] = merged.autoResolved;
   // candidate/mainBefore come from the merge step, not from the journal the gates could reach.
-  return call<SaveResult>('publishSave', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore, mergedTaskIds: merged.mergedTaskIds, autoResolved, gates: gates.results, ...(p.logHead ? { logHead: p.logHead } : {}) });
+  return call<SaveResult>('publishSave', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore, mergedTaskIds: merged.mergedTaskIds, autoResolved, gates: gates.results, ...(p.logHead ? { logHead: p.logHead } : {}), ...epoch });
 }
 
 /** One Save/rollback at a time per repository inside this process (journals guard across processes). */

@@ -116,6 +116,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // in Redis, shared by every node; LevelDB keeps this node's tokens and sync documents.
   const clusterConfig = loadClusterConfig(env, { host: config.host, port: config.port });
   const cluster = clusterConfig ? await openClusterNode(clusterConfig, { logger, now }) : null;
+  // Cluster mode: the session lease's epoch, so the journal of a node that lost the session is stale here.
+  const clusterEpoch = (sessionId: string): { leaseEpoch?: number } => {
+    const epoch = cluster?.ownership.leases.fenceFor(sessionId)?.epoch;
+    return epoch === undefined ? {} : { leaseEpoch: epoch };
+  };
+  if (cluster && config.worktreeDir.startsWith(config.dataDir + path.sep)) {
+    // A survivor that takes a session over must find its worktrees at the path the log names.
+    logger.warn({ worktreeDir: config.worktreeDir }, 'cluster mode with worktrees in this node\'s data dir: set THALOGOS_WORKTREE_DIR to the shared filesystem, or tasks interrupted by a failover fail with WORKTREE_EXISTS (docs/runbooks/cluster.md)');
+  }
   const { db } = ledger;
   const log: SessionLog = cluster?.log ?? ledger.log;
   const snapshots = cluster?.snapshots ?? ledger.snapshots;
@@ -240,6 +249,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         engine,
         adapters,
         dataDir: config.dataDir,
+        worktreeDir: config.worktreeDir,
+        ...(cluster ? { leaseEpoch: (sessionId: string) => cluster.ownership.leases.fenceFor(sessionId)?.epoch ?? null, holdsLease: (sessionId: string, epoch: number) => cluster.ownership.leases.holds(sessionId, epoch) } : {}),
         logger,
         sharedMemory: (sessionId) => sync.readSharedMemory(sessionId),
         onAgentOutcome: (agent, outcome, usage) => {
@@ -271,7 +282,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     recoverSave: async (host) => {
       let recovered;
       try {
-        recovered = await engine.recoverSave({ ...repoTarget(host.meta), sessionId: host.id });
+        recovered = await engine.recoverSave({ ...repoTarget(host.meta), sessionId: host.id, ...clusterEpoch(host.id) });
       } catch (error) {
         // E.g. SAVE_IN_PROGRESS: another live process holds the journal. Never block the start.
         logger.error({ sessionId: host.id, err: error }, 'could not recover the interrupted Save');
@@ -290,9 +301,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const removed = await removeStaleSessionLocks(gitdir, host.id, startedAt);
         if (removed.length > 0) logger.warn({ sessionId: host.id, removed }, 'removed ref locks a killed predecessor left');
         if (saving) return; // an interrupted Save is finished by recoverSave, with its outcome logged
-        const pending = await engine.pendingSave({ ...repoTarget(host.meta), sessionId: host.id });
+        const pending = await engine.pendingSave({ ...repoTarget(host.meta), sessionId: host.id, ...clusterEpoch(host.id) });
         if (!pending) return;
-        const recovered = await engine.recoverSave({ ...repoTarget(host.meta), sessionId: host.id });
+        const recovered = await engine.recoverSave({ ...repoTarget(host.meta), sessionId: host.id, ...clusterEpoch(host.id) });
         logger.warn({ sessionId: host.id, saveId: pending.saveId, state: recovered.state }, 'settled a Save the repository still had a journal of');
       } catch (error) {
         logger.error({ sessionId: host.id, err: error }, 'could not settle a leftover Save journal; see GET /api/sessions/:id/save/recover');

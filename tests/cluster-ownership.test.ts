@@ -35,7 +35,7 @@ async function addSession(prefix: string, id: string, repoPath: string): Promise
   await clients[0]!.hset(redisKeys(prefix).table('sessions'), id, JSON.stringify(meta));
 }
 
-function makeNode(prefix: string, id: string) {
+function makeNode(prefix: string, id: string, adopt: (sessionId: string) => Promise<void> = async () => undefined) {
   const adopted: string[] = [];
   const lost: string[] = [];
   const connection = redis();
@@ -47,6 +47,7 @@ function makeNode(prefix: string, id: string) {
     keyPrefix: prefix,
     listSessions: async (): Promise<SessionRef[]> => listClusterSessions(connection, prefix),
     onAdopt: async (session) => {
+      await adopt(session.id);
       adopted.push(session.id);
     },
     onLose: (sessionId, reason) => lost.push(`${sessionId}:${reason}`),
@@ -135,5 +136,23 @@ describe('Ownership', () => {
     expect(b.adopted).toEqual(['s1']);
     await a.node.pass();
     expect(a.adopted).toEqual(['s1']);
+  });
+
+  it('serves a session it takes over only once the replay is done (a request meanwhile gets no owner: 503, not 404)', async () => {
+    const prefix = `o${++counter}:`;
+    redis();
+    await addSession(prefix, 's1', '/r1');
+    let finish = () => undefined as void;
+    const replaying = new Promise<void>((resolve) => (finish = resolve));
+    const a = makeNode(prefix, 'a', () => replaying);
+    const pass = a.node.pass();
+    await until(async () => (await a.node.ownerOf('s1'))?.id === 'a', 5_000);
+    expect(a.node.owns('s1')).toBe(false);
+    expect(await a.node.lookup('s1')).toBeNull();
+    finish();
+    await pass;
+    expect(a.adopted).toEqual(['s1']);
+    expect(a.node.owns('s1')).toBe(true);
+    expect(await a.node.lookup('s1')).toEqual({ self: true });
   });
 });

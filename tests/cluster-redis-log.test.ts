@@ -231,3 +231,22 @@ describe('WAIT on a real replica', () => {
     }
   }, 30_000);
 });
+
+describe('RedisEventLog.verify under load', () => {
+  it('is ok while another node keeps appending (the head it checks is the one it read first)', async () => {
+    const prefix = `v${++prefixCounter}:`;
+    const writer = await node(prefix, 'w');
+    const checker = await node(prefix, 'c');
+    await writer.log.append([entry(null, 0)]);
+    let writing = true;
+    const appends = (async () => {
+      for (let n = 1; writing; n += 1) await writer.log.append([entry(null, n)]);
+    })();
+    const results = [];
+    for (let i = 0; i < 30; i += 1) results.push(await checker.log.verify());
+    writing = false;
+    await appends;
+    expect(results.filter((result) => !result.ok)).toEqual([]);
+    expect((await checker.log.verify()).count).toBeGreaterThan(results[0]?.count ?? 0);
+  });
+});

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,20 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiClient, waitFor } from './helpers/api.js';
 import { makeRepo } from './helpers/git-repo.js';
+import { pidRunning } from './helpers/pid.js';
 import { freePort, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const ADMIN = 'crash-admin-token-0123456789abcdef';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Running means present and not a zombie (a killed orphan may wait for a reaper that never comes). */
-function pidRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('crash and resume with a real server process and LevelDB', () => {
   let tmp: string;

@@ -88,6 +88,16 @@ export class LeaseManager {
     return this.held.get(sessionId) ?? null;
   }
 
+  /**
+   * Whether Redis still has this node's lease on the session at `epoch`. Asked before an effect
+   * the fence cannot guard (publishing a Save moves git refs): memory can be stale after a pause.
+   */
+  async holds(sessionId: string, epoch: number): Promise<boolean> {
+    const fence = this.held.get(sessionId);
+    if (!fence || fence.epoch !== epoch) return false;
+    return (await this.redis.get(fence.key)) === fence.value;
+  }
+
   heldSessions(): string[] {
     return [...this.held.keys()];
   }

@@ -53,6 +53,8 @@ export class Ownership {
   readonly leases: LeaseManager;
   private readonly keys;
   private readonly owned = new Map<string, SessionRef>();
+  /** Leased but still being replayed: not served yet (requests get a retryable 503, not a 404). */
+  private readonly adopting = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private passing: Promise<void> | null = null;
   private draining = false;
@@ -70,7 +72,7 @@ export class Ownership {
   }
 
   owns(sessionId: string): boolean {
-    return this.owned.has(sessionId) && this.leases.fenceFor(sessionId) !== null;
+    return this.owned.has(sessionId) && !this.adopting.has(sessionId) && this.leases.fenceFor(sessionId) !== null;
   }
 
   /** Heartbeats, renews and claims every third of the lease time. */
@@ -189,12 +191,15 @@ export class Ownership {
         if (this.draining) return;
         if (!(await this.leases.acquire(session.id))) continue;
         this.owned.set(session.id, session);
+        this.adopting.add(session.id);
         try {
           await this.options.onAdopt(session);
         } catch {
           // Could not bring it up here: let another node try.
           this.owned.delete(session.id);
           await this.leases.release(session.id).catch(() => undefined);
+        } finally {
+          this.adopting.delete(session.id);
         }
       }
     }

@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(config.repoRoots).toEqual(['/a', '/srv/work/b']);
   });
 
+  it('puts task worktrees under the data dir unless THALOGOS_WORKTREE_DIR names a directory (cluster: the shared filesystem)', () => {
+    expect(loadConfig({ env: {}, cwd }).worktreeDir).toBe('/srv/work/.thalogos/worktrees');
+    expect(loadConfig({ env: { THALOGOS_DATA_DIR: 'd' }, cwd }).worktreeDir).toBe('/srv/work/d/worktrees');
+    expect(loadConfig({ env: { THALOGOS_WORKTREE_DIR: 'shared/wt' }, cwd }).worktreeDir).toBe('/srv/work/shared/wt');
+  });
+
   it('repairs the event log only when the operator says so (--repair-log or THALOGOS_REPAIR_LOG=1)', () => {
     expect(loadConfig({ env: {}, cwd }).repairLog).toBe(false);
     expect(loadConfig({ env: { THALOGOS_REPAIR_LOG: 'yes' }, cwd }).repairLog).toBe(false);

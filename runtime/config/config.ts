@@ -12,6 +12,12 @@ const ConfigSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
   dataDir: z.string().min(1),
+  /**
+   * Where task, integration and rollback worktrees go. In cluster mode it must be on the
+   * filesystem every node sees at the same path (with the repositories), so a node that takes a
+   * session over finds its worktrees where the log says they are (docs/runbooks/cluster.md).
+   */
+  worktreeDir: z.string().min(1),
   adminToken: z.string().min(16, 'THALOGOS_ADMIN_TOKEN must be at least 16 characters').nullable(),
   repoRoots: z.array(z.string().min(1)).min(1),
   configFile: z.string().min(1),
@@ -48,6 +54,7 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInputs): Config {
     port: flags.port ?? env.THALOGOS_PORT ?? DEFAULT_PORT,
     host: flags.host ?? env.THALOGOS_HOST ?? DEFAULT_HOST,
     dataDir,
+    worktreeDir: path.resolve(cwd, env.THALOGOS_WORKTREE_DIR || path.join(dataDir, 'worktrees')),
     adminToken: env.THALOGOS_ADMIN_TOKEN ? env.THALOGOS_ADMIN_TOKEN : null,
     repoRoots,
     configFile: path.resolve(cwd, flags.config ?? env.THALOGOS_CONFIG ?? path.join(dataDir, 'config.json')),

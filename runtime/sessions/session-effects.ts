@@ -26,6 +26,15 @@ export interface EffectDeps {
   engine: GitEngine;
   adapters: AdapterRegistry;
   dataDir: string;
+  /**
+   * Cluster mode: the epoch of this node's lease on the session (null once lost). A Save carries
+   * it into the engine's journal and does not publish once the lease moved (git-engine/save.ts).
+   */
+  leaseEpoch?: (sessionId: string) => number | null;
+  /** Cluster mode: asks Redis whether this node still holds the session at that epoch (not its memory: it may have been paused). */
+  holdsLease?: (sessionId: string, epoch: number) => Promise<boolean>;
+  /** Root of the worktrees (config.worktreeDir); `<dataDir>/worktrees` when not given. */
+  worktreeDir?: string;
   logger: Logger;
   /** The session's shared memory (from the shared Yjs document) handed to every agent run. */
   sharedMemory?: (sessionId: string) => Promise<string>;
@@ -61,12 +70,17 @@ export interface EffectsRuntime {
   closing: boolean;
 }
 
-export function worktreePathFor(dataDir: string, sessionId: string, taskId: string): string {
-  return path.join(dataDir, 'worktrees', sessionId, taskId);
+/** The worktrees' root: cluster nodes share it (config.worktreeDir), one node keeps it in its data dir. */
+function worktreeRoot(deps: Pick<EffectDeps, 'dataDir' | 'worktreeDir'>): string {
+  return deps.worktreeDir ?? path.join(deps.dataDir, 'worktrees');
 }
 
-export function integrationWorktreePathFor(dataDir: string, sessionId: string): string {
-  return path.join(dataDir, 'worktrees', sessionId, '_integration');
+export function worktreePathFor(deps: Pick<EffectDeps, 'dataDir' | 'worktreeDir'>, sessionId: string, taskId: string): string {
+  return path.join(worktreeRoot(deps), sessionId, taskId);
+}
+
+export function integrationWorktreePathFor(deps: Pick<EffectDeps, 'dataDir' | 'worktreeDir'>, sessionId: string): string {
+  return path.join(worktreeRoot(deps), sessionId, '_integration');
 }
 
 type AgentExited = Extract<SessionEvent, { type: 'AGENT.EXITED' }>;
@@ -230,7 +244,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
   return {
     prepareWorktree: ({ sessionId, taskId }) => {
       if (runtime.closing) return;
-      const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
+      const worktreePath = worktreePathFor(deps, sessionId, taskId);
       // Registered like a run, before any await: a cancel, a shutdown or a lost lease stops the
       // setup's commands, and releaseTask waits for them before it removes the worktree.
       const setupRunId = `${taskId}-setup`;
@@ -268,7 +282,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
             return;
           }
           const view = host.view().tasks.find((task) => task.id === taskId);
-          const cwd = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
+          const cwd = view?.worktreePath ?? worktreePathFor(deps, sessionId, taskId);
           const fullPrompt = isCommandAgent(agent) ? prompt : await composePrompt(taskId, prompt, handoff);
           const cancelled = runs.cancelledBeforeStart(runId);
           if (cancelled !== null || runtime.closing) {
@@ -311,7 +325,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     commitWork: ({ sessionId, taskId, agent }) => {
       if (runtime.closing) return;
       const view = host.view().tasks.find((task) => task.id === taskId);
-      const worktreePath = view?.worktreePath ?? worktreePathFor(deps.dataDir, sessionId, taskId);
+      const worktreePath = view?.worktreePath ?? worktreePathFor(deps, sessionId, taskId);
       deps.engine
         .commitWorktree({ ...target, sessionId, taskId, worktreePath, agent, message: commitMessage(view?.prompt ?? taskId) })
         .then(async (result) => {
@@ -336,7 +350,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       // Keep the branch (it is history); drop the checkout once no process of the task is left
       // writing in it (a cancelled agent may still be winding down). Whatever a cancelled or
       // failed run left uncommitted is committed to the task branch first: nothing is lost.
-      const worktreePath = worktreePathFor(deps.dataDir, sessionId, taskId);
+      const worktreePath = worktreePathFor(deps, sessionId, taskId);
       // A task cancelled while its setup runs: the setup's commands are stopped first.
       runs.cancel(`${taskId}-setup`, `task ${outcome}`);
       const release = runs
@@ -380,11 +394,13 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
         .then((missing): SessionSaveResult | null => missing.length === 0 ? null : {
           status: 'error', error: { code: 'STATUS_REQUIRED', message: `a required CI status is missing: ${describeMissing(missing)}` },
         });
+      const epoch = deps.leaseEpoch?.(sessionId) ?? null;
       void statusCheck.then((refused) => refused ? refused : deps.engine
         .save({
           ...target, sessionId, saveId, taskIds,
+          ...(epoch === null ? {} : { leaseEpoch: epoch, mayPublish: () => deps.holdsLease?.(sessionId, epoch) ?? Promise.resolve(true) }),
           ...(deps.logHead ? { logHead: deps.logHead() } : {}),
-          integrationWorktreePath: integrationWorktreePathFor(deps.dataDir, sessionId),
+          integrationWorktreePath: integrationWorktreePathFor(deps, sessionId),
           onProgress: (phase, detail) => void record({ type: 'SAVE.PROGRESS', saveId, phase, ...(detail?.gate ? { gate: detail.gate } : {}) }),
           onGateOutput: (run, stream, text) => deps.saveOutput?.write(sessionId, saveId, run, stream, text),
         })
@@ -402,7 +418,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
       if (runtime.closing) return;
       // One worktree per checkpoint, as the engine names its branch and worktree: a second branch
       // rollback to the same checkpoint reuses them instead of colliding (WORKTREE_EXISTS).
-      const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, `_rollback-${checkpoint.replace(/[^A-Za-z0-9._-]/g, '-')}`);
+      const worktreePath = path.join(worktreeRoot(deps), sessionId, `_rollback-${checkpoint.replace(/[^A-Za-z0-9._-]/g, '-')}`);
       deps.engine
         .rollback({ ...target, sessionId, checkpoint, mode, worktreePath })
         .then((result): RollbackResult => ({ ...result, status: 'completed' }))
@@ -413,7 +429,7 @@ export function createSessionEffects(host: SessionHost, deps: EffectDeps, runtim
     startPromotion: ({ sessionId, promotionId, checkpoint, environment }) => {
       if (runtime.closing) return;
       // The environment's gates run in the engine's sandboxed gate spawner, in this detached checkout.
-      const worktreePath = path.join(deps.dataDir, 'worktrees', sessionId, '_promotion');
+      const worktreePath = path.join(worktreeRoot(deps), sessionId, '_promotion');
       deps.engine
         .promote({ ...target, sessionId, checkpoint, environment, worktreePath })
         .then((result): PromotionResult => result)

@@ -298,14 +298,20 @@ export class RedisEventLog implements SessionLog {
     return page[0]?.seq === seq ? page[0] : null;
   }
 
-  /** Recomputes the whole global chain and checks it ends at the recorded head. */
+  /**
+   * Recomputes the whole global chain and checks it ends at the recorded head. The head is read
+   * first and the walk stops there: other nodes go on appending meanwhile, and each append moves
+   * the head and writes its entries in one script, so everything up to that head is there.
+   */
   async verify(): Promise<VerifyResult> {
+    const [headSeq, headHash] = await this.redis.hmget(this.keys.head, 'seq', 'hash');
+    const end = `${Number(headSeq ?? 0)}-0`;
     let prevHash = GENESIS_HASH;
     let expectedSeq = 1;
     let count = 0;
     let after = 0;
     for (;;) {
-      const page = await this.range(this.keys.log, after, '+', PAGE);
+      const page = headSeq ? await this.range(this.keys.log, after, end, PAGE) : [];
       for (const entry of page) {
         const { hash, ...body } = entry;
         if (entry.seq !== expectedSeq) return { ok: false, count, headHash: prevHash, brokenAt: entry.seq, reason: 'sequence gap or key mismatch' };
@@ -318,7 +324,6 @@ export class RedisEventLog implements SessionLog {
       if (page.length < PAGE) break;
       after = page[page.length - 1]?.seq ?? after;
     }
-    const [headSeq, headHash] = await this.redis.hmget(this.keys.head, 'seq', 'hash');
     if (Number(headSeq ?? 0) !== count || (headHash ?? GENESIS_HASH) !== prevHash) {
       return { ok: false, count, headHash: prevHash, brokenAt: count + 1, reason: `the recorded head (seq ${headSeq ?? 0}) does not match the last entry (seq ${count}): entries are missing` };
     }

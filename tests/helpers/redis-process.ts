@@ -20,6 +20,7 @@ async function waitForPing(port: number, child: ChildProcess, output: () => stri
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis exited early (${child.exitCode}):\n${output()}`);
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined); // refused while it starts: the loop retries
     try {
       await client.connect();
       if ((await client.ping()) === 'PONG') return;
@@ -64,9 +65,10 @@ function run(binary: string, args: string[], port: number, dir: string): Promise
  * redis-server with the durability cluster mode requires: AOF with `appendfsync always`, so a
  * reply to an append means the entry is on disk. `replicaOf` makes it a replica.
  */
-export async function startRedis(options: { replicaOf?: number } = {}): Promise<RedisProcess> {
-  const port = await freePort();
-  const dir = await mkdtemp(path.join(tmpdir(), 'thalogos-redis-'));
+export async function startRedis(options: { replicaOf?: number; port?: number; dir?: string } = {}): Promise<RedisProcess> {
+  // port + dir: the same server started again (after kill9) on its own data.
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'thalogos-redis-')));
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'no',
