@@ -67,6 +67,7 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
   const redis = connectRedis(config.redis, { name: `thalogos:${config.nodeId}` });
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error (reconnecting)'));
   await checkDurability(redis, logger);
+  await waitForReplicas(redis, config.waitReplicas, logger);
   let runtime: ClusterRuntime | null = null;
   let shared: SharedAuth | null = null;
   let devices: SharedDevices | null = null;
@@ -227,3 +228,40 @@ async function checkDurability(redis: Redis, logger: Logger): Promise<void> {
     logger.warn({ err: (error as Error).message }, 'could not read the Redis durability settings (CONFIG GET); make sure AOF with appendfsync always is on');
   }
 }
+
+/** How long a starting node waits for THALOGOS_REDIS_WAIT_REPLICAS replicas to be linked. */
+const REPLICA_WAIT_MS = 120_000;
+
+/**
+ * With WAIT configured, every append needs that many linked replicas; the node's first append
+ * (its admin token, at start) failed with NOT_REPLICATED and the node exited when it started
+ * while a replica was still syncing (a Redis restart, a failover). It waits for them instead,
+ * saying so, for up to REPLICA_WAIT_MS; after that its appends answer a retryable 503.
+ */
+async function waitForReplicas(redis: Redis, wanted: number, logger: Logger): Promise<void> {
+  if (wanted <= 0) return;
+  const deadline = Date.now() + REPLICA_WAIT_MS;
+  let warned = 0;
+  for (;;) {
+    let linked = -1;
+    try {
+      const info = await redis.info('replication');
+      // A replica counts once the master streams to it (`state=online`), as WAIT needs.
+      linked = info.split('\n').filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'could not read the replication state (INFO replication)');
+      return;
+    }
+    if (linked >= wanted) return;
+    if (Date.now() >= deadline) {
+      logger.error({ linked, wanted }, 'still too few Redis replicas linked: appends will be refused (NOT_REPLICATED, retryable) until they are');
+      return;
+    }
+    if (Date.now() - warned > 10_000) {
+      warned = Date.now();
+      logger.warn({ linked, wanted }, 'waiting for Redis replicas before the first append (THALOGOS_REDIS_WAIT_REPLICAS)');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
