@@ -49,6 +49,12 @@ export class PackCorruptError extends Error {
 }
 
 const IDX_HEADER = 8 + 256 * 4;
+/** "PACK", the version and the object count. */
+const PACK_HEADER = 12;
+/** Past this an object's claimed size is damage: no buffer that large can be made. */
+const MAX_OBJECT_BYTES = 2 ** 32 - 1;
+/** Longer delta chains than this are damage (git's default depth is 50, its maximum 4095). */
+const MAX_DELTA_DEPTH = 10_000;
 
 function closeQuietly(fd: number): void {
   try { closeSync(fd); } catch { /* already closed: nothing holds it */ }
@@ -97,6 +103,7 @@ function applyDelta(delta: Buffer, base: Buffer): Buffer {
   };
   if (varint() !== base.length) throw new PackCorruptError('delta base size mismatch');
   const size = varint();
+  if (size > MAX_OBJECT_BYTES) throw new PackCorruptError(`delta result size ${size} out of range`);
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   while (p < delta.length) {
@@ -191,10 +198,14 @@ export class PackReader {
 
   /** The object, or null when it is in none of the listed packs nor loose. */
   async read(oid: string): Promise<GitObject | null> {
+    return this.readAtDepth(oid, 0);
+  }
+
+  private async readAtDepth(oid: string, depth: number): Promise<GitObject | null> {
     for (const pack of this.packs) {
       const off = indexOffset(pack.idx, pack.count, oid);
       if (off === undefined) continue;
-      return this.verified(oid, await this.at(pack, off));
+      return this.verified(oid, await this.at(pack, off, depth));
     }
     return this.readLoose(oid);
   }
@@ -223,7 +234,9 @@ export class PackReader {
     return obj;
   }
 
-  private async at(pack: Pack, offset: number): Promise<GitObject> {
+  private async at(pack: Pack, offset: number, depth: number): Promise<GitObject> {
+    // Ref-deltas can name each other in a cycle; git's own chains stay far below this.
+    if (depth > MAX_DELTA_DEPTH) throw new PackCorruptError('delta chain too deep (a cycle?)', { pack: pack.file, offset });
     const key = `${pack.file}:${offset}`;
     const cached = this.bases.get(key);
     if (cached) return cached;
@@ -242,18 +255,22 @@ export class PackReader {
       let back = b & 0x7f;
       while (b & 0x80) { b = head[p++] as number; back = (back + 1) * 128 + (b & 0x7f); }
       const baseOffset = offset - back;
-      base = await this.at(pack, baseOffset);
+      // A base lies after the 12-byte pack header and before its delta; a damaged varint can
+      // point anywhere (before the start, or at the delta itself: endless recursion).
+      if (back === 0 || baseOffset < PACK_HEADER) throw new PackCorruptError(`delta base offset ${baseOffset} out of range`, { pack: pack.file, offset });
+      base = await this.at(pack, baseOffset, depth + 1);
       // A base is likely to be the base of its chain's neighbours too.
       this.remember(`${pack.file}:${baseOffset}`, base);
     } else if (kind === REF_DELTA) {
       const baseOid = head.toString('hex', p, p + 20);
       p += 20;
-      base = await this.read(baseOid);
+      base = await this.readAtDepth(baseOid, depth + 1);
       if (!base) throw new PackCorruptError(`missing delta base ${baseOid}`, { pack: pack.file, offset });
     } else if (!TYPES[kind]) {
       throw new PackCorruptError(`unknown object kind ${kind}`, { pack: pack.file, offset });
     }
     if (p > head.length) throw new PackCorruptError('truncated object header', { pack: pack.file, offset });
+    if (size > MAX_OBJECT_BYTES) throw new PackCorruptError(`object size ${size} out of range`, { pack: pack.file, offset });
     // zlib's worst case: 5 bytes per stored block (at most 64 KiB) plus its 6-byte frame; the
     // inflater stops at the end of the stream, whatever follows.
     const need = size + 5 * Math.ceil((size + 1) / 16_384) + 64;
