@@ -86,4 +86,23 @@ describe('withOwnerRouting', () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ error: { code: 'OWNER_UNAVAILABLE' } });
   });
+
+  it('a 404 from a session handed over while the request was served is a retryable 503; a 404 on a session still owned stays a 404', async () => {
+    // The race CI met in a rolling restart: the lookup said "ours", then the drain released the
+    // lease and evicted the session before the route read it from the registry.
+    let owned = true;
+    const evictedMidRequest: FetchHandler = async () => {
+      owned = false;
+      return new Response(JSON.stringify({ error: { code: 'SESSION_NOT_FOUND', message: 'no session s1', retryable: false } }), { status: 404, headers: { 'content-type': 'application/json' } });
+    };
+    const handler = withOwnerRouting(evictedMidRequest, { nodeId: 'b', ownerOf: async () => (owned ? { self: true } : null), stillOwned: () => owned });
+    const moved = await handler(new Request('http://b/api/sessions/s1/tasks', { method: 'POST', body: '{}' }));
+    expect(moved.status).toBe(503);
+    expect(moved.headers.get('retry-after')).toBe('1');
+    expect(await moved.json()).toMatchObject({ error: { code: 'OWNER_UNAVAILABLE', retryable: true } });
+    // Still ours (a non-member, or a task that does not exist): the 404 is the answer.
+    const notFound: FetchHandler = async () => new Response('{"error":{"code":"SESSION_NOT_FOUND"}}', { status: 404 });
+    const stays = withOwnerRouting(notFound, { nodeId: 'b', ownerOf: async () => ({ self: true }), stillOwned: () => true });
+    expect((await stays(new Request('http://b/api/sessions/s1'))).status).toBe(404);
+  });
 });

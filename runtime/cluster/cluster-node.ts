@@ -147,6 +147,7 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
         nodeId: config.nodeId,
         ownerOf: (id) => ownership.lookup(id),
         sessionKnown: hasSession,
+        stillOwned: (id) => ownership.owns(id),
         placementOf: async (body) => {
           const repoPath = await placement.canonicalRepo(body);
           const lease = repoLeaseName(repoPath);

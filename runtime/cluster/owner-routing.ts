@@ -40,6 +40,12 @@ export interface OwnerRoutingOptions {
    */
   sessionKnown?: (sessionId: string) => Promise<boolean>;
   /**
+   * Whether this node still owns the session, asked after serving a request it owned: a session
+   * handed over mid-request (a drain, a lost lease) is gone from this node's registry, and its
+   * 404 becomes a retryable 503 (the new owner answers the retry).
+   */
+  stillOwned?: (sessionId: string) => boolean;
+  /**
    * Placement of POST /api/sessions: the node holding the repository the body names (null when
    * nobody holds it: this node takes it). Without it creations are always served here.
    */
@@ -202,7 +208,14 @@ export function withOwnerRouting(inner: FetchHandler, options: OwnerRoutingOptio
     } catch (error) {
       return unavailable(`cannot tell who owns session ${sessionId} (Redis unreachable: ${(error as Error).message})`, retryAfter);
     }
-    if (owner?.self) return served(await inner(request));
+    if (owner?.self) {
+      const answer = await inner(request);
+      if (answer.status === 404 && options.stillOwned && !options.stillOwned(sessionId)) {
+        await answer.body?.cancel();
+        return unavailable(`session ${sessionId} moved to another node while the request was served; retry`, retryAfter, { sessionId });
+      }
+      return served(answer);
+    }
     if (forwarded) {
       // Forwarded here but no longer ours: ownership moved in between. The client retries.
       return unavailable(`session ${sessionId} moved while the request was forwarded`, retryAfter, { sessionId });
