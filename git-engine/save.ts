@@ -59,6 +59,7 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
   if (merged.status !== 'merged') return merged;
   let gates;
   let blame: GateBlame | undefined;
+  let lostSession = false;
   try {
     // A checkout exists only for the gates to run in: with none configured, skip it (on a large
     // repository it costs far more than the merges themselves).
@@ -70,7 +71,10 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
       onStart: (index, command) => p.onProgress?.('gating', { candidate: merged.candidate, gate: { index, total: merged.gates.length, command } }),
       onOutput: (index, stream, text) => p.onGateOutput?.(`gate-${index}`, stream, text),
     });
-    if (!gates.passed) {
+    // A gate killed because this node lost the session (cluster mode) is no verdict on the work,
+    // and blaming would check commits out in the integration worktree the new owner now uses.
+    if (!gates.passed && p.mayPublish && !(await p.mayPublish())) lostSession = true;
+    else if (!gates.passed) {
       const failed = gates.results[gates.results.length - 1] as GateResult;
       let blameRun = 0;
       p.onProgress?.('blaming', { candidate: merged.candidate });
@@ -91,6 +95,10 @@ export async function runSave(pool: GitWorkerPool, ctx: () => EngineContext, p: 
     // Nothing was published; drop the journal so the next Save is not blocked.
     await call('abortSave', { sessionId: p.sessionId, ...epoch }).catch(() => undefined);
     throw err;
+  }
+  if (lostSession) {
+    // Like a lost lease before publishing (below): the new owner settles the journal.
+    throw new GitEngineError('SESSION_FENCED', 'this node lost the session while the gates ran', { sessionId: p.sessionId });
   }
   if (!gates.passed) {
     await call('recordGateFailure', { sessionId: p.sessionId, candidate: merged.candidate, mainBefore: merged.mainBefore, ...epoch });

@@ -43,6 +43,7 @@ import { agentEnvironment, hiddenSecrets } from './sessions/agent-environment.js
 import { LiveProjection } from './sessions/live-projection.js';
 import { recordedGateSpawner } from './sessions/gate-spawner.js';
 import { recordedSetupSpawner } from './sessions/setup-spawner.js';
+import { LiveProcessGroups } from './sessions/live-process-groups.js';
 import { SaveOutputStreams } from './sessions/save-output.js';
 import { previewRoutes } from './api/preview-routes.js';
 import { ciRoutes } from './api/ci-routes.js';
@@ -151,15 +152,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     instance: config.dataDir,
     hide: [config.dataDir, config.configFile, ...(signingKeyPath ? [signingKeyPath] : [])],
   }, untrustedEnv, logger);
+  // Gates and setups by session: killed when this node stops owning the session (cluster mode).
+  const liveGroups = new LiveProcessGroups();
   const engine = createGitEngine({
     orchestratorVersion: VERSION,
     gateEnv: untrustedEnv,
-    gateSpawner: recordedGateSpawner(config.dataDir, sandbox),
+    gateSpawner: recordedGateSpawner(config.dataDir, sandbox, liveGroups),
     ...(fileConfig.git.committer ? { committer: fileConfig.git.committer } : {}),
     ...(signingKey ? { signingKey } : {}),
   });
   // Setup commands of `.thalogos.json` come from the repository: sandboxed and recorded like gates.
-  const setupSpawner = recordedSetupSpawner(config.dataDir, sandbox);
+  const setupSpawner = recordedSetupSpawner(config.dataDir, sandbox, liveGroups);
   const adapters = createAdapterRegistry({
     config: fileConfig.adapters,
     env: untrustedEnv,
@@ -415,7 +418,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   logger.info({ url, dataDir: config.dataDir }, 'thalogos runtime listening');
   startRestore();
   // A cluster node takes its sessions once it can serve them (replay, then resume their work).
-  await cluster?.start({ sessions, runs: effectsRuntime.runs, onAdopted: (host) => projection.schedule(host) });
+  await cluster?.start({ sessions, runs: effectsRuntime.runs, onAdopted: (host) => projection.schedule(host), onLost: (sessionId) => liveGroups.killSession(sessionId) });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

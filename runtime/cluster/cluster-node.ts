@@ -30,6 +30,8 @@ export interface ClusterRuntime {
   runs: RunTable;
   /** A session was adopted (re-project its documents, metrics). */
   onAdopted?: (host: SessionHost) => void;
+  /** The session left this node: stop what it still runs outside its actor (gates, setups); returns how many. */
+  onLost?: (sessionId: string) => number;
 }
 
 export interface ClusterNode {
@@ -96,7 +98,8 @@ export async function openClusterNode(config: ClusterConfig, options: { logger: 
         runtime.runs.cancelForTasks(tasks, `session ${sessionId} moved to another node`);
       }
       runtime.sessions.evict(sessionId);
-      logger.warn({ sessionId, reason }, 'gave up session');
+      const killed = runtime.onLost?.(sessionId) ?? 0;
+      logger.warn({ sessionId, reason, killedProcessGroups: killed }, 'gave up session');
     },
   });
   const log = await RedisEventLog.open(redis, {

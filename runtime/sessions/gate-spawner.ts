@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Sandbox } from '../../adapters/index.js';
 import type { GitEngineOptions } from '../../git-engine/index.js';
+import type { LiveProcessGroups } from './live-process-groups.js';
 import { removeRunFile, writeRunFile } from './run-files.js';
 
 /**
@@ -10,7 +11,7 @@ import { removeRunFile, writeRunFile } from './run-files.js';
  * like an agent run, so a restart after kill -9 kills a gate left behind before the next Save's
  * gates start in the same integration worktree.
  */
-export function recordedGateSpawner(dataDir: string, sandbox: Sandbox): NonNullable<GitEngineOptions['gateSpawner']> {
+export function recordedGateSpawner(dataDir: string, sandbox: Sandbox, live?: LiveProcessGroups): NonNullable<GitEngineOptions['gateSpawner']> {
   return (gate) => {
     const runId = `gate-${randomUUID()}`;
     // Throws SANDBOX_UNAVAILABLE without bubblewrap: the Save fails instead of running gates unconfined.
@@ -19,8 +20,12 @@ export function recordedGateSpawner(dataDir: string, sandbox: Sandbox): NonNulla
     const sessionId = path.basename(path.dirname(gate.cwd));
     return {
       bin: boxed.command.bin, args: boxed.command.args, cwd: boxed.command.cwd, env: boxed.command.env,
-      started: (pid) => writeRunFile(dataDir, { kind: 'gate', runId, sessionId, taskId: '_gates', pid }),
+      started: (pid) => {
+        writeRunFile(dataDir, { kind: 'gate', runId, sessionId, taskId: '_gates', pid });
+        live?.add(runId, sessionId, pid);
+      },
       finished: async () => {
+        live?.remove(runId);
         await boxed.release();
         removeRunFile(dataDir, runId);
       },

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../../adapters/index.js';
 import type { GateSpawner } from '../../git-engine/index.js';
+import type { LiveProcessGroups } from './live-process-groups.js';
 import { removeRunFile, writeRunFile } from './run-files.js';
 
 /** The dependency cache every task's setup shares: `<data dir>/cache/setup`. */
@@ -31,7 +32,7 @@ export function setupCacheEnv(cacheDir: string): Record<string, string> {
  * bound writable, and recorded in `<data dir>/runs/` so a restart after kill -9 kills a setup left
  * behind. The worktree is `<data dir>/worktrees/<session>/<task>`.
  */
-export function recordedSetupSpawner(dataDir: string, sandbox: Sandbox): GateSpawner {
+export function recordedSetupSpawner(dataDir: string, sandbox: Sandbox, live?: LiveProcessGroups): GateSpawner {
   const cacheDir = setupCacheDir(dataDir);
   return (gate) => {
     const taskId = path.basename(gate.cwd);
@@ -47,8 +48,12 @@ export function recordedSetupSpawner(dataDir: string, sandbox: Sandbox): GateSpa
     });
     return {
       bin: boxed.command.bin, args: boxed.command.args, cwd: boxed.command.cwd, env: boxed.command.env,
-      started: (pid) => writeRunFile(dataDir, { kind: 'setup', runId, sessionId, taskId, pid }),
+      started: (pid) => {
+        writeRunFile(dataDir, { kind: 'setup', runId, sessionId, taskId, pid });
+        live?.add(runId, sessionId, pid);
+      },
       finished: async () => {
+        live?.remove(runId);
         await boxed.release();
         removeRunFile(dataDir, runId);
       },
