@@ -5,6 +5,7 @@
 // `thalogos serve` processes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/api.js';
+import { runCli } from './helpers/cli-process.js';
 import { TestCluster } from './helpers/cluster-nodes.js';
 
 let cluster: TestCluster;
@@ -134,6 +135,36 @@ describe('cluster: shared tokens and memberships', () => {
     const signOut = await fetch(`${cluster.url('a')}/api/auth/session`, { method: 'DELETE', headers: { cookie, 'x-thalogos-csrf': csrfToken } });
     expect(signOut.status).toBe(200);
     expect((await fetch(`${cluster.url('b')}/api/me`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('thalogos token create --cluster mints a token into Redis while the nodes run: both accept it, both list it, the chain verifies', async () => {
+    const env = { THALOGOS_REDIS_URL: `redis://127.0.0.1:${cluster.redis.port}` };
+    const created = await runCli(['token', 'create', '--cluster', '--name', 'rescued', '--role', 'admin', '--json'], env);
+    expect(created.code, created.err).toBe(0);
+    const minted = JSON.parse(created.out) as { token: string; id: string; role: string; createdBy: string };
+    expect(minted).toMatchObject({ role: 'admin', createdBy: 'cli-cluster' });
+    for (const id of ['a', 'b']) {
+      const me = await cluster.api(id, minted.token)('GET', '/api/me');
+      expect(me.status, JSON.stringify(me.body)).toBe(200);
+      expect(me.body).toMatchObject({ name: 'rescued', role: 'admin' });
+    }
+    await waitFor(async () => {
+      const listed = await cluster.api('b')('GET', '/api/tokens');
+      return listed.body.tokens.some((token: { id: string }) => token.id === minted.id);
+    }, { what: 'node B to list the token', timeoutMs: 15_000 });
+    const audit = await cluster.api('a')('GET', '/api/audit/verify');
+    expect(audit.body, JSON.stringify(audit.body)).toMatchObject({ ok: true });
+    // Without the cluster's settings, with a bad one, or with --data-dir too: refused, nothing written.
+    const none = await runCli(['token', 'create', '--cluster', '--name', 'x', '--role', 'admin'], {});
+    expect([none.code, none.err]).toEqual([1, expect.stringContaining('NO_CLUSTER')]);
+    const bad = await runCli(['token', 'create', '--cluster', '--name', 'x', '--role', 'admin'], { THALOGOS_REDIS_URL: 'http://nope' });
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('CONFIG_INVALID')]);
+    const both = await runCli(['token', 'create', '--cluster', '--data-dir', '/tmp', '--name', 'x', '--role', 'admin'], env);
+    expect(both.code).toBe(2);
+    const badRole = await runCli(['token', 'create', '--cluster', '--name', 'x', '--role', 'root'], env);
+    expect(badRole.code).toBe(2);
+    const after = await cluster.api('a')('GET', '/api/tokens');
+    expect(after.body.tokens.filter((token: { name: string }) => token.name === 'x')).toEqual([]);
   });
 
   it('an unknown session is a 404 from any node, not a 503 to retry', async () => {

@@ -24,6 +24,17 @@ interface AuthMessage {
   members?: MembershipRecord[];
 }
 
+/** The pub/sub channel on which nodes (and the CLI) announce token and membership writes. */
+export function authChannel(keyPrefix: string): string {
+  return `${keyPrefix}auth`;
+}
+
+/** Tells every node of a token row written outside a node (`thalogos token create --cluster`). */
+export async function announceToken(redis: Redis, keyPrefix: string, from: string, hash: string, record: TokenRecord): Promise<void> {
+  const message: AuthMessage = { from, tokens: [[hash, record]] };
+  await redis.publish(authChannel(keyPrefix), JSON.stringify(message));
+}
+
 export interface SharedAuthOptions {
   redis: Redis;
   keyPrefix: string;
@@ -50,7 +61,7 @@ export class SharedAuth {
 
   constructor(private readonly options: SharedAuthOptions) {
     this.keys = redisKeys(options.keyPrefix);
-    this.channel = `${options.keyPrefix}auth`;
+    this.channel = authChannel(options.keyPrefix);
   }
 
   /** Loads both tables, then follows the other nodes' writes. */

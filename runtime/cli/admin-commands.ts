@@ -1,4 +1,6 @@
-import { offlineToken } from './offline-token.js';
+import { createTokenInCluster } from './cluster-token.js';
+import { UsageError } from './usage.js';
+import { createTokenOffline, offlineToken } from './offline-token.js';
 import { need, sessionPath, type Command } from './command.js';
 import { table } from './table.js';
 
@@ -28,10 +30,16 @@ interface AgentStatus {
 const ROLES = 'viewer|reviewer|operator|admin';
 
 export const adminCommands: Record<string, Command> = {
-  async 'token create'({ client, flags, out }) {
-    // With --data-dir: straight into a stopped server's database (the lost-admin-token path).
+  async 'token create'({ client, flags, out, env }) {
+    // The lost-admin-token paths: --data-dir writes straight into a stopped server's database,
+    // --cluster into the cluster's Redis (its nodes may keep running).
     const dataDir = typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined;
-    if (dataDir) return offlineToken(dataDir, need(flags.name, '--name'), need(flags.role, `--role ${ROLES}`), (value) => out.result(value, () => `Token ${String((value as { id?: unknown }).id)} for ${String((value as { name?: unknown }).name)} (${String((value as { role?: unknown }).role)}). It is shown only this once:\n\n  ${String((value as { token?: unknown }).token)}\n`));
+    if (dataDir && flags.cluster) throw new UsageError('--data-dir and --cluster do not go together: a cluster keeps its tokens in Redis');
+    if (dataDir || flags.cluster) {
+      const input = { name: need(flags.name, '--name'), role: need(flags.role, `--role ${ROLES}`) };
+      const mint = dataDir ? () => createTokenOffline({ dataDir, ...input }) : () => createTokenInCluster({ env, ...input });
+      return offlineToken(mint, (value) => out.result(value, () => `Token ${String((value as { id?: unknown }).id)} for ${String((value as { name?: unknown }).name)} (${String((value as { role?: unknown }).role)}). It is shown only this once:\n\n  ${String((value as { token?: unknown }).token)}\n`));
+    }
     const created = await client.request<TokenRow & { token: string }>('POST', '/api/tokens', { name: need(flags.name, '--name'), role: need(flags.role, `--role ${ROLES}`) });
     out.result(created, () => `Token ${created.id} for ${created.name} (${created.role}). It is shown only this once:\n\n  ${created.token}\n`);
     return 0;

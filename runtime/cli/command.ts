@@ -11,6 +11,8 @@ export interface CommandContext {
   args: string[];
   flags: Flags;
   out: Output;
+  /** The process environment (commands that reach the cluster's Redis read its settings there). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** Returns the exit code: 0 done, 1 the outcome was a failure (a failed Save, a broken chain). */

@@ -25,7 +25,7 @@ const OPTIONS = {
   mode: { type: 'string' }, after: { type: 'string' }, until: { type: 'string' }, task: { type: 'string' },
   name: { type: 'string' }, role: { type: 'string' }, refresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   'log-level': { type: 'string' }, 'repair-log': { type: 'boolean' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' },
-  reason: { type: 'string' }, take: { type: 'string' }, tasks: { type: 'string' }, base: { type: 'string' }, to: { type: 'string' },
+  cluster: { type: 'boolean' }, reason: { type: 'string' }, take: { type: 'string' }, tasks: { type: 'string' }, base: { type: 'string' }, to: { type: 'string' },
 } as const;
 
 /** Entry point of the `thalogos` command; returns the process exit code. */
@@ -41,7 +41,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const twoWords = `${command} ${rest[0] ?? ''}`;
     const [handler, args] = COMMANDS[twoWords] ? [COMMANDS[twoWords], rest.slice(1)] : [COMMANDS[command], rest];
     if (!handler) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
-    return await handler({ client: clientFrom(values, env), args, flags: values, out: createOutput(values.json === true) });
+    return await handler({ client: clientFrom(values, env), args, flags: values, out: createOutput(values.json === true), env });
   } catch (error) {
     return reportError(error);
   }

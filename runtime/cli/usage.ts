@@ -32,6 +32,7 @@ Usage:
   thalogos members remove SESSION TOKEN_ID
   thalogos token create --name NAME --role viewer|reviewer|operator|admin
   thalogos token create --data-dir DIR --name NAME --role admin   (server stopped: lost admin token)
+  thalogos token create --cluster --name NAME --role admin        (cluster mode: into Redis, from THALOGOS_REDIS_*)
   thalogos token list
   thalogos token revoke TOKEN_ID
   thalogos audit verify
