@@ -114,6 +114,10 @@ export function createAcpSession(opts: AcpSessionOptions): StreamParser {
       clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
       clientInfo: { name: 'thalogos', version: '1' },
     });
+    // What ran is recorded with the run: the adapter package and its version (claude-agent-acp,
+    // codex-acp) or the CLI's own (Gemini), whichever answers.
+    const info = init.agentInfo;
+    if (info?.version) outcome.agentVersion = info.name ? `${info.name} ${info.version}` : info.version;
     if (opts.resumeToken && init.agentCapabilities?.loadSession) {
       // The agent replays the old conversation as updates: they are history, not this run's events.
       replaying = true;

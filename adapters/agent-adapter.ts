@@ -49,6 +49,11 @@ export interface ParsedOutcome {
   errorText: string | null;
   /** An HTTP status the CLI reported as data (Claude's `api_error_status`); beats any text. */
   httpStatus?: number | null;
+  /**
+   * The version the agent reported over its protocol (ACP `initialize`'s agentInfo), for the
+   * kinds whose binary has no usable `--version`; it replaces the handshake's cliVersion.
+   */
+  agentVersion?: string | null;
 }
 
 /** An interactive CLI's side channel (ACP): the child's stdin stays open and the parser talks over it. */

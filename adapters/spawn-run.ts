@@ -269,7 +269,7 @@ export function spawnRun(opts: SpawnRunOptions): AgentRun {
     streamClosed = true;
     const outcome: RunOutcome = redactor.value({
       runId, status, exitCode: ex.exitCode, signal: ex.signal, finalMessage, error,
-      resumeToken: parsed.resumeToken, cliVersion: opts.cliVersion, usage: { ...usage }, stderrTail: tail,
+      resumeToken: parsed.resumeToken, cliVersion: parsed.agentVersion ?? opts.cliVersion, usage: { ...usage }, stderrTail: tail,
     });
     opts.logger?.info({ runId, status, exitCode: ex.exitCode, code: error?.code ?? null }, 'agent run finished');
     resolveStarted({ cliVersion: opts.cliVersion, pid: child?.pid ?? null });

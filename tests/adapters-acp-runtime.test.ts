@@ -29,7 +29,7 @@ const shellWrite = (id: string): FakeTurn[] => [
 ];
 
 interface Pending { taskId: string; runId: string; request: { requestId: string; title: string; options: Array<{ optionId: string; kind: string }> } }
-interface TaskView { id: string; status: string; branch: string | null; agent: string; runs: Array<{ agent: string; outcome: string | null }> }
+interface TaskView { id: string; status: string; branch: string | null; agent: string; runs: Array<{ agent: string; outcome: string | null; cliVersion: string | null }> }
 interface View { tasks: TaskView[]; pendingPermissions?: Pending[]; timeline: Array<{ kind: string; [k: string]: unknown }> }
 interface LogEvent { type: string; taskId: string | null; actor: { kind: string; name?: string }; data: Record<string, unknown> }
 
@@ -66,6 +66,8 @@ describe('the real server steering real ACP agents', () => {
       const task = view.tasks.find((t) => t.id === ids[id])!;
       expect(task.status, JSON.stringify(task)).toBe('ready_for_review');
       expect(task.runs.map((r) => [r.agent, r.outcome])).toEqual([[id, 'succeeded']]);
+      // The version the agent named over ACP is the run's.
+      expect(task.runs[0]?.cliVersion).toMatch(/\d+\.\d+\.\d+/);
       expect(git(repo, 'show', `${task.branch}:${id}.txt`)).toBe(`written by ${id}`);
       expect(git(repo, 'log', '-1', '--format=%(trailers:key=Agent,valueonly)', task.branch!)).toBe(id);
       // Asked by the agent, decided by rae: both in the log, with their authors.
