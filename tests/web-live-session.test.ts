@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamLine } from '../web/app/lib/api-types.js';
 import { mergeStreamLines } from '../web/app/lib/stream-merge.js';
+import { sameJson, StaleDocumentCheck } from '../web/app/lib/stale-check.js';
 
 const line = (seq: number, text = `line ${seq}`): StreamLine => ({ type: 'message', seq, at: '2026-01-01T00:00:00.000Z', text });
 const entry = (runId: string, seq: number, logSeq = seq) => ({ seq: logSeq, type: 'AGENT.EVENT', data: { runId, event: line(seq) } });
@@ -28,5 +29,28 @@ describe('mergeStreamLines (polled log pages into the agent streams)', () => {
   it('returns the same object when a page has no stream lines (no re-render)', () => {
     const streams = { r: [line(1)] };
     expect(mergeStreamLines(streams, [{ seq: 3, type: 'SAVE.REQUEST', data: {} }])).toBe(streams);
+  });
+});
+
+describe('StaleDocumentCheck (a state document that stopped following its session)', () => {
+  it('is stale only after two differing checks with no document change in between', () => {
+    const check = new StaleDocumentCheck();
+    const api = { id: 's', pendingRollback: null, timeline: [{ kind: 'rollback' }] };
+    const doc = { timeline: [], pendingRollback: { checkpoint: 'c1' }, id: 's' };
+    expect(check.check(doc, 1, api)).toBe('suspect');
+    // The document changed meanwhile (an update arrived): still only suspect.
+    expect(check.check(doc, 2, api)).toBe('suspect');
+    expect(check.check(doc, 2, api)).toBe('stale');
+    // Equal (in any key order) is fresh and forgets the suspicion.
+    expect(check.check({ timeline: [{ kind: 'rollback' }], pendingRollback: null, id: 's' }, 3, api)).toBe('fresh');
+    expect(check.check(doc, 3, api)).toBe('suspect');
+  });
+
+  it('compares JSON whatever the key order, and tells arrays, nulls and missing keys apart', () => {
+    expect(sameJson({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
+    expect(sameJson({ a: null }, { a: undefined })).toBe(false);
+    expect(sameJson({ a: undefined, b: 1 }, { b: 1 })).toBe(true);
+    expect(sameJson([1, 2], { 0: 1, 1: 2 })).toBe(false);
+    expect(sameJson({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
   });
 });

@@ -10,6 +10,8 @@ export function setupStreamRunId(taskId: string): string {
 
 /** How often at most a session's view is re-projected into its state document. */
 const PROJECTION_INTERVAL_MS = 25;
+const RETRY_MS = 1_000;
+const MAX_RETRIES = 5;
 
 /**
  * Keeps each session's `state` Yjs document in step with its actor. Agent events go in at once
@@ -18,6 +20,8 @@ const PROJECTION_INTERVAL_MS = 25;
  */
 export class LiveProjection {
   private readonly pending = new Map<string, SessionHost>();
+  /** Consecutive failed projections per session (retried up to MAX_RETRIES times). */
+  private readonly failures = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly sync: SyncServer, private readonly logger: Logger) {}
@@ -51,8 +55,15 @@ export class LiveProjection {
         // Called from a timer: nothing may escape as an unhandled rejection.
         try {
           await this.sync.projectSession(host.id, host.view());
+          this.failures.delete(host.id);
         } catch (error) {
-          this.logger.error({ err: error, sessionId: host.id }, 'could not project the session into its state document');
+          // Nothing else would project this session again until its next event: a failure here
+          // would leave every watcher on an old view. Try again a few times, a second apart.
+          const failures = (this.failures.get(host.id) ?? 0) + 1;
+          this.failures.set(host.id, failures);
+          this.logger.error({ err: error, sessionId: host.id, attempt: failures }, 'could not project the session into its state document');
+          if (failures <= MAX_RETRIES) setTimeout(() => this.schedule(host), RETRY_MS).unref();
+          else this.failures.delete(host.id);
         }
       }),
     );

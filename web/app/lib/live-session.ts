@@ -5,6 +5,7 @@ import { api, isFatal, type ApiFailure } from './api.js';
 import type { SessionView, StreamLine } from './api-types.js';
 import { readSyncCredential, readUser } from './auth.js';
 import { mergeStreamLines, type LogPage } from './stream-merge.js';
+import { StaleDocumentCheck } from './stale-check.js';
 
 /** How the console gets its data right now: the sync documents, or polling the HTTP API. */
 export type LiveMode = 'connecting' | 'sync' | 'polling';
@@ -33,6 +34,8 @@ export interface LiveSession {
 }
 
 const POLL_MS = 1000;
+/** How often a tab on the live documents checks them against the API (see StaleDocumentCheck). */
+const STALE_CHECK_MS = 5000;
 const COLORS = ['#6366f1', '#0ea5e9', '#10b981', '#f59e0b', '#ef4444', '#ec4899', '#8b5cf6', '#14b8a6'];
 
 export function colorFor(name: string): string {
@@ -165,11 +168,32 @@ export function useLiveSession(sessionId: string | null): LiveSession {
 
     const sessionMap = stateDoc.getMap('session');
     const agents = stateDoc.getMap('agents');
+    /** Changes of the session map seen here: the stale check's "did the document move". */
+    let docVersion = 0;
+    sessionMap.observeDeep(() => {
+      docVersion += 1;
+    });
     const pushState = () => {
       const json = sessionMap.toJSON() as Partial<SessionView>;
       if (typeof json.id === 'string' && Array.isArray(json.tasks)) setView(json as SessionView);
       setStreams(readRuns(agents));
     };
+    const staleCheck = new StaleDocumentCheck();
+    const staleTimer = setInterval(() => {
+      if (modeRef.current !== 'sync') return;
+      const version = docVersion;
+      void api<SessionView>('GET', `/api/sessions/${encodeURIComponent(sessionId)}`).then((apiView) => {
+        if (modeRef.current !== 'sync' || version !== docVersion) return;
+        if (staleCheck.check(sessionMap.toJSON(), version, apiView) !== 'stale') return;
+        // The document stopped following the session: show the API's view, poll, and reconnect
+        // (the sync exchange on reconnect fetches whatever the document missed).
+        console.warn(`thalogos: the live document of session ${sessionId} stopped following it; reconnecting`);
+        setLive('polling');
+        setView(apiView);
+        socket.disconnect();
+        void socket.connect();
+      }, () => undefined);
+    }, STALE_CHECK_MS);
     const stateProvider = new HocuspocusProvider({
       websocketProvider: socket,
       name: `session/${sessionId}/state`,
@@ -219,6 +243,7 @@ export function useLiveSession(sessionId: string | null): LiveSession {
 
     return () => {
       clearTimeout(fallbackTimer);
+      clearInterval(staleTimer);
       sessionMap.unobserveDeep(onState);
       agents.unobserveDeep(onState);
       socket.off('status', onStatus);
