@@ -66,8 +66,12 @@ describe('web console: the review loop', () => {
     await operator.page.goto(`/sessions/${sid}`);
     await operator.page.getByRole('button', { name: 'Preview Save' }).click();
     await expect.poll(() => operator.page.getByRole('list', { name: 'Tasks left out' }).textContent(), { timeout: 15_000 }).toContain('Write greet.txt');
+    // The card offers no "Save this task" the Save would refuse; it says what the task waits for.
+    await operator.page.getByText("Waits for a reviewer's approval before a Save merges it").waitFor();
+    expect(await operator.page.getByRole('button', { name: /^Save task .* alone$/ }).count()).toBe(0);
     await page.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Approved' }).count(), { timeout: 15_000 }).toBe(1);
+    await operator.page.getByRole('button', { name: /^Save task Write greet\.txt.* alone$/ }).waitFor({ timeout: 15_000 });
     expect((await task()).review.approved).toMatchObject({ by: 'rita', commit: second.commit });
 
     // The preview now merges it; Save publishes exactly that tree.

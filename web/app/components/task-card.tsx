@@ -71,7 +71,7 @@ export function retryBody(task: TaskView): { prompt: string; agent?: string } {
   return agent ? { prompt: task.prompt, agent } : { prompt: task.prompt };
 }
 
-export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devServer = null, ci = null }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean; preview?: TaskPreview | null; ci?: ReactNode }) {
+export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devServer = null, ci = null, requireApproval = false }: { sessionId: string; task: TaskView; lastLine: StreamLine | null; canCancel: boolean; preview?: TaskPreview | null; ci?: ReactNode; requireApproval?: boolean }) {
   const [error, setError] = useState<ApiFailure | null>(null);
   const [cancelling, setCancelling] = useState(false);
   const [retrying, setRetrying] = useState(false);
@@ -194,7 +194,11 @@ export function TaskCard({ sessionId, task, lastLine, canCancel, preview: devSer
           </button>
         </div>
       ) : null}
-      {canCancel && task.status === 'ready_for_review' && task.commit !== null ? (
+      {canCancel && task.status === 'ready_for_review' && task.commit !== null && requireApproval && !task.review?.approved ? (
+        // Under requireApproval the Save refuses an unapproved task: say what it waits for instead.
+        <p className="mt-2 text-right text-xs text-zinc-600 dark:text-zinc-400">Waits for a reviewer's approval before a Save merges it</p>
+      ) : null}
+      {canCancel && task.status === 'ready_for_review' && task.commit !== null && (!requireApproval || task.review?.approved) ? (
         <div className="mt-2 flex justify-end">
           <button
             type="button"

@@ -75,7 +75,7 @@ export default function SessionBoard() {
               </h2>
               <div className="space-y-2">
                 {tasks.map((task) => (
-                  <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} preview={previews.get(task.id) ?? null} ci={<CiBadges view={view} commit={task.commit} className="mt-2" />} />
+                  <TaskCard key={task.id} sessionId={view.id} task={task} lastLine={runLines(live.streams, task).at(-1) ?? null} canCancel={canOperate} preview={previews.get(task.id) ?? null} ci={<CiBadges view={view} commit={task.commit} className="mt-2" />} requireApproval={view.requireApproval} />
                 ))}
                 {tasks.length === 0 ? <p className="px-1 py-3 text-center text-xs text-zinc-600 dark:text-zinc-400">No tasks</p> : null}
               </div>
