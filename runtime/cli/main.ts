@@ -12,11 +12,12 @@ import { serve } from './serve.js';
 import { sessionCommands } from './session-commands.js';
 import { taskCommands } from './task-commands.js';
 import { USAGE, UsageError } from './usage.js';
+import { reviewCommands } from './review-commands.js';
 import { WaitTimeout } from './wait.js';
 import { remedyFor } from './remedies.js';
 
 /** Every client command, by its words: two-word commands ("task show") before one-word ones. */
-const COMMANDS: Record<string, Command> = { ...sessionCommands, ...taskCommands, ...saveCommands, ...conflictCommands, ...promoteCommands, ...adminCommands };
+const COMMANDS: Record<string, Command> = { ...sessionCommands, ...taskCommands, ...saveCommands, ...conflictCommands, ...promoteCommands, ...adminCommands, ...reviewCommands };
 
 const OPTIONS = {
   port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, 'repo-roots': { type: 'string' },
@@ -25,7 +26,7 @@ const OPTIONS = {
   mode: { type: 'string' }, after: { type: 'string' }, until: { type: 'string' }, task: { type: 'string' },
   name: { type: 'string' }, role: { type: 'string' }, refresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   'log-level': { type: 'string' }, 'repair-log': { type: 'boolean' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' },
-  cluster: { type: 'boolean' }, reason: { type: 'string' }, take: { type: 'string' }, tasks: { type: 'string' }, base: { type: 'string' }, to: { type: 'string' },
+  cluster: { type: 'boolean' }, goal: { type: 'string' }, message: { type: 'string' }, 'require-approval': { type: 'string' }, reason: { type: 'string' }, take: { type: 'string' }, tasks: { type: 'string' }, base: { type: 'string' }, to: { type: 'string' },
 } as const;
 
 /** Entry point of the `thalogos` command; returns the process exit code. */

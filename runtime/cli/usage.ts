@@ -13,6 +13,15 @@ Usage:
   thalogos task cancel SESSION TASK
   thalogos task reject SESSION TASK [--reason TEXT]
   thalogos save SESSION [--tasks T1,T2] [--no-wait] [--timeout SECONDS]   --tasks: only those tasks
+  thalogos save preview SESSION                 what a Save would merge, and the conflict it would meet
+  thalogos plan SESSION --goal TEXT [--agent A] [--no-wait]   a planner proposes tasks (edit them in the console)
+  thalogos plan show SESSION PLAN
+  thalogos plan approve SESSION PLAN            adds the plan's tasks; each starts after its dependencies
+  thalogos task approve SESSION TASK            (with --require-approval on, only approved tasks are saved)
+  thalogos task request-changes SESSION TASK --message TEXT   the same agent conversation goes on
+  thalogos task reapply SESSION TASK           work a rollback took off main: merge it again next Save
+  thalogos task rework SESSION TASK            or run its prompt again as a new task
+  thalogos session settings SESSION --require-approval on|off
   thalogos rollback SESSION CHECKPOINT [--mode restore_commit|branch] [--no-wait]
   thalogos checkpoints SESSION
   thalogos promote SESSION CHECKPOINT --to ENV [--no-wait] [--timeout SECONDS]   release/ENV, fast-forward only
