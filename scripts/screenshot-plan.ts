@@ -1,4 +1,4 @@
-// Writes docs/screenshots/12-plan-editor.png: a plan made by the real Codex CLI (answering from the
+// Writes docs/screenshots/15-plan-editor.png: a plan made by the real Codex CLI (answering from the
 // scripted model server, as in tests/web-plan.test.ts), being edited by two people before approval.
 // Run: npx tsx scripts/screenshot-plan.ts
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { launchBrowser, startConsoleStack, signedInPage } from '../tests/helpers/browser.js';
 import { plannerStackOptions, type PlannerModel } from '../tests/web-plan-harness.js';
 
-const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots', '12-plan-editor.png');
+const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots', '15-plan-editor.png');
 const PLAN = {
   summary: 'Localise the greeting: a message catalogue first, then the greeting and the docs that use it.',
   tasks: [
