@@ -5,14 +5,14 @@
 // `objectWriteFs` a loose object is written to a temp file in its fan-out directory, fsync'ed and
 // renamed into place, and an existing object file counts as present only if it inflates to
 // content whose SHA-1 is its name (otherwise it is rewritten, atomically).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { deflateSync, inflate } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import type { Repo } from './repo.js';
 import type { FsClient } from './worktree-layout.js';
 import { renderCommit } from './commit-object.js';
+import { frameObject, isSoundLooseObject, type LooseObjectType } from './loose-object.js';
 import { signPayload, type SigningKey } from './signing.js';
 
 export interface Identity { name: string; email: string }
@@ -34,9 +34,8 @@ export async function writeCommit(repo: Repo, ctx: ObjectContext, p: { tree: str
  * listed in repo.deferredSyncs). Content-addressed: an existing file is replaced by identical
  * bytes, which also repairs one a killed writer left truncated.
  */
-export async function writeLooseObject(repo: Repo, type: 'commit' | 'tag' | 'tree' | 'blob', content: Uint8Array): Promise<string> {
-  const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
-  const oid = createHash('sha1').update(raw).digest('hex');
+export async function writeLooseObject(repo: Repo, type: LooseObjectType, content: Uint8Array): Promise<string> {
+  const { raw, oid } = frameObject(type, content);
   const file = path.join(repo.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   // Objects written here are small (commits, tags): deflating inline beats a thread-pool hop.
   await writeLooseObjectAtomic(file, deflateSync(raw), repo.deferredSyncs);
@@ -52,7 +51,6 @@ export async function writeAnnotatedTag(repo: Repo, ctx: ObjectContext, p: { nam
   return writeLooseObject(repo, 'tag', Buffer.from(text, 'utf8'));
 }
 
-const inflateAsync = promisify(inflate);
 const LOOSE_OBJECT = /^([0-9a-f]{2})[/\\]([0-9a-f]{38})$/;
 
 /**
@@ -84,8 +82,7 @@ export async function writeLooseObjectAtomic(file: string, data: Uint8Array, def
 /** True when the loose object file inflates completely to content whose SHA-1 is `oid`. */
 export async function looseObjectIsSound(file: string, oid: string): Promise<boolean> {
   try {
-    const raw = await inflateAsync(await fs.readFile(file));
-    return createHash('sha1').update(raw).digest('hex') === oid;
+    return isSoundLooseObject(await fs.readFile(file), oid);
   } catch {
     return false;
   }

@@ -3,10 +3,11 @@
  * Only object reads and writes: nothing here can touch refs, the index or a work tree.
  */
 import git from 'isomorphic-git';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as nodeFsPromises } from 'node:fs';
 import type * as NodeFs from 'node:fs';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { frameObject, isSoundLooseObject } from '../loose-object.js';
 import { PackCorruptError, PackReader, type GitObject } from '../pack-reader.js';
 import { CommitGraph } from './commit-graph.js';
 import { GENERATION_INFINITY, mergeBases, type CommitInfo } from './merge-base.js';
@@ -221,8 +222,7 @@ function looseObjectWriter(fs: typeof NodeFs, gitdir: string, cache: object): { 
   const sync = fs.promises === nodeFsPromises;
   return {
     async write(type, content) {
-      const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
-      const oid = createHash('sha1').update(raw).digest('hex');
+      const { raw, oid } = frameObject(type, content);
       const dir = `${gitdir}/objects/${oid.slice(0, 2)}`;
       const file = `${dir}/${oid.slice(2)}`;
       const tmp = `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`;
@@ -256,8 +256,7 @@ function looseObjectWriter(fs: typeof NodeFs, gitdir: string, cache: object): { 
 
 function looseObjectPresent(fs: typeof NodeFs, file: string, oid: string): boolean {
   try {
-    const raw = inflateSync(fs.readFileSync(file));
-    return createHash('sha1').update(raw).digest('hex') === oid;
+    return isSoundLooseObject(fs.readFileSync(file), oid);
   } catch {
     return false;
   }
