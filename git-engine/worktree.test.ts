@@ -1,8 +1,13 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGitEngine, GitEngineError, type GitEngine } from './index.js';
+import { openRepo } from './repo.js';
 import { fsckProblems, git, gitStatus, makeRepo, refsSnapshot, removeDir, write } from './test-support.js';
+import { ensureLinkedWorktree, resetDetachedWorktree } from './worktree.js';
+
+const realWriteFile = fsp.writeFile.bind(fsp);
 
 const gitStatusCode = (cwd: string, args: string[]): number => gitStatus(cwd, args).code;
 
@@ -202,5 +207,40 @@ describe('removeWorktree', () => {
     await remove({ repoPath: repo, sessionId: 's1', taskId: 't2', worktreePath: wt, deleteBranch: true, force: true });
     expect(git(repo, ['branch', '--list', 'session/*'])).toBe('');
     expect(fsckProblems(repo)).toEqual([]);
+  });
+});
+
+describe('a worktree entry is never seen without its HEAD', () => {
+  it('while a worktree is created or moved, every entry in .git/worktrees has its HEAD (git fsck met one without)', async () => {
+    const { root, repo } = setup();
+    const gitdir = path.join(repo, '.git');
+    const head = git(repo, ['rev-parse', 'main']);
+    const seen: string[] = [];
+    // Checked at every file write the engine makes: what a `git fsck` running then would meet.
+    const check = () => {
+      const dir = path.join(gitdir, 'worktrees');
+      if (!fs.existsSync(dir)) return;
+      for (const name of fs.readdirSync(dir)) {
+        const file = path.join(dir, name, 'HEAD');
+        if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8').trim() === '') seen.push(name);
+      }
+    };
+    const spy = vi.spyOn(fsp, 'writeFile').mockImplementation(async (...args: Parameters<typeof fsp.writeFile>) => {
+      check();
+      await realWriteFile(...args);
+      check();
+    });
+    try {
+      const repoHandle = await openRepo(repo);
+      const wt = await ensureLinkedWorktree(repoHandle, { name: 's1.integration', worktreePath: path.join(root, 'wt-int'), branch: null, commit: head });
+      await resetDetachedWorktree(repoHandle, wt, head);
+      await ensureLinkedWorktree(repoHandle, { name: 's1.t9', worktreePath: path.join(root, 'wt-t9'), branch: 'main', commit: head });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen).toEqual([]);
+    expect(fsckProblems(repo)).toEqual([]);
+    // Nothing staged is left behind.
+    expect(fs.readdirSync(path.join(gitdir, 'thalogos')).filter((name) => name.startsWith('new-worktree-'))).toEqual([]);
   });
 });

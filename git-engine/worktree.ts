@@ -94,11 +94,28 @@ export async function ensureLinkedWorktree(repo: Repo, p: { name: string; worktr
       throw new GitEngineError('WORKTREE_EXISTS', `${p.worktreePath} exists and is not empty`, { path: p.worktreePath });
     }
   }
-  await fs.mkdir(adminDir, { recursive: true });
-  await fs.writeFile(path.join(adminDir, 'locked'), 'initializing\n');
-  await fs.writeFile(path.join(adminDir, 'commondir'), '../..\n');
-  await fs.writeFile(path.join(adminDir, 'gitdir'), `${path.join(p.worktreePath, '.git')}\n`);
-  await fs.writeFile(path.join(adminDir, 'HEAD'), headLine);
+  const adminFiles: Array<[string, string]> = [
+    ['locked', 'initializing\n'],
+    ['commondir', '../..\n'],
+    ['gitdir', `${path.join(p.worktreePath, '.git')}\n`],
+    ['HEAD', headLine],
+  ];
+  if (existingGitdir === undefined) {
+    // Written aside and renamed into `worktrees/` whole: a `git fsck` or `git worktree list`
+    // running meanwhile must never meet the entry without its HEAD ("detached HEAD points at
+    // nothing" failed a CI run's fsck while a task's worktree was being made).
+    const staging = path.join(repo.gitdir, 'thalogos', `new-worktree-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    await fs.mkdir(staging, { recursive: true });
+    for (const [name, text] of adminFiles) await fs.writeFile(path.join(staging, name), text);
+    await fs.mkdir(path.dirname(adminDir), { recursive: true });
+    await fs.rename(staging, adminDir).catch(async (error: unknown) => {
+      await fs.rm(staging, { recursive: true, force: true });
+      throw error;
+    });
+  } else {
+    // Completing an interrupted creation: each file replaced whole, HEAD never empty.
+    for (const [name, text] of adminFiles) await replaceFile(path.join(adminDir, name), text);
+  }
   await fs.mkdir(p.worktreePath, { recursive: true });
   await fs.writeFile(path.join(p.worktreePath, '.git'), `gitdir: ${adminDir}\n`);
   await checkoutTree(repo, { workdir: p.worktreePath, indexFile: path.join(adminDir, 'index') }, await flattenCommit(repo, p.commit), true);
@@ -109,7 +126,14 @@ export async function ensureLinkedWorktree(repo: Repo, p: { name: string; worktr
 /** Moves a detached linked worktree (the integration worktree) to another commit, discarding edits. */
 export async function resetDetachedWorktree(repo: Repo, wt: LinkedWorktree, commit: string): Promise<void> {
   await checkoutTree(repo, { workdir: wt.worktreePath, indexFile: path.join(wt.adminDir, 'index') }, await flattenCommit(repo, commit), true);
-  await fs.writeFile(path.join(wt.adminDir, 'HEAD'), `${commit}\n`);
+  await replaceFile(path.join(wt.adminDir, 'HEAD'), `${commit}\n`);
+}
+
+/** Writes `file` through a temp file and a rename: a reader sees the old text or the new, never an empty file. */
+async function replaceFile(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
 }
 
 /** Removes the worktree directory and its admin dir; afterwards `git worktree prune` has nothing to do. */
