@@ -4,6 +4,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { GitEngineError } from './errors.js';
+import { faultPoint } from './fault-injection.js';
 import { OID_RE } from './object-hash.js';
 import type { Repo } from './repo.js';
 
@@ -64,6 +65,32 @@ export interface RefLock {
 }
 
 /**
+ * Creates `lock` exclusively, holding `content` from the moment it exists: written aside and
+ * hard-linked into place (link fails with EEXIST like an exclusive open). A writer killed right
+ * after taking the lock leaves a lock that names the value it was writing, which recovery
+ * recognises as its own (`reclaim`); an empty one could be anybody's and wedged the ref for good.
+ */
+async function createLock(repo: Repo, lock: string, content: string | undefined): Promise<FileHandle> {
+  if (content === undefined) return fs.open(lock, 'wx');
+  const aside = path.join(repo.gitdir, 'thalogos', `lock-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  await fs.mkdir(path.dirname(aside), { recursive: true });
+  await fs.writeFile(aside, `${content}\n`);
+  try {
+    await fs.link(aside, lock);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    // A file system without hard links: exclusive open, then the content (git's own way).
+    const handle = await fs.open(lock, 'wx');
+    await handle.writeFile(`${content}\n`);
+    return handle;
+  } finally {
+    await fs.rm(aside, { force: true });
+  }
+  return fs.open(lock, 'r+');
+}
+
+/**
  * Takes `<ref>.lock` exclusively and re-reads the ref under it, like git's ref transactions. A
  * caller that updates a worktree before the ref holds the lock across that update.
  */
@@ -76,17 +103,18 @@ export async function lockRef(repo: Repo, ref: string, opts: RefLockOptions = {}
   const lock = `${file}.lock`;
   let handle: FileHandle | undefined;
   try {
-    handle = await fs.open(lock, 'wx');
+    handle = await createLock(repo, lock, opts.newOid);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const held = opts.reclaim && opts.newOid ? await fs.readFile(lock, 'utf8').catch(() => null) : null;
     if (held !== null && held.trim() === opts.newOid) {
       await fs.rm(lock, { force: true });
-      handle = await fs.open(lock, 'wx');
+      handle = await createLock(repo, lock, opts.newOid);
     } else {
       throw new GitEngineError('REF_LOCKED', `${ref} is locked by another writer (${lock} exists)`, { ref, lockPath: lock });
     }
   }
+  faultPoint(`ref-lock-taken:${ref}`);
   const h = handle;
   let open = true;
   const drop = async () => {
@@ -100,7 +128,6 @@ export async function lockRef(repo: Repo, ref: string, opts: RefLockOptions = {}
       const isMain = ref === `refs/heads/${repo.mainBranch}`;
       throw new GitEngineError(isMain ? 'MAIN_MOVED' : 'BRANCH_MOVED', `${ref} is at ${old ?? 'nothing'}, expected ${opts.expectedOld ?? 'nothing'}`, { ref, expected: opts.expectedOld, actual: old });
     }
-    if (opts.newOid) await h.writeFile(`${opts.newOid}\n`);
   } catch (err) {
     await drop();
     throw err;

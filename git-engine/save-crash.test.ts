@@ -75,6 +75,23 @@ describe('Save crash safety', () => {
     expect(fsckProblems(repo)).toEqual([]);
   });
 
+  // Killed the instant a ref's lock exists (before, the lock was still empty then and recovery
+  // refused it as another writer's: REF_LOCKED for ever, found by the replay property test).
+  for (const ref of ['refs/heads/main', 'refs/tags/checkpoint/2026-03-04-1']) {
+    it(`a kill -9 right after taking the lock of ${ref} is recovered: the lock is recognised as the Save's own`, async () => {
+      const { root, repo } = await prepared();
+      expect(crashAt(repo, root, `ref-lock-taken:${ref}`).signal).toBe('SIGKILL');
+      expect(fs.existsSync(path.join(repo, '.git', `${ref}.lock`))).toBe(true);
+      const journal = JSON.parse(fs.readFileSync(path.join(repo, '.git/thalogos/save-s1.json'), 'utf8')) as { candidate: string };
+      const rec = await engine.recoverSave({ repoPath: repo, sessionId: 's1' });
+      if (rec.state !== 'completed') throw new Error(JSON.stringify(rec));
+      expect(git(repo, ['rev-parse', 'main'])).toBe(journal.candidate);
+      expect(git(repo, ['rev-parse', 'checkpoint/2026-03-04-1^{commit}'])).toBe(journal.candidate);
+      expect(fs.existsSync(path.join(repo, '.git', `${ref}.lock`))).toBe(false);
+      expect(fsckProblems(repo)).toEqual([]);
+    });
+  }
+
   // Publish order: main, integration, tag (a tag never names a commit that is not on main).
   for (const [fault, movedCount] of [['publish-after-journal', 0], ['move-after-checkout', 0], ['publish-after-ref-1', 1], ['publish-after-ref-2', 2]] as const) {
     it(`a kill -9 at ${fault} leaves each ref before or after, and recovery completes the publish`, async () => {
