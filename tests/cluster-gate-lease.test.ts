@@ -39,7 +39,11 @@ describe('a node that loses a session during a Save', () => {
     const mainBefore = git(repo, 'rev-parse', 'main');
     const sid = (await cluster.api(0)('POST', '/api/sessions', { repoPath: repo, title: 'gate on a lost lease' })).body.id as string;
     expect(await ownerOf(cluster, 1, sid)).toBe('node-a');
-    const events = async () => (await b('GET', `/api/sessions/${sid}/events`)).body.events as Entry[];
+    // While the session changes hands, node B may answer a retryable 503: read it as no entries yet.
+    const events = async () => {
+      const answer = await b('GET', `/api/sessions/${sid}/events`);
+      return answer.status === 200 ? (answer.body.events as Entry[]) : [];
+    };
     const task = (await b('POST', `/api/sessions/${sid}/tasks`, { agent: 'command', prompt: 'echo q > q.txt' })).body.id as string;
     await waitFor(async () => ((await b('GET', `/api/sessions/${sid}`)).body.tasks as { id: string; status: string }[]).find((t) => t.id === task)?.status === 'ready_for_review', { what: 'the task', timeoutMs: 60_000 });
 
