@@ -26,11 +26,11 @@ describe('cluster: a node waits for the replicas WAIT needs before its first app
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify({ adapters: { order: ['command'], adapters: { codex: { enabled: false }, claude: { enabled: false }, gemini: { enabled: false } } } }));
     const starting = startServerProcess({
       THALOGOS_ADMIN_TOKEN: ADMIN, THALOGOS_DATA_DIR: path.join(tmp, 'data'), THALOGOS_REPO_ROOTS: tmp, THALOGOS_CONFIG: path.join(tmp, 'config.json'),
-      THALOGOS_REDIS_URL: `redis://127.0.0.1:${master.port}`, THALOGOS_REDIS_WAIT_REPLICAS: '1', THALOGOS_REDIS_WAIT_TIMEOUT_MS: '300',
+      THALOGOS_REDIS_URL: `redis://127.0.0.1:${master.port}`, THALOGOS_REDIS_WAIT_REPLICAS: '1', THALOGOS_REDIS_WAIT_TIMEOUT_MS: '2000',
       THALOGOS_NODE_ID: 'solo',
     });
     const outcome = starting.then(() => 'up', (error: Error) => error.message);
-    // Long enough for the old behaviour (a WAIT of 300 ms, then exit) to show.
+    // Long enough for the old behaviour (a WAIT of 2 s, then exit) to show.
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     const replica = await startRedis({ replicaOf: master.port });
     started.push(replica);

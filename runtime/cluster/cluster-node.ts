@@ -252,11 +252,14 @@ async function waitForReplicas(redis: Redis, wanted: number, logger: Logger): Pr
       const info = await redis.info('replication');
       // A replica counts once the master streams to it (`state=online`), as WAIT needs.
       linked = info.split('\n').filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+      // Online is not yet acknowledging: a replica fresh from its initial sync can take a moment
+      // before WAIT counts it (a loaded CI machine's first append timed out right there). WAIT
+      // itself is the test: it returns once that many replicas acknowledged this connection's writes.
+      if (linked >= wanted && Number(await redis.wait(wanted, 1_000)) >= wanted) return;
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'could not read the replication state (INFO replication)');
       return;
     }
-    if (linked >= wanted) return;
     if (Date.now() >= deadline) {
       logger.error({ linked, wanted }, 'still too few Redis replicas linked: appends will be refused (NOT_REPLICATED, retryable) until they are');
       return;
