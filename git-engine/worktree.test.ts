@@ -244,3 +244,29 @@ describe('a worktree entry is never seen without its HEAD', () => {
     expect(fs.readdirSync(path.join(gitdir, 'thalogos')).filter((name) => name.startsWith('new-worktree-'))).toEqual([]);
   });
 });
+
+describe('a worktree made while another is removed', () => {
+  it('makes .git/worktrees again when the other removal deleted it as empty (ENOENT on the rename, seen in CI)', async () => {
+    const { root, repo } = setup();
+    const worktrees = path.join(repo, '.git', 'worktrees');
+    const head = git(repo, ['rev-parse', 'main']);
+    let raced = false;
+    const realRename = fsp.rename.bind(fsp);
+    // What a concurrent removeLinkedWorktree does between our mkdir and our rename.
+    const spy = vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      if (!raced && String(to).startsWith(worktrees)) {
+        raced = true;
+        fs.rmdirSync(worktrees);
+      }
+      await realRename(from, to);
+    });
+    try {
+      await ensureLinkedWorktree(await openRepo(repo), { name: 's1.t1', worktreePath: path.join(root, 'wt-race'), branch: null, commit: head });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(raced).toBe(true);
+    expect(git(repo, ['worktree', 'list', '--porcelain'])).toContain(`worktree ${path.join(root, 'wt-race')}`);
+    expect(fsckProblems(repo)).toEqual([]);
+  });
+});

@@ -107,11 +107,7 @@ export async function ensureLinkedWorktree(repo: Repo, p: { name: string; worktr
     const staging = path.join(repo.gitdir, 'thalogos', `new-worktree-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     await fs.mkdir(staging, { recursive: true });
     for (const [name, text] of adminFiles) await fs.writeFile(path.join(staging, name), text);
-    await fs.mkdir(path.dirname(adminDir), { recursive: true });
-    await fs.rename(staging, adminDir).catch(async (error: unknown) => {
-      await fs.rm(staging, { recursive: true, force: true });
-      throw error;
-    });
+    await moveIntoWorktrees(staging, adminDir);
   } else {
     // Completing an interrupted creation: each file replaced whole, HEAD never empty.
     for (const [name, text] of adminFiles) await replaceFile(path.join(adminDir, name), text);
@@ -127,6 +123,26 @@ export async function ensureLinkedWorktree(repo: Repo, p: { name: string; worktr
 export async function resetDetachedWorktree(repo: Repo, wt: LinkedWorktree, commit: string): Promise<void> {
   await checkoutTree(repo, { workdir: wt.worktreePath, indexFile: path.join(wt.adminDir, 'index') }, await flattenCommit(repo, commit), true);
   await replaceFile(path.join(wt.adminDir, 'HEAD'), `${commit}\n`);
+}
+
+/**
+ * Renames a staged admin dir into `.git/worktrees/`. The removal of another worktree deletes
+ * `worktrees/` when it finds it empty (as git does), which it is between our mkdir and the rename:
+ * then the directory is made again and the rename retried.
+ */
+async function moveIntoWorktrees(staging: string, adminDir: string): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    await fs.mkdir(path.dirname(adminDir), { recursive: true });
+    try {
+      await fs.rename(staging, adminDir);
+      return;
+    } catch (error) {
+      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT' && (await lstatOrNull(staging)) !== null;
+      if (gone && attempt < 20) continue;
+      await fs.rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
 }
 
 /** Writes `file` through a temp file and a rename: a reader sees the old text or the new, never an empty file. */
