@@ -157,6 +157,8 @@ describe('cluster: shared tokens and memberships', () => {
     // Without the cluster's settings, with a bad one, or with --data-dir too: refused, nothing written.
     const none = await runCli(['token', 'create', '--cluster', '--name', 'x', '--role', 'admin'], {});
     expect([none.code, none.err]).toEqual([1, expect.stringContaining('NO_CLUSTER')]);
+    const unreachable = await runCli(['token', 'create', '--cluster', '--name', 'x', '--role', 'admin'], { THALOGOS_REDIS_URL: 'redis://127.0.0.1:1' });
+    expect([unreachable.code, unreachable.err.trim()]).toEqual([1, "thalogos: NO_CLUSTER: cannot reach the cluster's Redis: connect ECONNREFUSED 127.0.0.1:1"]);
     const bad = await runCli(['token', 'create', '--cluster', '--name', 'x', '--role', 'admin'], { THALOGOS_REDIS_URL: 'http://nope' });
     expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('CONFIG_INVALID')]);
     const both = await runCli(['token', 'create', '--cluster', '--data-dir', '/tmp', '--name', 'x', '--role', 'admin'], env);

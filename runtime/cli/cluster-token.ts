@@ -24,12 +24,15 @@ export async function createTokenInCluster(input: { env: NodeJS.ProcessEnv; name
   const config = loadClusterConfig(input.env, { host: '127.0.0.1', port: 0 });
   if (!config) throw new OfflineTokenError('NO_CLUSTER', '--cluster needs THALOGOS_REDIS_URL, or THALOGOS_REDIS_SENTINELS with THALOGOS_REDIS_MASTER, as the nodes have');
   const redis = connectRedis(config.redis, { name: 'thalogos:cli', lazy: true });
+  // Reported through connect()'s refusal below, with the cause this keeps.
+  let lastError: Error | null = null;
+  redis.on('error', (error: Error) => { lastError = error; });
   // The TokenStore makes the row and its write; a throwaway database holds its cache.
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'thalogos-token-'));
   const db = new Level<string, unknown>(path.join(scratch, 'db'), { valueEncoding: 'json' });
   try {
     await redis.connect().catch((error: Error) => {
-      throw new OfflineTokenError('NO_CLUSTER', `cannot reach the cluster's Redis: ${error.message}`);
+      throw new OfflineTokenError('NO_CLUSTER', `cannot reach the cluster's Redis: ${(lastError ?? error).message}`);
     });
     // Global entries carry no session, so no lease fence applies.
     const log = await RedisEventLog.open(redis, { keyPrefix: config.keyPrefix, fenceFor: () => null, waitReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs, now: () => new Date() });
