@@ -214,9 +214,15 @@ describe('WAIT on a real replica', () => {
         if (Date.now() > deadline) throw new Error('replica never synced');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+      // Synced is not yet acknowledging: wait until WAIT itself counts the replica (on a loaded
+      // CI machine the first append's WAIT timed out right after the sync).
+      const onMaster = client();
+      while (Number(await onMaster.wait(1, 1_000)) < 1) {
+        if (Date.now() > deadline) throw new Error('replica never acknowledged');
+      }
       const prefix = `t${++prefixCounter}:`;
       const uncertain: string[][] = [];
-      const a = await node(prefix, 'a', 5_000, { waitReplicas: 1, waitTimeoutMs: 500, onUncertain: (ids) => uncertain.push(ids) });
+      const a = await node(prefix, 'a', 5_000, { waitReplicas: 1, waitTimeoutMs: 2_000, onUncertain: (ids) => uncertain.push(ids) });
       await a.leases.acquire('s1');
       const written = await a.log.appendOne(entry('s1', 1));
       const onReplica = (await probe.xrange(redisKeys(prefix).log, '-', '+')) as [string, string[]][];
